@@ -1,0 +1,125 @@
+/**
+ * The event catalog: every event that crosses the bus, its payload schema and version.
+ *
+ * Source of truth for events. `pnpm contracts:gen` writes one JSON Schema per event into
+ * `contracts/events/` (CloudEvents envelope + data); `pnpm contracts:check` fails when they drift.
+ *
+ * Rules (house-style §4): payloads are versioned in the type name (`.v1`); a new field is optional;
+ * a breaking change is a new version published beside the old one until every consumer moved.
+ * Renaming a type strands the messages bound to the old routing key: don't.
+ */
+import { z } from 'zod';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const uuid = z.uuid();
+const locale = z.enum(['fr', 'en']);
+export const obligationKind = z.enum(['learning_note', 'mid_term_note', 'final_note']);
+export const obligationStatus = z.enum([
+  'upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn',
+]);
+
+/** Who caused a change: an API key (id) or the system itself (a job, a consumer). */
+export const actor = z.object({ kind: z.enum(['api_key', 'system']), id: z.string() });
+
+const contact = z.object({
+  // Personal data (Law 25): carried on the bus only to the services that must write to the person.
+  name: z.string(),
+  email: z.string(),
+  locale,
+});
+
+/** An obligation as derived by the agreements service (it owns the due rules). */
+const derivedObligation = z.object({
+  id: uuid,
+  requirementId: uuid,
+  kind: obligationKind,
+  /** 1..count within its requirement: a requirement with count 2 yields sequences 1 and 2. */
+  sequence: z.number().int().positive(),
+  dueDate: isoDate,
+});
+
+const agreementSnapshot = z.object({
+  agreementId: uuid,
+  funderId: uuid,
+  programmeId: uuid,
+  programmeCode: z.string(),
+  externalRef: z.string(),
+  referenceCode: z.string(),
+  title: z.string(),
+  startDate: isoDate,
+  endDate: isoDate,
+  signedAt: isoDate.nullable(),
+  grantee: z.object({ id: uuid, name: z.string(), neq: z.string().nullable() }),
+  contacts: z.array(contact),
+  /** The full set of obligations this agreement now has; consumers reconcile to it. */
+  obligations: z.array(derivedObligation),
+  /** Monotonic per agreement: lets a consumer ignore a stale or reordered snapshot. */
+  revision: z.number().int().nonnegative(),
+});
+
+export const eventCatalog = {
+  'funder.registered.v1': z.object({
+    funderId: uuid,
+    name: z.string(),
+    kind: z.enum(['foundation', 'ministry', 'research_fund', 'other']),
+    locale,
+    reportRecipients: z.array(z.string()),
+    actor,
+  }),
+  'api_key.created.v1': z.object({
+    keyId: uuid, role: z.enum(['admin', 'funder', 'auditor', 'grantee']),
+    funderId: uuid.nullable(), funderIds: z.array(uuid), granteeId: uuid.nullable(), label: z.string(), actor,
+  }),
+  'api_key.revoked.v1': z.object({ keyId: uuid, funderId: uuid.nullable(), funderIds: z.array(uuid), actor }),
+  'programme.registered.v1': z.object({
+    programmeId: uuid, funderId: uuid, code: z.string(), name: z.string(), sector: z.string().nullable(),
+    praxisFeeds: z.array(z.string()),
+    reminderStages: z.array(z.object({ offsetDays: z.number().int(), escalate: z.boolean() })),
+    actor,
+  }),
+  'agreement.registered.v1': agreementSnapshot.extend({ actor }),
+  'agreement.amended.v1': agreementSnapshot.extend({ actor, changes: z.array(z.string()) }),
+  'agreement.terminated.v1': z.object({
+    agreementId: uuid, funderId: uuid, reason: z.string(), revision: z.number().int().nonnegative(), actor,
+  }),
+  'obligation.transitioned.v1': z.object({
+    obligationId: uuid, agreementId: uuid, funderId: uuid, programmeId: uuid, granteeId: uuid,
+    kind: obligationKind, dueDate: isoDate,
+    from: obligationStatus.nullable(), to: obligationStatus, reason: z.string().nullable(),
+    at: z.iso.datetime(), actor,
+  }),
+  'job.requested.v1': z.object({ jobId: uuid, kind: z.enum(['evaluate', 'praxis_sync', 'reports']), asOf: isoDate.nullable(), actor }),
+  'job.finished.v1': z.object({
+    jobId: uuid, kind: z.enum(['evaluate', 'praxis_sync', 'reports']), status: z.enum(['running', 'succeeded', 'failed']),
+    counts: z.record(z.string(), z.number()), error: z.string().nullable(), at: z.iso.datetime(),
+  }),
+} as const;
+
+export type EventType = keyof typeof eventCatalog;
+export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
+
+/** CloudEvents 1.0 structured envelope, as carried in an AMQP message body. */
+export const envelopeSchema = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  time: z.iso.datetime(),
+  subject: z.string().optional(),
+  datacontenttype: z.literal('application/json'),
+  dataschema: z.string().optional(),
+  data: z.unknown(),
+});
+export type Envelope<T extends EventType = EventType> = Omit<z.infer<typeof envelopeSchema>, 'data' | 'type'> & {
+  type: T;
+  data: EventData<T>;
+};
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(eventCatalog, type);
+}
+
+/** Validates a payload against the catalog; throws a ZodError naming the bad fields. */
+export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
+  return eventCatalog[type].parse(data) as EventData<T>;
+}

@@ -1,0 +1,19 @@
+/**
+ * One Jest run over every package and service. Tests talk to the machine's real PostgreSQL and
+ * RabbitMQ: globalSetup makes a migrated template database, test files clone it and make their own
+ * vhost. Fault tests that stop the broker run in a second, serial pass (scripts/test.mjs).
+ */
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const common = {
+  transform: { '^.+\\.ts$': swc },
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/packages/testkit/src/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/testkit/src/global-teardown.ts',
+  testTimeout: 60_000,
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'default', testMatch: ['<rootDir>/{packages,services,contracts,scripts}/**/test/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.chaos\\.test\\.ts$'] },
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/{packages,services}/**/test/**/*.chaos.test.ts'] },
+  ],
+};

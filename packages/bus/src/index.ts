@@ -1,0 +1,6 @@
+export * from './topology';
+export * from './connection';
+export * from './outbox';
+export * from './consumer';
+export * from './dlq';
+export * from './runtime';

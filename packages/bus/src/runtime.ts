@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { createPool, migrate, type Logger } from '@pc/service-kit';
+import { BusConnection } from './connection';
+import { OutboxRelay } from './outbox';
+import { startConsumer, type Consumer, type ConsumerSpec } from './consumer';
+import type { SqlTx } from './outbox';
+
+export interface RuntimeOptions {
+  service: string;
+  schema: string;
+  databaseUrl: string;
+  amqpUrl: string;
+  migrationsDir: string;
+  logger: Logger;
+  poolSize?: number;
+}
+
+/**
+ * The plumbing every service with data shares: its schema migrated, a pool in that schema, the bus
+ * connection, the outbox relay, and its consumers. `stop()` runs the shutdown in order: stop
+ * consuming → finish in-flight handlers → flush the outbox → close broker → close database.
+ */
+export class ServiceRuntime {
+  private readonly consumers: Consumer[] = [];
+  private constructor(readonly pool: pg.Pool, readonly bus: BusConnection, readonly relay: OutboxRelay, private readonly logger: Logger) {}
+
+  static async start(opts: RuntimeOptions): Promise<ServiceRuntime> {
+    const pool = createPool(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
+    pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle database connection error'));
+    await migrate(pool, opts.schema, opts.migrationsDir, opts.logger);
+    const bus = await BusConnection.connect(opts.amqpUrl, opts.logger);
+    const relay = new OutboxRelay(pool, bus, opts.service, opts.logger);
+    relay.start();
+    return new ServiceRuntime(pool, bus, relay, opts.logger);
+  }
+
+  async consume<Tx extends SqlTx>(spec: ConsumerSpec<Tx>): Promise<Consumer> {
+    const c = await startConsumer(this.bus, { afterCommit: () => this.relay.kick(), ...spec }, this.logger);
+    this.consumers.push(c);
+    return c;
+  }
+
+  /** Readiness: the database answers and the broker connection is up. */
+  readiness(): Record<string, () => Promise<void>> {
+    return {
+      database: async () => { await this.pool.query('SELECT 1'); },
+      broker: async () => { if (!this.bus.connected) throw new Error('broker not connected'); },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.stop()));
+    await this.relay.stop();
+    await this.bus.close();
+    await this.pool.end();
+  }
+}

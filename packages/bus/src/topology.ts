@@ -1,0 +1,60 @@
+import type { Channel } from 'amqplib';
+
+/** The one topic exchange every event is published to; the routing key is the event type. */
+export const EXCHANGE = 'pc.events';
+
+/**
+ * Every consumer queue of the system, one per (service, purpose). WARNING: renaming a queue strands
+ * the messages waiting in the old one — add the new name, drain, then remove the old.
+ */
+export const QUEUES = {
+  agreementsFunders: 'agreements.funders',
+  obligationsAgreements: 'obligations.agreements',
+  obligationsJobs: 'obligations.jobs',
+  obligationsEvidence: 'obligations.evidence',
+  connectorAgreements: 'praxis-connector.agreements',
+  connectorJobs: 'praxis-connector.jobs',
+  notifierReminders: 'notifier.reminders',
+  reportsEvents: 'reports.events',
+  schedulerJobs: 'scheduler.jobs',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | string;
+
+export interface QueueOptions {
+  /** deliveries after which a message that keeps failing or crashing its consumer is dead-lettered */
+  maxAttempts: number;
+  /** delay before a failed message is delivered again */
+  retryDelayMs: number;
+}
+
+export const retryQueue = (q: string): string => `${q}.retry`;
+export const deadLetterQueue = (q: string): string => `${q}.dlq`;
+
+/**
+ * Declares a consumer's queues:
+ * - `<q>` quorum queue bound to the event types; `x-delivery-limit` catches messages that crash the
+ *   process before an ack, dead-lettering them at-least-once to `<q>.dlq` (RabbitMQ 3.10 has no default);
+ * - `<q>.retry` holds a failed message for `retryDelayMs` then dead-letters it back to `<q>`
+ *   (no delayed-message plugin on these brokers);
+ * - `<q>.dlq` keeps what exhausted its attempts until an operator replays it (`pnpm dlq`).
+ */
+export async function assertConsumerTopology(ch: Channel, q: string, bindings: readonly string[], opts: QueueOptions): Promise<void> {
+  await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+  await ch.assertQueue(deadLetterQueue(q), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await ch.assertQueue(q, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': opts.maxAttempts,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': deadLetterQueue(q),
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  });
+  await ch.assertQueue(retryQueue(q), {
+    durable: true,
+    arguments: { 'x-message-ttl': opts.retryDelayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': q },
+  });
+  for (const key of bindings) await ch.bindQueue(q, EXCHANGE, key);
+}

@@ -1,0 +1,42 @@
+/**
+ * The one error type of the system. Each code says *when* it is thrown; the HTTP middleware maps it
+ * to an RFC 9457 problem.
+ */
+export const errorCodes = {
+  /** the request body or parameters break the contract or a business rule on input (422) */
+  validation_failed: 422,
+  /** no or an unknown/revoked credential (401) */
+  unauthenticated: 401,
+  /** valid credential, role not allowed on this route (403) */
+  forbidden: 403,
+  /** the resource does not exist *for this tenant* — also for another tenant's resources (404) */
+  not_found: 404,
+  /** the request conflicts with stored state: same key/ref with other content, illegal transition (409) */
+  conflict: 409,
+  /** body larger than the route accepts (413) */
+  payload_too_large: 413,
+  /** content type the route does not accept (415) */
+  unsupported_media_type: 415,
+  /** route documented in the contract but not built yet (501) */
+  not_implemented: 501,
+  /** a dependency (database, broker, Praxis) is unreachable (503) */
+  unavailable: 503,
+  /** anything unexpected (500) */
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface FieldError { path?: string; row?: number; column?: string; message: string }
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string, readonly errors?: FieldError[]) {
+    super(message);
+    this.name = 'AppError';
+    this.status = errorCodes[code];
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
+export const invalid = (errors: FieldError[], message = 'the request is invalid'): AppError =>
+  new AppError('validation_failed', message, errors);

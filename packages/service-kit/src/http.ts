@@ -1,0 +1,170 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import * as OpenApiValidator from 'express-openapi-validator';
+import { openApiPath } from '@pc/contracts';
+import { AppError, type FieldError } from './errors';
+import type { Logger } from './logger';
+import { metrics } from './metrics';
+import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  /** Readiness checks by name (database, broker…); /readyz is 503 while any fails or while draining. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Validate requests (and optionally responses) against contracts/openapi.yaml. */
+  openapi?: { validateResponses: boolean };
+  /** Secret to verify the principal signed by the edge; routes read it with `principalOf(req)`. */
+  internalSecret?: string;
+  routes: (app: Express) => void;
+  /** Mounted before body parsing and contract validation (the edge's proxy streams raw bodies). */
+  beforeBody?: (app: Express) => void;
+}
+
+export interface HttpApp {
+  app: Express;
+  /** Flip readiness to 503 before shutting down, so load balancers stop sending work. */
+  drain(): void;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express { interface Request { principal?: Principal } }
+}
+
+export function createHttpApp(opts: HttpAppOptions): HttpApp {
+  const app = express();
+  let draining = false;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(pinoHttp({
+    logger: opts.logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : crypto.randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    // Health probes would drown the log; errors on them still surface through readiness.
+    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+    serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
+  }));
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ service: opts.service, method: req.method });
+    res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/readyz', async (_req, res) => {
+    if (draining) { res.status(503).json({ status: 'draining' }); return; }
+    const checks: Record<string, string> = {};
+    let ok = true;
+    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
+      try { await check(); checks[name] = 'ok'; } catch (err) { ok = false; checks[name] = (err as Error).message; }
+    }
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  opts.beforeBody?.(app);
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.text({ limit: '10mb', type: ['text/csv', 'text/plain'] }));
+  if (opts.internalSecret) {
+    const secret = opts.internalSecret;
+    app.use((req, _res, next) => {
+      const header = req.headers[PRINCIPAL_HEADER];
+      if (typeof header === 'string') req.principal = verifyPrincipal(header, secret);
+      next();
+    });
+  }
+  if (opts.openapi) {
+    app.use(OpenApiValidator.middleware({
+      apiSpec: openApiPath,
+      validateRequests: { allowUnknownQueryParameters: false, removeAdditional: false, allErrors: true },
+      validateResponses: opts.openapi.validateResponses ? { removeAdditional: false } : false,
+      validateSecurity: false,
+      ignoreUndocumented: true,
+      validateFormats: true,
+    }));
+  }
+  opts.routes(app);
+  app.use((req, _res, next) => next(new AppError('not_found', `no route ${req.method} ${req.path}`)));
+  app.use(problemHandler(opts.logger));
+  return { app, drain: () => { draining = true; } };
+}
+
+/** The caller established by the edge; 401 when absent. */
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new AppError('unauthenticated', 'authentication required');
+  return req.principal;
+}
+
+/** `/body/requirements/0/due/offset` → `requirements[0].due.offset` (the contract's path style). */
+export function toFieldPath(pointer: string): string {
+  const parts = pointer.replace(/^\//, '').split('/').filter(Boolean);
+  if (parts[0] === 'body' || parts[0] === 'query' || parts[0] === 'params' || parts[0] === 'headers') {
+    if (parts[0] !== 'body') parts[0] = parts[0] === 'params' ? 'path' : parts[0];
+    else parts.shift();
+  }
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+const titles: Record<number, string> = {
+  400: 'Bad request', 401: 'Unauthenticated', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed',
+  409: 'Conflict', 413: 'Payload too large', 415: 'Unsupported media type', 422: 'Validation failed',
+  500: 'Internal error', 501: 'Not implemented', 503: 'Service unavailable',
+};
+
+interface ProblemBody { type: string; title: string; status: number; detail: string; errors?: FieldError[] }
+
+export function problem(status: number, detail: string, errors?: FieldError[]): ProblemBody {
+  const body: ProblemBody = {
+    type: `https://praxis-compliance.encommun.io/problems/${status}`,
+    title: titles[status] ?? http.STATUS_CODES[status] ?? 'Error',
+    status, detail,
+  };
+  if (errors && errors.length > 0) body.errors = errors;
+  return body;
+}
+
+/** The one place errors become RFC 9457 problems (house-style §6). */
+export function problemHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let body: ProblemBody;
+    const e = err as { status?: number; type?: string; errors?: { path?: string; message: string }[]; code?: string; message?: string };
+    if (err instanceof AppError) {
+      body = problem(err.status, err.message, err.errors);
+    } else if (e?.type === 'entity.too.large') {
+      body = problem(413, 'request body is larger than this route accepts');
+    } else if (e?.type === 'entity.parse.failed') {
+      body = problem(400, 'request body is not valid JSON');
+    } else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+      body = problem(415, e.message ?? 'unsupported encoding');
+    } else if (typeof e?.status === 'number' && Array.isArray(e.errors)) {
+      // express-openapi-validator: contract violations become 422 naming every field.
+      const status = e.status === 400 ? 422 : e.status;
+      const errors = e.errors.map((x) => ({ path: toFieldPath(x.path ?? ''), message: x.message }));
+      body = problem(status, status === 422 ? 'the request does not match the contract' : (e.message ?? 'error'), errors);
+      if (status === 500) logger.error({ err, url: req.url }, 'response does not match the contract');
+    } else if (e?.code === 'P2002') {
+      body = problem(409, 'a record with the same unique key already exists');
+    } else if (e?.code === 'P2025') {
+      body = problem(404, 'not found');
+    } else {
+      logger.error({ err, url: req.url }, 'unhandled error');
+      body = problem(500, 'an unexpected error occurred');
+    }
+    if (res.headersSent) { res.end(); return; }
+    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  };
+}

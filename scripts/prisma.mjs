@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Prisma without its native engines (platform-notes.md):
+//   node scripts/prisma.mjs generate              generate every service's client (wasm engine, offline)
+//   node scripts/prisma.mjs diff <service> <name> write the SQL from the last migrated schema to the
+//                                                 current schema.prisma as prisma/migrations/<ts>_<name>/
+// Each migration folder keeps a copy of the schema it leads to (schema.prisma beside migration.sql),
+// so the next diff starts from there; the migration runner applies only migration.sql.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const prisma = path.join(root, 'node_modules', '.bin', 'prisma');
+// The CLI resolves env("DATABASE_URL") even when it never connects; any local URL will do.
+const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', PRISMA_HIDE_UPDATE_MESSAGE: '1' };
+const servicesWithSchema = () => fs.readdirSync(path.join(root, 'services'))
+  .filter((s) => fs.existsSync(path.join(root, 'services', s, 'prisma', 'schema.prisma')));
+
+const [cmd, service, name] = process.argv.slice(2);
+if (cmd === 'generate') {
+  for (const s of servicesWithSchema()) {
+    execFileSync(prisma, ['generate'], { cwd: path.join(root, 'services', s), env, stdio: ['ignore', 'ignore', 'inherit'] });
+    console.log(`prisma client generated for ${s}`);
+  }
+} else if (cmd === 'diff' && service && name) {
+  const dir = path.join(root, 'services', service);
+  const migrations = path.join(dir, 'prisma', 'migrations');
+  fs.mkdirSync(migrations, { recursive: true });
+  const previous = fs.readdirSync(migrations).filter((d) => fs.existsSync(path.join(migrations, d, 'schema.prisma'))).sort().at(-1);
+  const from = previous ? ['--from-schema-datamodel', path.join(migrations, previous, 'schema.prisma')] : ['--from-empty'];
+  const sql = execFileSync(prisma, ['migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], { cwd: dir, env, encoding: 'utf8' })
+    // The service's schema comes from the connection's search_path, never from the file.
+    .replace(/^-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/m, '');
+  if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) { console.log('no schema change'); process.exit(0); }
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const out = path.join(migrations, `${stamp}_${name}`);
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(out, 'migration.sql'), sql);
+  fs.copyFileSync(path.join(dir, 'prisma', 'schema.prisma'), path.join(out, 'schema.prisma'));
+  console.log(`wrote ${path.relative(root, out)}/migration.sql`);
+} else {
+  console.error('usage: prisma.mjs generate | prisma.mjs diff <service> <name>');
+  process.exit(2);
+}

@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { ServiceRuntime } from '@pc/bus';
+import { loadEdgeConfig, type EdgeConfig } from './config';
+import { EdgeStore } from './adapters/store';
+import { mountProxy } from './http/proxy';
+import { mountAdminRoutes } from './http/routes';
+
+export interface RunningEdge { port: number; runtime: ServiceRuntime; stop(): Promise<void> }
+
+/** Composition root of the edge: the single public base URL. */
+export async function startEdge(cfg: EdgeConfig, logger: Logger = createLogger('edge', cfg.LOG_LEVEL)): Promise<RunningEdge> {
+  const runtime = await ServiceRuntime.start({
+    service: 'edge', schema: 'edge', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+  });
+  const store = new EdgeStore(runtime.pool);
+  const expiry = setInterval(() => { store.expireIdempotency().catch(() => undefined); }, 3_600_000);
+  expiry.unref();
+  const http = createHttpApp({
+    service: 'edge', logger, readiness: runtime.readiness(),
+    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
+    beforeBody: (app) => mountProxy(app, cfg, store),
+    routes: (app) => mountAdminRoutes(app, store, () => runtime.relay.kick()),
+  });
+  const server = await listen(http.app, cfg.PORT, cfg.HOST);
+  logger.info({ port: server.port }, 'edge listening');
+  return {
+    port: server.port, runtime,
+    async stop() {
+      http.drain();
+      clearInterval(expiry);
+      await server.close();
+      await store.prisma.$disconnect();
+      await runtime.stop();
+    },
+  };
+}
+
+if (require.main === module) {
+  const cfg = loadEdgeConfig();
+  const logger = createLogger('edge', cfg.LOG_LEVEL);
+  startEdge(cfg, logger).then(
+    (edge) => onShutdown(logger, () => edge.stop()),
+    (err: unknown) => { logger.fatal({ err }, 'edge failed to start'); process.exit(1); },
+  );
+}
