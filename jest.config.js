@@ -13,7 +13,7 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'default', testMatch: ['<rootDir>/{packages,services,contracts,scripts}/**/test/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.chaos\\.test\\.ts$'] },
-    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/{packages,services}/**/test/**/*.chaos.test.ts'] },
+    { ...common, displayName: 'default', testMatch: ['<rootDir>/{packages,services,contracts,scripts,tests}/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.chaos\\.test\\.ts$'] },
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/{packages,services,tests}/**/*.chaos.test.ts'] },
   ],
 };

@@ -87,6 +87,53 @@ export const eventCatalog = {
     kind: obligationKind, dueDate: isoDate,
     from: obligationStatus.nullable(), to: obligationStatus, reason: z.string().nullable(),
     at: z.iso.datetime(), actor,
+    /** set when the due date changed (extension, amendment) */
+    previousDueDate: isoDate.optional(),
+    /** set on fulfilment: the note and whether it was published after the due date */
+    evidence: z.object({ noteUrl: z.string(), title: z.string(), publishedOn: isoDate.nullable(), late: z.boolean() }).optional(),
+  }),
+  /** One reminder stage due for one obligation; `reminderId` is deterministic (obligation × stage). */
+  'reminder.due.v1': z.object({
+    reminderId: uuid,
+    runId: uuid,
+    asOf: isoDate,
+    stage: z.object({ key: z.string(), offsetDays: z.number().int(), escalate: z.boolean() }),
+    /** earlier stages that applied but were superseded by this one after downtime (recorded, not sent) */
+    skippedStages: z.array(z.string()),
+    obligation: z.object({ id: uuid, kind: obligationKind, sequence: z.number().int().positive(), dueDate: isoDate, status: obligationStatus }),
+    agreement: z.object({
+      id: uuid, funderId: uuid, programmeId: uuid, programmeCode: z.string(), title: z.string(),
+      externalRef: z.string(), referenceCode: z.string(),
+    }),
+    grantee: z.object({ id: uuid, name: z.string() }),
+    contacts: z.array(contact),
+  }),
+  /** Closes an evaluation run: the notifier sends its digests once it holds `reminders` stages of the run. */
+  'reminder.run_closed.v1': z.object({ runId: uuid, asOf: isoDate, reminders: z.number().int().nonnegative() }),
+  'reminder.sent.v1': z.object({
+    reminderId: uuid, runId: uuid, obligationId: uuid, funderId: uuid, stageKey: z.string(),
+    /** pseudonym of the address (never the address itself in events that reach logs and audit) */
+    contactRef: z.string(), messageId: z.string(), sentAt: z.iso.datetime(),
+  }),
+  'reminder.failed.v1': z.object({
+    reminderId: uuid, runId: uuid, obligationId: uuid, funderId: uuid, stageKey: z.string(),
+    contactRef: z.string(),
+    /** the failing address, so the funder's report can name it (personal data: reports only) */
+    email: z.string(),
+    permanent: z.boolean(), reason: z.string(), at: z.iso.datetime(),
+  }),
+  /** A public Praxis note that mentions the reference of these agreements (discovered, declared or re-verified). */
+  'praxis.note.verified.v1': z.object({
+    noteUrl: z.string(), noteId: z.string(), title: z.string(), textSha256: z.string(),
+    publishedOn: isoDate.nullable(), firstSeenAt: z.iso.datetime(), verifiedAt: z.iso.datetime(),
+    source: z.enum(['feed', 'declared', 'reverify']),
+    agreementIds: z.array(uuid),
+  }),
+  /** A note that was evidence is no longer public (definite 404/410/login/private only — never on an outage). */
+  'praxis.note.withdrawn.v1': z.object({
+    noteUrl: z.string(), noteId: z.string(),
+    reason: z.enum(['not_found', 'gone', 'login_required', 'private', 'reference_removed']),
+    httpStatus: z.number().int().nullable(), at: z.iso.datetime(),
   }),
   'job.requested.v1': z.object({ jobId: uuid, kind: z.enum(['evaluate', 'praxis_sync', 'reports']), asOf: isoDate.nullable(), actor }),
   'job.finished.v1': z.object({

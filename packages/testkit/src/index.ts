@@ -1,2 +1,3 @@
 export * from './infra';
 export * from './smtp-sink';
+export * from './service-env';

@@ -9,7 +9,6 @@ import { idempotency } from './idempotency';
 /** Which service answers which public route (first match wins). The edge owns only funders and keys. */
 export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: string; url: string }> {
   return [
-    { pattern: /^\/v1\/obligations\/[^/]+\/evidence$/, service: 'praxis-connector', url: cfg.PRAXIS_CONNECTOR_URL },
     { pattern: /^\/v1\/(programmes|agreements)(\/|$)/, service: 'agreements', url: cfg.AGREEMENTS_URL },
     { pattern: /^\/v1\/(obligations(\/|$)|me\/obligations$|me\/calendar\.ics$)/, service: 'obligations', url: cfg.OBLIGATIONS_URL },
     { pattern: /^\/v1\/me\/contacts\//, service: 'notifier', url: cfg.NOTIFIER_URL },
