@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Prisma without its native engines (platform-notes.md):
-//   node scripts/prisma.mjs generate              generate every service's client (wasm engine, offline)
+//   node scripts/prisma.mjs generate [service]    generate every (or one) service's client (wasm engine, offline)
 //   node scripts/prisma.mjs diff <service> <name> write the SQL from the last migrated schema to the
 //                                                 current schema.prisma as prisma/migrations/<ts>_<name>/
 // Each migration folder keeps a copy of the schema it leads to (schema.prisma beside migration.sql),
@@ -18,7 +18,7 @@ const servicesWithSchema = () => fs.readdirSync(path.join(root, 'services'))
 
 const [cmd, service, name] = process.argv.slice(2);
 if (cmd === 'generate') {
-  for (const s of servicesWithSchema()) {
+  for (const s of service ? [service] : servicesWithSchema()) {
     execFileSync(prisma, ['generate'], { cwd: path.join(root, 'services', s), env, stdio: ['ignore', 'ignore', 'inherit'] });
     console.log(`prisma client generated for ${s}`);
   }
