@@ -9,13 +9,17 @@ export const EXCHANGE = 'pc.events';
  */
 export const QUEUES = {
   agreementsFunders: 'agreements.funders',
+  agreementsObligations: 'agreements.obligations',
   obligationsAgreements: 'obligations.agreements',
   obligationsJobs: 'obligations.jobs',
   obligationsEvidence: 'obligations.evidence',
+  obligationsReminders: 'obligations.reminders',
   connectorAgreements: 'praxis-connector.agreements',
   connectorJobs: 'praxis-connector.jobs',
   notifierReminders: 'notifier.reminders',
+  notifierDirectory: 'notifier.directory',
   reportsEvents: 'reports.events',
+  reportsJobs: 'reports.jobs',
   schedulerJobs: 'scheduler.jobs',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | string;
