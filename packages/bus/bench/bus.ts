@@ -1,0 +1,85 @@
+/**
+ * Events/s through outbox → RabbitMQ (confirm channel) → inbox consumer, beside the raw amqplib
+ * confirm-channel publish + consume rate of the same number of messages, measured in the same run.
+ *   pnpm bench bus [events=20000]
+ */
+import amqp from 'amqplib';
+import { benchEnv } from '@pc/testkit';
+import { createLogger } from '@pc/service-kit';
+import { BusConnection, enqueue, OutboxRelay, startConsumer } from '../src';
+import { busSchema, funderEvent, pgTransact } from '../test/fixtures/harness';
+
+const N = Number(process.argv[2] ?? 20_000);
+const logger = createLogger('bench', 'silent');
+
+async function raw(amqpUrl: string, body: Buffer): Promise<number> {
+  const conn = await amqp.connect(amqpUrl);
+  const pub = await conn.createConfirmChannel();
+  const sub = await conn.createChannel();
+  const q = 'bench.raw';
+  await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await sub.prefetch(20);
+  let got = 0;
+  const t0 = performance.now();
+  const done = new Promise<void>((resolve) => {
+    void sub.consume(q, (m) => { if (!m) return; sub.ack(m); got += 1; if (got === N) resolve(); });
+  });
+  for (let i = 0; i < N; i += 1) {
+    pub.sendToQueue(q, body, { persistent: true, messageId: String(i) });
+    if (i % 500 === 499) await pub.waitForConfirms();
+  }
+  await pub.waitForConfirms();
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  await conn.close();
+  return N / secs;
+}
+
+async function throughOutbox(databaseUrl: string, amqpUrl: string): Promise<{ rate: number; publishRate: number }> {
+  const pool = await busSchema(databaseUrl);
+  const bus = await BusConnection.connect(amqpUrl, logger);
+  const relay = new OutboxRelay(pool, bus, 'bench', logger, { pollMs: 20 });
+  let handled = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => { resolveDone = r; });
+  const consumer = await startConsumer(bus, {
+    queue: 'bench.outbox', events: ['funder.registered.v1'], transact: pgTransact(pool), prefetch: 20,
+    handle: async (event, tx) => {
+      await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 'bench');
+      return 'done';
+    },
+    afterCommit: () => { handled += 1; if (handled === N) resolveDone(); },
+  }, logger);
+  const t0 = performance.now();
+  relay.start();
+  for (let i = 0; i < N; i += 1000) {
+    await pgTransact(pool)((tx) => enqueue(tx, Array.from({ length: Math.min(1000, N - i) }, (_, k) => funderEvent(i + k))));
+    relay.kick();
+  }
+  await relay.stop(60_000);
+  const published = performance.now();
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  await consumer.stop();
+  await bus.close();
+  await pool.end();
+  return { rate: N / secs, publishRate: N / ((published - t0) / 1000) };
+}
+
+async function main(): Promise<void> {
+  const env = await benchEnv();
+  try {
+    const sample = Buffer.from(JSON.stringify({ specversion: '1.0', id: crypto.randomUUID(), source: 'bench', type: 'funder.registered.v1', time: new Date().toISOString(), datacontenttype: 'application/json', data: funderEvent(1).data }));
+    const rawRate = await raw(env.amqpUrl, sample);
+    const ours = await throughOutbox(env.databaseUrl, env.amqpUrl);
+    console.log(`events: ${N}, message size ≈ ${sample.length} B`);
+    console.log(`raw amqplib confirm publish + consume (quorum, prefetch 20): ${rawRate.toFixed(0)} msg/s`);
+    console.log(`outbox → relay (confirms) → consumer (inbox + effect, one transaction each): ${ours.rate.toFixed(0)} events/s end to end`);
+    console.log(`  of which outbox → broker alone: ${ours.publishRate.toFixed(0)} events/s`);
+    console.log(`ratio to raw: ${(ours.rate / rawRate).toFixed(2)}`);
+  } finally {
+    await env.cleanup();
+  }
+}
+
+main().catch((err: unknown) => { console.error(err); process.exit(1); });
