@@ -17,15 +17,17 @@ export class BusConnection {
   private constructor(private readonly conn: RecoveringChannelModel, private readonly logger: Logger) {}
 
   static async connect(url: string, logger: Logger, opts: { initialMaxRetries?: number } = {}): Promise<BusConnection> {
-    let bus: BusConnection | undefined;
+    // The setup hook runs on every (re)connect, including the first, before `bus` exists.
+    const ref: { bus?: BusConnection } = {};
     const conn = await amqp.connect(url, {
       recovery: {
         initialDelay: 200, maxDelay: 5000, initialMaxRetries: opts.initialMaxRetries ?? 10, maxRetries: Infinity,
         waitForConnect: false,
-        setup: async (model: ChannelModel) => { if (bus) await bus.onConnected(model); },
+        setup: async (model: ChannelModel) => { if (ref.bus) await ref.bus.onConnected(model); },
       },
     });
-    bus = new BusConnection(conn, logger);
+    const bus = new BusConnection(conn, logger);
+    ref.bus = bus;
     conn.on('error', (err: Error) => logger.warn({ err }, 'amqp connection error'));
     conn.on('handler-error', (err: Error) => logger.warn({ err }, 'amqp handler error'));
     conn.on('disconnect', (err: Error) => { bus.model = null; bus.publisher = null; logger.warn({ err: err?.message }, 'amqp disconnected'); });

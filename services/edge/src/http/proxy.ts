@@ -31,9 +31,9 @@ export function mountProxy(app: Express, cfg: EdgeConfig, store: EdgeStore): voi
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
     const target = proxied(req);
     if (!target) { next(); return; }
-    raw(req, res, (err?: unknown) => {
+    void raw(req, res, (err?: unknown) => {
       if (err) { next(err); return; }
-      idem(req, res, (err2?: unknown) => {
+      void idem(req, res, (err2?: unknown) => {
         if (err2) { next(err2); return; }
         forward(req, res, target, cfg.INTERNAL_SECRET).catch(next);
       });
