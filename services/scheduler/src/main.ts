@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { loadSchedulerConfig, type SchedulerConfig } from './config';
+import { createPrisma, type Tx } from './adapters/prisma';
+import { PrismaSlotClaims } from './adapters/job-store';
+import { startCronTrigger, type CronTrigger } from './adapters/cron-trigger';
+import { onJobFinished } from './consumers/job-finished';
+import { mountRoutes } from './http/routes';
+import { Scheduler, systemClock, type Clock } from './domain/scheduler';
+import { SCHEDULES, type Schedule } from './domain/schedule';
+
+export interface SchedulerOptions {
+  /** Defaults to the system clock; tests pass a fake one. */
+  clock?: Clock;
+  /** 'node-cron' (default): a heartbeat drives ticks. 'manual': only the start-up tick; tests call scheduler.tick(). */
+  trigger?: 'node-cron' | 'manual';
+  /** node-cron expression of the heartbeat (tests use a per-second one). */
+  heartbeat?: string;
+  schedules?: readonly Schedule[];
+}
+
+export interface RunningScheduler {
+  port: number;
+  runtime: ServiceRuntime;
+  scheduler: Scheduler;
+  cron: CronTrigger | null;
+  stop(): Promise<void>;
+}
+
+/** Composition root of the scheduler service: job routes, job.finished consumer, and the schedules. */
+export async function startScheduler(cfg: SchedulerConfig, logger: Logger = createLogger('scheduler', cfg.LOG_LEVEL), opts: SchedulerOptions = {}): Promise<RunningScheduler> {
+  const clock = opts.clock ?? systemClock;
+  const runtime = await ServiceRuntime.start({
+    service: 'scheduler', schema: 'scheduler', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+  });
+  const prisma = createPrisma(runtime.pool);
+  const kick = (): void => runtime.relay.kick();
+  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
+  await runtime.consume<Tx>({ queue: QUEUES.schedulerJobs, events: ['job.finished.v1'], transact, handle: onJobFinished });
+
+  const scheduler = new Scheduler(opts.schedules ?? SCHEDULES, clock, new PrismaSlotClaims(prisma, kick), logger);
+  let cron: CronTrigger | null = null;
+  if (cfg.SCHEDULES_ENABLED) {
+    await scheduler.tick(); // catch-up: the latest slot of each schedule, if nobody fired it
+    if ((opts.trigger ?? 'node-cron') === 'node-cron') cron = await startCronTrigger(() => scheduler.tick(), logger, opts.heartbeat);
+  }
+
+  const http = createHttpApp({
+    service: 'scheduler', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
+    routes: (app) => mountRoutes(app, { prisma, clock, kick }),
+  });
+  const server = await listen(http.app, cfg.PORT, cfg.HOST);
+  logger.info({ port: server.port, schedules: cfg.SCHEDULES_ENABLED, trigger: cron ? 'node-cron' : 'manual' }, 'scheduler listening');
+  return {
+    port: server.port, runtime, scheduler, cron,
+    async stop() {
+      http.drain();
+      await cron?.stop();
+      await scheduler.stop();
+      await server.close();
+      await runtime.stop();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+if (require.main === module) {
+  const cfg = loadSchedulerConfig();
+  const logger = createLogger('scheduler', cfg.LOG_LEVEL);
+  startScheduler(cfg, logger).then(
+    (svc) => onShutdown(logger, () => svc.stop()),
+    (err: unknown) => { logger.fatal({ err }, 'scheduler failed to start'); process.exit(1); },
+  );
+}

@@ -1,0 +1,165 @@
+import type pg from 'pg';
+import { metrics } from '@pc/service-kit';
+import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
+import { loadSchedulerConfig } from '../src/config';
+import { startScheduler, type RunningScheduler } from '../src/main';
+import { count, db, fakeClock, FakeWorker, logger } from './harness';
+
+// The job routes and the job lifecycle over the real broker. Scheduled jobs are off here
+// (SCHEDULES_ENABLED=false): every job in this file comes from a route.
+let t: TestEnv;
+let svc: RunningScheduler;
+let sql: pg.Client;
+let worker: FakeWorker;
+let base: string;
+// 03:30 UTC on 14 March is still 13 March (22:30) in Montréal: the default asOf must say so.
+const clock = fakeClock('2027-03-14T03:30:00Z');
+const admin = { ...asPrincipal({ role: 'admin' }), 'content-type': 'application/json' };
+
+beforeAll(async () => {
+  t = await testEnv({ SCHEDULES_ENABLED: 'false' });
+  svc = await startScheduler(loadSchedulerConfig(t.env), logger, { clock });
+  base = `http://127.0.0.1:${svc.port}`;
+  sql = await db(t.databaseUrl);
+  worker = await FakeWorker.connect(t.amqpUrl);
+});
+afterAll(async () => {
+  await worker?.close();
+  await sql?.end();
+  await svc?.stop();
+  t?.cleanup();
+});
+
+const post = (path: string, body?: unknown, headers: Record<string, string> = admin): Promise<Response> =>
+  fetch(base + path, { method: 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+const getJob = async (id: string, headers: Record<string, string> = admin): Promise<Response> => fetch(`${base}/v1/jobs/${id}`, { headers });
+const stored = async (): Promise<{ jobs: number; outbox: number }> => ({
+  jobs: await count(sql, 'SELECT count(*) n FROM job'), outbox: await count(sql, 'SELECT count(*) n FROM outbox'),
+});
+
+describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
+  it('answers 202 {id}, stores a queued job and publishes job.requested.v1 (same transaction)', async () => {
+    const requested = await worker.listenRequested();
+    const res = await post('/v1/jobs/evaluate', { asOf: '2027-02-28' });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const job = await (await getJob(id)).json();
+    expect(job).toEqual({ id, kind: 'evaluate', status: 'queued', asOf: '2027-02-28', startedAt: null, finishedAt: null, counts: {}, error: null });
+    const event = await eventually(async () => requested.find((e) => e.jobId === id), 'job.requested.v1 on the bus');
+    expect(event).toEqual({ jobId: id, kind: 'evaluate', asOf: '2027-02-28', actor: { kind: 'api_key', id: '00000000-0000-4000-8000-000000000001' } });
+    expect(await count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id])).toBe(1);
+  });
+
+  it('defaults asOf to today in Montréal, not in UTC', async () => {
+    const res = await post('/v1/jobs/evaluate');
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(((await (await getJob(id)).json()) as { asOf: string }).asOf).toBe('2027-03-13');
+  });
+
+  it('accepts any past or future day (backfills, rehearsals)', async () => {
+    for (const asOf of ['1999-12-31', '2031-02-28', '2028-02-29']) expect((await post('/v1/jobs/evaluate', { asOf })).status).toBe(202);
+  });
+
+  it('queues a Praxis sync', async () => {
+    const res = await post('/v1/jobs/praxis-sync');
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(await (await getJob(id)).json()).toMatchObject({ id, kind: 'praxis_sync', status: 'queued', asOf: '2027-03-13' });
+  });
+
+  it.each([
+    [{ asOf: '2027-02-30' }, 'asOf'],
+    [{ asOf: 'tomorrow' }, 'asOf'],
+    [{ asOf: '2027-2-3' }, 'asOf'],
+    [{ asOf: null }, 'asOf'],
+    [{ asOf: '2027-03-01', when: 'now' }, 'when'],
+  ])('refuses %o with 422 naming %s, and stores nothing', async (body, path) => {
+    const before = await stored();
+    const res = await post('/v1/jobs/evaluate', body);
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await res.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toEqual([path]);
+    expect(await stored()).toEqual(before);
+  });
+
+  it.each([
+    ['funder', { role: 'funder', funderId: '11111111-1111-4111-8111-111111111111' }],
+    ['auditor', { role: 'auditor', funderIds: ['11111111-1111-4111-8111-111111111111'] }],
+    ['grantee', { role: 'grantee', granteeId: '22222222-2222-4222-8222-222222222222' }],
+  ] as [string, Parameters<typeof asPrincipal>[0]][])('answers 403 to a %s on every job route, and stores nothing', async (_role, p) => {
+    const headers = { ...asPrincipal(p), 'content-type': 'application/json' };
+    const { id } = (await (await post('/v1/jobs/praxis-sync')).json()) as { id: string };
+    const before = await stored();
+    expect((await post('/v1/jobs/evaluate', { asOf: '2027-03-01' }, headers)).status).toBe(403);
+    expect((await post('/v1/jobs/praxis-sync', undefined, headers)).status).toBe(403);
+    expect((await getJob(id, headers)).status).toBe(403);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('answers 401 to a call without the identity the edge signs', async () => {
+    expect((await post('/v1/jobs/praxis-sync', undefined, { 'content-type': 'application/json' })).status).toBe(401);
+  });
+});
+
+describe('GET /v1/jobs/{id}', () => {
+  it('answers 404 for an unknown job and 422 for an id that is not a UUID', async () => {
+    const res = await getJob('7b0f4c1e-9d7a-4c2b-8f3e-2a1d5e6f7a8b');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect((await getJob('not-a-job')).status).toBe(422);
+  });
+});
+
+describe('job lifecycle from job.finished.v1 (scheduler.jobs queue)', () => {
+  const newJob = async (): Promise<string> => ((await (await post('/v1/jobs/evaluate', { asOf: '2027-03-01' })).json()) as { id: string }).id;
+  const job = async (id: string): Promise<Record<string, unknown>> => (await getJob(id)).json() as Promise<Record<string, unknown>>;
+  const ignored = async (reason: string): Promise<number> =>
+    (await metrics.registry.getSingleMetric('scheduler_job_events_ignored_total')!.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+
+  it('goes queued → running → succeeded with the worker counts', async () => {
+    const id = await newJob();
+    await worker.finished({ jobId: id, kind: 'evaluate', status: 'running', counts: {}, error: null, at: '2027-03-14T11:00:01.000Z' });
+    await eventually(async () => (await job(id)).status === 'running', 'running');
+    expect(await job(id)).toMatchObject({ startedAt: '2027-03-14T11:00:01.000Z', finishedAt: null });
+    await worker.finished({ jobId: id, kind: 'evaluate', status: 'succeeded', counts: { evaluated: 40, reminders: 3 }, error: null, at: '2027-03-14T11:00:09.500Z' });
+    await eventually(async () => (await job(id)).status === 'succeeded', 'succeeded');
+    expect(await job(id)).toEqual({
+      id, kind: 'evaluate', status: 'succeeded', asOf: '2027-03-01', startedAt: '2027-03-14T11:00:01.000Z',
+      finishedAt: '2027-03-14T11:00:09.500Z', counts: { evaluated: 40, reminders: 3 }, error: null,
+    });
+  });
+
+  it('records a failure with its error', async () => {
+    const id = await newJob();
+    await worker.finished({ jobId: id, kind: 'evaluate', status: 'failed', counts: { evaluated: 2 }, error: 'database unavailable', at: '2027-03-14T11:05:00.000Z' });
+    await eventually(async () => (await job(id)).status === 'failed', 'failed');
+    expect(await job(id)).toMatchObject({ error: 'database unavailable', counts: { evaluated: 2 }, finishedAt: '2027-03-14T11:05:00.000Z', startedAt: null });
+  });
+
+  it('is idempotent and never moves a finished job back (redelivery, late running, second outcome)', async () => {
+    const id = await newJob();
+    const done = { jobId: id, kind: 'evaluate' as const, status: 'succeeded' as const, counts: { evaluated: 5 }, error: null, at: '2027-03-14T12:00:10.000Z' };
+    const eventId = await worker.finished(done);
+    await eventually(async () => (await job(id)).status === 'succeeded', 'succeeded');
+    const stale = await ignored('stale');
+    await worker.finished(done, eventId); // the same message again
+    await worker.finished({ ...done, status: 'failed', error: 'late failure', counts: {} });
+    await worker.finished({ ...done, status: 'running', counts: {}, at: '2027-03-14T12:00:00.000Z' }); // out of order
+    await eventually(async () => (await ignored('stale')) >= stale + 1, 'late outcome ignored');
+    await eventually(async () => (await job(id)).startedAt === '2027-03-14T12:00:00.000Z', 'late running fills startedAt only');
+    expect(await job(id)).toMatchObject({ status: 'succeeded', counts: { evaluated: 5 }, error: null, finishedAt: '2027-03-14T12:00:10.000Z' });
+    expect(await count(sql, 'SELECT count(*) n FROM inbox WHERE message_id = $1', [eventId])).toBe(1);
+  });
+
+  it('ignores and counts an event for an unknown job, and goes on consuming', async () => {
+    const before = await ignored('unknown_job');
+    await worker.finished({ jobId: '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f', kind: 'praxis_sync', status: 'succeeded', counts: {}, error: null, at: '2027-03-14T12:00:00.000Z' });
+    await eventually(async () => (await ignored('unknown_job')) === before + 1, 'unknown job counted');
+    expect(await count(sql, "SELECT count(*) n FROM job WHERE id = '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f'")).toBe(0);
+    const id = await newJob();
+    await worker.finished({ jobId: id, kind: 'evaluate', status: 'running', counts: {}, error: null, at: '2027-03-14T12:01:00.000Z' });
+    await eventually(async () => (await job(id)).status === 'running', 'later event still applied');
+  });
+});
