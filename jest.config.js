@@ -9,9 +9,9 @@ const common = {
   testEnvironment: 'node',
   globalSetup: '<rootDir>/packages/testkit/src/global-setup.ts',
   globalTeardown: '<rootDir>/packages/testkit/src/global-teardown.ts',
-  testTimeout: 60_000,
 };
 module.exports = {
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'default', testMatch: ['<rootDir>/{packages,services,contracts,scripts,tests}/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.chaos\\.test\\.ts$'] },
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/{packages,services,tests}/**/*.chaos.test.ts'] },

@@ -8,11 +8,15 @@ import { withTimeout, type BusConnection } from './connection';
 /** What the outbox needs of a transaction: Prisma's interactive transaction client fits, so does `pgTx`. */
 export interface SqlTx {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
 }
 
 /** Wraps a pg client (inside BEGIN … COMMIT) as a SqlTx. */
 export function pgTx(client: pg.PoolClient | pg.Client): SqlTx {
-  return { $executeRawUnsafe: async (q, ...v) => (await client.query(q, v)).rowCount ?? 0 };
+  return {
+    $executeRawUnsafe: async (q, ...v) => (await client.query(q, v)).rowCount ?? 0,
+    $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await client.query(q, v)).rows as T,
+  };
 }
 
 export interface NewEvent<T extends EventType = EventType> {

@@ -28,11 +28,11 @@ afterAll(async () => {
   deleteVhost(amqpUrl);
 });
 
-async function consumerCountingEffects(queue: string, opts: { fail?: () => boolean; maxAttempts?: number } = {}): Promise<Consumer> {
+async function consumerCountingEffects(queue: string, opts: { fail?: (id: string) => boolean; maxAttempts?: number; batchSize?: number } = {}): Promise<Consumer> {
   const c = await startConsumer(bus, {
-    queue, events: ['funder.registered.v1'], transact: pgTransact(pool), maxAttempts: opts.maxAttempts, retryDelayMs: 100,
+    queue, events: ['funder.registered.v1'], transact: pgTransact(pool), maxAttempts: opts.maxAttempts, retryDelayMs: 100, batchSize: opts.batchSize,
     handle: async (event, tx) => {
-      if (opts.fail?.()) throw new Error('handler refuses');
+      if (opts.fail?.(event.subject ?? '')) throw new Error('handler refuses');
       await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, queue);
       return 'done';
     },
@@ -135,5 +135,16 @@ describe('event bus on the real broker', () => {
     await ch.waitForConfirms();
     await ch.close();
     await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'malformed message dead-lettered');
+  });
+
+  it('handles batches in one transaction each, once per event, and isolates a failing event of a batch', async () => {
+    const queue = 't.batched';
+    const poison = funderEvent(777).subject;
+    await consumerCountingEffects(queue, { batchSize: 50, maxAttempts: 2, fail: (subject) => subject === poison });
+    const events = Array.from({ length: 500 }, (_, i) => funderEvent(600 + i)); // includes 777
+    await publish(events);
+    await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 499, '499 effects');
+    await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'the failing event alone in the DLQ');
+    expect(await count(pool, 'SELECT count(DISTINCT event_id) n FROM effect WHERE consumer = $1', [queue])).toBe(499);
   });
 });
