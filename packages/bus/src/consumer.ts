@@ -1,4 +1,4 @@
-import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { envelopeSchema, isEventType, parseEventData, type Envelope, type EventType } from '@pc/contracts';
 import { metrics, type Logger } from '@pc/service-kit';
 import { assertConsumerTopology, retryQueue, type QueueOptions } from './topology';
@@ -134,10 +134,19 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
   const batchSize = spec.batchSize ?? 1;
   const windowMs = spec.batchWindowMs ?? 10;
 
-  await bus.addSetup(async (model) => {
+  const setup = async (model: ChannelModel): Promise<void> => {
     if (stopping) return;
     const ch = await model.createConfirmChannel();
     ch.on('error', (err: Error) => log.warn({ err: err.message }, 'consumer channel error'));
+    // A channel-level error (e.g. a stale delivery tag) closes the channel but not the connection, so
+    // amqplib's recovery would never resubscribe: do it here. A lost connection is recovered by the bus.
+    ch.once('close', () => {
+      if (stopping || channel !== ch) return;
+      setTimeout(() => {
+        if (stopping || channel !== ch) return;
+        setup(model).then(() => log.info('consumer channel reopened'), () => undefined);
+      }, 500);
+    });
     await assertConsumerTopology(ch, spec.queue, spec.events, opts);
     await ch.prefetch(Math.max(spec.prefetch ?? 20, batchSize * 2));
     const track = (p: Promise<void>): void => {
@@ -166,7 +175,8 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
     channel = ch;
     consumerTag = reply.consumerTag;
     flushCurrent = flush;
-  });
+  };
+  await bus.addSetup(setup);
 
   return {
     async stop(): Promise<void> {
