@@ -166,7 +166,12 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
       track(chain);
     };
     const reply = await ch.consume(spec.queue, (msg) => {
-      if (!msg) return; // consumer cancelled by the broker; the setup re-subscribes on reconnect
+      if (!msg) {
+        // The broker cancelled us (queue deleted, leader moved): closing the channel resubscribes below.
+        log.warn('consumer cancelled by the broker; reopening');
+        ch.close().catch(() => undefined);
+        return;
+      }
       if (batchSize <= 1) { track(process(ch, msg)); return; }
       pending.push(msg);
       if (pending.length >= batchSize) flush();
