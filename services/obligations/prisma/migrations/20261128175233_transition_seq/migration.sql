@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "transition" ADD COLUMN     "seq" BIGSERIAL NOT NULL;
+

@@ -1,0 +1,28 @@
+/** Ports of the obligations domain: what it needs from the outside, implemented in src/adapters. */
+
+export type Locale = 'fr' | 'en';
+
+export interface Clock {
+  now(): Date;
+  /** today's calendar date in America/Montreal */
+  today(): string;
+}
+
+export type CheckName = 'host_allowed' | 'publicly_accessible' | 'mentions_reference' | 'published_in_window' | 'not_already_used';
+export interface Check { name: CheckName; passed: boolean; detail: string }
+
+export interface VerifiedNote {
+  url: string; noteId: string; title: string; textSha256: string; publishedOn: string | null;
+  firstSeenAt: string; verifiedAt: string; late: boolean;
+}
+
+export interface VerificationRequest {
+  url: string;
+  locale: Locale;
+  agreement: { id: string; funderId: string; referenceCode: string; externalRef: string; startDate: string; dueDate: string };
+}
+
+/** The Praxis connector's verification of a declared URL (four checks; `note` iff all four passed). */
+export interface NoteVerifier {
+  verify(req: VerificationRequest): Promise<{ checks: Check[]; note: VerifiedNote | null }>;
+}

@@ -1,0 +1,53 @@
+import { AppError, notFound, type Principal } from '@pc/service-kit';
+import { isOpen, type ObligationStatus } from '../domain/lifecycle';
+import { messages } from '../domain/messages';
+import type { Check, Clock, Locale, NoteVerifier } from '../domain/ports';
+import type { PrismaClient } from '../adapters/prisma';
+import { applyNote } from './evidence';
+import { findVisible, granteeOf, toView, type ObligationView } from './read';
+import { fromDbDate } from './transitions';
+
+export interface DeclareResult { accepted: boolean; checks: Check[]; obligation: ObligationView }
+
+/**
+ * POST /v1/obligations/{id}/evidence (the grantee that owns the obligation): the Praxis connector
+ * verifies the URL now (four checks), this service adds `not_already_used` (it owns evidence), and
+ * when all five pass the obligation is fulfilled in the same request (transition, evidence row and
+ * outbox event in one transaction). A refused URL changes nothing and says why, check by check.
+ */
+export async function declareEvidence(deps: { prisma: PrismaClient; verifier: NoteVerifier; clock: Clock },
+  p: Principal, id: string, url: string, locale: Locale): Promise<DeclareResult> {
+  const granteeId = granteeOf(p);
+  const o = await deps.prisma.obligation.findUnique({ where: { id }, include: { agreement: true } });
+  if (!o || o.granteeId !== granteeId) throw notFound('obligation');
+  if (!isOpen(o.status as ObligationStatus)) {
+    throw new AppError('conflict', `this obligation is ${o.status.replace('_', ' ')}: evidence can only be declared for an open obligation`);
+  }
+  const a = o.agreement;
+  const verdict = await deps.verifier.verify({
+    url, locale,
+    agreement: {
+      id: a.id, funderId: a.funderId, referenceCode: a.referenceCode, externalRef: a.externalRef,
+      startDate: a.startDate ? fromDbDate(a.startDate) : fromDbDate(o.dueDate), dueDate: fromDbDate(o.dueDate),
+    },
+  });
+  const m = messages[locale];
+  const note = verdict.note;
+  let accepted = false;
+  let notUsed: Check;
+  if (!note || !verdict.checks.every((c) => c.passed)) {
+    notUsed = { name: 'not_already_used', passed: false, detail: m.notReached };
+  } else {
+    const outcome = await deps.prisma.$transaction((tx) => applyNote(tx, a.id, {
+      noteUrl: note.url, noteId: note.noteId, title: note.title, publishedOn: note.publishedOn,
+      firstSeenAt: note.firstSeenAt, verifiedAt: note.verifiedAt, source: 'declared',
+    }, deps.clock.now(), { kind: 'api_key', id: p.keyId }, id));
+    accepted = outcome === 'fulfilled' || outcome === 'restored' || outcome === 'refreshed';
+    if (outcome === 'nothing_open') {
+      throw new AppError('conflict', 'this obligation was closed while the note was being verified');
+    }
+    notUsed = { name: 'not_already_used', passed: accepted, detail: accepted ? m.notUsed : m.alreadyUsed };
+  }
+  const obligation = toView(await findVisible(deps.prisma, p, id));
+  return { accepted, checks: [...verdict.checks, notUsed], obligation };
+}

@@ -1,0 +1,29 @@
+import type { Envelope } from '@pc/contracts';
+import type { HandlerResult } from '@pc/bus';
+import type { Tx } from '../adapters/prisma';
+
+/**
+ * reminder.sent.v1 / reminder.failed.v1 from the notifier: one delivery row per (reminder, contact),
+ * the latest outcome winning (a retry that succeeds after a temporary failure replaces it). Only the
+ * contact's pseudonym is stored, never the address.
+ */
+export async function onReminderOutcome(event: Envelope, tx: Tx): Promise<HandlerResult> {
+  let row: [string, string, string, string, string | null, string | null, boolean | null, string];
+  if (event.type === 'reminder.sent.v1') {
+    const d = event.data as Envelope<'reminder.sent.v1'>['data'];
+    row = [d.reminderId, d.contactRef, d.obligationId, 'sent', d.messageId, null, null, d.sentAt];
+  } else if (event.type === 'reminder.failed.v1') {
+    const d = event.data as Envelope<'reminder.failed.v1'>['data'];
+    row = [d.reminderId, d.contactRef, d.obligationId, 'failed', null, d.reason, d.permanent, d.at];
+  } else {
+    return 'skipped';
+  }
+  await tx.$executeRawUnsafe(
+    `INSERT INTO reminder_delivery (reminder_id, contact_ref, obligation_id, outcome, message_id, reason, permanent, at)
+     VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7, $8::timestamptz)
+     ON CONFLICT (reminder_id, contact_ref) DO UPDATE
+       SET outcome = EXCLUDED.outcome, message_id = EXCLUDED.message_id, reason = EXCLUDED.reason,
+           permanent = EXCLUDED.permanent, at = EXCLUDED.at
+       WHERE reminder_delivery.at <= EXCLUDED.at`, ...row);
+  return 'done';
+}

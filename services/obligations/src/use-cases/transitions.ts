@@ -1,0 +1,60 @@
+import crypto from 'node:crypto';
+import { enqueue, type NewEvent } from '@pc/bus';
+import type { EventData } from '@pc/contracts';
+import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
+import type { Tx } from '../adapters/prisma';
+
+export type Actor = EventData<'obligation.transitioned.v1'>['actor'];
+
+export interface ObligationRef {
+  id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string; kind: string; dueDate: string;
+}
+
+export interface TransitionInput {
+  obligation: ObligationRef;
+  from: ObligationStatus | null;
+  to: ObligationStatus;
+  reason: string | null;
+  actor: Actor;
+  at: Date;
+  previousDueDate?: string;
+  evidence?: { noteUrl: string; title: string; publishedOn: string | null; late: boolean };
+}
+
+export const toDbDate = (d: string): Date => new Date(`${d}T00:00:00Z`);
+export const fromDbDate = (d: Date): string => d.toISOString().slice(0, 10);
+
+/**
+ * Records transitions (history rows) and publishes obligation.transitioned.v1 for each, in the
+ * caller's transaction. Every move is checked against the life cycle first: an illegal one throws
+ * AppError('conflict') and nothing of the transaction is kept.
+ */
+export async function recordTransitions(tx: Tx, items: TransitionInput[]): Promise<void> {
+  if (items.length === 0) return;
+  for (const t of items) assertTransition(t.from, t.to);
+  const rows = items.map((t) => ({ id: crypto.randomUUID(), t }));
+  await tx.transition.createMany({
+    data: rows.map(({ id, t }) => ({
+      id, obligationId: t.obligation.id, fromStatus: t.from, toStatus: t.to, dueDate: toDbDate(t.obligation.dueDate),
+      previousDueDate: t.previousDueDate ? toDbDate(t.previousDueDate) : null, reason: t.reason,
+      actorKind: t.actor.kind, actorId: t.actor.id, at: t.at,
+    })),
+  });
+  const events: NewEvent[] = rows.map(({ id, t }) => ({
+    id, type: 'obligation.transitioned.v1', subject: t.obligation.id,
+    data: {
+      obligationId: t.obligation.id, agreementId: t.obligation.agreementId, funderId: t.obligation.funderId,
+      programmeId: t.obligation.programmeId, granteeId: t.obligation.granteeId,
+      kind: t.obligation.kind as EventData<'obligation.transitioned.v1'>['kind'], dueDate: t.obligation.dueDate,
+      from: t.from, to: t.to, reason: t.reason, at: t.at.toISOString(), actor: t.actor,
+      ...(t.previousDueDate ? { previousDueDate: t.previousDueDate } : {}),
+      ...(t.evidence ? { evidence: t.evidence } : {}),
+    },
+  }));
+  await enqueue(tx, events);
+}
+
+/** The ref of a Prisma obligation row. */
+export function refOf(o: { id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string; kind: string; dueDate: Date }): ObligationRef {
+  return { id: o.id, agreementId: o.agreementId, funderId: o.funderId, programmeId: o.programmeId, granteeId: o.granteeId, kind: o.kind, dueDate: fromDbDate(o.dueDate) };
+}
