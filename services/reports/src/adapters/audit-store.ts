@@ -1,0 +1,110 @@
+import type pg from 'pg';
+import { ChainVerifier, GENESIS_HASH, link, type AuditActor, type AuditContent, type AuditEntry, type ChainBreak } from '../domain/audit-chain';
+
+export type PendingAudit = Omit<AuditContent, 'seq'>;
+
+/**
+ * Collects the audit entries of one transaction and appends them at its end. Each funder's head
+ * row is locked (`FOR UPDATE`, in funder id order so two transactions never deadlock on heads),
+ * so two consumers appending for the same funder are serialised and the chain never forks.
+ */
+export class AuditBatch {
+  private readonly pending: PendingAudit[] = [];
+
+  add(entry: PendingAudit): void {
+    // jsonb keeps JSON values only; normalise now so the hash covers what will be read back.
+    this.pending.push({ ...entry, before: normalise(entry.before), after: normalise(entry.after) });
+  }
+
+  get size(): number { return this.pending.length; }
+
+  async flush(client: pg.ClientBase): Promise<AuditEntry[]> {
+    if (this.pending.length === 0) return [];
+    const funders = [...new Set(this.pending.map((p) => p.funderId))].sort();
+    await client.query(
+      `INSERT INTO audit_head (funder_id, seq, hash) SELECT f, 0, $2 FROM unnest($1::uuid[]) AS f ON CONFLICT (funder_id) DO NOTHING`,
+      [funders, GENESIS_HASH]);
+    const { rows } = await client.query<{ funder_id: string; seq: string; hash: string }>(
+      'SELECT funder_id, seq, hash FROM audit_head WHERE funder_id = ANY($1::uuid[]) ORDER BY funder_id FOR UPDATE', [funders]);
+    const heads = new Map(rows.map((r) => [r.funder_id, { seq: Number(r.seq), hash: r.hash }]));
+    const entries: AuditEntry[] = [];
+    for (const p of this.pending) {
+      const head = heads.get(p.funderId);
+      if (!head) throw new Error(`audit head missing for ${p.funderId}`);
+      const e = link(head, p);
+      heads.set(p.funderId, { seq: e.seq, hash: e.hash });
+      entries.push(e);
+    }
+    await client.query(
+      `INSERT INTO audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                            $9::text[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[])`,
+      [entries.map((e) => e.funderId), entries.map((e) => e.seq), entries.map((e) => e.eventId), entries.map((e) => e.type),
+        entries.map((e) => e.subject), entries.map((e) => e.actor.kind), entries.map((e) => e.actor.id), entries.map((e) => e.at),
+        entries.map((e) => e.reason), entries.map((e) => jsonOrNull(e.before)), entries.map((e) => jsonOrNull(e.after)),
+        entries.map((e) => e.prevHash), entries.map((e) => e.hash)]);
+    const last = [...heads.entries()];
+    await client.query(
+      `UPDATE audit_head h SET seq = u.seq, hash = u.hash, updated_at = now()
+       FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(funder_id, seq, hash) WHERE h.funder_id = u.funder_id`,
+      [last.map(([f]) => f), last.map(([, h]) => h.seq), last.map(([, h]) => h.hash)]);
+    this.pending.length = 0;
+    return entries;
+  }
+}
+
+function normalise(v: unknown): unknown {
+  return v === undefined || v === null ? null : JSON.parse(JSON.stringify(v));
+}
+function jsonOrNull(v: unknown): string | null { return v === null || v === undefined ? null : JSON.stringify(v); }
+
+interface AuditRow {
+  funder_id: string; seq: string; event_id: string; type: string; subject: string | null; actor_kind: string; actor_id: string;
+  occurred_at: Date; reason: string | null; before: unknown; after: unknown; prev_hash: string; hash: string; recorded_at: Date;
+}
+
+export interface AuditLine extends AuditEntry { recordedAt: string }
+
+function toLine(r: AuditRow): AuditLine {
+  return {
+    funderId: r.funder_id, seq: Number(r.seq), eventId: r.event_id, type: r.type, subject: r.subject,
+    actor: { kind: r.actor_kind as AuditActor['kind'], id: r.actor_id }, at: r.occurred_at.toISOString(), reason: r.reason,
+    before: r.before ?? null, after: r.after ?? null, prevHash: r.prev_hash, hash: r.hash, recordedAt: r.recorded_at.toISOString(),
+  };
+}
+
+const PAGE = 2000;
+
+/** Reads a funder's chain in seq order, page by page (keyset), optionally limited to a time window. */
+export async function* readAudit(pool: pg.Pool, funderId: string, window: { from?: string; to?: string } = {}): AsyncGenerator<AuditLine[]> {
+  let after = 0;
+  for (;;) {
+    // keyset pages on the primary key (funder_id, seq); the window, when given, filters within them
+    const params: unknown[] = [funderId, after];
+    let where = 'funder_id = $1 AND seq > $2';
+    if (window.from) { params.push(window.from); where += ` AND occurred_at >= $${params.length}`; }
+    if (window.to) { params.push(window.to); where += ` AND occurred_at <= $${params.length}`; }
+    const { rows } = await pool.query<AuditRow>(`SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`, params);
+    if (rows.length === 0) return;
+    yield rows.map(toLine);
+    after = Number(rows[rows.length - 1]!.seq);
+    if (rows.length < PAGE) return;
+  }
+}
+
+/** Recomputes a funder's chain from the stored rows; reports the first entry that does not hold. */
+export async function verifyAudit(pool: pg.Pool, funderId: string): Promise<{ intact: boolean; events: number; firstBrokenAt?: ChainBreak & { at: string | null } }> {
+  const v = new ChainVerifier();
+  const ats = new Map<number, string>();
+  for await (const page of readAudit(pool, funderId)) {
+    for (const e of page) {
+      const wasBroken = v.broken !== null;
+      v.feed(e);
+      if (!wasBroken && v.broken) ats.set(v.broken.seq, e.at);
+    }
+  }
+  const { rows } = await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE funder_id = $1', [funderId]);
+  v.finish(rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null);
+  if (!v.broken) return { intact: true, events: v.count };
+  return { intact: false, events: v.count, firstBrokenAt: { ...v.broken, at: ats.get(v.broken.seq) ?? null } };
+}

@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+
+/** prevHash of the first entry of every funder's chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Who made a change: an API key id, or the system (a service acting on its own). */
+export interface AuditActor { kind: 'api_key' | 'system'; id: string }
+
+/** What an audit entry records; `hash` covers exactly these fields plus `prevHash`. */
+export interface AuditContent {
+  funderId: string;
+  seq: number;
+  eventId: string;
+  type: string;
+  subject: string | null;
+  actor: AuditActor;
+  /** when the change happened (ISO 8601 UTC, millisecond precision) */
+  at: string;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditEntry extends AuditContent { prevHash: string; hash: string }
+
+/**
+ * Canonical JSON: object keys sorted, no whitespace, `undefined` members dropped (as JSON.stringify
+ * does). Two parties hashing the same content get the same bytes, whatever order keys arrived in.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
+  return JSON.stringify(value);
+}
+
+export function contentOf(e: AuditContent): AuditContent {
+  return {
+    funderId: e.funderId, seq: e.seq, eventId: e.eventId, type: e.type, subject: e.subject,
+    actor: { kind: e.actor.kind, id: e.actor.id }, at: e.at, reason: e.reason, before: e.before ?? null, after: e.after ?? null,
+  };
+}
+
+/** hash = sha256(canonical JSON of the content ‖ prevHash), hex. */
+export function entryHash(content: AuditContent, prevHash: string): string {
+  return crypto.createHash('sha256').update(canonicalJson(contentOf(content))).update(prevHash).digest('hex');
+}
+
+/** Links new content after the head (seq, hash) of a chain. */
+export function link(head: { seq: number; hash: string }, content: Omit<AuditContent, 'seq'>): AuditEntry {
+  const seq = head.seq + 1;
+  const full: AuditContent = { ...content, seq };
+  return { ...contentOf(full), prevHash: head.hash, hash: entryHash(full, head.hash) };
+}
+
+export type BreakKind = 'sequence_gap' | 'prev_hash_mismatch' | 'hash_mismatch' | 'head_mismatch';
+export interface ChainBreak { seq: number; eventId: string | null; problem: BreakKind }
+
+/**
+ * Verifies a chain incrementally (entries fed in seq order, page by page): the first entry whose
+ * sequence, link to its predecessor or own hash does not hold is the first broken one.
+ */
+export class ChainVerifier {
+  private expectedSeq = 1;
+  private prevHash = GENESIS_HASH;
+  count = 0;
+  broken: ChainBreak | null = null;
+
+  feed(e: AuditEntry): void {
+    this.count += 1;
+    if (this.broken) return;
+    if (e.seq !== this.expectedSeq) this.broken = { seq: this.expectedSeq, eventId: e.eventId, problem: 'sequence_gap' };
+    else if (e.prevHash !== this.prevHash) this.broken = { seq: e.seq, eventId: e.eventId, problem: 'prev_hash_mismatch' };
+    else if (entryHash(e, e.prevHash) !== e.hash) this.broken = { seq: e.seq, eventId: e.eventId, problem: 'hash_mismatch' };
+    this.expectedSeq = e.seq + 1;
+    this.prevHash = e.hash;
+  }
+
+  /** The stored head must point at the last entry (catches entries deleted from the end). */
+  finish(head: { seq: number; hash: string } | null): void {
+    if (this.broken) return;
+    const lastSeq = this.expectedSeq - 1;
+    if (head && (head.seq !== lastSeq || head.hash !== this.prevHash)) {
+      this.broken = { seq: Math.min(head.seq, lastSeq + 1), eventId: null, problem: 'head_mismatch' };
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import type { Express, Request, Response } from 'express';
+import type pg from 'pg';
+import { AppError, isCalendarDate, notFound, principalOf, readableFunders, requireRole, todayInMontreal } from '@pc/service-kit';
+import { makeReport, ProgrammeNotFound, type ReportReader } from '../domain/make-report';
+import { renderHtml } from '../domain/render-html';
+import { messages } from '../domain/i18n';
+import { renderCsv } from '../adapters/render-csv';
+import { renderPdf } from '../adapters/render-pdf';
+import { readAudit, verifyAudit } from '../adapters/audit-store';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * Funders a caller may see, narrowed by `funderId` when given. Another tenant's funder is "not
+ * found" (404), never "forbidden": existence is not revealed.
+ */
+function scopeOf(req: Request): string[] {
+  const p = principalOf(req);
+  requireRole(p, 'funder', 'auditor');
+  const allowed = readableFunders(p);
+  const wanted = str(req.query.funderId);
+  if (wanted) {
+    if (!allowed.includes(wanted)) throw notFound('funder');
+    return [wanted];
+  }
+  return allowed;
+}
+
+export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportReader; now?: () => Date }): void {
+  const now = deps.now ?? (() => new Date());
+
+  app.get('/v1/reports/compliance', async (req: Request, res: Response) => {
+    const funderIds = scopeOf(req);
+    const asOf = str(req.query.asOf) ?? todayInMontreal(now());
+    if (!isCalendarDate(asOf)) throw new AppError('validation_failed', 'asOf is not a calendar date', [{ path: 'query.asOf', message: 'must be a real date YYYY-MM-DD' }]);
+    const format = str(req.query.format) ?? 'json';
+    let made;
+    try {
+      made = await makeReport(deps.reader, { funderIds, programme: str(req.query.programme), asOf, now: now() });
+    } catch (err) {
+      if (err instanceof ProgrammeNotFound) throw notFound('programme');
+      throw err;
+    }
+    const { report, rows } = made;
+    const file = `${messages[report.locale].csvFile}-${asOf}`;
+    res.setHeader('cache-control', 'private, no-store');
+    switch (format) {
+      case 'csv':
+        res.type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${file}.csv"`);
+        res.send(renderCsv(rows, asOf, report.locale));
+        return;
+      case 'html':
+        res.type('text/html; charset=utf-8').send(renderHtml(report));
+        return;
+      case 'pdf':
+        res.type('application/pdf').setHeader('content-disposition', `inline; filename="${file}.pdf"`);
+        res.send(await renderPdf(report));
+        return;
+      default:
+        res.json(report);
+    }
+  });
+
+  app.get('/v1/audit/events', async (req: Request, res: Response) => {
+    const [funderId] = auditScope(req);
+    const pages = readAudit(deps.pool, funderId!, { from: str(req.query.from), to: str(req.query.to) });
+    res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('cache-control', 'private, no-store');
+    // streamed page by page: a ministry's full log never sits in memory
+    for await (const page of pages) {
+      const ok = res.write(page.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  });
+
+  app.get('/v1/audit/verify', async (req: Request, res: Response) => {
+    const [funderId] = auditScope(req);
+    res.json(await verifyAudit(deps.pool, funderId!));
+  });
+}
+
+/** The audit log of one funder: the funder itself, or an auditor with that funder in scope. */
+function auditScope(req: Request): string[] {
+  const p = principalOf(req);
+  requireRole(p, 'funder', 'auditor');
+  const funderId = str(req.query.funderId);
+  if (!funderId) throw new AppError('validation_failed', 'funderId is required', [{ path: 'query.funderId', message: 'required' }]);
+  if (!readableFunders(p).includes(funderId)) throw notFound('funder');
+  return [funderId];
+}

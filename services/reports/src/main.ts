@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { eventCatalog, type EventType } from '@pc/contracts';
+import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { loadReportsConfig, type ReportsConfig } from './config';
+import { createPrisma, type Tx } from './adapters/prisma';
+import { AuditBatch } from './adapters/audit-store';
+import { startBatchConsumer, type BatchConsumer } from './adapters/batch-consumer';
+import { ReportStore } from './adapters/report-store';
+import { smtpMailer, type Mailer } from './adapters/mailer';
+import { applyEvents } from './consumers/read-model';
+import { onJobRequested } from './consumers/jobs';
+import { mountRoutes } from './http/routes';
+
+export interface RunningService { port: number; runtime: ServiceRuntime; events: BatchConsumer; stop(): Promise<void> }
+
+/** Composition root of the reports service. */
+export async function startReports(cfg: ReportsConfig, logger: Logger = createLogger('reports', cfg.LOG_LEVEL), opts: { mailer?: Mailer; now?: () => Date } = {}): Promise<RunningService> {
+  const runtime = await ServiceRuntime.start({
+    service: 'reports', schema: 'reports', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+  });
+  const prisma = createPrisma(runtime.pool);
+  const store = new ReportStore(runtime.pool);
+  const mailer = opts.mailer ?? smtpMailer(cfg.SMTP_URL, cfg.MAIL_FROM);
+
+  // The read model and the audit chain: every event type, many events per transaction.
+  const events = await startBatchConsumer(runtime.bus, {
+    queue: QUEUES.reportsEvents, events: Object.keys(eventCatalog) as EventType[], pool: runtime.pool,
+    batchSize: cfg.REPORTS_BATCH_SIZE, lingerMs: cfg.REPORTS_BATCH_LINGER_MS,
+    apply: async (batch, client) => {
+      const audit = new AuditBatch();
+      await applyEvents(batch, client, audit);
+      await audit.flush(client);
+    },
+  }, logger);
+
+  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 300_000 });
+  await runtime.consume<Tx>({
+    queue: QUEUES.reportsJobs, events: ['job.requested.v1'], transact, prefetch: 1,
+    handle: onJobRequested({ prisma, store, mailer, kick: () => runtime.relay.kick(), logger, now: opts.now }),
+  });
+
+  const http = createHttpApp({
+    service: 'reports', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
+    routes: (app) => mountRoutes(app, { pool: runtime.pool, reader: store, now: opts.now }),
+  });
+  const server = await listen(http.app, cfg.PORT, cfg.HOST);
+  logger.info({ port: server.port }, 'reports listening');
+  return {
+    port: server.port, runtime, events,
+    async stop() {
+      http.drain();
+      await server.close();
+      await events.stop();
+      await runtime.stop();
+      await prisma.$disconnect();
+      mailer.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  const cfg = loadReportsConfig();
+  const logger = createLogger('reports', cfg.LOG_LEVEL);
+  startReports(cfg, logger).then(
+    (svc) => onShutdown(logger, () => svc.stop()),
+    (err: unknown) => { logger.fatal({ err }, 'reports failed to start'); process.exit(1); },
+  );
+}
