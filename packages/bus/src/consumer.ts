@@ -13,7 +13,13 @@ export interface ConsumerSpec<Tx extends SqlTx> {
   events: readonly EventType[];
   /** Runs the handler and the inbox insert in one database transaction. */
   transact: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-  handle: (event: Envelope, tx: Tx) => Promise<HandlerResult>;
+  /** Handles one event. Give this or `handleBatch`. */
+  handle?: (event: Envelope, tx: Tx) => Promise<HandlerResult>;
+  /**
+   * Handles the new (not yet seen) events of a batch at once, in delivery order, inside the batch's
+   * transaction — for set-based handlers (multi-row statements). Used with `batchSize` > 1.
+   */
+  handleBatch?: (events: Envelope[], tx: Tx) => Promise<void>;
   /** Called after the transaction committed (e.g. kick the outbox relay). */
   afterCommit?: () => void;
   prefetch?: number;
@@ -42,6 +48,12 @@ class PoisonMessage extends Error {}
 export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: ConsumerSpec<Tx>, logger: Logger): Promise<Consumer> {
   const opts: QueueOptions = { maxAttempts: spec.maxAttempts ?? 5, retryDelayMs: spec.retryDelayMs ?? 1000 };
   const log = logger.child({ consumer: spec.queue });
+  if (!spec.handle && !spec.handleBatch) throw new Error(`consumer ${spec.queue} needs handle or handleBatch`);
+  const handleOne = async (event: Envelope, tx: Tx): Promise<HandlerResult> => {
+    if (spec.handle) return spec.handle(event, tx);
+    await spec.handleBatch!([event], tx);
+    return 'done';
+  };
   const inFlight = new Set<Promise<void>>();
   let channel: ConfirmChannel | null = null;
   let consumerTag: string | null = null;
@@ -76,7 +88,7 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
         const fresh = await tx.$executeRawUnsafe(
           'INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', spec.queue, envelope.id);
         if (fresh === 0) return 'duplicate' as const;
-        return spec.handle(envelope, tx);
+        return handleOne(envelope, tx);
       });
       if (result !== 'duplicate') spec.afterCommit?.();
       metrics.consumed.inc({ consumer: spec.queue, result });
@@ -115,10 +127,12 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
           `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
           spec.queue, decoded.map((d) => d.envelope.id))).map((r) => r.message_id));
         const out: Array<HandlerResult | 'duplicate'> = [];
+        const todo: Envelope[] = [];
         for (const { envelope } of decoded) {
           if (!fresh.delete(envelope.id)) { out.push('duplicate'); continue; }
-          out.push(await spec.handle(envelope, tx));
+          if (spec.handleBatch) { todo.push(envelope); out.push('done'); } else out.push(await handleOne(envelope, tx));
         }
+        if (spec.handleBatch && todo.length > 0) await spec.handleBatch(todo, tx);
         return out;
       });
     } catch (err) {

@@ -11,6 +11,25 @@ export interface SqlTx {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
 }
 
+/** A SqlTx over a pg client, which set-based handlers can also use directly. */
+export type PgTx = SqlTx & { client: pg.PoolClient };
+
+/** Runs `fn` in one pg transaction (for services and tools that use pg rather than Prisma). */
+export function pgTransact(pool: pg.Pool) {
+  return async <T>(fn: (tx: PgTx) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn({ ...pgTx(client), client });
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally { client.release(); }
+  };
+}
+
 /** Wraps a pg client (inside BEGIN … COMMIT) as a SqlTx. */
 export function pgTx(client: pg.PoolClient | pg.Client): SqlTx {
   return {

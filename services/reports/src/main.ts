@@ -1,18 +1,17 @@
 import path from 'node:path';
 import { eventCatalog, type EventType } from '@pc/contracts';
-import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { pgTransact, QUEUES, ServiceRuntime, type PgTx } from '@pc/bus';
 import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { AuditBatch } from './adapters/audit-store';
-import { startBatchConsumer, type BatchConsumer } from './adapters/batch-consumer';
 import { ReportStore } from './adapters/report-store';
 import { smtpMailer, type Mailer } from './adapters/mailer';
 import { applyEvents } from './consumers/read-model';
 import { onJobRequested } from './consumers/jobs';
 import { mountRoutes } from './http/routes';
 
-export interface RunningService { port: number; runtime: ServiceRuntime; events: BatchConsumer; stop(): Promise<void> }
+export interface RunningService { port: number; runtime: ServiceRuntime; events: { readonly applied: number }; stop(): Promise<void> }
 
 /** Composition root of the reports service. */
 export async function startReports(cfg: ReportsConfig, logger: Logger = createLogger('reports', cfg.LOG_LEVEL), opts: { mailer?: Mailer; now?: () => Date } = {}): Promise<RunningService> {
@@ -25,15 +24,18 @@ export async function startReports(cfg: ReportsConfig, logger: Logger = createLo
   const mailer = opts.mailer ?? smtpMailer(cfg.SMTP_URL, cfg.MAIL_FROM);
 
   // The read model and the audit chain: every event type, many events per transaction.
-  const events = await startBatchConsumer(runtime.bus, {
-    queue: QUEUES.reportsEvents, events: Object.keys(eventCatalog) as EventType[], pool: runtime.pool,
-    batchSize: cfg.REPORTS_BATCH_SIZE, lingerMs: cfg.REPORTS_BATCH_LINGER_MS,
-    apply: async (batch, client) => {
+  // One commit, one inbox statement and one audit-head lock per funder for up to REPORTS_BATCH_SIZE events.
+  const events = { applied: 0 };
+  await runtime.consume<PgTx>({
+    queue: QUEUES.reportsEvents, events: Object.keys(eventCatalog) as EventType[], transact: pgTransact(runtime.pool),
+    batchSize: cfg.REPORTS_BATCH_SIZE, batchWindowMs: cfg.REPORTS_BATCH_LINGER_MS,
+    handleBatch: async (batch, tx) => {
       const audit = new AuditBatch();
-      await applyEvents(batch, client, audit);
-      await audit.flush(client);
+      await applyEvents(batch, tx.client, audit);
+      await audit.flush(tx.client);
+      events.applied += batch.length;
     },
-  }, logger);
+  });
 
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 300_000 });
   await runtime.consume<Tx>({
@@ -53,7 +55,6 @@ export async function startReports(cfg: ReportsConfig, logger: Logger = createLo
     async stop() {
       http.drain();
       await server.close();
-      await events.stop();
       await runtime.stop();
       await prisma.$disconnect();
       mailer.close();
