@@ -1,0 +1,55 @@
+import net from 'node:net';
+
+/**
+ * SSRF boundary (praxis.md §3 host_allowed): the only URLs ever fetched are on the configured Praxis
+ * origin. Decided from the URL text alone, before any DNS lookup or connection. The configured host
+ * is trusted even when it is an IP or resolves to loopback (the simulator); every other host is not.
+ */
+export type HostRefusal = 'invalid_url' | 'scheme' | 'credentials' | 'ip_literal' | 'other_host' | 'port';
+export type HostDecision = { allowed: true; url: URL } | { allowed: false; reason: HostRefusal; host: string | null };
+
+export class HostPolicy {
+  readonly base: URL;
+  private readonly host: string;
+  private readonly port: string;
+
+  constructor(baseUrl: string) {
+    this.base = new URL(baseUrl);
+    this.host = normHost(this.base.hostname);
+    this.port = effectivePort(this.base);
+  }
+
+  get hostname(): string { return this.host; }
+
+  /** Whether `raw` (absolute, or relative to `from`) may be fetched; the allowed URL is rewritten onto the configured origin. */
+  check(raw: string, from?: URL): HostDecision {
+    let u: URL;
+    try { u = from ? new URL(raw, from) : new URL(raw); } catch { return { allowed: false, reason: 'invalid_url', host: null }; }
+    const host = normHost(u.hostname);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return { allowed: false, reason: 'scheme', host };
+    if (u.username || u.password) return { allowed: false, reason: 'credentials', host };
+    if (host !== this.host) {
+      return { allowed: false, reason: net.isIP(host.replace(/^\[|\]$/g, '')) ? 'ip_literal' : 'other_host', host };
+    }
+    // Same host name: an explicit foreign port is another service on that machine; refuse it. A URL
+    // written with the other scheme's default port (http:// for an https host) is the same note.
+    const explicit = u.port;
+    if (explicit && explicit !== this.port) return { allowed: false, reason: 'port', host };
+    const out = new URL(u.pathname + u.search, this.base);
+    return { allowed: true, url: out };
+  }
+}
+
+function normHost(h: string): string { return h.toLowerCase().replace(/\.$/, ''); }
+function effectivePort(u: URL): string { return u.port || (u.protocol === 'https:' ? '443' : '80'); }
+
+/** `/n/<id>/` → the note id, or null when the path is not a note page. */
+export function noteIdOf(url: URL): string | null {
+  const m = /^\/n\/([A-Za-z0-9_-]{4,200})\/?$/.exec(url.pathname);
+  return m ? m[1]! : null;
+}
+
+/** The canonical form a note is stored and reported under. */
+export function canonicalNoteUrl(base: URL, noteId: string): string {
+  return new URL(`/n/${noteId}/`, base).toString();
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { loadConnectorConfig, type ConnectorConfig } from './config';
+import { createPrisma, type Tx } from './adapters/prisma';
+import { Store } from './adapters/store';
+import { PraxisHttp } from './adapters/praxis-http';
+import { PageAdapter } from './adapters/page-adapter';
+import { FeedAdapter } from './adapters/feed-adapter';
+import { HostPolicy } from './domain/host-policy';
+import { onAgreementEvent } from './consumers/agreements';
+import { PraxisSync } from './sync/praxis-sync';
+import { SyncRunner } from './sync/runner';
+import { mountRoutes } from './http/routes';
+
+export interface RunningConnector {
+  port: number; runtime: ServiceRuntime; runner: SyncRunner; http: PraxisHttp; store: Store; sync: PraxisSync;
+  stop(): Promise<void>;
+}
+
+/** Composition root of the praxis-connector (anti-corruption layer in front of Praxis). */
+export async function startConnector(cfg: ConnectorConfig, logger: Logger = createLogger('praxis-connector', cfg.LOG_LEVEL)): Promise<RunningConnector> {
+  const runtime = await ServiceRuntime.start({
+    service: 'praxis-connector', schema: 'praxis_connector', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+  });
+  const prisma = createPrisma(runtime.pool);
+  const store = new Store(runtime.pool);
+  const policy = new HostPolicy(cfg.PRAXIS_BASE_URL);
+  const http = new PraxisHttp(policy, { timeoutMs: cfg.PRAXIS_TIMEOUT_MS, concurrency: cfg.PRAXIS_CONCURRENCY });
+  const pages = new PageAdapter(http, cfg.PRAXIS_MAX_PAGE_BYTES);
+  const feeds = new FeedAdapter(http, cfg.PRAXIS_MAX_FEED_BYTES, cfg.PRAXIS_MAX_FEED_ITEMS);
+  const kick = (): void => runtime.relay.kick();
+  const sync = new PraxisSync(store, feeds, pages, policy, {
+    feedConcurrency: cfg.PRAXIS_FEED_CONCURRENCY, outageThreshold: cfg.PRAXIS_OUTAGE_THRESHOLD,
+    reverifyMinAgeSeconds: cfg.PRAXIS_REVERIFY_MIN_AGE_SECONDS,
+  }, logger, kick);
+  const runner = new SyncRunner(runtime.pool, store, sync, logger, kick);
+  await runner.recover();
+
+  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
+  await runtime.consume<Tx>({
+    queue: QUEUES.connectorAgreements,
+    events: ['programme.registered.v1', 'agreement.registered.v1', 'agreement.amended.v1', 'agreement.terminated.v1'],
+    transact, handle: onAgreementEvent,
+    // Imports register thousands of agreements at once: one transaction per 100 events.
+    batchSize: 100,
+  });
+  await runtime.consume<Tx>({
+    queue: QUEUES.connectorJobs, events: ['job.requested.v1'], transact, handle: runner.onJobRequested,
+    afterCommit: () => { kick(); runner.kick(); },
+  });
+  runner.kick(); // runs recovered or queued jobs
+
+  const app = createHttpApp({
+    service: 'praxis-connector', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
+    routes: (a) => mountRoutes(a, store, pages, policy.hostname),
+  });
+  const server = await listen(app.app, cfg.PORT, cfg.HOST);
+  logger.info({ port: server.port, praxis: policy.base.origin }, 'praxis-connector listening');
+  return {
+    port: server.port, runtime, runner, http, store, sync,
+    async stop() {
+      app.drain();
+      await server.close();
+      await runner.stop();
+      await runtime.stop();
+      http.close();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+if (require.main === module) {
+  const cfg = loadConnectorConfig();
+  const logger = createLogger('praxis-connector', cfg.LOG_LEVEL);
+  startConnector(cfg, logger).then(
+    (svc) => onShutdown(logger, () => svc.stop()),
+    (err: unknown) => { logger.fatal({ err }, 'praxis-connector failed to start'); process.exit(1); },
+  );
+}

@@ -1,0 +1,69 @@
+import { startSimulator, type Simulator } from '../src/server';
+import { Corpus } from '../src/corpus';
+
+jest.setTimeout(30_000);
+let sim: Simulator;
+beforeAll(async () => { sim = await startSimulator({ seed: 9, notes: 1_000_000, carnets: 2_000 }); });
+afterAll(async () => { await sim?.stop(); });
+
+describe('praxis simulator', () => {
+  it('seeds deterministically and lazily: a million notes, opaque ids that decode without a table', () => {
+    const again = new Corpus({ seed: 9, notes: 1_000_000, carnets: 2_000 });
+    expect(again.idOf(123_456)).toBe(sim.corpus.idOf(123_456));
+    expect(sim.corpus.idOf(5)).toMatch(/^[A-Za-z0-9_-]{27}$/);
+    expect(sim.corpus.indexOf(sim.corpus.idOf(999_999))).toBe(999_999);
+    expect(sim.corpus.indexOf('6D_9Yu0xJAl4bk-Yg4NZZnawCIg')).toBeNull();
+    expect(process.memoryUsage().heapUsed).toBeLessThan(500 * 1024 * 1024);
+  });
+
+  it('serves note pages in the shape of praxis.md (French labels, metadata)', async () => {
+    const res = await fetch(sim.noteUrl(sim.corpus.idOf(42)));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    for (const s of ['Intégré par', 'Publication ', 'Modification ', 'Visibilité public', 'article:published_time']) expect(html).toContain(s);
+    expect(html).toMatch(/Publication \d{1,2}(er)? [a-zéû]+ \d{4}/);
+  });
+
+  it('serves paged RSS per carnet with ETag / Last-Modified and 304', async () => {
+    const url = `${sim.baseUrl}/carnets/carnet-7/rss.xml`;
+    const first = await fetch(url);
+    const xml = await first.text();
+    expect(xml).toContain('<rss version="2.0"');
+    expect(xml).toContain('rel="next"');
+    expect((xml.match(/<item>/g) ?? []).length).toBe(100);
+    const etag = first.headers.get('etag')!;
+    expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await fetch(url, { headers: { 'if-modified-since': first.headers.get('last-modified')! } })).status).toBe(304);
+    sim.corpus.touchSeeded(1, 7); // may land elsewhere: touch a note of carnet-7 explicitly
+    sim.corpus.update(sim.corpus.idOf(7), { title: 'Changée' });
+    expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(200);
+    expect((await (await fetch(`${sim.baseUrl}/carnets/carnet-7/atom.xml`)).text())).toContain('<feed xmlns="http://www.w3.org/2005/Atom"');
+  });
+
+  it('admin API: create, update, hide (login redirect or 403), delete (404 / 410), put in a carnet, faults', async () => {
+    const admin = (path: string, method: string, body?: unknown) => fetch(`${sim.baseUrl}/_admin${path}`, { method, body: body ? JSON.stringify(body) : undefined });
+    const created = (await (await admin('/notes', 'POST', { title: 'Nouvelle', body: 'PX-1', carnets: ['c-test'] })).json()) as { id: string; url: string };
+    expect((await fetch(created.url)).status).toBe(200);
+    await admin(`/notes/${created.id}`, 'PATCH', { title: 'Renommée' });
+    expect(await (await fetch(created.url)).text()).toContain('Renommée');
+    await admin(`/notes/${created.id}/hide`, 'POST');
+    const hidden = await fetch(created.url, { redirect: 'manual' });
+    expect(hidden.status).toBe(302);
+    expect(hidden.headers.get('location')).toContain('/connexion/');
+    expect(await (await fetch(`${sim.baseUrl}/carnets/c-test/rss.xml`)).text()).not.toContain(created.id);
+    await admin('/faults', 'PUT', { privateAs: 'forbidden' });
+    expect((await fetch(created.url)).status).toBe(403);
+    await admin('/faults', 'DELETE');
+    await admin(`/notes/${created.id}/show`, 'POST');
+    await admin(`/carnets/autre/notes/${created.id}`, 'PUT');
+    expect(await (await fetch(`${sim.baseUrl}/carnets/autre/rss.xml`)).text()).toContain(created.id);
+    await admin(`/notes/${created.id}`, 'DELETE');
+    expect((await fetch(created.url)).status).toBe(404);
+    await admin(`/notes/${created.id}?mode=gone`, 'DELETE');
+    expect((await fetch(created.url)).status).toBe(410);
+    await admin('/faults', 'PUT', { status: 503, scope: 'pages' });
+    expect((await fetch(sim.noteUrl(sim.corpus.idOf(1)))).status).toBe(503);
+    expect((await fetch(`${sim.baseUrl}/carnets/carnet-1/rss.xml`)).status).toBe(200);
+    await admin('/faults', 'DELETE');
+  });
+});
