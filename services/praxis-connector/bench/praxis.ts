@@ -17,7 +17,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { createLogger } from '@pc/service-kit';
 import { benchEnv } from '@pc/testkit';
-import { seededReferenceCode } from '../../praxis-simulator/src/corpus';
+import { seededReferenceCode } from '@pc/praxis-simulator';
 import { startConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
 import { PraxisSync } from '../src/sync/praxis-sync';

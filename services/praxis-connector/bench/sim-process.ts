@@ -1,5 +1,5 @@
 // Runs the Praxis simulator in its own process (its own core) for the benchmark; prints its port.
-import { startSimulator } from '../../praxis-simulator/src/server';
+import { startSimulator } from '@pc/praxis-simulator';
 
 const [notes, carnets, every, seed] = process.argv.slice(2).map(Number);
 startSimulator({ notes, carnets, referenceEvery: every, seed }).then((sim) => {

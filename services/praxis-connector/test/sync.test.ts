@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
 import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
-import { startSimulator, type Simulator } from '../../praxis-simulator/src/server';
+import { startSimulator, type Simulator } from '@pc/praxis-simulator';
 import { startConnector, type RunningConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
 import { actor, agreementData, busPublisher, db, startForeignHost } from './helpers';
