@@ -669,8 +669,36 @@ export interface components {
                 kind: string;
                 dueDate: components["schemas"]["Date"];
                 status: string;
+                /** @description 1..count within its requirement */
+                sequence?: number;
+                derivedDueDate?: components["schemas"]["Date"];
             }[];
-            history?: Record<string, never>[];
+            /** @description shown to the funder only (personal data) */
+            contacts?: components["schemas"]["Contact"][];
+            /** @description true when the requirements are the programme defaults */
+            defaultRequirements?: boolean;
+            /** @description increases on every amendment and on termination */
+            revision?: number;
+            /** Format: date-time */
+            terminatedAt?: string | null;
+            terminationReason?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /** @description amendments and termination, oldest first */
+            history?: {
+                revision?: number;
+                /** @enum {string} */
+                kind?: "amended" | "terminated";
+                /** Format: date-time */
+                at?: string;
+                actor?: Record<string, never>;
+                reason?: string | null;
+                changes?: string[];
+                before?: Record<string, never>;
+                after?: Record<string, never>;
+            }[];
         };
         /** @enum {string} */
         ObligationStatus: "upcoming" | "due_soon" | "overdue" | "fulfilled" | "extended" | "waived" | "cancelled" | "evidence_withdrawn";

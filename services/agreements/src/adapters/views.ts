@@ -1,0 +1,79 @@
+/** Agreement and programme as the public API shows them (contracts/openapi.yaml `Agreement`, `Programme`). */
+import type { Prisma } from '../generated/prisma/client';
+
+export const day = (d: Date): string => d.toISOString().slice(0, 10);
+
+export const agreementInclude = {
+  programme: { select: { code: true } },
+  grantee: true,
+  contacts: { orderBy: { position: 'asc' } },
+  requirements: { where: { retired: false }, orderBy: { position: 'asc' } },
+  obligations: { where: { retired: false }, orderBy: [{ requirement: { position: 'asc' } }, { sequence: 'asc' }] },
+} satisfies Prisma.AgreementInclude;
+
+export type AgreementRow = Prisma.AgreementGetPayload<{ include: typeof agreementInclude }>;
+type HistoryRow = Prisma.AgreementHistoryGetPayload<object>;
+
+export interface ViewOptions {
+  /** contacts are personal data: shown to the funder that provided them, not to auditors */
+  contacts: boolean;
+  history?: HistoryRow[];
+}
+
+export function agreementView(a: AgreementRow, opts: ViewOptions): Record<string, unknown> {
+  return {
+    id: a.id,
+    externalRef: a.externalRef,
+    referenceCode: a.referenceCode,
+    status: a.status,
+    programmeCode: a.programme.code,
+    title: a.title,
+    amount: a.amountCents === null ? null : { value: Number(a.amountCents), currency: a.currency ?? 'CAD' },
+    startDate: day(a.startDate),
+    endDate: day(a.endDate),
+    signedAt: a.signedAt ? day(a.signedAt) : null,
+    grantee: { id: a.grantee.id, name: a.grantee.name, neq: a.grantee.neq },
+    ...(opts.contacts ? { contacts: a.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })) } : {}),
+    requirements: a.requirements.map((r) => ({
+      kind: r.kind, count: r.count,
+      due: r.dueDate ? { date: day(r.dueDate) } : { anchor: r.dueAnchor, offset: r.dueOffset },
+    })),
+    defaultRequirements: a.defaultRequirements,
+    obligations: a.obligations.map((o) => ({
+      id: o.id, kind: o.kind, sequence: o.sequence, dueDate: day(o.currentDueDate ?? o.dueDate), status: o.status,
+      ...(o.currentDueDate ? { derivedDueDate: day(o.dueDate) } : {}),
+    })),
+    revision: a.revision,
+    terminatedAt: a.terminatedAt?.toISOString() ?? null,
+    terminationReason: a.terminationReason,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+    ...(opts.history ? {
+      history: opts.history.map((h) => ({
+        revision: h.revision, kind: h.kind, at: h.at.toISOString(), actor: { kind: 'api_key', id: h.actorKeyId },
+        reason: h.reason, changes: h.changes, before: h.before, after: h.after,
+      })),
+    } : {}),
+  };
+}
+
+export function programmeView(p: Prisma.ProgrammeGetPayload<object>): Record<string, unknown> {
+  return {
+    id: p.id, code: p.code, name: p.name, sector: p.sector, praxisFeeds: p.praxisFeeds,
+    reminderPolicy: { stages: p.reminderStages }, defaultRequirements: p.defaultRequirements,
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
+/** Opaque list cursor: the (createdAt, id) of the last item, base64url JSON. */
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+    return { createdAt, id };
+  } catch { return null; }
+}

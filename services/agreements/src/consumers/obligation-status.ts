@@ -1,0 +1,20 @@
+import type { Envelope } from '@pc/contracts';
+import type { HandlerResult } from '@pc/bus';
+import type { Tx } from '../adapters/prisma';
+
+/**
+ * Read model of obligation statuses (the obligations service owns the life cycle): applies
+ * obligation.transitioned.v1 unless a newer state is already recorded, so a redelivered or
+ * reordered event never moves the status backwards. A due date that differs from the derived one
+ * (an extension) is kept beside it.
+ */
+export async function onObligationTransitioned(event: Envelope, tx: Tx): Promise<HandlerResult> {
+  if (event.type !== 'obligation.transitioned.v1') return 'skipped';
+  const d = event.data as Envelope<'obligation.transitioned.v1'>['data'];
+  const n = await tx.$executeRawUnsafe(
+    `UPDATE obligation SET status = $2, status_at = $3::timestamptz,
+            current_due_date = CASE WHEN due_date = $4::date THEN NULL ELSE $4::date END
+     WHERE id = $1::uuid AND status_at <= $3::timestamptz`,
+    d.obligationId, d.to, d.at, d.dueDate);
+  return n > 0 ? 'done' : 'skipped';
+}

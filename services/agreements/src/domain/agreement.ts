@@ -1,0 +1,165 @@
+/**
+ * Agreement intake rules (pure): the normalised draft of an agreement, the business validation
+ * shared by the JSON route and the CSV import, and the content hash that recognises replays.
+ */
+import crypto from 'node:crypto';
+import { isCalendarDate, parseDuration } from './calendar';
+import type { MessageCode } from './messages';
+
+export const OBLIGATION_KINDS = ['learning_note', 'mid_term_note', 'final_note'] as const;
+export type ObligationKind = (typeof OBLIGATION_KINDS)[number];
+export const ANCHORS = ['start', 'end', 'signature'] as const;
+export type Anchor = (typeof ANCHORS)[number];
+
+export type DueRule = { anchor: Anchor; offset: string } | { date: string };
+export interface RequirementSpec { kind: ObligationKind; count: number; due: DueRule }
+export interface Contact { name: string; email: string; locale: 'fr' | 'en' }
+
+/** An agreement as submitted, after defaults (count 1, locale fr) — what the content hash covers. */
+export interface AgreementDraft {
+  externalRef: string;
+  programmeCode: string;
+  title: string;
+  amount: { value: number; currency: string } | null;
+  startDate: string;
+  endDate: string;
+  signedAt: string | null;
+  grantee: { name: string; neq: string | null };
+  contacts: Contact[];
+  /** null: none given, the programme's default requirements apply */
+  requirements: RequirementSpec[] | null;
+}
+
+/** One problem with the input; `path` uses the contract's style (`requirements[0].due.offset`). */
+export interface Issue { path: string; code: MessageCode; params?: Record<string, string | number> }
+
+/** Default when a programme defines none (public-api.md): one learning note 90 days after the end. */
+export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [{ kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } }];
+export const DEFAULT_REMINDER_STAGES = [
+  { offsetDays: -30, escalate: false }, { offsetDays: -7, escalate: false }, { offsetDays: 0, escalate: false },
+  { offsetDays: 7, escalate: false }, { offsetDays: 30, escalate: true },
+];
+
+const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * Reads an agreement from untrusted JSON-like input into a draft, collecting every issue (the
+ * contract validator catches most of them for JSON first; the CSV import relies on this alone).
+ */
+export function readAgreement(input: Record<string, unknown>): { draft: AgreementDraft; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const text = (path: string, v: unknown, max: number, required = true): string => {
+    if (v === undefined || v === null || (isStr(v) && v.trim() === '')) { if (required) issues.push({ path, code: 'required' }); return ''; }
+    if (!isStr(v)) { issues.push({ path, code: 'required' }); return ''; }
+    if (v.length > max) issues.push({ path, code: 'too_long', params: { max } });
+    return v;
+  };
+  const date = (path: string, v: unknown, required = true): string | null => {
+    if (v === undefined || v === null || v === '') { if (required) issues.push({ path, code: 'required' }); return null; }
+    if (!isStr(v) || !isCalendarDate(v)) { issues.push({ path, code: 'not_a_date' }); return null; }
+    return v;
+  };
+
+  const externalRef = text('externalRef', input.externalRef, 100);
+  const programmeCode = text('programmeCode', input.programmeCode, 40);
+  const title = text('title', input.title, 500);
+
+  let amount: AgreementDraft['amount'] = null;
+  const a = input.amount as { value?: unknown; currency?: unknown } | undefined | null;
+  if (a !== undefined && a !== null) {
+    const value = a.value;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) issues.push({ path: 'amount.value', code: 'amount_not_integer' });
+    else if (value < 0) issues.push({ path: 'amount.value', code: 'amount_negative' });
+    const currency = isStr(a.currency) ? a.currency : '';
+    if (currency !== 'CAD') issues.push({ path: 'amount.currency', code: currency ? 'currency_unsupported' : 'required', params: { value: currency } });
+    amount = { value: typeof value === 'number' ? value : 0, currency };
+  }
+
+  const startDate = date('startDate', input.startDate);
+  const endDate = date('endDate', input.endDate);
+  const signedAt = date('signedAt', input.signedAt, false);
+  if (startDate && endDate && endDate < startDate) issues.push({ path: 'endDate', code: 'end_before_start' });
+
+  const g = (input.grantee ?? {}) as { name?: unknown; neq?: unknown; contacts?: unknown };
+  const granteeName = text('grantee.name', g.name, 300);
+  let neq: string | null = null;
+  if (g.neq !== undefined && g.neq !== null && g.neq !== '') {
+    if (!isStr(g.neq) || !/^\d{10}$/.test(g.neq)) issues.push({ path: 'grantee.neq', code: 'neq_format' });
+    else neq = g.neq;
+  }
+  const contacts = readContacts(g.contacts, 'grantee.contacts', issues);
+  const requirements = input.requirements === undefined || input.requirements === null
+    ? null : readRequirements(input.requirements, 'requirements', signedAt, issues);
+
+  return {
+    draft: {
+      externalRef, programmeCode, title, amount, startDate: startDate ?? '', endDate: endDate ?? '', signedAt,
+      grantee: { name: granteeName, neq }, contacts, requirements,
+    },
+    issues,
+  };
+}
+
+export function readContacts(v: unknown, base: string, issues: Issue[]): Contact[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) { issues.push({ path: base, code: 'required' }); return []; }
+  return v.map((c: { name?: unknown; email?: unknown; locale?: unknown }, i) => {
+    const name = isStr(c?.name) ? c.name.trim() : '';
+    if (!name) issues.push({ path: `${base}[${i}].name`, code: 'required' });
+    const email = isStr(c?.email) ? c.email.trim() : '';
+    if (!email) issues.push({ path: `${base}[${i}].email`, code: 'required' });
+    else if (!EMAIL.test(email) || email.length > 254) issues.push({ path: `${base}[${i}].email`, code: 'email_format' });
+    let locale: 'fr' | 'en' = 'fr';
+    if (c?.locale !== undefined && c.locale !== null && c.locale !== '') {
+      if (c.locale === 'fr' || c.locale === 'en') locale = c.locale;
+      else issues.push({ path: `${base}[${i}].locale`, code: 'locale_unknown' });
+    }
+    return { name, email, locale };
+  });
+}
+
+export function readRequirements(v: unknown, base: string, signedAt: string | null, issues: Issue[]): RequirementSpec[] {
+  if (!Array.isArray(v) || v.length === 0) { issues.push({ path: base, code: 'required' }); return []; }
+  return v.map((r: { kind?: unknown; count?: unknown; due?: unknown }, i) => {
+    const p = `${base}[${i}]`;
+    const kind = r?.kind;
+    if (!isStr(kind) || !(OBLIGATION_KINDS as readonly string[]).includes(kind)) issues.push({ path: `${p}.kind`, code: kind ? 'kind_unknown' : 'required', params: { value: String(kind ?? '') } });
+    const count = r?.count === undefined || r?.count === null ? 1 : r.count;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 20) issues.push({ path: `${p}.count`, code: 'count_range' });
+    const due = readDue(r?.due, `${p}.due`, signedAt, issues);
+    return { kind: kind as ObligationKind, count: count as number, due };
+  });
+}
+
+function readDue(v: unknown, p: string, signedAt: string | null, issues: Issue[]): DueRule {
+  const d = (v ?? {}) as { anchor?: unknown; offset?: unknown; date?: unknown };
+  const hasDate = d.date !== undefined && d.date !== null && d.date !== '';
+  const hasAnchor = (d.anchor !== undefined && d.anchor !== null && d.anchor !== '') || (d.offset !== undefined && d.offset !== null && d.offset !== '');
+  if (hasDate === hasAnchor) { issues.push({ path: p, code: 'due_rule' }); return { date: '' }; }
+  if (hasDate) {
+    if (!isStr(d.date) || !isCalendarDate(d.date)) issues.push({ path: `${p}.date`, code: 'not_a_date' });
+    return { date: String(d.date) };
+  }
+  const anchor = d.anchor;
+  if (!isStr(anchor) || !(ANCHORS as readonly string[]).includes(anchor)) issues.push({ path: `${p}.anchor`, code: anchor ? 'anchor_unknown' : 'required', params: { value: String(anchor ?? '') } });
+  else if (anchor === 'signature' && !signedAt) issues.push({ path: `${p}.anchor`, code: 'signature_without_signed_at' });
+  const offset = d.offset;
+  if (!isStr(offset) || offset === '') issues.push({ path: `${p}.offset`, code: 'required' });
+  else if (!parseDuration(offset)) issues.push({ path: `${p}.offset`, code: 'duration_invalid', params: { value: offset } });
+  return { anchor: anchor as Anchor, offset: isStr(offset) ? offset.toUpperCase() : '' };
+}
+
+/** Canonical form of the content (fixed key order) — what "same content" means for a replay. */
+export function canonicalContent(d: AgreementDraft): string {
+  return JSON.stringify([
+    d.externalRef, d.programmeCode, d.title, d.amount ? [d.amount.value, d.amount.currency] : null,
+    d.startDate, d.endDate, d.signedAt, d.grantee.name, d.grantee.neq,
+    d.contacts.map((c) => [c.name, c.email.toLowerCase(), c.locale]),
+    d.requirements?.map((r) => [r.kind, r.count, 'date' in r.due ? ['date', r.due.date] : [r.due.anchor, r.due.offset]]) ?? null,
+  ]);
+}
+
+export function contentHash(d: AgreementDraft): string {
+  return crypto.createHash('sha256').update(canonicalContent(d)).digest('hex');
+}

@@ -1,0 +1,92 @@
+/**
+ * Obligation derivation (pure): requirement kind × count × due rule → dated obligations, the
+ * initial status shown before the obligations service reports any transition, and the
+ * reconciliation an amendment performs.
+ */
+import { addDays, addDuration, parseDuration } from './calendar';
+import type { DueRule, ObligationKind, RequirementSpec } from './agreement';
+
+export interface AgreementDates { startDate: string; endDate: string; signedAt: string | null }
+export interface DerivedObligation { requirementId: string; sequence: number; kind: ObligationKind; dueDate: string }
+
+/** The due date a rule gives for these agreement dates. Throws on a rule validation let through. */
+export function dueDateOf(rule: DueRule, dates: AgreementDates): string {
+  if ('date' in rule) return rule.date;
+  const anchor = rule.anchor === 'start' ? dates.startDate : rule.anchor === 'end' ? dates.endDate : dates.signedAt;
+  if (!anchor) throw new Error(`anchor ${rule.anchor} has no date`);
+  const dur = parseDuration(rule.offset);
+  if (!dur) throw new Error(`invalid duration ${rule.offset}`);
+  return addDuration(anchor, dur);
+}
+
+/**
+ * Every obligation of an agreement: a requirement with count n yields sequences 1..n, all due on
+ * the rule's date (the clause asks for n notes by that date, not one per period).
+ */
+export function deriveObligations(dates: AgreementDates, requirements: Array<RequirementSpec & { id: string }>): DerivedObligation[] {
+  const out: DerivedObligation[] = [];
+  for (const r of requirements) {
+    const dueDate = dueDateOf(r.due, dates);
+    for (let sequence = 1; sequence <= r.count; sequence++) out.push({ requirementId: r.id, sequence, kind: r.kind, dueDate });
+  }
+  return out;
+}
+
+export type ObligationStatus = 'upcoming' | 'due_soon' | 'overdue' | 'fulfilled' | 'extended' | 'waived' | 'cancelled' | 'evidence_withdrawn';
+
+/**
+ * Status of an obligation nobody acted on yet — the same classification the obligations service
+ * applies (brief: due_soon starts with the programme's earliest reminder stage, overdue the day
+ * after the due date). Shown until obligation.transitioned.v1 events take over.
+ */
+export function initialStatus(dueDate: string, today: string, earliestStageOffset: number): 'upcoming' | 'due_soon' | 'overdue' {
+  if (today > dueDate) return 'overdue';
+  if (today >= addDays(dueDate, earliestStageOffset)) return 'due_soon';
+  return 'upcoming';
+}
+
+export function earliestOffset(stages: Array<{ offsetDays: number }>): number {
+  return stages.length === 0 ? 0 : Math.min(...stages.map((s) => s.offsetDays));
+}
+
+/** Statuses an amendment must not touch: their date is history (fulfilled, waived) or moot (cancelled). */
+export const SETTLED: ReadonlySet<string> = new Set(['fulfilled', 'waived', 'cancelled']);
+
+export interface ExistingObligation {
+  id: string; requirementId: string; sequence: number; kind: ObligationKind; dueDate: string; status: string; retired: boolean;
+}
+
+export interface Reconciliation {
+  /** open obligations whose derived date or kind changed (old values kept for history) */
+  changed: Array<{ id: string; kind: ObligationKind; dueDate: string; previousDueDate: string; previousKind: ObligationKind }>;
+  /** (requirement, sequence) newly required: the caller mints ids (or revives a retired row) */
+  added: DerivedObligation[];
+  /** retired rows required again: same id comes back */
+  revived: Array<{ id: string; dueDate: string; kind: ObligationKind }>;
+  /** open obligations no longer required */
+  retired: string[];
+}
+
+/**
+ * What an amendment does to the obligations: the ones not settled follow the new derivation (same
+ * id for the same requirement × sequence), settled ones keep their date and are never removed.
+ */
+export function reconcile(existing: ExistingObligation[], desired: DerivedObligation[]): Reconciliation {
+  const key = (o: { requirementId: string; sequence: number }): string => `${o.requirementId}#${o.sequence}`;
+  const byKey = new Map(existing.map((e) => [key(e), e]));
+  const wanted = new Set(desired.map(key));
+  const r: Reconciliation = { changed: [], added: [], revived: [], retired: [] };
+  for (const d of desired) {
+    const e = byKey.get(key(d));
+    if (!e) { r.added.push(d); continue; }
+    if (SETTLED.has(e.status)) continue;
+    if (e.retired) { r.revived.push({ id: e.id, dueDate: d.dueDate, kind: d.kind }); continue; }
+    if (e.dueDate !== d.dueDate || e.kind !== d.kind) {
+      r.changed.push({ id: e.id, kind: d.kind, dueDate: d.dueDate, previousDueDate: e.dueDate, previousKind: e.kind });
+    }
+  }
+  for (const e of existing) {
+    if (!e.retired && !wanted.has(key(e)) && !SETTLED.has(e.status)) r.retired.push(e.id);
+  }
+  return r;
+}
