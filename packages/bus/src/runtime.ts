@@ -13,6 +13,21 @@ export interface RuntimeOptions {
   migrationsDir: string;
   logger: Logger;
   poolSize?: number;
+  /**
+   * Outbox relays of this process. A service that commits tens of thousands of events at once (CSV
+   * import) runs several, with larger batches, so one publishes while another waits for its confirms.
+   */
+  relay?: { batchSize?: number; parallel?: number };
+}
+
+/** Several relays over one outbox, seen as one (SKIP LOCKED keeps them from publishing a row twice). */
+export class RelayGroup {
+  constructor(private readonly relays: OutboxRelay[]) {}
+  start(): void { this.relays.forEach((r) => r.start()); }
+  kick(): void { this.relays.forEach((r) => r.kick()); }
+  pending(): Promise<number> { return this.relays[0]!.pending(); }
+  async drain(): Promise<number> { return (await Promise.all(this.relays.map((r) => r.drain()))).reduce((a, b) => a + b, 0); }
+  async stop(): Promise<void> { await Promise.all(this.relays.map((r) => r.stop())); }
 }
 
 /**
@@ -22,14 +37,15 @@ export interface RuntimeOptions {
  */
 export class ServiceRuntime {
   private readonly consumers: Consumer[] = [];
-  private constructor(readonly pool: pg.Pool, readonly bus: BusConnection, readonly relay: OutboxRelay, private readonly logger: Logger) {}
+  private constructor(readonly pool: pg.Pool, readonly bus: BusConnection, readonly relay: RelayGroup, private readonly logger: Logger) {}
 
   static async start(opts: RuntimeOptions): Promise<ServiceRuntime> {
     const pool = createPool(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
     pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle database connection error'));
     await migrate(pool, opts.schema, opts.migrationsDir, opts.logger);
     const bus = await BusConnection.connect(opts.amqpUrl, opts.logger);
-    const relay = new OutboxRelay(pool, bus, opts.service, opts.logger);
+    const relay = new RelayGroup(Array.from({ length: opts.relay?.parallel ?? 1 },
+      () => new OutboxRelay(pool, bus, opts.service, opts.logger, { batchSize: opts.relay?.batchSize })));
     relay.start();
     return new ServiceRuntime(pool, bus, relay, opts.logger);
   }
