@@ -70,7 +70,13 @@ export async function enqueue(tx: SqlTx, events: NewEvent[], correlationId?: str
 
 interface OutboxRow { id: string; type: string; subject: string | null; data: unknown; created_at: Date; correlation_id: string | null }
 
-export interface RelayOptions { batchSize?: number; pollMs?: number; confirmTimeoutMs?: number }
+export interface RelayOptions {
+  batchSize?: number;
+  pollMs?: number;
+  confirmTimeoutMs?: number;
+  /** published rows are kept this long (for an operator's inspection), then deleted */
+  retentionMs?: number;
+}
 
 /**
  * Publishes committed outbox rows on a confirm channel and marks them only after the broker
@@ -85,12 +91,15 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly confirmTimeoutMs: number;
+  private readonly retentionMs: number;
+  private lastPurge = 0;
 
   constructor(private readonly pool: pg.Pool, private readonly bus: BusConnection, private readonly source: string,
     private readonly logger: Logger, opts: RelayOptions = {}) {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 200;
     this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 10_000;
+    this.retentionMs = opts.retentionMs ?? 24 * 3_600_000;
   }
 
   start(): void {
@@ -113,6 +122,7 @@ export class OutboxRelay {
 
   /** Publishes until the outbox is empty. Resolves with the number of events published. */
   async drain(): Promise<number> {
+    await this.purgeIfDue();
     let total = 0;
     for (;;) {
       const n = await this.publishBatch();
@@ -155,6 +165,13 @@ export class OutboxRelay {
     } finally {
       client.release();
     }
+  }
+
+  /** Deletes rows published longer ago than the retention, at most once a minute, so the outbox stays small. */
+  private async purgeIfDue(): Promise<void> {
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    await this.pool.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [this.retentionMs / 1000]);
   }
 
   /** Rows not yet confirmed (exported as a gauge; a growing number means the broker is unreachable). */

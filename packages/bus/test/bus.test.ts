@@ -164,4 +164,19 @@ describe('event bus on the real broker', () => {
     await publish([funderEvent(901)]);
     await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 2, 'effect after resubscribing', 20_000);
   });
+
+  it('deletes published outbox rows after the retention and keeps unpublished ones', async () => {
+    const [oldId, pendingId] = await pgTransact(pool)((tx) => enqueue(tx, [funderEvent(950), funderEvent(951)]));
+    await pool.query(`UPDATE outbox SET published_at = now() - interval '2 days' WHERE id = $1`, [oldId]);
+    await pool.query(`UPDATE outbox SET created_at = now() + interval '1 day' WHERE id = $1`, [pendingId]); // keep it pending for this check
+    const purger = new OutboxRelay(pool, bus, 'purge-test', logger, { batchSize: 1 });
+    const client = await pool.connect(); // hold the pending row so this relay cannot publish it
+    await client.query('BEGIN');
+    await client.query('SELECT 1 FROM outbox WHERE id = $1 FOR UPDATE', [pendingId]);
+    await purger.drain();
+    await client.query('ROLLBACK');
+    client.release();
+    expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE id = $1', [oldId])).toBe(0);
+    expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE id = $1', [pendingId])).toBe(1);
+  });
 });
