@@ -39,6 +39,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       });
     },
   });
+  // A client killed mid-session (crash tests) resets its socket; that must not crash the test file.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "digest" ADD COLUMN     "submitted_at" TIMESTAMPTZ(3);
+

@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { BusConnection, EXCHANGE } from '@pc/bus';
+import { createLogger } from '@pc/service-kit';
+import type { EventData, EventType } from '@pc/contracts';
+import { startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
+import { loadNotifierConfig } from '../src/config';
+import { startNotifier, type NotifierOptions, type RunningService } from '../src/main';
+
+export const ids = (seed: string): string => {
+  const x = crypto.createHash('sha256').update(seed).digest('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-8${x.slice(17, 20)}-${x.slice(20, 32)}`;
+};
+export const actor = { kind: 'system' as const, id: 'test' };
+
+/** Publishes events on the bus as another service's relay would (persistent, confirmed). */
+export async function publish(amqpUrl: string, events: Array<{ type: EventType; data: unknown; id?: string }>): Promise<void> {
+  const bus = await BusConnection.connect(amqpUrl, createLogger('test-publisher', 'silent'));
+  try {
+    const ch = await bus.publisherChannel();
+    for (const [i, e] of events.entries()) {
+      const id = e.id ?? crypto.randomUUID();
+      const envelope = { specversion: '1.0', id, source: 'test', type: e.type, time: new Date().toISOString(), datacontenttype: 'application/json', data: e.data };
+      ch.publish(EXCHANGE, e.type, Buffer.from(JSON.stringify(envelope)), { persistent: true, messageId: id, type: e.type });
+      if (i % 500 === 499) await ch.waitForConfirms();
+    }
+    await ch.waitForConfirms();
+  } finally { await bus.close(); }
+}
+
+export interface World {
+  t: TestEnv; sink: SmtpSink; svc: RunningService; db: pg.Pool; env: NodeJS.ProcessEnv;
+  restart(opts?: NotifierOptions, extra?: NodeJS.ProcessEnv): Promise<RunningService>;
+  close(): Promise<void>;
+}
+
+export const fastEnv = {
+  REMINDER_SWEEP_MS: '100', REMINDER_RETRY_BASE_MS: '200', REMINDER_RETRY_MAX_MS: '1000', REMINDER_LEASE_MS: '60000',
+  PUBLIC_BASE_URL: 'https://conformite.example.org',
+};
+
+export async function world(extra: NodeJS.ProcessEnv = {}, opts: NotifierOptions = {}): Promise<World> {
+  const sink = await startSmtpSink();
+  const t = await testEnv({ SMTP_URL: sink.url, ...fastEnv, ...extra });
+  let svc = await startNotifier(loadNotifierConfig(t.env), undefined, opts);
+  const db = new pg.Pool({ connectionString: t.databaseUrl, max: 2, options: '-c search_path=notifier' });
+  const w: World = {
+    t, sink, svc, db, env: t.env,
+    async restart(o = {}, more = {}) {
+      svc = await startNotifier(loadNotifierConfig({ ...t.env, ...more }), undefined, o);
+      w.svc = svc;
+      return svc;
+    },
+    async close() { await w.svc.stop().catch(() => undefined); await db.end(); await sink.close(); t.cleanup(); },
+  };
+  return w;
+}
+
+// ---- event builders -------------------------------------------------------------------------------
+
+export function funder(name: string, opts: { locale?: 'fr' | 'en'; reportRecipients?: string[] } = {}): EventData<'funder.registered.v1'> {
+  return { funderId: ids(`funder:${name}`), name, kind: 'foundation', locale: opts.locale ?? 'fr', reportRecipients: opts.reportRecipients ?? [], actor };
+}
+export function programme(f: EventData<'funder.registered.v1'>, code: string, name: string): EventData<'programme.registered.v1'> {
+  return { programmeId: ids(`programme:${code}`), funderId: f.funderId, code, name, sector: null, praxisFeeds: [], reminderStages: [{ offsetDays: -30, escalate: false }, { offsetDays: 14, escalate: true }], actor };
+}
+
+export interface Contact { name: string; email: string; locale: 'fr' | 'en' }
+export interface AgreementFx {
+  id: string; funderId: string; programmeId: string; programmeCode: string; title: string; externalRef: string; referenceCode: string;
+  grantee: { id: string; name: string }; contacts: Contact[];
+}
+export function agreement(p: EventData<'programme.registered.v1'>, ref: string, grantee: { id: string; name: string }, contacts: Contact[], title = `Projet ${ref}`): AgreementFx {
+  return {
+    id: ids(`agreement:${ref}`), funderId: p.funderId, programmeId: p.programmeId, programmeCode: p.code, title, externalRef: ref,
+    referenceCode: `PX-${crypto.createHash('sha1').update(ref).digest('hex').slice(0, 4).toUpperCase()}-${crypto.createHash('sha1').update(ref + 'x').digest('hex').slice(0, 4).toUpperCase()}`,
+    grantee, contacts,
+  };
+}
+export function agreementRegistered(a: AgreementFx, revision = 1): EventData<'agreement.registered.v1'> {
+  return {
+    agreementId: a.id, funderId: a.funderId, programmeId: a.programmeId, programmeCode: a.programmeCode, externalRef: a.externalRef,
+    referenceCode: a.referenceCode, title: a.title, startDate: '2026-01-01', endDate: '2027-12-31', signedAt: null,
+    grantee: { ...a.grantee, neq: null }, contacts: a.contacts, obligations: [], revision, actor,
+  };
+}
+
+export function due(a: AgreementFx, o: { seq?: number; kind?: 'learning_note' | 'mid_term_note' | 'final_note'; dueDate: string; asOf: string; runId: string; stage?: string; escalate?: boolean; contacts?: Contact[] }): EventData<'reminder.due.v1'> {
+  const obligationId = ids(`obligation:${a.id}:${o.kind ?? 'learning_note'}:${o.seq ?? 1}`);
+  const stageKey = o.stage ?? 'd-30';
+  return {
+    reminderId: ids(`reminder:${obligationId}:${stageKey}`), runId: o.runId, asOf: o.asOf,
+    stage: { key: stageKey, offsetDays: -30, escalate: o.escalate ?? false }, skippedStages: [],
+    obligation: { id: obligationId, kind: o.kind ?? 'learning_note', sequence: o.seq ?? 1, dueDate: o.dueDate, status: 'due_soon' },
+    agreement: { id: a.id, funderId: a.funderId, programmeId: a.programmeId, programmeCode: a.programmeCode, title: a.title, externalRef: a.externalRef, referenceCode: a.referenceCode },
+    grantee: a.grantee, contacts: o.contacts ?? a.contacts,
+  };
+}
+
+export const dueEvents = (list: EventData<'reminder.due.v1'>[]) => list.map((data) => ({ type: 'reminder.due.v1' as const, data }));
+export const runClosed = (runId: string, asOf: string, reminders: number) => ({ type: 'reminder.run_closed.v1' as const, data: { runId, asOf, reminders } });
+
+export const count = async (db: pg.Pool, sql: string, params: unknown[] = []): Promise<number> =>
+  Number((await db.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
