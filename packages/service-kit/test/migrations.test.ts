@@ -9,9 +9,18 @@ import { createPool, migrate } from '../src';
 const prisma = path.join(repoRoot, 'node_modules', '.bin', 'prisma');
 
 function dumpSchema(databaseUrl: string, schema: string): string {
-  return execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', `--schema=${schema}`, '--exclude-table', `${schema}._migrations`, databaseUrl], { encoding: 'utf8' })
-    .split('\n').filter((l) => !l.startsWith('--') && !l.startsWith('SET ') && !l.startsWith('SELECT pg_catalog') && !/^\\(un)?restrict /.test(l) && l.trim() !== '')
-    .join('\n');
+  const lines = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', `--schema=${schema}`, '--exclude-table', `${schema}._migrations`, databaseUrl], { encoding: 'utf8' })
+    .split('\n').filter((l) => !l.startsWith('--') && !l.startsWith('SET ') && !l.startsWith('SELECT pg_catalog') && !/^\\(un)?restrict /.test(l) && l.trim() !== '');
+  // A column added by a later migration comes last in the table while the schema may list it
+  // earlier: compare each table's columns as a set, everything else line by line.
+  const out: string[] = [];
+  let columns: string[] | null = null;
+  for (const l of lines) {
+    if (l.startsWith('CREATE TABLE ')) { out.push(l); columns = []; continue; }
+    if (columns && l.startsWith(');')) { out.push(...columns.sort(), l); columns = null; continue; }
+    if (columns) columns.push(l.trim().replace(/,$/, '')); else out.push(l);
+  }
+  return out.join('\n');
 }
 
 describe('migrations', () => {
