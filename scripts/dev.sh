@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of the README, on a fresh machine with Node.js 20+:
 #   bash scripts/dev.sh start   install, generate, migrate and start every service (Ctrl-C stops them)
-#   bash scripts/dev.sh test    install, generate, check contracts and types, run every test
+#   bash scripts/dev.sh test    install, generate, check contracts, types and lint, run every test
 # It installs what the project needs (pnpm, its packages) and starts the local PostgreSQL and
 # RabbitMQ when they are installed but stopped. Nothing else is to be installed by hand.
 set -euo pipefail
@@ -48,6 +48,7 @@ case "${1:-}" in
     ensure_services
     pnpm contracts:check
     pnpm typecheck
+    pnpm lint
     exec pnpm test
     ;;
   *)
