@@ -10,7 +10,7 @@ import { normalizeEmail } from '../domain/ids';
  */
 export async function onDirectoryEvent(event: Envelope, tx: Tx): Promise<HandlerResult> {
   // Only the four directory events are bound to this queue; anything else is acknowledged as skipped.
-  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check
+   
   switch (event.type) {
     case 'funder.registered.v1': {
       const d = (event as Envelope<'funder.registered.v1'>).data;
