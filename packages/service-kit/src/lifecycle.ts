@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 
 /**
  * Runs `stop` once on SIGTERM/SIGINT, in the order the service gives (readiness off → stop
@@ -32,4 +32,23 @@ export async function listen(app: import('node:http').RequestListener, port: num
     port: bound,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); }),
   };
+}
+
+/**
+ * The boot of every service's main.ts: parse the config (a bad variable stops the process with its
+ * name), start, and shut down cleanly on SIGTERM/SIGINT.
+ */
+export function runService<C extends { LOG_LEVEL: string }>(
+  name: string, load: () => C, start: (cfg: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
+): void {
+  let cfg: C;
+  try { cfg = load(); } catch (err) {
+    process.stderr.write(`${name} refuses to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(name, cfg.LOG_LEVEL);
+  start(cfg, logger).then(
+    (svc) => onShutdown(logger, () => svc.stop()),
+    (err: unknown) => { logger.fatal({ err }, `${name} failed to start`); process.exit(1); },
+  );
 }

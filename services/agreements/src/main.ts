@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { QUEUES, ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, onShutdown, todayInMontreal, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, todayInMontreal, type Logger, runService } from '@pc/service-kit';
 import { loadAgreementsConfig, type AgreementsConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { onFunderRegistered } from './consumers/funders';
@@ -39,11 +39,4 @@ export async function startAgreements(cfg: AgreementsConfig, logger: Logger = cr
   };
 }
 
-if (require.main === module) {
-  const cfg = loadAgreementsConfig();
-  const logger = createLogger('agreements', cfg.LOG_LEVEL);
-  startAgreements(cfg, logger).then(
-    (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'agreements failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('agreements', () => loadAgreementsConfig(), startAgreements);

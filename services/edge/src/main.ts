@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { ServiceRuntime } from '@pc/bus';
 import { loadEdgeConfig, type EdgeConfig } from './config';
 import { EdgeStore } from './adapters/store';
@@ -37,11 +37,4 @@ export async function startEdge(cfg: EdgeConfig, logger: Logger = createLogger('
   };
 }
 
-if (require.main === module) {
-  const cfg = loadEdgeConfig();
-  const logger = createLogger('edge', cfg.LOG_LEVEL);
-  startEdge(cfg, logger).then(
-    (edge) => onShutdown(logger, () => edge.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'edge failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('edge', () => loadEdgeConfig(), startEdge);

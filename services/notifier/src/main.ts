@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Envelope } from '@pc/contracts';
 import { QUEUES, ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
@@ -95,11 +95,4 @@ export async function startNotifier(cfg: NotifierConfig, logger: Logger = create
   };
 }
 
-if (require.main === module) {
-  const cfg = loadNotifierConfig();
-  const logger = createLogger('notifier', cfg.LOG_LEVEL);
-  startNotifier(cfg, logger).then(
-    (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'notifier failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('notifier', () => loadNotifierConfig(), startNotifier);

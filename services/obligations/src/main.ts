@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadObligationsConfig, type ObligationsConfig } from './config';
 import { createPrisma } from './adapters/prisma';
 import { systemClock } from './adapters/clock';
@@ -42,11 +42,4 @@ export async function startObligations(cfg: ObligationsConfig, logger: Logger = 
   };
 }
 
-if (require.main === module) {
-  const cfg = loadObligationsConfig();
-  const logger = createLogger('obligations', cfg.LOG_LEVEL);
-  startObligations(cfg, logger).then(
-    (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'obligations failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('obligations', () => loadObligationsConfig(), startObligations);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { QUEUES, ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadConnectorConfig, type ConnectorConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { Store } from './adapters/store';
@@ -72,11 +72,4 @@ export async function startConnector(cfg: ConnectorConfig, logger: Logger = crea
   };
 }
 
-if (require.main === module) {
-  const cfg = loadConnectorConfig();
-  const logger = createLogger('praxis-connector', cfg.LOG_LEVEL);
-  startConnector(cfg, logger).then(
-    (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'praxis-connector failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('praxis-connector', () => loadConnectorConfig(), startConnector);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { eventCatalog, type EventType } from '@pc/contracts';
 import { pgTransact, QUEUES, ServiceRuntime, type PgTx } from '@pc/bus';
-import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { AuditBatch } from './adapters/audit-store';
@@ -62,11 +62,4 @@ export async function startReports(cfg: ReportsConfig, logger: Logger = createLo
   };
 }
 
-if (require.main === module) {
-  const cfg = loadReportsConfig();
-  const logger = createLogger('reports', cfg.LOG_LEVEL);
-  startReports(cfg, logger).then(
-    (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'reports failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('reports', () => loadReportsConfig(), startReports);

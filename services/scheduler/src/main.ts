@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { QUEUES, ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, onShutdown, type Logger } from '@pc/service-kit';
+import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadSchedulerConfig, type SchedulerConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { PrismaSlotClaims } from './adapters/job-store';
@@ -67,11 +67,4 @@ export async function startScheduler(cfg: SchedulerConfig, logger: Logger = crea
   };
 }
 
-if (require.main === module) {
-  const cfg = loadSchedulerConfig();
-  const logger = createLogger('scheduler', cfg.LOG_LEVEL);
-  startScheduler(cfg, logger).then(
-    (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, 'scheduler failed to start'); process.exit(1); },
-  );
-}
+if (require.main === module) runService('scheduler', () => loadSchedulerConfig(), startScheduler);
