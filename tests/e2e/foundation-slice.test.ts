@@ -53,7 +53,10 @@ describe('edge: funders and API keys', () => {
     const res = await post('/v1/funders', { name: '', kind: 'bank', extra: 1 });
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const problem = (await res.json()) as { errors: { path: string }[] };
+    const problem = (await res.json()) as { title: string; errors: { path: string }[] };
+    expect(problem.title).toBe('Données invalides'); // French first
+    const en = await post('/v1/funders', { name: '', kind: 'bank' }, { ...admin, 'accept-language': 'en-CA,en;q=0.9' });
+    expect(((await en.json()) as { title: string }).title).toBe('Validation failed');
     expect(problem.errors.map((e) => e.path).sort()).toEqual(['extra', 'kind', 'name']);
     expect((await db.query('SELECT count(*)::int AS n FROM edge.funder')).rows[0].n).toBe(before);
     await db.end();

@@ -119,18 +119,28 @@ export function toFieldPath(pointer: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
-const titles: Record<number, string> = {
-  400: 'Bad request', 401: 'Unauthenticated', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed',
-  409: 'Conflict', 413: 'Payload too large', 415: 'Unsupported media type', 422: 'Validation failed',
-  500: 'Internal error', 501: 'Not implemented', 503: 'Service unavailable',
+/** Problem titles a person reads: French by default, English when the client prefers it. */
+const titles: Record<number, { fr: string; en: string }> = {
+  400: { fr: 'Requête invalide', en: 'Bad request' },
+  401: { fr: 'Authentification requise', en: 'Unauthenticated' },
+  403: { fr: 'Accès refusé', en: 'Forbidden' },
+  404: { fr: 'Introuvable', en: 'Not found' },
+  405: { fr: 'Méthode non permise', en: 'Method not allowed' },
+  409: { fr: 'Conflit', en: 'Conflict' },
+  413: { fr: 'Contenu trop volumineux', en: 'Payload too large' },
+  415: { fr: 'Type de contenu non pris en charge', en: 'Unsupported media type' },
+  422: { fr: 'Données invalides', en: 'Validation failed' },
+  500: { fr: 'Erreur interne', en: 'Internal error' },
+  501: { fr: 'Pas encore disponible', en: 'Not implemented' },
+  503: { fr: 'Service indisponible', en: 'Service unavailable' },
 };
 
 interface ProblemBody { type: string; title: string; status: number; detail: string; errors?: FieldError[] }
 
-export function problem(status: number, detail: string, errors?: FieldError[]): ProblemBody {
+export function problem(status: number, detail: string, errors?: FieldError[], locale: 'fr' | 'en' = 'fr'): ProblemBody {
   const body: ProblemBody = {
     type: `https://praxis-compliance.encommun.io/problems/${status}`,
-    title: titles[status] ?? http.STATUS_CODES[status] ?? 'Error',
+    title: titles[status]?.[locale] ?? http.STATUS_CODES[status] ?? 'Error',
     status, detail,
   };
   if (errors && errors.length > 0) body.errors = errors;
@@ -165,6 +175,7 @@ export function problemHandler(logger: Logger) {
       body = problem(500, 'an unexpected error occurred');
     }
     if (res.headersSent) { res.end(); return; }
-    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    if (req.acceptsLanguages('fr', 'en') === 'en') body.title = titles[body.status]?.en ?? body.title;
+    res.status(body.status).setHeader('content-language', req.acceptsLanguages('fr', 'en') === 'en' ? 'en' : 'fr').type('application/problem+json').send(JSON.stringify(body));
   };
 }
