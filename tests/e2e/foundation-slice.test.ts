@@ -55,8 +55,15 @@ describe('edge: funders and API keys', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await res.json()) as { title: string; errors: { path: string }[] };
     expect(problem.title).toBe('Données invalides'); // French first
+    expect(problem.errors).toEqual(expect.arrayContaining([
+      { path: 'extra', message: 'champ inconnu' },
+      { path: 'kind', message: 'valeur non permise (valeurs permises : foundation, ministry, research_fund, other)' },
+      { path: 'name', message: 'trop court (au moins 1 caractère(s))' },
+    ]));
     const en = await post('/v1/funders', { name: '', kind: 'bank' }, { ...admin, 'accept-language': 'en-CA,en;q=0.9' });
-    expect(((await en.json()) as { title: string }).title).toBe('Validation failed');
+    const enProblem = (await en.json()) as { title: string; errors: { path: string; message: string }[] };
+    expect(enProblem.title).toBe('Validation failed');
+    expect(enProblem.errors.find((x) => x.path === 'kind')?.message).toMatch(/^must be equal to one of the allowed values/);
     expect(problem.errors.map((e) => e.path).sort()).toEqual(['extra', 'kind', 'name']);
     expect((await db.query('SELECT count(*)::int AS n FROM edge.funder')).rows[0].n).toBe(before);
     await db.end();

@@ -109,6 +109,32 @@ export function principalOf(req: Request): Principal {
   return req.principal;
 }
 
+/**
+ * The contract validator (AJV) writes English. A funder officer reads these messages too, so the
+ * common ones are given in French (the default); anything unmapped keeps the validator's words.
+ */
+export function frenchValidationMessage(errorCode: string | undefined, message: string): string {
+  const kind = (errorCode ?? '').split('.')[0];
+  const tail = (re: RegExp): string => re.exec(message)?.[1] ?? '';
+  switch (kind) {
+    case 'required': return 'champ obligatoire';
+    case 'additionalProperties': return 'champ inconnu';
+    case 'enum': return `valeur non permise (valeurs permises : ${tail(/allowed values: (.*)$/)})`;
+    case 'pattern': return `format invalide (attendu : ${tail(/pattern "(.*)"/)})`;
+    case 'format': return `format invalide (attendu : ${tail(/format "(.*)"/)})`;
+    case 'type': return `type invalide (attendu : ${tail(/must be (\w+)/)})`;
+    case 'minLength': return `trop court (au moins ${tail(/fewer than (\d+)/)} caractère(s))`;
+    case 'maxLength': return `trop long (au plus ${tail(/more than (\d+)/)} caractères)`;
+    case 'minimum': return `valeur trop petite (minimum ${tail(/>= (-?[\d.]+)/)})`;
+    case 'maximum': return `valeur trop grande (maximum ${tail(/<= (-?[\d.]+)/)})`;
+    case 'minItems': return `trop peu d'éléments (au moins ${tail(/fewer than (\d+)/)})`;
+    case 'maxItems': return `trop d'éléments (au plus ${tail(/more than (\d+)/)})`;
+    case 'minProperties': return 'au moins un champ est requis';
+    case 'oneOf': return 'ne correspond à aucune des formes permises';
+    default: return message;
+  }
+}
+
 /** `/body/requirements/0/due/offset` → `requirements[0].due.offset` (the contract's path style). */
 export function toFieldPath(pointer: string): string {
   const parts = pointer.replace(/^\//, '').split('/').filter(Boolean);
@@ -151,7 +177,8 @@ export function problem(status: number, detail: string, errors?: FieldError[], l
 export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let body: ProblemBody;
-    const e = err as { status?: number; type?: string; errors?: { path?: string; message: string }[]; code?: string; message?: string };
+    const e = err as { status?: number; type?: string; errors?: { path?: string; message: string; errorCode?: string }[]; code?: string; message?: string };
+    const english = req.acceptsLanguages('fr', 'en') === 'en';
     if (err instanceof AppError) {
       body = problem(err.status, err.message, err.errors);
     } else if (e?.type === 'entity.too.large') {
@@ -163,8 +190,9 @@ export function problemHandler(logger: Logger) {
     } else if (typeof e?.status === 'number' && Array.isArray(e.errors)) {
       // express-openapi-validator: contract violations become 422 naming every field.
       const status = e.status === 400 ? 422 : e.status;
-      const errors = e.errors.map((x) => ({ path: toFieldPath(x.path ?? ''), message: x.message }));
-      body = problem(status, status === 422 ? 'the request does not match the contract' : (e.message ?? 'error'), errors);
+      const errors = e.errors.map((x) => ({ path: toFieldPath(x.path ?? ''), message: english ? x.message : frenchValidationMessage(x.errorCode, x.message) }));
+      const detail = status === 422 ? (english ? 'the request does not match the contract' : 'la requête ne respecte pas le contrat') : (e.message ?? 'error');
+      body = problem(status, detail, errors);
       if (status === 500) logger.error({ err, url: req.url }, 'response does not match the contract');
     } else if (e?.code === 'P2002') {
       body = problem(409, 'a record with the same unique key already exists');
@@ -175,7 +203,7 @@ export function problemHandler(logger: Logger) {
       body = problem(500, 'an unexpected error occurred');
     }
     if (res.headersSent) { res.end(); return; }
-    if (req.acceptsLanguages('fr', 'en') === 'en') body.title = titles[body.status]?.en ?? body.title;
-    res.status(body.status).setHeader('content-language', req.acceptsLanguages('fr', 'en') === 'en' ? 'en' : 'fr').type('application/problem+json').send(JSON.stringify(body));
+    if (english) body.title = titles[body.status]?.en ?? body.title;
+    res.status(body.status).setHeader('content-language', english ? 'en' : 'fr').type('application/problem+json').send(JSON.stringify(body));
   };
 }
