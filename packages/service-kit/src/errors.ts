@@ -26,16 +26,26 @@ export const errorCodes = {
 } as const;
 export type ErrorCode = keyof typeof errorCodes;
 
-export interface FieldError { path?: string; row?: number; column?: string; message: string }
+/** A text a person reads, in both languages (French is what a caller gets unless it asks for English). */
+export interface Bilingual { fr: string; en: string }
+
+/** `message` is English; `fr`, when given, is what a French (default) caller reads instead. */
+export interface FieldError { path?: string; row?: number; column?: string; message: string; fr?: string }
 
 export class AppError extends Error {
   readonly status: number;
-  constructor(readonly code: ErrorCode, message: string, readonly errors?: FieldError[]) {
-    super(message);
+  /** the French text of `message`, when the thrower wrote one */
+  readonly fr?: string;
+  constructor(readonly code: ErrorCode, message: string | Bilingual, readonly errors?: FieldError[]) {
+    super(typeof message === 'string' ? message : message.en);
     this.name = 'AppError';
     this.status = errorCodes[code];
+    if (typeof message !== 'string') this.fr = message.fr;
   }
 }
+
+/** A field error in both languages. */
+export const fieldError = (path: string, text: Bilingual): FieldError => ({ path, message: text.en, fr: text.fr });
 
 export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
 export const invalid = (errors: FieldError[], message = 'the request is invalid'): AppError =>

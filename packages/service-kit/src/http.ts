@@ -177,10 +177,11 @@ export function problem(status: number, detail: string, errors?: FieldError[], l
 export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let body: ProblemBody;
-    const e = err as { status?: number; type?: string; errors?: { path?: string; message: string; errorCode?: string }[]; code?: string; message?: string };
     const english = req.acceptsLanguages('fr', 'en') === 'en';
+    const e = err as { status?: number; type?: string; errors?: { path?: string; message: string; errorCode?: string }[]; code?: string; message?: string };
     if (err instanceof AppError) {
-      body = problem(err.status, err.message, err.errors);
+      const errors = err.errors?.map(({ fr, ...e }) => ({ ...e, message: english ? e.message : fr ?? e.message }));
+      body = problem(err.status, english ? err.message : err.fr ?? err.message, errors);
     } else if (e?.type === 'entity.too.large') {
       body = problem(413, 'request body is larger than this route accepts');
     } else if (e?.type === 'entity.parse.failed') {

@@ -175,6 +175,6 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     await h.call('POST', `/v1/obligations/${a!.id}/waiver`, { role: 'funder', funderId: f.funderId }, { reason: 'Projet fusionné' });
     const closed = await h.call('POST', `/v1/obligations/${a!.id}/evidence`, { role: 'grantee', granteeId: f.granteeId }, url);
     expect(closed.status).toBe(409);
-    expect(((await closed.json()) as any).detail).toBe('this obligation is waived: evidence can only be declared for an open obligation');
+    expect(((await closed.json()) as any).detail).toBe('cette obligation est close (waived) : une preuve ne se déclare que pour une obligation ouverte');
   });
 });

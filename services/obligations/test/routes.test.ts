@@ -146,10 +146,10 @@ describe('POST /v1/obligations/{id}/extension', () => {
     const overdue = aObs[3]!; // due 2027-04-30, today 2027-06-01
     const upcoming = aObs[1]!; // due 2027-12-31
     const cases: Array<[string, { newDueDate: string; reason: string }, string]> = [
-      [overdue, { newDueDate: '2027-05-15', reason: 'x' }, 'must not be in the past (today is 2027-06-01)'],
-      [upcoming, { newDueDate: '2027-12-31', reason: 'x' }, 'must be after the current due date 2027-12-31'],
-      [upcoming, { newDueDate: '2027-11-30', reason: 'x' }, 'must be after the current due date 2027-12-31'],
-      [upcoming, { newDueDate: '2028-02-30', reason: 'x' }, 'must be a calendar date YYYY-MM-DD'],
+      [overdue, { newDueDate: '2027-05-15', reason: 'x' }, 'ne peut pas être dans le passé (nous sommes le 2027-06-01)'],
+      [upcoming, { newDueDate: '2027-12-31', reason: 'x' }, "doit être postérieure à l'échéance actuelle 2027-12-31"],
+      [upcoming, { newDueDate: '2027-11-30', reason: 'x' }, "doit être postérieure à l'échéance actuelle 2027-12-31"],
+      [upcoming, { newDueDate: '2028-02-30', reason: 'x' }, 'doit être une date du calendrier AAAA-MM-JJ'],
     ];
     const before = { t: await count(h, 'transition'), o: await count(h, 'outbox') };
     for (const [id, body, message] of cases) {
@@ -161,7 +161,7 @@ describe('POST /v1/obligations/{id}/extension', () => {
     expect(noReason.status).toBe(422);
     expect((await json(noReason)).errors.map((e: any) => e.path)).toEqual(['reason']);
     const blank = await h.call('POST', `/v1/obligations/${upcoming}/extension`, asFunder(A), { newDueDate: '2028-01-31', reason: '   ' });
-    expect((await json(blank)).errors).toEqual([{ path: 'reason', message: 'a reason is required' }]);
+    expect((await json(blank)).errors).toEqual([{ path: 'reason', message: 'un motif est requis' }]);
     expect(await count(h, 'transition')).toBe(before.t);
     expect(await count(h, 'outbox')).toBe(before.o);
     expect(await statusOf(h, overdue)).toEqual({ status: 'fulfilled', due_date: '2027-04-30' });
@@ -172,7 +172,7 @@ describe('POST /v1/obligations/{id}/extension', () => {
     const fulfilled = aObs[3]!;
     const r = await h.call('POST', `/v1/obligations/${fulfilled}/extension`, asFunder(A), { newDueDate: '2028-01-31', reason: 'x' });
     expect(r.status).toBe(409);
-    expect((await json(r)).detail).toBe('an obligation that is fulfilled cannot become extended');
+    expect((await json(r)).detail).toBe('une obligation remplie ne peut pas devenir prolongée');
     const body = { newDueDate: '2028-01-31', reason: 'x' };
     expect((await h.call('POST', `/v1/obligations/${aObs[1]}/extension`, { role: 'auditor', funderIds: [A.funderId] }, body)).status).toBe(403);
     expect((await h.call('POST', `/v1/obligations/${aObs[1]}/extension`, { role: 'grantee', granteeId: G }, body)).status).toBe(403);
@@ -199,7 +199,7 @@ describe('POST /v1/obligations/{id}/waiver', () => {
     expect((await json(r)).transitions.at(-1)).toMatchObject({ from: 'upcoming', to: 'waived', reason: 'Organisme dissous' });
     const again = await h.call('POST', `/v1/obligations/${id}/waiver`, asFunder(B), { reason: 'encore' });
     expect(again.status).toBe(409);
-    expect((await json(again)).detail).toBe('an obligation that is waived cannot become waived (waived is final)');
+    expect((await json(again)).detail).toBe('une obligation levée ne peut pas devenir levée (état définitif)');
   });
 });
 

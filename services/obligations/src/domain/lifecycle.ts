@@ -45,13 +45,20 @@ const describe: Record<ObligationStatus, string> = {
   upcoming: 'upcoming', due_soon: 'due soon', overdue: 'overdue', fulfilled: 'fulfilled', extended: 'extended',
   waived: 'waived', cancelled: 'cancelled', evidence_withdrawn: 'evidence withdrawn',
 };
+const décrire: Record<ObligationStatus, string> = {
+  upcoming: 'à venir', due_soon: 'à échéance proche', overdue: 'en retard', fulfilled: 'remplie', extended: 'prolongée',
+  waived: 'levée', cancelled: 'annulée', evidence_withdrawn: 'à preuve retirée',
+};
 
 /** Throws AppError('conflict') naming both states when the life cycle forbids the move. */
 export function assertTransition(from: ObligationStatus | null, to: ObligationStatus): void {
   if (canTransition(from, to)) return;
-  if (from === null) throw new AppError('conflict', `an obligation cannot start as ${describe[to]}`);
-  const closed = ALLOWED[from].length === 0 ? ` (${describe[from]} is final)` : '';
-  throw new AppError('conflict', `an obligation that is ${describe[from]} cannot become ${describe[to]}${closed}`);
+  if (from === null) throw new AppError('conflict', { en: `an obligation cannot start as ${describe[to]}`, fr: `une obligation ne peut pas commencer ${décrire[to]}` });
+  const final = ALLOWED[from].length === 0;
+  throw new AppError('conflict', {
+    en: `an obligation that is ${describe[from]} cannot become ${describe[to]}${final ? ` (${describe[from]} is final)` : ''}`,
+    fr: `une obligation ${décrire[from]} ne peut pas devenir ${décrire[to]}${final ? ' (état définitif)' : ''}`,
+  });
 }
 
 // ---- calendar dates (YYYY-MM-DD, America/Montreal days; arithmetic in UTC is exact for dates) ----

@@ -21,7 +21,10 @@ export async function declareEvidence(deps: { prisma: PrismaClient; verifier: No
   const o = await deps.prisma.obligation.findUnique({ where: { id }, include: { agreement: true } });
   if (!o || o.granteeId !== granteeId) throw notFound('obligation');
   if (!isOpen(o.status as ObligationStatus)) {
-    throw new AppError('conflict', `this obligation is ${o.status.replace('_', ' ')}: evidence can only be declared for an open obligation`);
+    throw new AppError('conflict', {
+      en: `this obligation is ${o.status.replace('_', ' ')}: evidence can only be declared for an open obligation`,
+      fr: `cette obligation est close (${o.status}) : une preuve ne se déclare que pour une obligation ouverte`,
+    });
   }
   const a = o.agreement;
   const verdict = await deps.verifier.verify({
@@ -44,7 +47,7 @@ export async function declareEvidence(deps: { prisma: PrismaClient; verifier: No
     }, deps.clock.now(), { kind: 'api_key', id: p.keyId }, id));
     accepted = outcome === 'fulfilled' || outcome === 'restored' || outcome === 'refreshed';
     if (outcome === 'nothing_open') {
-      throw new AppError('conflict', 'this obligation was closed while the note was being verified');
+      throw new AppError('conflict', { en: 'this obligation was closed while the note was being verified', fr: 'cette obligation a été close pendant la vérification de la note' });
     }
     notUsed = { name: 'not_already_used', passed: accepted, detail: accepted ? m.notUsed : m.alreadyUsed };
   }

@@ -1,9 +1,16 @@
-import { AppError, invalid, isCalendarDate, notFound, writingFunder, type Principal } from '@pc/service-kit';
+import { fieldError, invalid, isCalendarDate, notFound, writingFunder, type FieldError, type Principal } from '@pc/service-kit';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import type { Clock } from '../domain/ports';
 import type { PrismaClient, Tx } from '../adapters/prisma';
 import { fromDbDate, recordTransitions, refOf, toDbDate } from './transitions';
 import { detailOf, findVisible } from './read';
+
+const texts = {
+  calendarDate: { fr: 'doit être une date du calendrier AAAA-MM-JJ', en: 'must be a calendar date YYYY-MM-DD' },
+  afterCurrent: (d: string) => ({ fr: `doit être postérieure à l'échéance actuelle ${d}`, en: `must be after the current due date ${d}` }),
+  notPast: (d: string) => ({ fr: `ne peut pas être dans le passé (nous sommes le ${d})`, en: `must not be in the past (today is ${d})` }),
+  reasonRequired: { fr: 'un motif est requis', en: 'a reason is required' },
+};
 
 const actorOf = (p: Principal) => ({ kind: 'api_key' as const, id: p.keyId });
 
@@ -25,13 +32,13 @@ export async function extendObligation(prisma: PrismaClient, clock: Clock, p: Pr
   const reason = body.reason.trim();
   return prisma.$transaction(async (tx) => {
     const o = await lockOwned(tx, funderId, id);
-    const errors: { path: string; message: string }[] = [];
+    const errors: FieldError[] = [];
     const current = fromDbDate(o.dueDate);
     const today = clock.today();
-    if (!isCalendarDate(body.newDueDate)) errors.push({ path: 'newDueDate', message: 'must be a calendar date YYYY-MM-DD' });
-    else if (body.newDueDate <= current) errors.push({ path: 'newDueDate', message: `must be after the current due date ${current}` });
-    else if (body.newDueDate < today) errors.push({ path: 'newDueDate', message: `must not be in the past (today is ${today})` });
-    if (!reason) errors.push({ path: 'reason', message: 'a reason is required' });
+    if (!isCalendarDate(body.newDueDate)) errors.push(fieldError('newDueDate', texts.calendarDate));
+    else if (body.newDueDate <= current) errors.push(fieldError('newDueDate', texts.afterCurrent(current)));
+    else if (body.newDueDate < today) errors.push(fieldError('newDueDate', texts.notPast(today)));
+    if (!reason) errors.push(fieldError('reason', texts.reasonRequired));
     if (errors.length) throw invalid(errors);
     const from = o.status as ObligationStatus;
     assertTransition(from, 'extended');
@@ -51,7 +58,7 @@ export async function waiveObligation(prisma: PrismaClient, clock: Clock, p: Pri
   const reason = (body.reason ?? '').trim();
   return prisma.$transaction(async (tx) => {
     const o = await lockOwned(tx, funderId, id);
-    if (!reason) throw invalid([{ path: 'reason', message: 'a reason is required' }]);
+    if (!reason) throw invalid([fieldError('reason', texts.reasonRequired)]);
     const from = o.status as ObligationStatus;
     assertTransition(from, 'waived');
     const at = clock.now();
@@ -61,4 +68,3 @@ export async function waiveObligation(prisma: PrismaClient, clock: Clock, p: Pri
   });
 }
 
-export { AppError };

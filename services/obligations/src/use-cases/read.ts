@@ -1,4 +1,4 @@
-import { AppError, invalid, isCalendarDate, notFound, readableFunders, requireRole, type Principal } from '@pc/service-kit';
+import { AppError, invalid, isCalendarDate, notFound, readableFunders, requireRole, type Principal, fieldError } from '@pc/service-kit';
 import { OPEN } from '../domain/lifecycle';
 import type { PrismaClient, Tx } from '../adapters/prisma';
 
@@ -37,7 +37,7 @@ function decodeCursor(c: string): [string, string] {
     if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && isCalendarDate(v[0])
       && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])) return [v[0], v[1]];
   } catch { /* fall through */ }
-  throw invalid([{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+  throw invalid([fieldError('cursor', { fr: "n'est pas un curseur rendu par cette API", en: 'is not a cursor this API returned' })]);
 }
 
 async function page(db: Db, where: string[], params: unknown[], limit: number, cursor: string | undefined): Promise<Page<ObligationView>> {
@@ -59,7 +59,7 @@ export interface ListFilters { status?: string; programme?: string; dueBefore?: 
 function checkDates(f: ListFilters): void {
   const errors = (['dueBefore', 'dueAfter'] as const)
     .filter((k) => f[k] !== undefined && !isCalendarDate(f[k]!))
-    .map((k) => ({ path: k, message: 'must be a calendar date YYYY-MM-DD' }));
+    .map((k) => fieldError(k, { fr: 'doit être une date du calendrier AAAA-MM-JJ', en: 'must be a calendar date YYYY-MM-DD' }));
   if (errors.length) throw invalid(errors);
 }
 
