@@ -47,6 +47,8 @@ export class AppError extends Error {
 /** A field error in both languages. */
 export const fieldError = (path: string, text: Bilingual): FieldError => ({ path, message: text.en, fr: text.fr });
 
-export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
+/** 404 for a missing object — and for another tenant's, which must look the same. `what` names it (English, French). */
+export const notFound = (what: string, quoi = 'ressource'): AppError =>
+  new AppError('not_found', { en: `${what} not found`, fr: `${quoi} introuvable` });
 export const invalid = (errors: FieldError[], message = 'the request is invalid'): AppError =>
   new AppError('validation_failed', message, errors);

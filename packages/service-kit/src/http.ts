@@ -98,14 +98,14 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     }));
   }
   opts.routes(app);
-  app.use((req, _res, next) => next(new AppError('not_found', `no route ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new AppError('not_found', { en: `no route ${req.method} ${req.path}`, fr: `aucune route ${req.method} ${req.path}` })));
   app.use(problemHandler(opts.logger));
   return { app, drain: () => { draining = true; } };
 }
 
 /** The caller established by the edge; 401 when absent. */
 export function principalOf(req: Request): Principal {
-  if (!req.principal) throw new AppError('unauthenticated', 'authentication required');
+  if (!req.principal) throw new AppError('unauthenticated', { en: 'authentication required', fr: 'authentification requise' });
   return req.principal;
 }
 

@@ -22,19 +22,19 @@ export function signPrincipal(p: Principal, secret: string): string {
 }
 
 export function verifyPrincipal(header: string | undefined, secret: string): Principal {
-  if (!header) throw new AppError('unauthenticated', 'missing caller identity');
+  if (!header) throw new AppError('unauthenticated', { en: 'missing caller identity', fr: "identité de l'appelant manquante" });
   const [body, sig] = header.split('.');
-  if (!body || !sig) throw new AppError('unauthenticated', 'malformed caller identity');
+  if (!body || !sig) throw new AppError('unauthenticated', { en: 'malformed caller identity', fr: "identité de l'appelant mal formée" });
   const expected = crypto.createHmac('sha256', secret).update(body).digest();
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
-    throw new AppError('unauthenticated', 'caller identity signature invalid');
+    throw new AppError('unauthenticated', { en: 'caller identity signature invalid', fr: "signature de l'identité de l'appelant invalide" });
   }
   return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Principal;
 }
 
 export function requireRole(p: Principal, ...roles: Role[]): void {
-  if (!roles.includes(p.role)) throw new AppError('forbidden', `role ${p.role} may not do this`);
+  if (!roles.includes(p.role)) throw new AppError('forbidden', { en: `role ${p.role} may not do this`, fr: `le rôle ${p.role} ne permet pas cette action` });
 }
 
 /** Funders a principal may read: its own, or an auditor's scope. Admin reads none by tenancy. */
@@ -46,6 +46,6 @@ export function readableFunders(p: Principal): string[] {
 
 /** The single funder a funder key writes for (403 for any other role). */
 export function writingFunder(p: Principal): string {
-  if (p.role !== 'funder' || !p.funderId) throw new AppError('forbidden', 'only a funder key may change its data');
+  if (p.role !== 'funder' || !p.funderId) throw new AppError('forbidden', { en: 'only a funder key may change its data', fr: "seule une clé de bailleur de fonds peut modifier ses données" });
   return p.funderId;
 }

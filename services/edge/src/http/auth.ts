@@ -18,13 +18,13 @@ export function authenticate(store: EdgeStore, adminToken: string) {
 
 async function resolve(store: EdgeStore, adminToken: string, header: string | undefined): Promise<Principal> {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!m || !m[1]) throw new AppError('unauthenticated', 'an Authorization: Bearer token is required');
+  if (!m || !m[1]) throw new AppError('unauthenticated', { en: 'an Authorization: Bearer token is required', fr: 'un jeton Authorization: Bearer est requis' });
   const token = m[1];
   if (sameToken(token, adminToken)) return { keyId: 'bootstrap', role: 'admin', funderId: null, funderIds: [], granteeId: null };
   const parsed = parseApiKeyToken(token);
   const key = parsed ? await store.findApiKey(parsed.id) : null;
   if (!parsed || !key || key.revokedAt || !secretMatches(parsed.secret, key.secretHash)) {
-    throw new AppError('unauthenticated', 'the token is unknown or revoked');
+    throw new AppError('unauthenticated', { en: 'the token is unknown or revoked', fr: 'le jeton est inconnu ou révoqué' });
   }
   const role = key.role as Principal['role'];
   return {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, principalOf } from '@pc/service-kit';
+import { AppError, fieldError, principalOf } from '@pc/service-kit';
 import type { EdgeStore } from '../adapters/store';
 
 /**
@@ -14,13 +14,13 @@ export function idempotency(store: EdgeStore, bodyOf: (req: Request) => Buffer) 
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || !key) { next(); return; }
     try {
-      if (key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key is longer than 255 characters', [{ path: 'headers.idempotency-key', message: 'too long' }]);
+      if (key.length > 255) throw new AppError('validation_failed', { en: 'Idempotency-Key is longer than 255 characters', fr: 'Idempotency-Key dépasse 255 caractères' }, [fieldError('headers.idempotency-key', { en: 'too long', fr: 'trop long' })]);
       const keyId = principalOf(req).keyId;
       const hash = crypto.createHash('sha256').update(`${req.method} ${req.path}\n`).update(bodyOf(req)).digest('hex');
       const existing = await store.claimIdempotency(keyId, key, hash);
       if (existing) {
-        if (existing.requestHash !== hash) throw new AppError('conflict', 'this Idempotency-Key was already used with a different request');
-        if (existing.state !== 'done' || existing.status === null) throw new AppError('conflict', 'a request with this Idempotency-Key is still in progress');
+        if (existing.requestHash !== hash) throw new AppError('conflict', { en: 'this Idempotency-Key was already used with a different request', fr: 'cette Idempotency-Key a déjà servi pour une autre requête' });
+        if (existing.state !== 'done' || existing.status === null) throw new AppError('conflict', { en: 'a request with this Idempotency-Key is still in progress', fr: 'une requête avec cette Idempotency-Key est encore en cours' });
         res.status(existing.status).setHeader('idempotent-replayed', 'true');
         if (existing.contentType) res.setHeader('content-type', existing.contentType);
         res.end(existing.body ?? Buffer.alloc(0));

@@ -64,7 +64,10 @@ async function forward(req: Request, res: Response, target: { service: string; u
     });
     out.on('timeout', () => out.destroy(new Error('upstream timeout')));
     out.on('error', (err: NodeJS.ErrnoException) => {
-      reject(new AppError('unavailable', `the ${target.service} service is unavailable (${err.code ?? err.message})`));
+      reject(new AppError('unavailable', {
+        en: `the ${target.service} service is unavailable (${err.code ?? err.message})`,
+        fr: `le service ${target.service} est indisponible (${err.code ?? err.message})`,
+      }));
     });
     out.end(body);
   });

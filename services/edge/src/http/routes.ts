@@ -1,5 +1,5 @@
 import type { Express, Request } from 'express';
-import { AppError, notFound, principalOf, requireRole } from '@pc/service-kit';
+import { AppError, fieldError, notFound, principalOf, requireRole, type FieldError } from '@pc/service-kit';
 import type { components } from '@pc/contracts';
 import { newApiKeyToken } from '../domain/api-key';
 import { newId, type EdgeStore, type Funder } from '../adapters/store';
@@ -35,15 +35,16 @@ export function mountAdminRoutes(app: Express, store: EdgeStore, kickRelay: () =
   app.post('/v1/api-keys', async (req, res) => {
     requireRole(principalOf(req), 'admin');
     const body = req.body as ApiKeyInput;
-    const errors = [];
-    if (body.role === 'funder' && !body.funderId) errors.push({ path: 'funderId', message: 'required for role funder' });
-    if (body.role === 'auditor' && !body.funderIds?.length) errors.push({ path: 'funderIds', message: 'required for role auditor' });
-    if (body.role === 'grantee' && !body.granteeId) errors.push({ path: 'granteeId', message: 'required for role grantee' });
-    if (errors.length) throw new AppError('validation_failed', 'the key is missing its scope', errors);
+    const errors: FieldError[] = [];
+    if (body.role === 'funder' && !body.funderId) errors.push(fieldError('funderId', { en: 'required for role funder', fr: 'requis pour le rôle funder' }));
+    if (body.role === 'auditor' && !body.funderIds?.length) errors.push(fieldError('funderIds', { en: 'required for role auditor', fr: 'requis pour le rôle auditor' }));
+    if (body.role === 'grantee' && !body.granteeId) errors.push(fieldError('granteeId', { en: 'required for role grantee', fr: 'requis pour le rôle grantee' }));
+    if (errors.length) throw new AppError('validation_failed', { en: 'the key is missing its scope', fr: 'la portée de la clé manque' }, errors);
     const funderIds = body.role === 'auditor' ? [...new Set(body.funderIds)] : body.role === 'funder' && body.funderId ? [body.funderId] : [];
     for (const [i, f] of funderIds.entries()) {
       if (!(await store.funderExists(f))) {
-        throw new AppError('validation_failed', 'unknown funder', [{ path: body.role === 'funder' ? 'funderId' : `funderIds[${i}]`, message: 'no such funder' }]);
+        throw new AppError('validation_failed', { en: 'unknown funder', fr: 'bailleur de fonds inconnu' },
+          [fieldError(body.role === 'funder' ? 'funderId' : `funderIds[${i}]`, { en: 'no such funder', fr: 'aucun bailleur de fonds avec cet identifiant' })]);
       }
     }
     const id = newId();
@@ -64,7 +65,7 @@ export function mountAdminRoutes(app: Express, store: EdgeStore, kickRelay: () =
     requireRole(principalOf(req), 'admin');
     const revoked = await store.revokeApiKey(req.params.id, (k) => ({
       type: 'api_key.revoked.v1', subject: k.id, data: { keyId: k.id, funderId: k.funderId, funderIds: k.funderIds, actor: actorOf(req) } }));
-    if (!revoked) throw notFound('API key');
+    if (!revoked) throw notFound('API key', 'clé d’API');
     kickRelay();
     res.status(204).end();
   });

@@ -1,5 +1,5 @@
 import type { Express, Request } from 'express';
-import { invalid, isCalendarDate, notFound, principalOf, requireRole, todayInMontreal } from '@pc/service-kit';
+import { fieldError, invalid, isCalendarDate, notFound, principalOf, requireRole, todayInMontreal } from '@pc/service-kit';
 import type { Clock } from '../domain/scheduler';
 import type { JobKind } from '../domain/schedule';
 import { createJob, findJob } from '../adapters/job-store';
@@ -21,7 +21,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     // The contract checks the shape; only a real day passes here (2027-02-30 does not).
     const asOf = (req.body as { asOf?: string } | undefined)?.asOf;
     if (asOf !== undefined && !isCalendarDate(asOf)) {
-      throw invalid([{ path: 'asOf', message: `${asOf} is not a calendar date (YYYY-MM-DD)` }]);
+      throw invalid([fieldError('asOf', { en: `${asOf} is not a calendar date (YYYY-MM-DD)`, fr: `${asOf} n'est pas une date du calendrier (AAAA-MM-JJ)` })]);
     }
     const id = await request(req, 'evaluate', asOf ?? todayInMontreal(deps.clock.now()));
     res.status(202).json({ id });
@@ -36,7 +36,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   app.get('/v1/jobs/:id', async (req, res) => {
     requireRole(principalOf(req), 'admin');
     const job = await findJob(deps.prisma, String(req.params.id));
-    if (!job) throw notFound('job');
+    if (!job) throw notFound('job', 'tâche');
     res.json(job);
   });
 }
