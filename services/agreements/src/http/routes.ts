@@ -133,7 +133,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     let mark = t0;
     const phases: Record<string, number> = {};
     const lap = (name: string): void => { const now = performance.now(); phases[name] = Math.round(now - mark); mark = now; };
-    if (!decoded) throw new AppError('unsupported_media_type', 'Content-Type: text/csv');
+    if (!decoded) throw new AppError('unsupported_media_type', { en: 'send the file as Content-Type: text/csv', fr: 'envoyez le fichier en Content-Type: text/csv' });
     if (!decoded.ok) {
       throw invalid([{ row: 1, column: '', message: details.encoding[locale](decoded.encoding) }], details.encoding[locale](decoded.encoding));
     }

@@ -1,6 +1,6 @@
 import type { Express, Request, Response } from 'express';
 import type pg from 'pg';
-import { AppError, isCalendarDate, notFound, principalOf, readableFunders, requireRole, todayInMontreal } from '@pc/service-kit';
+import { AppError, fieldError, isCalendarDate, notFound, principalOf, readableFunders, requireRole, todayInMontreal } from '@pc/service-kit';
 import { makeReport, ProgrammeNotFound, type ReportReader } from '../domain/make-report';
 import { renderHtml } from '../domain/render-html';
 import { messages } from '../domain/i18n';
@@ -32,7 +32,8 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
   app.get('/v1/reports/compliance', async (req: Request, res: Response) => {
     const funderIds = scopeOf(req);
     const asOf = str(req.query.asOf) ?? todayInMontreal(now());
-    if (!isCalendarDate(asOf)) throw new AppError('validation_failed', 'asOf is not a calendar date', [{ path: 'query.asOf', message: 'must be a real date YYYY-MM-DD' }]);
+    if (!isCalendarDate(asOf)) throw new AppError('validation_failed', { en: 'asOf is not a calendar date', fr: "asOf n'est pas une date du calendrier" },
+      [fieldError('query.asOf', { en: 'must be a real date YYYY-MM-DD', fr: 'doit être une date réelle AAAA-MM-JJ' })]);
     const format = str(req.query.format) ?? 'json';
     let made;
     try {
@@ -84,7 +85,7 @@ function auditScope(req: Request): string[] {
   const p = principalOf(req);
   requireRole(p, 'funder', 'auditor');
   const funderId = str(req.query.funderId);
-  if (!funderId) throw new AppError('validation_failed', 'funderId is required', [{ path: 'query.funderId', message: 'required' }]);
+  if (!funderId) throw new AppError('validation_failed', { en: 'funderId is required', fr: 'funderId est requis' }, [fieldError('query.funderId', { en: 'required', fr: 'requis' })]);
   if (!readableFunders(p).includes(funderId)) throw notFound('funder');
   return [funderId];
 }
