@@ -1,13 +1,12 @@
 import path from 'node:path';
 import type { Envelope } from '@pc/contracts';
-import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { pgTransact, QUEUES, ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
 import { onDirectoryEvent } from './consumers/directory';
 import { buildDigests, completeRuns, onReminderDue, onRunClosed, type SqlTx } from './consumers/reminders';
-import { inPgTransaction } from './adapters/sql';
 import { DeliveryWorker, type DeliveryHooks } from './delivery/worker';
 import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
@@ -40,8 +39,8 @@ export async function startNotifier(cfg: NotifierConfig, logger: Logger = create
   const reminderDeps = { messageDomain: messageDomain(cfg.MAIL_FROM), clock };
   // The sweeper's share of run closing: runs completed in a race between their last stage and run_closed.
   const sweepRuns = async (): Promise<void> => {
-    for (const runId of await inPgTransaction(runtime.pool, completeRuns)) {
-      await inPgTransaction(runtime.pool, (tx) => buildDigests(tx, runId, reminderDeps));
+    for (const runId of await pgTransact(runtime.pool)(completeRuns)) {
+      await pgTransact(runtime.pool)((tx) => buildDigests(tx, runId, reminderDeps));
     }
   };
   const worker = new DeliveryWorker(runtime.pool, mailer, {
@@ -64,7 +63,7 @@ export async function startNotifier(cfg: NotifierConfig, logger: Logger = create
   // cost several times the two or three statements each stage needs.
   await runtime.consume<SqlTx>({
     queue: QUEUES.notifierReminders, events: ['reminder.due.v1', 'reminder.run_closed.v1'],
-    transact: (fn) => inPgTransaction(runtime.pool, fn),
+    transact: pgTransact(runtime.pool),
     handle: async (event: Envelope, tx: SqlTx) => {
       if (event.type === 'reminder.due.v1') return reminderDue(event as Envelope<'reminder.due.v1'>, tx);
       if (event.type === 'reminder.run_closed.v1') return runClosed(event as Envelope<'reminder.run_closed.v1'>, tx);

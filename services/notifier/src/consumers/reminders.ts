@@ -1,13 +1,9 @@
 import type { Envelope } from '@pc/contracts';
-import { enqueue, type HandlerResult } from '@pc/bus';
+import { enqueue, type HandlerResult, type SqlTx } from '@pc/bus';
 import { digestMessageId, normalizeEmail, uuidFrom } from '../domain/ids';
 import { asLocale } from '../domain/reminder';
 
-/** What the digest builder needs of a transaction: Prisma's interactive client fits, so does a pg client. */
-export interface SqlTx {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-}
+export type { SqlTx };
 
 export interface RemindersDeps {
   /** domain of the Message-IDs (from MAIL_FROM) */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { enqueue, pgTx, type HandlerResult, type SqlTx } from '@pc/bus';
+import { enqueue, pgTransact, pgTx, type HandlerResult, type SqlTx } from '@pc/bus';
 import type { EventData } from '@pc/contracts';
 import { isCalendarDate, type Logger } from '@pc/service-kit';
 import { DEFAULT_STAGES, TIME_DRIVEN } from '../domain/lifecycle';
@@ -64,20 +64,8 @@ export interface EvaluateOptions {
 
 interface RunRow { job_id: string; as_of: string; status: string; cursor: string | null; counts: RunCounts }
 
-async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const r = await fn(c);
-    await c.query('COMMIT');
-    return r;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
-}
+/** One pg transaction, handing the work the client itself (the evaluation is plain SQL). */
+const inTx = <T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => pgTransact(pool)((tx) => fn(tx.client));
 
 /** Classifies one batch and records its transitions (one statement). */
 const CLASSIFY_SQL = `

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { enqueue, pgTx, type NewEvent } from '@pc/bus';
+import { enqueue, pgTransact, type NewEvent } from '@pc/bus';
 
 /**
  * Data access for the sync and verification paths. Plain SQL over the service's pool: discovery
@@ -76,17 +76,8 @@ export class Store {
   }
 
   /** Runs `fn` in one transaction; events it enqueues are published iff it commits. */
-  async tx<T>(fn: (c: pg.PoolClient, emit: (events: NewEvent[]) => Promise<void>) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c, async (events) => { await enqueue(pgTx(c), events); });
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally { c.release(); }
+  tx<T>(fn: (c: pg.PoolClient, emit: (events: NewEvent[]) => Promise<void>) => Promise<T>): Promise<T> {
+    return pgTransact(this.pool)((tx) => fn(tx.client, async (events) => { await enqueue(tx, events); }));
   }
 
   /** Upserts notes (keeping the earliest first-seen and a feed date once known). */
