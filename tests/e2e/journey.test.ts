@@ -1,5 +1,5 @@
 import { eventually } from '@pc/testkit';
-import { ADMIN, startSystem, type System } from './system';
+import { ADMIN, json, startSystem, type System } from './system';
 
 // One grant's life through the public API only: intake → obligation → evaluation → French reminder
 // at a real SMTP server → note published on (simulated) Praxis and declared → fulfilled → report and
@@ -7,12 +7,6 @@ import { ADMIN, startSystem, type System } from './system';
 let sys: System;
 beforeAll(async () => { sys = await startSystem(); }, 120_000);
 afterAll(async () => { await sys?.stop(); });
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
 
 async function waitJob(id: string): Promise<{ status: string; counts: Record<string, number> }> {
   return eventually(async () => {

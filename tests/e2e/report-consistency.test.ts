@@ -1,17 +1,11 @@
 import { eventually } from '@pc/testkit';
-import { ADMIN, startSystem, type System } from './system';
+import { ADMIN, json, startSystem, type System } from './system';
 
 // The compliance report is built by another service from events; its figures must agree with what
 // the obligations service answers on GET /v1/obligations, and across json, csv and html.
 let sys: System;
 beforeAll(async () => { sys = await startSystem(); }, 120_000);
 afterAll(async () => { await sys?.stop(); });
-
-async function json<T>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
 
 const STATUSES = ['upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn'] as const;
 

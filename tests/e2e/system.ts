@@ -34,6 +34,13 @@ export interface System {
 
 export const ADMIN = TEST_ADMIN_TOKEN;
 
+/** The JSON body of `res`, failing with the body's text when the status is not the expected one. */
+export async function json<T>(res: Response, status = 200): Promise<T> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
 export async function startSystem(): Promise<System> {
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();

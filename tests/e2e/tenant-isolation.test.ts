@@ -1,5 +1,5 @@
 import { eventually } from '@pc/testkit';
-import { ADMIN, startSystem, type System } from './system';
+import { ADMIN, json, startSystem, type System } from './system';
 
 // Every public route, called with another tenant's credentials on funder A's objects: 404 (never 403,
 // which would reveal that the object exists), lists without A's rows, and nothing changed.
@@ -7,11 +7,6 @@ let sys: System;
 beforeAll(async () => { sys = await startSystem(); }, 120_000);
 afterAll(async () => { await sys?.stop(); });
 
-async function json<T>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
 const key = async (body: Record<string, unknown>): Promise<string> =>
   (await json<{ token: string }>(await sys.call('POST', '/v1/api-keys', ADMIN, { label: 'k', ...body }), 201)).token;
 

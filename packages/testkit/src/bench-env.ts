@@ -1,8 +1,5 @@
 import crypto from 'node:crypto';
-import pg from 'pg';
-import { migrate } from '@pc/service-kit';
-import { adminQuery, AMQP_BASE, builtServices, deleteVhost, migrationsDir, PG_ADMIN_URL, withDatabase } from './infra';
-import { execFileSync } from 'node:child_process';
+import { adminQuery, createVhost, deleteVhost, migrateAllServices, PG_ADMIN_URL, withDatabase } from './infra';
 
 export interface BenchEnv { databaseUrl: string; amqpUrl: string; cleanup(): Promise<void> }
 
@@ -11,14 +8,8 @@ export async function benchEnv(): Promise<BenchEnv> {
   const name = `pc_bench_${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const databaseUrl = withDatabase(PG_ADMIN_URL, name);
-  for (const s of builtServices()) {
-    if (!s.schema) continue;
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    try { await migrate(pool, s.schema, migrationsDir(s.name)); } finally { await pool.end(); }
-  }
-  execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
-  execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
-  const amqpUrl = `${AMQP_BASE}/${name}`;
+  await migrateAllServices(databaseUrl);
+  const amqpUrl = createVhost(name);
   return {
     databaseUrl, amqpUrl,
     async cleanup() {

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { migrate } from '@pc/service-kit';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -49,12 +50,25 @@ function rabbitmqctl(...args: string[]): void {
   execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'pipe' });
 }
 
-/** A new RabbitMQ vhost for one test file, so queues of parallel files never meet. */
-export function freshVhost(): string {
-  const name = `${runId()}_${crypto.randomBytes(4).toString('hex')}`;
+/** Creates vhost `name` for the guest user and returns its AMQP URL. */
+export function createVhost(name: string): string {
   rabbitmqctl('add_vhost', name);
   rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
   return `${AMQP_BASE}/${encodeURIComponent(name)}`;
+}
+
+/** A new RabbitMQ vhost for one test file, so queues of parallel files never meet. */
+export function freshVhost(): string {
+  return createVhost(`${runId()}_${crypto.randomBytes(4).toString('hex')}`);
+}
+
+/** Applies every built service's migrations to the database at `databaseUrl`. */
+export async function migrateAllServices(databaseUrl: string): Promise<void> {
+  for (const s of builtServices()) {
+    if (!s.schema) continue;
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    try { await migrate(pool, s.schema, migrationsDir(s.name)); } finally { await pool.end(); }
+  }
 }
 
 export function deleteVhost(amqpUrl: string): void {
