@@ -145,6 +145,12 @@ export const eventCatalog = {
 export type EventType = keyof typeof eventCatalog;
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
 
+/**
+ * The catalog seen one type at a time: indexing it with a type parameter gives that type's schema,
+ * which lets `parseEventData` return the payload of the very type it was given.
+ */
+const schemaOf: { [K in EventType]: z.ZodType<EventData<K>> } = eventCatalog;
+
 /** CloudEvents 1.0 structured envelope, as carried in an AMQP message body. */
 export const envelopeSchema = z.object({
   specversion: z.literal('1.0'),
@@ -157,10 +163,14 @@ export const envelopeSchema = z.object({
   dataschema: z.string().optional(),
   data: z.unknown(),
 });
-export type Envelope<T extends EventType = EventType> = Omit<z.infer<typeof envelopeSchema>, 'data' | 'type'> & {
-  type: T;
-  data: EventData<T>;
-};
+type EnvelopeFields = Omit<z.infer<typeof envelopeSchema>, 'data' | 'type'>;
+
+/**
+ * An event as delivered. A union with one member per event type, so checking `type` narrows `data`
+ * (`if (e.type === 'agreement.registered.v1') e.data.obligations`) with no cast; `Envelope<T>` is
+ * the member of type T (or the members of the types in T).
+ */
+export type Envelope<T extends EventType = EventType> = { [K in T]: EnvelopeFields & { type: K; data: EventData<K> } }[T];
 
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(eventCatalog, type);
@@ -168,5 +178,19 @@ export function isEventType(type: string): type is EventType {
 
 /** Validates a payload against the catalog; throws a ZodError naming the bad fields. */
 export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
-  return eventCatalog[type].parse(data) as EventData<T>;
+  return schemaOf[type].parse(data);
+}
+
+/**
+ * Validates a whole envelope (CloudEvents fields, a catalog type, its payload); throws on the first
+ * problem. Returns the envelope typed by its own `type`.
+ */
+export function parseEnvelope(raw: unknown): Envelope {
+  const e = envelopeSchema.parse(raw);
+  if (!isEventType(e.type)) throw new Error(`unknown event type ${e.type}`);
+  return typedEnvelope(e, e.type);
+}
+
+function typedEnvelope<T extends EventType>(e: z.infer<typeof envelopeSchema>, type: T): Envelope<T> {
+  return { ...e, type, data: parseEventData(type, e.data) };
 }

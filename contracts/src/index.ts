@@ -1,4 +1,5 @@
 export * from './events';
+export * from './ids';
 export type { paths, components, operations } from '../generated/api';
 import path from 'node:path';
 

@@ -6,7 +6,7 @@
 import amqp from 'amqplib';
 import { benchEnv } from '@pc/testkit';
 import { createLogger } from '@pc/service-kit';
-import { BusConnection, enqueue, OutboxRelay, startConsumer } from '../src';
+import { BusConnection, consume, enqueue, eventMessage, OutboxRelay } from '../src';
 import { busSchema, funderEvent, pgTransact } from '../test/fixtures/harness';
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -39,11 +39,13 @@ async function throughOutbox(databaseUrl: string, amqpUrl: string, batchSize: nu
   const pool = await busSchema(databaseUrl, `bench_b${batchSize}`);
   const bus = await BusConnection.connect(amqpUrl, logger);
   const relay = new OutboxRelay(pool, bus, 'bench', logger, { pollMs: 20 });
-  const consumer = await startConsumer(bus, {
-    queue: `bench.outbox.b${batchSize}`, events: ['funder.registered.v1'], transact: pgTransact(pool), prefetch: 20, batchSize,
-    handle: async (event, tx) => {
-      await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 'bench');
-      return 'done';
+  const consumer = await consume(bus, {
+    queue: `bench.outbox.b${batchSize}`, transact: pgTransact(pool), prefetch: 20, batchSize,
+    on: {
+      'funder.registered.v1': async (_data, tx, event) => {
+        await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 'bench');
+        return 'done';
+      },
     },
   }, logger);
   const t0 = performance.now();
@@ -66,7 +68,7 @@ async function throughOutbox(databaseUrl: string, amqpUrl: string, batchSize: nu
 async function main(): Promise<void> {
   const env = await benchEnv();
   try {
-    const sample = Buffer.from(JSON.stringify({ specversion: '1.0', id: crypto.randomUUID(), source: 'bench', type: 'funder.registered.v1', time: new Date().toISOString(), datacontenttype: 'application/json', data: funderEvent(1).data }));
+    const sample = eventMessage({ id: crypto.randomUUID(), type: 'funder.registered.v1', data: funderEvent(1).data, time: new Date(), source: 'bench' }).content;
     const rawRate = await raw(env.amqpUrl, sample);
     console.log(`events: ${N}, message size ≈ ${sample.length} B`);
     console.log(`raw amqplib confirm publish (confirm every 500) + consume (quorum, prefetch 20): ${rawRate.toFixed(0)} msg/s`);

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { envelopeSchema, isEventType, parseEventData, type Envelope, type EventType } from '@pc/contracts';
+import { eventCatalog, isEventType, parseEnvelope, type Envelope, type EventData, type EventType } from '@pc/contracts';
 import { metrics, type Logger } from '@pc/service-kit';
 import { assertConsumerTopology, retryQueue, type QueueOptions } from './topology';
 import { withTimeout, type BusConnection } from './connection';
@@ -8,27 +8,40 @@ import type { SqlTx } from './outbox';
 /** What a handler says it did (house-style §5). */
 export type HandlerResult = 'done' | 'skipped';
 
-export interface ConsumerSpec<Tx extends SqlTx> {
+/** Handles one event of type T, inside the transaction that also records it in the inbox. */
+export type EventHandler<T extends EventType, Tx> = (data: EventData<T>, tx: Tx, envelope: Envelope<T>) => Promise<HandlerResult>;
+
+/** One event of a batch: its payload, and the envelope it came in (id, time, source). */
+export type BatchItem<T extends EventType = EventType> = { [K in T]: { data: EventData<K>; envelope: Envelope<K> } }[T];
+
+/**
+ * Handles consecutive events of a batch at once, in delivery order, inside the batch's transaction:
+ * for set-based handlers (multi-row statements). Give one function to several types and it receives
+ * their consecutive events together (typed as the union of those types).
+ */
+export type BatchHandler<T extends EventType, Tx> = (items: Array<BatchItem<T>>, tx: Tx) => Promise<void>;
+
+/** One handler per event type; the queue is bound to exactly these types. */
+export type Handlers<Tx> = { [T in EventType]?: EventHandler<T, Tx> };
+export type BatchHandlers<Tx> = { [T in EventType]?: BatchHandler<T, Tx> };
+
+export interface ConsumeSpec<Tx extends SqlTx> {
   queue: string;
-  events: readonly EventType[];
-  /** Runs the handler and the inbox insert in one database transaction. */
+  /** Runs the handlers and the inbox insert in one database transaction. */
   transact: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-  /** Handles one event. Give this or `handleBatch`. */
-  handle?: (event: Envelope, tx: Tx) => Promise<HandlerResult>;
-  /**
-   * Handles the new (not yet seen) events of a batch at once, in delivery order, inside the batch's
-   * transaction — for set-based handlers (multi-row statements). Used with `batchSize` > 1.
-   */
-  handleBatch?: (events: Envelope[], tx: Tx) => Promise<void>;
-  /** Called after the transaction committed (e.g. kick the outbox relay). */
-  afterCommit?: () => void;
+  /** Handlers of single events, by type. */
+  on?: Handlers<Tx>;
+  /** Handlers of runs of events, by type (see `batchSize`). A type is in `on` or in `onBatch`, not both. */
+  onBatch?: BatchHandlers<Tx>;
+  /** Called after a transaction committed with `handled` events that were not duplicates (e.g. kick the outbox relay). */
+  afterCommit?: (handled: number) => void;
   prefetch?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
   /**
    * Up to this many deliveries (waiting at most `batchWindowMs`) are handled in ONE transaction:
    * one inbox insert, the handlers in turn, one commit, then the acks. Per-message commits cap a
-   * consumer near 3k events/s here; batches of ~100 approach the broker's rate (perf-baselines §5).
+   * consumer near 3k events/s here; batches of ~100 approach the broker's rate.
    * If the batch fails, each message is retried on its own so one bad event cannot block the others.
    */
   batchSize?: number;
@@ -39,21 +52,81 @@ export interface Consumer { stop(): Promise<void> }
 
 class PoisonMessage extends Error {}
 
-/**
- * Consumes a queue with manual acks. Each message is handled once in effect: the inbox row
- * `(consumer, message id)` is inserted in the handler's transaction, so a redelivery (broker
- * restart, consumer killed before ack, relay republish) finds it and is acked without effect.
- * A failing handler is retried after `retryDelayMs` up to `maxAttempts`, then dead-lettered.
+/*
+ * The dispatcher keeps handlers of different types side by side. Method syntax makes their
+ * parameters bivariant, so a handler of one type can be stored here without a cast; it is sound
+ * because the dispatcher only passes a handler events of the types it was registered under.
  */
-export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: ConsumerSpec<Tx>, logger: Logger): Promise<Consumer> {
+type StoredOne<Tx> = { call(data: EventData<EventType>, tx: Tx, envelope: Envelope): Promise<HandlerResult> }['call'];
+type StoredBatch<Tx> = { call(items: BatchItem[], tx: Tx): Promise<void> }['call'];
+type Route<Tx> = { kind: 'one'; handle: StoredOne<Tx> } | { kind: 'batch'; handle: StoredBatch<Tx> };
+
+function routesOf<Tx extends SqlTx>(spec: ConsumeSpec<Tx>): Map<EventType, Route<Tx>> {
+  const routes = new Map<EventType, Route<Tx>>();
+  for (const type of Object.keys(spec.on ?? {}).filter(isEventType)) {
+    const handle: StoredOne<Tx> | undefined = spec.on?.[type];
+    if (handle) routes.set(type, { kind: 'one', handle });
+  }
+  for (const type of Object.keys(spec.onBatch ?? {}).filter(isEventType)) {
+    const handle: StoredBatch<Tx> | undefined = spec.onBatch?.[type];
+    if (!handle) continue;
+    if (routes.has(type)) throw new Error(`consumer ${spec.queue}: ${type} is in both on and onBatch`);
+    routes.set(type, { kind: 'batch', handle });
+  }
+  const unknown = [...Object.keys(spec.on ?? {}), ...Object.keys(spec.onBatch ?? {})].filter((t) => !isEventType(t));
+  if (unknown.length > 0) throw new Error(`consumer ${spec.queue}: not in the event catalog: ${unknown.join(', ')}`);
+  if (routes.size === 0) throw new Error(`consumer ${spec.queue} handles no event type (give on or onBatch)`);
+  return routes;
+}
+
+const itemOf = <T extends EventType>(envelope: Envelope<T>): BatchItem<T> => ({ data: envelope.data, envelope });
+
+/**
+ * Consumes a queue with manual acks, dispatching each event to the handler of its type. The queue
+ * is bound to the types of `on` and `onBatch`, and unbound from every other catalog type (a type
+ * removed from the map stops arriving; one still waiting in the queue is dead-lettered).
+ *
+ * Each message is handled once in effect: the inbox row `(consumer, message id)` is inserted in the
+ * handler's transaction, so a redelivery (broker restart, consumer killed before ack, relay
+ * republish) finds it and is acked without effect. A failing handler is retried after
+ * `retryDelayMs` up to `maxAttempts`, then dead-lettered; a malformed message or a type this
+ * consumer has no handler for is dead-lettered at once (retrying cannot fix it).
+ */
+export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: ConsumeSpec<Tx>, logger: Logger): Promise<Consumer> {
   const opts: QueueOptions = { maxAttempts: spec.maxAttempts ?? 5, retryDelayMs: spec.retryDelayMs ?? 1000 };
   const log = logger.child({ consumer: spec.queue });
-  if (!spec.handle && !spec.handleBatch) throw new Error(`consumer ${spec.queue} needs handle or handleBatch`);
-  const handleOne = async (event: Envelope, tx: Tx): Promise<HandlerResult> => {
-    if (spec.handle) return spec.handle(event, tx);
-    await spec.handleBatch!([event], tx);
+  const routes = routesOf(spec);
+  const bindings = [...routes.keys()];
+  const unbound = Object.keys(eventCatalog).filter((t) => isEventType(t) && !routes.has(t));
+
+  const handleOne = async (envelope: Envelope, tx: Tx): Promise<HandlerResult> => {
+    const route = routes.get(envelope.type)!;
+    if (route.kind === 'one') return route.handle(envelope.data, tx, envelope);
+    await route.handle([itemOf(envelope)], tx);
     return 'done';
   };
+
+  /** Hands the new events of a batch to their handlers in order; consecutive events with the same batch handler go together. */
+  const handleAll = async (envelopes: Envelope[], tx: Tx): Promise<HandlerResult[]> => {
+    const results: HandlerResult[] = [];
+    let i = 0;
+    while (i < envelopes.length) {
+      const first = envelopes[i]!;
+      const route = routes.get(first.type)!;
+      if (route.kind === 'one') { results.push(await route.handle(first.data, tx, first)); i += 1; continue; }
+      let j = i + 1;
+      while (j < envelopes.length) {
+        const next = routes.get(envelopes[j]!.type)!;
+        if (next.kind !== 'batch' || next.handle !== route.handle) break;
+        j += 1;
+      }
+      await route.handle(envelopes.slice(i, j).map(itemOf), tx);
+      for (let k = i; k < j; k += 1) results.push('done');
+      i = j;
+    }
+    return results;
+  };
+
   const inFlight = new Set<Promise<void>>();
   let channel: ConfirmChannel | null = null;
   let consumerTag: string | null = null;
@@ -65,14 +138,15 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
     try { ch.ack(msg); } catch (err) { log.warn({ err: (err as Error).message }, 'ack failed; message will be redelivered'); }
   };
 
-  /** Parses and validates a delivery; a malformed one is dead-lettered at once (retrying cannot fix it). */
+  /** Parses and validates a delivery; a malformed or unroutable one is dead-lettered at once. */
   const decode = (ch: ConfirmChannel, msg: ConsumeMessage): Envelope | null => {
     try {
-      const raw = envelopeSchema.parse(JSON.parse(msg.content.toString('utf8')));
-      if (!isEventType(raw.type)) throw new PoisonMessage(`unknown event type ${raw.type}`);
-      return { ...raw, type: raw.type, data: parseEventData(raw.type, raw.data) } as Envelope;
+      const envelope = parseEnvelope(JSON.parse(msg.content.toString('utf8')));
+      if (!routes.has(envelope.type)) throw new PoisonMessage(`no handler for ${envelope.type} in this consumer`);
+      return envelope;
     } catch (err) {
-      log.error({ err: (err as Error).message, messageId: msg.properties.messageId }, 'malformed event dead-lettered');
+      const what = err instanceof PoisonMessage ? 'event type not handled here dead-lettered' : 'malformed event dead-lettered';
+      log.error({ err: (err as Error).message, messageId: msg.properties.messageId }, what);
       metrics.consumed.inc({ consumer: spec.queue, result: 'dead_lettered' });
       try { ch.nack(msg, false, false); } catch { /* redelivered, will fail again */ }
       return null;
@@ -90,7 +164,7 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
         if (fresh === 0) return 'duplicate' as const;
         return handleOne(envelope, tx);
       });
-      if (result !== 'duplicate') spec.afterCommit?.();
+      if (result !== 'duplicate') spec.afterCommit?.(1);
       metrics.consumed.inc({ consumer: spec.queue, result });
       log.debug({ type: envelope.type, id: envelope.id, result }, 'event handled');
       safeAck(ch, msg);
@@ -126,21 +200,17 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
         const fresh = new Set((await tx.$queryRawUnsafe<Array<{ message_id: string }>>(
           `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
           spec.queue, decoded.map((d) => d.envelope.id))).map((r) => r.message_id));
-        const out: Array<HandlerResult | 'duplicate'> = [];
-        const todo: Envelope[] = [];
-        for (const { envelope } of decoded) {
-          if (!fresh.delete(envelope.id)) { out.push('duplicate'); continue; }
-          if (spec.handleBatch) { todo.push(envelope); out.push('done'); } else out.push(await handleOne(envelope, tx));
-        }
-        if (spec.handleBatch && todo.length > 0) await spec.handleBatch(todo, tx);
-        return out;
+        const isNew = decoded.map(({ envelope }) => fresh.delete(envelope.id));
+        const handled = await handleAll(decoded.filter((_, k) => isNew[k]).map((d) => d.envelope), tx);
+        return isNew.map((n) => (n ? handled.shift()! : 'duplicate' as const));
       });
     } catch (err) {
       log.warn({ err: (err as Error).message, size: decoded.length }, 'batch failed; handling its messages one by one');
       for (const { msg } of decoded) await process(ch, msg);
       return;
     }
-    if (results.some((r) => r !== 'duplicate')) spec.afterCommit?.();
+    const handled = results.filter((r) => r !== 'duplicate').length;
+    if (handled > 0) spec.afterCommit?.(handled);
     results.forEach((r) => metrics.consumed.inc({ consumer: spec.queue, result: r }));
     for (const { msg } of decoded) safeAck(ch, msg);
   };
@@ -161,7 +231,7 @@ export async function startConsumer<Tx extends SqlTx>(bus: BusConnection, spec: 
         setup(model).then(() => log.info('consumer channel reopened'), () => undefined);
       }, 500);
     });
-    await assertConsumerTopology(ch, spec.queue, spec.events, opts);
+    await assertConsumerTopology(ch, spec.queue, bindings, opts, unbound);
     await ch.prefetch(Math.max(spec.prefetch ?? 20, batchSize * 2));
     const track = (p: Promise<void>): void => {
       const q = p.catch((err: unknown) => log.error({ err }, 'consumer crashed on a message'));

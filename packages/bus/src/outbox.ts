@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { parseEventData, type Envelope, type EventData, type EventType } from '@pc/contracts';
+import type { Options } from 'amqplib';
+import { parseEventData, type EventData, type EventType } from '@pc/contracts';
 import { metrics, type Logger } from '@pc/service-kit';
 import { EXCHANGE } from './topology';
 import { withTimeout, type BusConnection } from './connection';
+import { singleFlight, type SingleFlight } from './single-flight';
 
 /** What the outbox needs of a transaction: Prisma's interactive transaction client fits, so does `pgTx`. */
 export interface SqlTx {
@@ -38,34 +40,75 @@ export function pgTx(client: pg.PoolClient | pg.Client): SqlTx {
   };
 }
 
-export interface NewEvent<T extends EventType = EventType> {
-  type: T;
-  data: EventData<T>;
+/** An event to write, typed by its `type` (one member per catalog type, so `data` is checked against it). */
+export type NewEvent<T extends EventType = EventType> = { [K in T]: {
+  type: K;
+  data: EventData<K>;
   /** CloudEvents subject: the aggregate the event is about (agreement id, obligation id…). */
   subject?: string;
-  /** Deterministic id when the event must be emitted at most once (e.g. one per obligation × stage). */
+  /** Deterministic id (`eventId(…)`) when the event must be emitted at most once (e.g. one per obligation × stage). */
   id?: string;
+} }[T];
+
+/** The outbox columns of a set of events, as parallel arrays for one `unnest(…)`. */
+export interface OutboxColumns { ids: string[]; types: string[]; subjects: Array<string | null>; data: string[] }
+
+/**
+ * Validates every payload against the catalog (throwing a ZodError that names the bad fields) and
+ * returns the events as outbox columns. For a statement that writes events together with other
+ * rows (one CTE, one round trip); `enqueue` is the same check followed by the insert.
+ */
+export function outboxColumns(events: readonly NewEvent[]): OutboxColumns {
+  const out: OutboxColumns = { ids: [], types: [], subjects: [], data: [] };
+  for (const e of events) {
+    out.ids.push(e.id ?? crypto.randomUUID());
+    out.types.push(e.type);
+    out.subjects.push(e.subject ?? null);
+    out.data.push(JSON.stringify(parseEventData(e.type, e.data)));
+  }
+  return out;
 }
 
 /**
  * Writes events into the outbox inside the caller's transaction: they are published if and only
- * if the state change commits. Payloads are validated against the catalog before anything is written.
- * With deterministic ids, `ON CONFLICT DO NOTHING` makes re-emission a no-op.
+ * if the state change commits. Payloads are validated against the catalog before anything is
+ * written, and any number of events is one statement. With deterministic ids (`eventId`),
+ * `ON CONFLICT DO NOTHING` makes re-emission a no-op.
  */
 export async function enqueue(tx: SqlTx, events: NewEvent[], correlationId?: string): Promise<string[]> {
   if (events.length === 0) return [];
-  const ids: string[] = [], types: string[] = [], subjects: (string | null)[] = [], data: string[] = [];
-  for (const e of events) {
-    const parsed = parseEventData(e.type, e.data);
-    ids.push(e.id ?? crypto.randomUUID()); types.push(e.type); subjects.push(e.subject ?? null); data.push(JSON.stringify(parsed));
-  }
+  const c = outboxColumns(events);
   await tx.$executeRawUnsafe(
     `INSERT INTO outbox (id, type, subject, data, correlation_id)
      SELECT u.id, u.type, u.subject, u.data, $5 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS u(id, type, subject, data)
      ON CONFLICT (id) DO NOTHING`,
-    ids, types, subjects, data, correlationId ?? null,
+    c.ids, c.types, c.subjects, c.data, correlationId ?? null,
   );
-  return ids;
+  return c.ids;
+}
+
+/** An event as it leaves a process (a relay, or a test playing another service). */
+export interface OutgoingEvent {
+  id: string; type: string; subject?: string | null; data: unknown; time: Date; source: string; correlationId?: string | null;
+}
+
+/**
+ * The wire format, in one place: a CloudEvents 1.0 structured envelope as the message body, the
+ * type as routing key, the id as AMQP message id (what inboxes dedupe on), persistent.
+ */
+export function eventMessage(e: OutgoingEvent): { routingKey: string; content: Buffer; options: Options.Publish } {
+  const envelope = {
+    specversion: '1.0', id: e.id, source: e.source, type: e.type, time: e.time.toISOString(), datacontenttype: 'application/json',
+    dataschema: `urn:praxis-compliance:event:${e.type}`, ...(e.subject ? { subject: e.subject } : {}), data: e.data,
+  };
+  return {
+    routingKey: e.type,
+    content: Buffer.from(JSON.stringify(envelope)),
+    options: {
+      persistent: true, messageId: e.id, type: e.type, contentType: 'application/cloudevents+json',
+      timestamp: Math.floor(e.time.getTime() / 1000), appId: e.source, ...(e.correlationId ? { correlationId: e.correlationId } : {}),
+    },
+  };
 }
 
 interface OutboxRow { id: string; type: string; subject: string | null; data: unknown; created_at: Date; correlation_id: string | null }
@@ -84,10 +127,7 @@ export interface RelayOptions {
  * marking republishes the batch: consumers' inboxes absorb the duplicates (messageId = outbox id).
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private again = false;
+  private readonly loop: SingleFlight;
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly confirmTimeoutMs: number;
@@ -100,25 +140,15 @@ export class OutboxRelay {
     this.pollMs = opts.pollMs ?? 200;
     this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 10_000;
     this.retentionMs = opts.retentionMs ?? 24 * 3_600_000;
+    this.loop = singleFlight(() => this.drain(),
+      (err) => this.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry'));
   }
 
-  start(): void {
-    this.stopped = false;
-    const loop = (): void => {
-      if (this.stopped) return;
-      this.kick();
-      this.timer = setTimeout(loop, this.pollMs);
-    };
-    loop();
-  }
+  /** Polls every `pollMs` (rows committed by other processes, a pass that failed). */
+  start(): void { this.loop.start(this.pollMs); }
 
   /** Publish now (called after a local commit so events do not wait for the next poll). */
-  kick(): void {
-    if (this.running) { this.again = true; return; }
-    this.running = this.drain()
-      .then(() => undefined, (err: unknown) => { this.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry'); })
-      .finally(() => { this.running = null; if (this.again && !this.stopped) { this.again = false; this.kick(); } });
-  }
+  kick(): void { this.loop.kick(); }
 
   /** Publishes until the outbox is empty. Resolves with the number of events published. */
   async drain(): Promise<number> {
@@ -131,40 +161,26 @@ export class OutboxRelay {
     }
   }
 
+  /** One batch: rows locked, published, confirmed, marked — all in one transaction, so a crash republishes rather than loses. */
   private async publishBatch(): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const published = await pgTransact(this.pool)(async ({ client }) => {
       const { rows } = await client.query<OutboxRow>(
         `SELECT id, type, subject, data, created_at, correlation_id FROM outbox
          WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.batchSize]);
-      if (rows.length === 0) { await client.query('COMMIT'); return 0; }
+      if (rows.length === 0) return 0;
       const ch = await this.bus.publisherChannel();
       for (const row of rows) {
-        const envelope: Envelope = {
-          specversion: '1.0', id: row.id, source: this.source, type: row.type as EventType,
-          time: row.created_at.toISOString(), datacontenttype: 'application/json',
-          dataschema: `urn:praxis-compliance:event:${row.type}`,
-          ...(row.subject ? { subject: row.subject } : {}),
-          data: row.data as never,
-        };
-        ch.publish(EXCHANGE, row.type, Buffer.from(JSON.stringify(envelope)), {
-          persistent: true, messageId: row.id, type: row.type, contentType: 'application/cloudevents+json',
-          timestamp: Math.floor(row.created_at.getTime() / 1000), appId: this.source,
-          ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
+        const m = eventMessage({
+          id: row.id, type: row.type, subject: row.subject, data: row.data, time: row.created_at, source: this.source, correlationId: row.correlation_id,
         });
+        ch.publish(EXCHANGE, m.routingKey, m.content, m.options);
       }
       await withTimeout(ch.waitForConfirms(), this.confirmTimeoutMs, 'broker confirm');
       await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
-      await client.query('COMMIT');
-      metrics.outboxPublished.inc({ service: this.source }, rows.length);
       return rows.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
+    if (published > 0) metrics.outboxPublished.inc({ service: this.source }, published);
+    return published;
   }
 
   /** Deletes rows published longer ago than the retention, at most once a minute, so the outbox stays small. */
@@ -184,9 +200,7 @@ export class OutboxRelay {
 
   /** Stops polling and flushes what is committed (graceful shutdown), bounded by `timeoutMs`. */
   async stop(timeoutMs = 5000): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.running) await this.running;
+    await this.loop.stop();
     await withTimeout(this.drain(), timeoutMs, 'outbox flush').catch((err: unknown) =>
       this.logger.warn({ err: (err as Error).message }, 'outbox not fully flushed at shutdown; it will be published at next start'));
   }

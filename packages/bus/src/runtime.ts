@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { createPool, migrate, type Logger } from '@pc/service-kit';
 import { BusConnection } from './connection';
 import { OutboxRelay } from './outbox';
-import { startConsumer, type Consumer, type ConsumerSpec } from './consumer';
+import { consume, type Consumer, type ConsumeSpec } from './consumer';
 import type { SqlTx } from './outbox';
 
 export interface RuntimeOptions {
@@ -50,8 +50,9 @@ export class ServiceRuntime {
     return new ServiceRuntime(pool, bus, relay, opts.logger);
   }
 
-  async consume<Tx extends SqlTx>(spec: ConsumerSpec<Tx>): Promise<Consumer> {
-    const c = await startConsumer(this.bus, { afterCommit: () => this.relay.kick(), ...spec }, this.logger);
+  /** Starts a consumer (see `consume`); by default each commit kicks the outbox relay, for the events handlers enqueued. */
+  async consume<Tx extends SqlTx>(spec: ConsumeSpec<Tx>): Promise<Consumer> {
+    const c = await consume(this.bus, { afterCommit: () => this.relay.kick(), ...spec }, this.logger);
     this.consumers.push(c);
     return c;
   }

@@ -41,8 +41,11 @@ export const deadLetterQueue = (q: string): string => `${q}.dlq`;
  * - `<q>.retry` holds a failed message for `retryDelayMs` then dead-letters it back to `<q>`
  *   (no delayed-message plugin on these brokers);
  * - `<q>.dlq` keeps what exhausted its attempts until an operator replays it (`pnpm dlq`).
+ * Bindings persist in the broker, so the keys a consumer no longer handles are given in `unbind`
+ * (unbinding a key that was never bound changes nothing).
  */
-export async function assertConsumerTopology(ch: Channel, q: string, bindings: readonly string[], opts: QueueOptions): Promise<void> {
+export async function assertConsumerTopology(ch: Channel, q: string, bindings: readonly string[], opts: QueueOptions,
+  unbind: readonly string[] = []): Promise<void> {
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
   await ch.assertQueue(deadLetterQueue(q), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await ch.assertQueue(q, {
@@ -61,4 +64,5 @@ export async function assertConsumerTopology(ch: Channel, q: string, bindings: r
     arguments: { 'x-message-ttl': opts.retryDelayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': q },
   });
   for (const key of bindings) await ch.bindQueue(q, EXCHANGE, key);
+  for (const key of unbind) await ch.unbindQueue(q, EXCHANGE, key);
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type pg from 'pg';
 import { eventually, freshDatabase, freshVhost, deleteVhost } from '@pc/testkit';
-import { BusConnection, enqueue, OutboxRelay, startConsumer, type Consumer } from '../src';
+import { BusConnection, consume, enqueue, OutboxRelay, type Consumer } from '../src';
 import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
 
 // Serial pass only (it stops the broker every other test uses).
@@ -18,12 +18,14 @@ beforeAll(async () => {
   bus = await BusConnection.connect(amqpUrl, logger);
   relay = new OutboxRelay(pool, bus, 'chaos', logger, { pollMs: 50, batchSize: 50 });
   relay.start();
-  consumer = await startConsumer(bus, {
-    queue: 't.chaos', events: ['funder.registered.v1'], transact: pgTransact(pool), prefetch: 10, retryDelayMs: 100,
-    handle: async (event, tx) => {
-      await new Promise((r) => setTimeout(r, 2)); // keep work in flight while the broker goes away
-      await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 't.chaos');
-      return 'done';
+  consumer = await consume(bus, {
+    queue: 't.chaos', transact: pgTransact(pool), prefetch: 10, retryDelayMs: 100,
+    on: {
+      'funder.registered.v1': async (_data, tx, event) => {
+        await new Promise((r) => setTimeout(r, 2)); // keep work in flight while the broker goes away
+        await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 't.chaos');
+        return 'done';
+      },
     },
   }, logger);
 });

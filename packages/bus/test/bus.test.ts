@@ -1,9 +1,13 @@
 import { fork } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
-import { eventually, freshDatabase, freshVhost, deleteVhost } from '@pc/testkit';
-import { BusConnection, enqueue, listDeadLetters, OutboxRelay, replayDeadLetters, startConsumer, type Consumer } from '../src';
+import { eventually, freshDatabase, freshVhost, deleteVhost, publishEvents } from '@pc/testkit';
+import {
+  BusConnection, consume, deadLetterQueue, enqueue, eventMessage, listDeadLetters, OutboxRelay, replayDeadLetters,
+  type BatchItem, type Consumer, type ConsumeSpec, type PgTx,
+} from '../src';
 import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
 
 let databaseUrl: string;
@@ -29,17 +33,41 @@ afterAll(async () => {
 });
 
 async function consumerCountingEffects(queue: string, opts: { fail?: (id: string) => boolean; maxAttempts?: number; batchSize?: number } = {}): Promise<Consumer> {
-  const c = await startConsumer(bus, {
-    queue, events: ['funder.registered.v1'], transact: pgTransact(pool), maxAttempts: opts.maxAttempts, retryDelayMs: 100, batchSize: opts.batchSize,
-    handle: async (event, tx) => {
-      if (opts.fail?.(event.subject ?? '')) throw new Error('handler refuses');
-      await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, queue);
-      return 'done';
+  return started({
+    queue, transact: pgTransact(pool), maxAttempts: opts.maxAttempts, retryDelayMs: 100, batchSize: opts.batchSize,
+    on: {
+      'funder.registered.v1': async (_data, tx, event) => {
+        if (opts.fail?.(event.subject ?? '')) throw new Error('handler refuses');
+        await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, queue);
+        return 'done';
+      },
     },
-  }, logger);
+  });
+}
+
+async function started(spec: ConsumeSpec<PgTx>): Promise<Consumer> {
+  const c = await consume(bus, spec, logger);
   consumers.push(c);
   return c;
 }
+
+const effects = (queue: string): Promise<Array<{ event_id: string; detail: string | null; tx: string }>> =>
+  pool.query<{ event_id: string; detail: string | null; tx: string }>('SELECT event_id, detail, tx FROM effect WHERE consumer = $1 ORDER BY seq', [queue]).then((r) => r.rows);
+
+const consumedCount = async (queue: string, result: string): Promise<number> =>
+  (await metrics.consumed.get()).values.find((v) => v.labels.consumer === queue && v.labels.result === result)?.value ?? 0;
+
+const revoked = (i: number) => ({
+  type: 'api_key.revoked.v1' as const,
+  data: { keyId: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`, funderId: null, funderIds: [], actor: { kind: 'system' as const, id: 'test' } },
+});
+const created = (i: number) => ({
+  type: 'api_key.created.v1' as const,
+  data: {
+    keyId: `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`, role: 'admin' as const, funderId: null, funderIds: [], granteeId: null,
+    label: `clé ${i}`, actor: { kind: 'system' as const, id: 'test' },
+  },
+});
 
 async function publish(events: ReturnType<typeof funderEvent>[]): Promise<string[]> {
   const ids = await pgTransact(pool)((tx) => enqueue(tx, events));
@@ -178,5 +206,163 @@ describe('event bus on the real broker', () => {
     client.release();
     expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE id = $1', [oldId])).toBe(0);
     expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE id = $1', [pendingId])).toBe(1);
+    await pool.query('DELETE FROM outbox WHERE id = $1', [pendingId]); // else the next test's drain would publish it to its queue
+  });
+});
+
+/** A handler for any type that records the event (the typing of payloads is shown by the tests below). */
+const mark = (queue: string) => async (_data: unknown, tx: PgTx, envelope: { id: string; type: string }): Promise<'done'> => {
+  await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', envelope.id, queue, envelope.type);
+  return 'done';
+};
+
+describe('handler map', () => {
+  it('hands each event to the handler of its type with its payload, and binds the queue to those types only', async () => {
+    const queue = 't.map';
+    await started({
+      queue, transact: pgTransact(pool), retryDelayMs: 100,
+      on: {
+        'funder.registered.v1': async (data, tx, envelope) => {
+          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', envelope.id, queue, `funder ${data.name}`);
+          return 'done';
+        },
+        'api_key.revoked.v1': async (data, tx, envelope) => {
+          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', envelope.id, queue, `revoked ${data.keyId}`);
+          return 'skipped';
+        },
+      },
+    });
+    // api_key.created.v1 has no handler: the queue is not bound to it, so it does not arrive, not even as a dead letter.
+    const [funderId, createdId, revokedId] = await publishEvents(amqpUrl, [funderEvent(1000), created(1), revoked(1)]);
+    await eventually(async () => (await effects(queue)).length === 2, 'two effects');
+    expect((await effects(queue)).map((e) => [e.event_id, e.detail]).sort()).toEqual([
+      [funderId, 'funder Fondation 1000'], [revokedId, `revoked ${revoked(1).data.keyId}`]].sort());
+    expect(await consumedCount(queue, 'done')).toBe(1);
+    expect(await consumedCount(queue, 'skipped')).toBe(1);
+    expect(await consumedCount(queue, 'dead_lettered')).toBe(0);
+    expect(await count(pool, 'SELECT count(*) n FROM inbox WHERE consumer = $1 AND message_id = $2', [queue, createdId])).toBe(0);
+  });
+
+  it('types each handler by its key and refuses a map it cannot route', async () => {
+    // Compile-time half (pnpm typecheck): a payload has only the fields of its own type, and a key must be a catalog type.
+    const typed: ConsumeSpec<PgTx>['on'] = {
+      // @ts-expect-error a funder.registered.v1 payload has no keyId
+      'funder.registered.v1': async (data) => (data.keyId ? 'done' : 'skipped'),
+    };
+    expect(Object.keys(typed ?? {})).toEqual(['funder.registered.v1']);
+    const transact = pgTransact(pool);
+    await expect(consume(bus, {
+      queue: 't.refused', transact,
+      // @ts-expect-error not an event type of the catalog
+      on: { 'funder.registred.v1': mark('t.refused') },
+    }, logger)).rejects.toThrow('not in the event catalog: funder.registred.v1');
+    await expect(consume(bus, {
+      queue: 't.refused', transact, on: { 'funder.registered.v1': mark('t.refused') }, onBatch: { 'funder.registered.v1': async () => undefined },
+    }, logger)).rejects.toThrow('funder.registered.v1 is in both on and onBatch');
+    await expect(consume(bus, { queue: 't.refused', transact }, logger)).rejects.toThrow('handles no event type');
+  });
+
+  it('unbinds a type removed from the map, so it stops arriving', async () => {
+    const queue = 't.rebind';
+    const first = await started({ queue, transact: pgTransact(pool), on: { 'funder.registered.v1': mark(queue), 'api_key.revoked.v1': mark(queue) } });
+    await first.stop();
+    await started({ queue, transact: pgTransact(pool), on: { 'funder.registered.v1': mark(queue) } });
+    await publishEvents(amqpUrl, [revoked(2), funderEvent(1001)]);
+    await eventually(async () => (await effects(queue)).length === 1, 'the funder event');
+    expect((await effects(queue)).map((e) => e.detail)).toEqual(['funder.registered.v1']);
+    // Still bound, the revocation would have reached the queue first and been dead-lettered (no handler).
+    expect(await consumedCount(queue, 'dead_lettered')).toBe(0);
+  });
+
+  it('dead-letters at once an event of a type it has no handler for, recording nothing', async () => {
+    const queue = 't.unhandled';
+    await started({ queue, transact: pgTransact(pool), retryDelayMs: 100, on: { 'funder.registered.v1': mark(queue) } });
+    const id = crypto.randomUUID();
+    const stray = eventMessage({ id, ...revoked(3), time: new Date(), source: 'test' });
+    const ch = await bus.channel();
+    ch.sendToQueue(queue, stray.content, stray.options); // as if it waited in the queue when its type left the map
+    await ch.waitForConfirms();
+    await ch.close();
+    await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'the event in the DLQ');
+    expect(await consumedCount(queue, 'dead_lettered')).toBe(1);
+    expect(await consumedCount(queue, 'retry')).toBe(0);
+    expect(await count(pool, 'SELECT count(*) n FROM inbox WHERE message_id = $1', [id])).toBe(0);
+    expect(await effects(queue)).toEqual([]);
+    const dlq = await bus.channel();
+    const dead = await dlq.get(deadLetterQueue(queue), { noAck: true });
+    await dlq.close();
+    expect(dead && JSON.parse(dead.content.toString('utf8'))).toMatchObject({ id, type: 'api_key.revoked.v1' });
+  });
+
+  it('runs a batch handler once per run of events, in one transaction, and falls back to one message at a time when the batch fails', async () => {
+    const queue = 't.onbatch';
+    const poison = funderEvent(1600).subject;
+    const sizes: number[] = [];
+    await started({
+      queue, transact: pgTransact(pool), batchSize: 20, batchWindowMs: 50, maxAttempts: 2, retryDelayMs: 100,
+      onBatch: {
+        'funder.registered.v1': async (items, tx) => {
+          sizes.push(items.length);
+          if (items.some((i) => i.envelope.subject === poison)) throw new Error('one bad event in this run');
+          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) SELECT unnest($1::text[]), $2, unnest($3::text[])',
+            items.map((i) => i.envelope.id), queue, items.map((i) => i.data.name));
+        },
+      },
+    });
+    await publish(Array.from({ length: 200 }, (_, i) => funderEvent(1500 + i))); // includes 1600
+    await eventually(async () => (await effects(queue)).length === 199, '199 effects', 60_000);
+    await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'the failing event alone in the DLQ', 30_000);
+    const rows = await effects(queue);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(199);
+    expect(rows.map((r) => r.detail)).not.toContain('Fondation 1600');
+    const perTx = new Map<string, number>();
+    for (const r of rows) perTx.set(r.tx, (perTx.get(r.tx) ?? 0) + 1);
+    expect(Math.max(...perTx.values())).toBeLessThanOrEqual(20);
+    expect(perTx.size).toBeLessThan(rows.length / 2); // whole batches commit together; one transaction per event would be 199
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(sizes).toContain(1); // the failed batch, message by message
+  });
+
+  it('keeps delivery order across types in a batch, and gives a batch handler its consecutive events together', async () => {
+    const queue = 't.mixed';
+    const calls: string[][] = [];
+    // One function for two types: it receives their consecutive events in one call, typed as either.
+    const recordKeys = async (items: Array<BatchItem<'funder.registered.v1' | 'api_key.created.v1'>>, tx: PgTx): Promise<void> => {
+      calls.push(items.map((i) => i.envelope.type));
+      for (const { envelope: e } of items) {
+        const detail = e.type === 'funder.registered.v1' ? e.data.name : e.data.label;
+        await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', e.id, queue, detail);
+      }
+    };
+    await started({
+      queue, transact: pgTransact(pool), batchSize: 6, batchWindowMs: 2000,
+      onBatch: { 'funder.registered.v1': recordKeys, 'api_key.created.v1': recordKeys },
+      on: { 'api_key.revoked.v1': async (data, tx, e) => { calls.push([e.type]); return mark(queue)(data, tx, e); } },
+    });
+    const ids = await publishEvents(amqpUrl, [funderEvent(1100), funderEvent(1101), created(2), revoked(4), funderEvent(1102), created(3)]);
+    await eventually(async () => (await effects(queue)).length === 6, 'six effects');
+    const rows = await effects(queue);
+    expect(rows.map((r) => r.event_id)).toEqual(ids);
+    expect(rows.map((r) => r.detail)).toEqual(['Fondation 1100', 'Fondation 1101', 'clé 2', 'api_key.revoked.v1', 'Fondation 1102', 'clé 3']);
+    expect(calls).toEqual([
+      ['funder.registered.v1', 'funder.registered.v1', 'api_key.created.v1'], ['api_key.revoked.v1'], ['funder.registered.v1', 'api_key.created.v1']]);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+  });
+
+  it('gives a duplicate no effect, within a batch or in a later one, and does not count it as handled', async () => {
+    const queue = 't.dup';
+    let handled = 0;
+    await started({
+      queue, transact: pgTransact(pool), batchSize: 10, batchWindowMs: 100, afterCommit: (n) => { handled += n; },
+      onBatch: { 'funder.registered.v1': async (items, tx) => { for (const i of items) await mark(queue)(i.data, tx, i.envelope); } },
+    });
+    const id = crypto.randomUUID();
+    await publishEvents(amqpUrl, [{ ...funderEvent(1200), id }, { ...funderEvent(1200), id }]); // a redelivery racing its original
+    await eventually(async () => (await consumedCount(queue, 'duplicate')) === 1, 'the copy seen as a duplicate');
+    await publishEvents(amqpUrl, [{ ...funderEvent(1200), id }]); // replayed later
+    await eventually(async () => (await consumedCount(queue, 'duplicate')) === 2, 'the replay seen as a duplicate');
+    expect((await effects(queue)).map((e) => e.event_id)).toEqual([id]);
+    expect(await consumedCount(queue, 'done')).toBe(1);
+    expect(handled).toBe(1);
   });
 });
