@@ -3,8 +3,8 @@ import { QUEUES, ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, todayInMontreal, type Logger, runService } from '@pc/service-kit';
 import { loadAgreementsConfig, type AgreementsConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
-import { onFunderRegistered } from './consumers/funders';
-import { onObligationTransitioned } from './consumers/obligation-status';
+import { recordFunder } from './consumers/funders';
+import { recordObligationStatus } from './consumers/obligation-status';
 import { mountCsvBody } from './http/csv-body';
 import { mountRoutes, type RouteDeps } from './http/routes';
 
@@ -22,8 +22,8 @@ export async function startAgreements(cfg: AgreementsConfig, logger: Logger = cr
   });
   const prisma = createPrisma(runtime.pool);
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
-  await runtime.consume<Tx>({ queue: QUEUES.agreementsFunders, events: ['funder.registered.v1'], transact, handle: onFunderRegistered });
-  await runtime.consume<Tx>({ queue: QUEUES.agreementsObligations, events: ['obligation.transitioned.v1'], transact, handle: onObligationTransitioned, prefetch: 100 });
+  await runtime.consume<Tx>({ queue: QUEUES.agreementsFunders, transact, on: { 'funder.registered.v1': recordFunder } });
+  await runtime.consume<Tx>({ queue: QUEUES.agreementsObligations, transact, on: { 'obligation.transitioned.v1': recordObligationStatus }, prefetch: 100 });
   const kick = (): void => runtime.relay.kick();
   const http = createHttpApp({
     service: 'agreements', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,

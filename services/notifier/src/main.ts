@@ -1,12 +1,11 @@
 import path from 'node:path';
-import type { Envelope } from '@pc/contracts';
 import { pgTransact, QUEUES, ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
-import { onDirectoryEvent } from './consumers/directory';
-import { buildDigests, completeRuns, onReminderDue, onRunClosed, type SqlTx } from './consumers/reminders';
+import { recordAgreementContacts, recordFunder, recordProgramme } from './consumers/directory';
+import { buildDigests, closeRun, completeRuns, recordReminderStage, type SqlTx } from './consumers/reminders';
 import { DeliveryWorker, type DeliveryHooks } from './delivery/worker';
 import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
@@ -53,22 +52,19 @@ export async function startNotifier(cfg: NotifierConfig, logger: Logger = create
   }, clock, logger, () => runtime.relay.kick(), opts.hooks, sweepRuns);
 
   await runtime.consume<Tx>({
-    queue: QUEUES.notifierDirectory,
-    events: ['funder.registered.v1', 'programme.registered.v1', 'agreement.registered.v1', 'agreement.amended.v1'],
-    transact, handle: onDirectoryEvent, prefetch: 4,
+    queue: QUEUES.notifierDirectory, transact, prefetch: 4,
+    on: {
+      'funder.registered.v1': recordFunder,
+      'programme.registered.v1': recordProgramme,
+      'agreement.registered.v1': recordAgreementContacts,
+      'agreement.amended.v1': recordAgreementContacts,
+    },
   });
-  const runClosed = onRunClosed(reminderDeps);
-  const reminderDue = onReminderDue(reminderDeps);
   // Plain pg transactions here: thousands of stages per run, and Prisma's interactive transactions
   // cost several times the two or three statements each stage needs.
   await runtime.consume<SqlTx>({
-    queue: QUEUES.notifierReminders, events: ['reminder.due.v1', 'reminder.run_closed.v1'],
-    transact: pgTransact(runtime.pool),
-    handle: async (event: Envelope, tx: SqlTx) => {
-      if (event.type === 'reminder.due.v1') return reminderDue(event as Envelope<'reminder.due.v1'>, tx);
-      if (event.type === 'reminder.run_closed.v1') return runClosed(event as Envelope<'reminder.run_closed.v1'>, tx);
-      return 'skipped';
-    },
+    queue: QUEUES.notifierReminders, transact: pgTransact(runtime.pool),
+    on: { 'reminder.due.v1': recordReminderStage(reminderDeps), 'reminder.run_closed.v1': closeRun(reminderDeps) },
     afterCommit: () => { runtime.relay.kick(); worker.kick(); },
     prefetch: 12,
   });

@@ -8,7 +8,7 @@ import { PraxisHttp } from './adapters/praxis-http';
 import { PageAdapter } from './adapters/page-adapter';
 import { FeedAdapter } from './adapters/feed-adapter';
 import { HostPolicy } from './domain/host-policy';
-import { onAgreementEvent } from './consumers/agreements';
+import { recordAgreement, recordProgramme, recordTermination } from './consumers/agreements';
 import { PraxisSync } from './sync/praxis-sync';
 import { SyncRunner } from './sync/runner';
 import { mountRoutes } from './http/routes';
@@ -40,14 +40,18 @@ export async function startConnector(cfg: ConnectorConfig, logger: Logger = crea
 
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
   await runtime.consume<Tx>({
-    queue: QUEUES.connectorAgreements,
-    events: ['programme.registered.v1', 'agreement.registered.v1', 'agreement.amended.v1', 'agreement.terminated.v1'],
-    transact, handle: onAgreementEvent,
+    queue: QUEUES.connectorAgreements, transact,
+    on: {
+      'programme.registered.v1': recordProgramme,
+      'agreement.registered.v1': recordAgreement,
+      'agreement.amended.v1': recordAgreement,
+      'agreement.terminated.v1': recordTermination,
+    },
     // Imports register thousands of agreements at once: one transaction per 100 events.
     batchSize: 100,
   });
   await runtime.consume<Tx>({
-    queue: QUEUES.connectorJobs, events: ['job.requested.v1'], transact, handle: runner.onJobRequested,
+    queue: QUEUES.connectorJobs, transact, on: { 'job.requested.v1': runner.queueSync },
     afterCommit: () => { kick(); runner.kick(); },
   });
   runner.kick(); // runs recovered or queued jobs

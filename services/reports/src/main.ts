@@ -1,14 +1,13 @@
 import path from 'node:path';
-import { eventCatalog, type EventType } from '@pc/contracts';
-import { pgTransact, QUEUES, ServiceRuntime, type PgTx } from '@pc/bus';
+import { pgTransact, QUEUES, ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { AuditBatch } from './adapters/audit-store';
 import { ReportStore } from './adapters/report-store';
 import { smtpMailer, type Mailer } from './adapters/mailer';
-import { applyEvents } from './consumers/read-model';
-import { onJobRequested } from './consumers/jobs';
+import { readModel, type ReadModelTx } from './consumers/read-model';
+import { sendMonthlyReports } from './consumers/jobs';
 import { mountRoutes } from './http/routes';
 
 export interface RunningService { port: number; runtime: ServiceRuntime; events: { readonly applied: number }; stop(): Promise<void> }
@@ -26,21 +25,22 @@ export async function startReports(cfg: ReportsConfig, logger: Logger = createLo
   // The read model and the audit chain: every event type, many events per transaction.
   // One commit, one inbox statement and one audit-head lock per funder for up to REPORTS_BATCH_SIZE events.
   const events = { applied: 0 };
-  await runtime.consume<PgTx>({
-    queue: QUEUES.reportsEvents, events: Object.keys(eventCatalog) as EventType[], transact: pgTransact(runtime.pool),
+  const readModelTransact = <T>(fn: (tx: ReadModelTx) => Promise<T>): Promise<T> => pgTransact(runtime.pool)(async (tx) => {
+    const audit = new AuditBatch();
+    const out = await fn({ ...tx, audit });
+    await audit.flush(tx.client); // the chain entries of the batch, in the batch's transaction
+    return out;
+  });
+  await runtime.consume<ReadModelTx>({
+    queue: QUEUES.reportsEvents, transact: readModelTransact, onBatch: readModel,
     batchSize: cfg.REPORTS_BATCH_SIZE, batchWindowMs: cfg.REPORTS_BATCH_LINGER_MS,
-    handleBatch: async (batch, tx) => {
-      const audit = new AuditBatch();
-      await applyEvents(batch, tx.client, audit);
-      await audit.flush(tx.client);
-      events.applied += batch.length;
-    },
+    afterCommit: (handled) => { events.applied += handled; runtime.relay.kick(); },
   });
 
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 300_000 });
   await runtime.consume<Tx>({
-    queue: QUEUES.reportsJobs, events: ['job.requested.v1'], transact, prefetch: 1,
-    handle: onJobRequested({ prisma, store, mailer, kick: () => runtime.relay.kick(), logger, now: opts.now }),
+    queue: QUEUES.reportsJobs, transact, prefetch: 1,
+    on: { 'job.requested.v1': sendMonthlyReports({ prisma, store, mailer, kick: () => runtime.relay.kick(), logger, now: opts.now }) },
   });
 
   const http = createHttpApp({

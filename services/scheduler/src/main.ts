@@ -5,7 +5,7 @@ import { loadSchedulerConfig, type SchedulerConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { PrismaSlotClaims } from './adapters/job-store';
 import { startCronTrigger, type CronTrigger } from './adapters/cron-trigger';
-import { onJobFinished } from './consumers/job-finished';
+import { advanceJob } from './consumers/job-finished';
 import { mountRoutes } from './http/routes';
 import { Scheduler, systemClock, type Clock } from './domain/scheduler';
 import { SCHEDULES, type Schedule } from './domain/schedule';
@@ -38,7 +38,7 @@ export async function startScheduler(cfg: SchedulerConfig, logger: Logger = crea
   const prisma = createPrisma(runtime.pool);
   const kick = (): void => runtime.relay.kick();
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
-  await runtime.consume<Tx>({ queue: QUEUES.schedulerJobs, events: ['job.finished.v1'], transact, handle: onJobFinished });
+  await runtime.consume<Tx>({ queue: QUEUES.schedulerJobs, transact, on: { 'job.finished.v1': advanceJob } });
 
   const scheduler = new Scheduler(opts.schedules ?? SCHEDULES, clock, new PrismaSlotClaims(prisma, kick), logger);
   let cron: CronTrigger | null = null;

@@ -1,11 +1,9 @@
-import type { Envelope } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 import type { HandlerResult } from '@pc/bus';
 import type { Tx } from '../adapters/prisma';
 
 /** Keeps the local funder table in step with funder.registered.v1 (idempotent: upsert by id). */
-export async function onFunderRegistered(event: Envelope, tx: Tx): Promise<HandlerResult> {
-  if (event.type !== 'funder.registered.v1') return 'skipped';
-  const d = event.data as Envelope<'funder.registered.v1'>['data'];
+export async function recordFunder(d: EventData<'funder.registered.v1'>, tx: Tx): Promise<HandlerResult> {
   await tx.funder.upsert({
     where: { id: d.funderId },
     create: { id: d.funderId, name: d.name, kind: d.kind, locale: d.locale },

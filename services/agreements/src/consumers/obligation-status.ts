@@ -1,4 +1,4 @@
-import type { Envelope } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 import type { HandlerResult } from '@pc/bus';
 import type { Tx } from '../adapters/prisma';
 
@@ -8,9 +8,7 @@ import type { Tx } from '../adapters/prisma';
  * reordered event never moves the status backwards. A due date that differs from the derived one
  * (an extension) is kept beside it.
  */
-export async function onObligationTransitioned(event: Envelope, tx: Tx): Promise<HandlerResult> {
-  if (event.type !== 'obligation.transitioned.v1') return 'skipped';
-  const d = event.data as Envelope<'obligation.transitioned.v1'>['data'];
+export async function recordObligationStatus(d: EventData<'obligation.transitioned.v1'>, tx: Tx): Promise<HandlerResult> {
   const n = await tx.$executeRawUnsafe(
     `UPDATE obligation SET status = $2, status_at = $3::timestamptz,
             current_due_date = CASE WHEN due_date = $4::date THEN NULL ELSE $4::date END

@@ -1,4 +1,4 @@
-import type { Envelope } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 import { enqueue, type HandlerResult, type SqlTx } from '@pc/bus';
 import { digestMessageId, normalizeEmail, uuidFrom } from '../domain/ids';
 import { asLocale } from '../domain/reminder';
@@ -17,9 +17,9 @@ export interface RemindersDeps {
  * and adds nothing, so a stage is never sent twice; a row not yet put in a digest (its run never
  * closed) moves to the new run so it is not stranded.
  */
-export function onReminderDue(deps: RemindersDeps) {
-  return async (event: Envelope<'reminder.due.v1'>, tx: SqlTx): Promise<HandlerResult> => {
-  const { contacts, ...stage } = event.data;
+export function recordReminderStage(deps: RemindersDeps) {
+  return async (d: EventData<'reminder.due.v1'>, tx: SqlTx): Promise<HandlerResult> => {
+  const { contacts, ...stage } = d;
   // Lock a closed run first (same order as the digest builder: run, then ledger rows).
   const closed = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM run WHERE run_id = $1::uuid FOR UPDATE', stage.runId);
   await tx.$executeRawUnsafe('INSERT INTO run_stage (run_id, reminder_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING', stage.runId, stage.reminderId);
@@ -64,9 +64,9 @@ interface PendingRow { id: string; email: string; funder_id: string; escalate: b
  * concurrently): then the handler whose stage completes the run builds them, and the sweeper catches a
  * race between the two. Nothing waits on bus retries, so a slow run never reaches the dead-letter queue.
  */
-export function onRunClosed(deps: RemindersDeps) {
-  return async (event: Envelope<'reminder.run_closed.v1'>, tx: SqlTx): Promise<HandlerResult> => {
-    const { runId, reminders, asOf } = event.data;
+export function closeRun(deps: RemindersDeps) {
+  return async (d: EventData<'reminder.run_closed.v1'>, tx: SqlTx): Promise<HandlerResult> => {
+    const { runId, reminders, asOf } = d;
     await tx.$executeRawUnsafe('INSERT INTO run (run_id, expected, as_of) VALUES ($1::uuid, $2, $3) ON CONFLICT DO NOTHING', runId, reminders, asOf);
     await buildDigests(tx, runId, deps);
     return 'done';

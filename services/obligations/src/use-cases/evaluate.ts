@@ -33,7 +33,7 @@ const finished = (jobId: string, status: 'running' | 'succeeded' | 'failed', cou
  * Consumer step (inside the inbox transaction): records the run and announces it running. A
  * malformed asOf (not a calendar day, e.g. 2027-02-30) fails the job at once, storing nothing else.
  */
-export async function acceptEvaluation(tx: SqlTx & { $queryRawUnsafe<T>(q: string, ...v: unknown[]): Promise<T> },
+export async function queueEvaluation(tx: SqlTx & { $queryRawUnsafe<T>(q: string, ...v: unknown[]): Promise<T> },
   d: EventData<'job.requested.v1'>, clock: Clock, logger: Logger): Promise<HandlerResult> {
   if (d.kind !== 'evaluate') return 'skipped';
   const asOf = d.asOf ?? clock.today();

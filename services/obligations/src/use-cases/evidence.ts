@@ -96,7 +96,7 @@ export async function applyNote(tx: Tx, agreementId: string, note: NoteFacts, at
 }
 
 /** praxis.note.verified.v1: fulfils (or restores) per listed agreement; unknown agreements are ignored and counted. */
-export async function onNoteVerified(tx: Tx, d: EventData<'praxis.note.verified.v1'>, clock: Clock, logger: Logger): Promise<HandlerResult> {
+export async function recordVerifiedNote(tx: Tx, d: EventData<'praxis.note.verified.v1'>, clock: Clock, logger: Logger): Promise<HandlerResult> {
   const known = await tx.agreement.findMany({ where: { id: { in: d.agreementIds } }, select: { id: true, status: true } });
   const unknown = d.agreementIds.length - known.length;
   if (unknown > 0) {
@@ -114,7 +114,7 @@ export async function onNoteVerified(tx: Tx, d: EventData<'praxis.note.verified.
 }
 
 /** praxis.note.withdrawn.v1: obligations this note fulfilled become evidence_withdrawn. */
-export async function onNoteWithdrawn(tx: Tx, d: EventData<'praxis.note.withdrawn.v1'>, clock: Clock): Promise<HandlerResult> {
+export async function withdrawEvidence(tx: Tx, d: EventData<'praxis.note.withdrawn.v1'>, clock: Clock): Promise<HandlerResult> {
   const evidence = await tx.evidence.findMany({ where: { noteId: d.noteId, withdrawnAt: null } });
   if (evidence.length === 0) return 'skipped';
   const at = clock.now();

@@ -39,7 +39,7 @@ async function lockAgreement(tx: Tx, id: string): Promise<{ revision: number; st
  *    funder's extension is kept when it is later than the new derived date; closed ones keep theirs;
  *  - an obligation no longer in the snapshot → cancelled if still open.
  */
-export async function applyAgreementSnapshot(tx: Tx, d: Snapshot, clock: Clock, amended: boolean): Promise<HandlerResult> {
+export async function reconcileAgreement(tx: Tx, d: Snapshot, clock: Clock, amended: boolean): Promise<HandlerResult> {
   const stored = await lockAgreement(tx, d.agreementId);
   if (stored && stored.revision >= d.revision) return 'skipped';
   const terminated = stored?.status === 'terminated';

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import { enqueue, type NewEvent } from '@pc/bus';
-import type { EventData } from '@pc/contracts';
+import { obligationKind, type EventData } from '@pc/contracts';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import type { Tx } from '../adapters/prisma';
 
 export type Actor = EventData<'obligation.transitioned.v1'>['actor'];
 
 export interface ObligationRef {
-  id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string; kind: string; dueDate: string;
+  id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string;
+  kind: EventData<'obligation.transitioned.v1'>['kind']; dueDate: string;
 }
 
 export interface TransitionInput {
@@ -45,7 +46,7 @@ export async function recordTransitions(tx: Tx, items: TransitionInput[]): Promi
     data: {
       obligationId: t.obligation.id, agreementId: t.obligation.agreementId, funderId: t.obligation.funderId,
       programmeId: t.obligation.programmeId, granteeId: t.obligation.granteeId,
-      kind: t.obligation.kind as EventData<'obligation.transitioned.v1'>['kind'], dueDate: t.obligation.dueDate,
+      kind: t.obligation.kind, dueDate: t.obligation.dueDate,
       from: t.from, to: t.to, reason: t.reason, at: t.at.toISOString(), actor: t.actor,
       ...(t.previousDueDate ? { previousDueDate: t.previousDueDate } : {}),
       ...(t.evidence ? { evidence: t.evidence } : {}),
@@ -54,7 +55,10 @@ export async function recordTransitions(tx: Tx, items: TransitionInput[]): Promi
   await enqueue(tx, events);
 }
 
-/** The ref of a Prisma obligation row. */
+/** The ref of a Prisma obligation row (its kind column is text: checked against the catalog's kinds). */
 export function refOf(o: { id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string; kind: string; dueDate: Date }): ObligationRef {
-  return { id: o.id, agreementId: o.agreementId, funderId: o.funderId, programmeId: o.programmeId, granteeId: o.granteeId, kind: o.kind, dueDate: fromDbDate(o.dueDate) };
+  return {
+    id: o.id, agreementId: o.agreementId, funderId: o.funderId, programmeId: o.programmeId, granteeId: o.granteeId,
+    kind: obligationKind.parse(o.kind), dueDate: fromDbDate(o.dueDate),
+  };
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '@pc/service-kit';
-import type { Envelope } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 import type { HandlerResult, SqlTx } from '@pc/bus';
 import type { Store } from '../adapters/store';
 import { nameUuid } from '../domain/ids';
@@ -20,10 +20,8 @@ export class SyncRunner {
   constructor(private readonly pool: pg.Pool, private readonly store: Store, private readonly sync: PraxisSync,
     private readonly logger: Logger, private readonly kickRelay: () => void) {}
 
-  /** Consumer handler for job.requested.v1 (queue praxis-connector.jobs). */
-  onJobRequested = async (event: Envelope, tx: SqlTx): Promise<HandlerResult> => {
-    if (event.type !== 'job.requested.v1') return 'skipped';
-    const d = event.data as Envelope<'job.requested.v1'>['data'];
+  /** Consumer handler for job.requested.v1 (queue praxis-connector.jobs): records a praxis_sync request for the runner. */
+  queueSync = async (d: EventData<'job.requested.v1'>, tx: SqlTx): Promise<HandlerResult> => {
     if (d.kind !== 'praxis_sync') return 'skipped';
     const n = await tx.$executeRawUnsafe(`INSERT INTO sync_run (job_id, status) VALUES ($1::uuid, 'queued') ON CONFLICT DO NOTHING`, d.jobId);
     return n > 0 ? 'done' : 'skipped';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Envelope } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 import { enqueue, type HandlerResult } from '@pc/bus';
 import { pseudonymize, todayInMontreal, type Logger } from '@pc/service-kit';
 import type { PrismaClient, Tx } from '../adapters/prisma';
@@ -27,11 +27,9 @@ export interface JobDeps { prisma: PrismaClient; store: ReportStore; mailer: Mai
  * dispatch row per (job, funder) is committed right after each send, so a redelivered job does not
  * email a funder twice.
  */
-export function onJobRequested(deps: JobDeps) {
+export function sendMonthlyReports(deps: JobDeps) {
   const now = deps.now ?? (() => new Date());
-  return async (event: Envelope, tx: Tx): Promise<HandlerResult> => {
-    if (event.type !== 'job.requested.v1') return 'skipped';
-    const d = event.data as Envelope<'job.requested.v1'>['data'];
+  return async (d: EventData<'job.requested.v1'>, tx: Tx): Promise<HandlerResult> => {
     if (d.kind !== 'reports') return 'skipped';
     const finished = (status: 'running' | 'succeeded' | 'failed', counts: Record<string, number>, error: string | null) => ({
       type: 'job.finished.v1' as const, id: nameUuid(`${d.jobId}:${status}`), subject: d.jobId,

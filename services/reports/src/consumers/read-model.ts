@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { BatchHandler, BatchHandlers, PgTx } from '@pc/bus';
 import type { Envelope, EventData, EventType } from '@pc/contracts';
 import { pseudonymize, todayInMontreal } from '@pc/service-kit';
 import type { AuditActor } from '../domain/audit-chain';
@@ -12,61 +13,49 @@ const iso = (s: string): string => new Date(s).toISOString();
 /** Failure texts from SMTP servers often quote the address: the audit trail keeps only a pseudonym. */
 const scrubEmails = (s: string): string => s.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, (m) => pseudonymize(m));
 
-const isSnapshot = (e: Envelope): e is SnapshotEvent => e.type === 'agreement.registered.v1' || e.type === 'agreement.amended.v1';
-const isTransition = (e: Envelope): e is TransitionEvent => e.type === 'obligation.transitioned.v1';
+/** What the read model's handlers work in: the batch's transaction, and the audit entries it appends before committing. */
+export type ReadModelTx = PgTx & { audit: AuditBatch };
+
+/** A handler of single events, run for each event of a run in turn. */
+const each = <T extends EventType>(record: (e: Envelope<T>, sql: Sql, audit: AuditBatch) => Promise<unknown>): BatchHandler<T, ReadModelTx> =>
+  async (items, tx) => { for (const { envelope } of items) await record(envelope, tx.client, tx.audit); };
+
+const snapshots: BatchHandler<'agreement.registered.v1' | 'agreement.amended.v1', ReadModelTx> =
+  (items, tx) => recordAgreementSnapshots(items.map((i) => i.envelope), tx.client, tx.audit);
+const transitions: BatchHandler<'obligation.transitioned.v1', ReadModelTx> =
+  (items, tx) => recordTransitions(items.map((i) => i.envelope), tx.client, tx.audit);
+const apiKeys = each<'api_key.created.v1' | 'api_key.revoked.v1'>((e, _sql, audit) => recordApiKey(e, audit));
+/** Not changes to a funder's records: reminders planned, runs closed, jobs (the scheduler keeps those). */
+const notRecorded = async (): Promise<void> => undefined;
 
 /**
- * Applies events in order. Consecutive snapshots and consecutive transitions (most of the traffic)
- * go through multi-row statements; the effect is the same as applying them one by one.
+ * The read model and the per-funder audit chain, built from every event type: a new catalog type
+ * does not compile until it is given an entry here. Idempotent per event (the inbox dedupes
+ * redeliveries) and order-tolerant: agreement snapshots apply only when their revision is newer,
+ * obligation transitions only when not older than the last. Consecutive snapshots and consecutive
+ * transitions (most of the traffic) arrive together and go through multi-row statements; the
+ * effect is the same as applying them one by one.
  */
-export async function applyEvents(events: Envelope[], sql: Sql, audit: AuditBatch): Promise<void> {
-  let i = 0;
-  while (i < events.length) {
-    const e = events[i]!;
-    const same = isSnapshot(e) ? isSnapshot : isTransition(e) ? isTransition : null;
-    if (!same) { await applyEvent(e, sql, audit); i += 1; continue; }
-    let j = i + 1;
-    while (j < events.length && same(events[j]!)) j += 1;
-    const run = events.slice(i, j);
-    if (isSnapshot(e)) await applySnapshots(run as SnapshotEvent[], sql, audit);
-    else await applyTransitions(run as TransitionEvent[], sql, audit);
-    i = j;
-  }
-}
+export const readModel: Required<BatchHandlers<ReadModelTx>> = {
+  'funder.registered.v1': each(recordFunder),
+  'programme.registered.v1': each(recordProgramme),
+  'agreement.registered.v1': snapshots,
+  'agreement.amended.v1': snapshots,
+  'agreement.terminated.v1': each(recordTermination),
+  'obligation.transitioned.v1': transitions,
+  'praxis.note.verified.v1': each(recordVerifiedNote),
+  'praxis.note.withdrawn.v1': each(recordNoteWithdrawal),
+  'reminder.sent.v1': each(recordReminderSent),
+  'reminder.failed.v1': each(recordReminderFailure),
+  'api_key.created.v1': apiKeys,
+  'api_key.revoked.v1': apiKeys,
+  'reminder.due.v1': notRecorded,
+  'reminder.run_closed.v1': notRecorded,
+  'job.requested.v1': notRecorded,
+  'job.finished.v1': notRecorded,
+};
 
-/**
- * Applies one event to the read model and queues its audit entry (if it is a recorded change).
- * Idempotent per event (the inbox dedupes redeliveries) and order-tolerant: agreement snapshots
- * apply only when their revision is newer, obligation transitions only when not older than the last.
- */
-export async function applyEvent(e: Envelope, sql: Sql, audit: AuditBatch): Promise<'done' | 'skipped'> {
-  switch (e.type) {
-    case 'funder.registered.v1': return onFunder(e as Envelope<'funder.registered.v1'>, sql, audit);
-    case 'programme.registered.v1': return onProgramme(e as Envelope<'programme.registered.v1'>, sql, audit);
-    case 'agreement.registered.v1':
-    case 'agreement.amended.v1': await applySnapshots([e as SnapshotEvent], sql, audit); return 'done';
-    case 'agreement.terminated.v1': return onTerminated(e as Envelope<'agreement.terminated.v1'>, sql, audit);
-    case 'obligation.transitioned.v1': await applyTransitions([e as TransitionEvent], sql, audit); return 'done';
-    case 'praxis.note.verified.v1': return onNoteVerified(e as Envelope<'praxis.note.verified.v1'>, sql, audit);
-    case 'praxis.note.withdrawn.v1': return onNoteWithdrawn(e as Envelope<'praxis.note.withdrawn.v1'>, sql, audit);
-    case 'reminder.sent.v1': return onReminderSent(e as Envelope<'reminder.sent.v1'>, sql, audit);
-    case 'reminder.failed.v1': return onReminderFailed(e as Envelope<'reminder.failed.v1'>, sql, audit);
-    case 'api_key.created.v1':
-    case 'api_key.revoked.v1': return onApiKey(e as Envelope<'api_key.created.v1' | 'api_key.revoked.v1'>, audit);
-    // Not changes to a funder's records: reminders planned, runs closed, jobs (the scheduler keeps those).
-    case 'reminder.due.v1':
-    case 'reminder.run_closed.v1':
-    case 'job.requested.v1':
-    case 'job.finished.v1':
-      return 'skipped';
-    default: {
-      const never: never = e.type;
-      return never;
-    }
-  }
-}
-
-async function onFunder(e: Envelope<'funder.registered.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
+async function recordFunder(e: Envelope<'funder.registered.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
   const d = e.data;
   await sql.query(
     `INSERT INTO funder (id, name, kind, locale, report_recipients) VALUES ($1, $2, $3, $4, $5)
@@ -80,7 +69,7 @@ async function onFunder(e: Envelope<'funder.registered.v1'>, sql: Sql, audit: Au
   return 'done';
 }
 
-async function onProgramme(e: Envelope<'programme.registered.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
+async function recordProgramme(e: Envelope<'programme.registered.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
   const d = e.data;
   await sql.query(
     `INSERT INTO programme (id, funder_id, code, name) VALUES ($1, $2, $3, $4)
@@ -127,7 +116,7 @@ function rounds<E>(events: E[], key: (e: E) => string): E[][] {
  * Applies consecutive agreement snapshots in a few multi-row statements (the benchmark's 20,000
  * agreements arrive as such runs). Each snapshot applies only if its revision is newer than held.
  */
-async function applySnapshots(run: SnapshotEvent[], sql: Sql, audit: AuditBatch): Promise<void> {
+async function recordAgreementSnapshots(run: SnapshotEvent[], sql: Sql, audit: AuditBatch): Promise<void> {
   const auditBefore = new Map<string, unknown>();
   const applied = new Set<string>();
   for (const round of rounds(run, (e) => e.data.agreementId)) {
@@ -184,7 +173,7 @@ async function applySnapshots(run: SnapshotEvent[], sql: Sql, audit: AuditBatch)
   }
 }
 
-async function onTerminated(e: Envelope<'agreement.terminated.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
+async function recordTermination(e: Envelope<'agreement.terminated.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
   const d = e.data;
   const { rows } = await sql.query<{ status: string }>(
     `WITH prev AS (SELECT id, status FROM agreement WHERE id = $1 FOR UPDATE)
@@ -201,7 +190,7 @@ async function onTerminated(e: Envelope<'agreement.terminated.v1'>, sql: Sql, au
  * Applies consecutive obligation transitions, one multi-row upsert per round. A transition applies
  * only if it is not older than the last one held (`status_at`), so a late redelivery cannot undo.
  */
-async function applyTransitions(run: TransitionEvent[], sql: Sql, audit: AuditBatch): Promise<void> {
+async function recordTransitions(run: TransitionEvent[], sql: Sql, audit: AuditBatch): Promise<void> {
   for (const round of rounds(run, (e) => e.data.obligationId)) {
     const rows = round.map((e) => {
       const d = e.data;
@@ -247,7 +236,7 @@ async function applyTransitions(run: TransitionEvent[], sql: Sql, audit: AuditBa
   }
 }
 
-async function onNoteVerified(e: Envelope<'praxis.note.verified.v1'>, sql: Sql, audit: AuditBatch): Promise<'done' | 'skipped'> {
+async function recordVerifiedNote(e: Envelope<'praxis.note.verified.v1'>, sql: Sql, audit: AuditBatch): Promise<'done' | 'skipped'> {
   const d = e.data;
   const { rows } = await sql.query<{ funder_id: string; ids: string[] }>(
     'SELECT funder_id, array_agg(id::text ORDER BY id) AS ids FROM agreement WHERE id = ANY($1::uuid[]) GROUP BY funder_id ORDER BY funder_id',
@@ -262,7 +251,7 @@ async function onNoteVerified(e: Envelope<'praxis.note.verified.v1'>, sql: Sql, 
   return rows.length ? 'done' : 'skipped';
 }
 
-async function onNoteWithdrawn(e: Envelope<'praxis.note.withdrawn.v1'>, sql: Sql, audit: AuditBatch): Promise<'done' | 'skipped'> {
+async function recordNoteWithdrawal(e: Envelope<'praxis.note.withdrawn.v1'>, sql: Sql, audit: AuditBatch): Promise<'done' | 'skipped'> {
   const d = e.data;
   const at = iso(d.at);
   const { rows } = await sql.query<{ funder_id: string; obligation_id: string }>(
@@ -282,7 +271,7 @@ async function onNoteWithdrawn(e: Envelope<'praxis.note.withdrawn.v1'>, sql: Sql
   return rows.length ? 'done' : 'skipped';
 }
 
-async function onReminderSent(e: Envelope<'reminder.sent.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
+async function recordReminderSent(e: Envelope<'reminder.sent.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
   const d = e.data;
   await sql.query(
     'UPDATE contact_failure SET resolved_at = $3 WHERE funder_id = $1 AND contact_ref = $2 AND last_at < $3',
@@ -294,7 +283,7 @@ async function onReminderSent(e: Envelope<'reminder.sent.v1'>, sql: Sql, audit: 
   return 'done';
 }
 
-async function onReminderFailed(e: Envelope<'reminder.failed.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
+async function recordReminderFailure(e: Envelope<'reminder.failed.v1'>, sql: Sql, audit: AuditBatch): Promise<'done'> {
   const d = e.data;
   const at = iso(d.at);
   if (d.permanent) {
@@ -315,7 +304,7 @@ async function onReminderFailed(e: Envelope<'reminder.failed.v1'>, sql: Sql, aud
   return 'done';
 }
 
-async function onApiKey(e: Envelope<'api_key.created.v1' | 'api_key.revoked.v1'>, audit: AuditBatch): Promise<'done' | 'skipped'> {
+async function recordApiKey(e: Envelope<'api_key.created.v1' | 'api_key.revoked.v1'>, audit: AuditBatch): Promise<'done' | 'skipped'> {
   const d = e.data;
   const funders = [...new Set([d.funderId, ...d.funderIds].filter((f): f is string => !!f))].sort();
   // admin and grantee keys belong to no funder's log

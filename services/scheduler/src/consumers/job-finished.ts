@@ -1,4 +1,4 @@
-import type { Envelope } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 import type { HandlerResult } from '@pc/bus';
 import { metrics } from '@pc/service-kit';
 import { Counter } from 'prom-client';
@@ -15,9 +15,7 @@ export const ignoredJobEvents = new Counter({
  * Moves a job along as its worker reports (running, then succeeded/failed). Idempotent: the inbox
  * drops redeliveries, and the state machine ignores stale or out-of-order reports.
  */
-export async function onJobFinished(event: Envelope, tx: Tx): Promise<HandlerResult> {
-  if (event.type !== 'job.finished.v1') return 'skipped';
-  const d = event.data as Envelope<'job.finished.v1'>['data'];
+export async function advanceJob(d: EventData<'job.finished.v1'>, tx: Tx): Promise<HandlerResult> {
   // Row lock: two reports for one job (running + succeeded delivered together) apply one after the other.
   const locked = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM job WHERE id = $1::uuid FOR UPDATE', d.jobId);
   const job = locked.length > 0 ? await tx.job.findUnique({ where: { id: d.jobId } }) : null;
