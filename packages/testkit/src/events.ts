@@ -15,15 +15,19 @@ export type TestEvent<T extends EventType = EventType> = { [K in T]: {
 export interface EventPublisher {
   /** Publishes in order on the events exchange, waits for the broker's confirms, returns the message ids. */
   publish<T extends EventType>(events: ReadonlyArray<TestEvent<T>>): Promise<string[]>;
+  /** Publishes one event; returns its message id. */
+  publishEvent<T extends EventType>(type: T, data: EventData<T>, opts?: EventOptions): Promise<string>;
   close(): Promise<void>;
 }
+
+export interface EventOptions { id?: string; subject?: string; source?: string; time?: string }
 
 /** A publisher that keeps its connection, for a test that publishes many times. */
 export async function eventPublisher(amqpUrl: string): Promise<EventPublisher> {
   const conn = await amqp.connect(amqpUrl);
   const ch = await conn.createConfirmChannel();
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-  return {
+  const publisher: EventPublisher = {
     async publish(events) {
       const ids: string[] = [];
       for (const [i, e] of events.entries()) {
@@ -39,11 +43,16 @@ export async function eventPublisher(amqpUrl: string): Promise<EventPublisher> {
       await ch.waitForConfirms();
       return ids;
     },
+    async publishEvent(type, data, opts = {}) {
+      const [id] = await publisher.publish([{ ...opts, type, data }]);
+      return id!;
+    },
     async close() {
       await ch.close().catch(() => undefined);
       await conn.close().catch(() => undefined);
     },
   };
+  return publisher;
 }
 
 /** Publishes `events` (one connection for the call) and returns their message ids. */
@@ -53,11 +62,9 @@ export async function publishEvents<T extends EventType>(amqpUrl: string, events
 }
 
 /** Publishes one event and returns its message id. */
-export async function publishEvent<T extends EventType>(amqpUrl: string, type: T, data: EventData<T>,
-  opts: { id?: string; subject?: string; source?: string; time?: string } = {}): Promise<string> {
-  const event: TestEvent<T> = { ...opts, type, data };
-  const [id] = await publishEvents(amqpUrl, [event]);
-  return id!;
+export async function publishEvent<T extends EventType>(amqpUrl: string, type: T, data: EventData<T>, opts: EventOptions = {}): Promise<string> {
+  const p = await eventPublisher(amqpUrl);
+  try { return await p.publishEvent(type, data, opts); } finally { await p.close(); }
 }
 
 export interface EventTap<T extends EventType> {

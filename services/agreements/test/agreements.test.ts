@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON, checked by the assertions */
 import crypto from 'node:crypto';
-import { asPrincipal, eventually } from '@pc/testkit';
+import { asPrincipal, eventually, publishEvent, tapEvents } from '@pc/testkit';
 import { parseReferenceCode } from '../src/domain/reference-code';
-import { funderKey, publishEvent, startHarness, tapEvents, type Harness } from './helpers';
+import { funderKey, startHarness, type Harness } from './helpers';
 
 // The agreements service called directly as the edge would (signed principal headers), on a fresh
 // database and vhost: routes, tenancy, bad input, events through the outbox to the bus.
@@ -86,7 +86,7 @@ describe('POST /v1/agreements', () => {
         ['learning_note', 1, '2028-03-30', 'upcoming'], ['learning_note', 2, '2028-03-30', 'upcoming'], ['mid_term_note', 1, '2027-07-15', 'upcoming'],
       ]);
       const ev = await eventually(async () => tap.messages.find((m) => m.subject === created.id), 'agreement.registered on the bus');
-      expect(ev.type).toBe('agreement.registered.v1');
+      if (ev.type !== 'agreement.registered.v1') throw new Error(`expected agreement.registered.v1 on the bus, got ${ev.type}`);
       expect(ev.data).toMatchObject({
         agreementId: created.id, funderId: F1, referenceCode: created.referenceCode, revision: 1, programmeCode: 'MOBILISATION',
         grantee: { id: created.grantee.id, neq: '1234567890' }, contacts: [{ name: 'Alex Tremblay', email: 'alex@example.org', locale: 'fr' }],

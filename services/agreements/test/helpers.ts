@@ -1,7 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON, checked by the assertions */
 import crypto from 'node:crypto';
-import { BusConnection } from '@pc/bus';
-import { createLogger } from '@pc/service-kit';
 import pg from 'pg';
 import { asPrincipal, testEnv, type TestEnv } from '@pc/testkit';
 import { startAgreements, type RunningService } from '../src/main';
@@ -49,26 +47,3 @@ export async function startHarness(): Promise<Harness> {
 }
 
 export const funderKey = (funderId: string) => asPrincipal({ role: 'funder', funderId, keyId: crypto.randomUUID() });
-
-/** Binds a fresh queue to the events exchange of the test vhost and collects what arrives. */
-export async function tapEvents(amqpUrl: string, keys: string[]): Promise<{ messages: Array<{ type: string; data: any; subject?: string }>; close(): Promise<void> }> {
-  const conn = await BusConnection.connect(amqpUrl, createLogger('test', 'silent'));
-  const ch = await conn.channel();
-  await ch.assertExchange('pc.events', 'topic', { durable: true });
-  const q = await ch.assertQueue('', { exclusive: true });
-  for (const k of keys) await ch.bindQueue(q.queue, 'pc.events', k);
-  const messages: Array<{ type: string; data: any; subject?: string }> = [];
-  await ch.consume(q.queue, (m) => { if (m) { messages.push(JSON.parse(m.content.toString('utf8'))); ch.ack(m); } });
-  return { messages, async close() { await ch.close(); await conn.close(); } };
-}
-
-export async function publishEvent(amqpUrl: string, type: string, data: unknown): Promise<void> {
-  const conn = await BusConnection.connect(amqpUrl, createLogger('test', 'silent'));
-  const ch = await conn.channel();
-  const id = crypto.randomUUID();
-  ch.publish('pc.events', type, Buffer.from(JSON.stringify({
-    specversion: '1.0', id, source: 'test', type, time: new Date().toISOString(), datacontenttype: 'application/json', data,
-  })), { persistent: true, messageId: id });
-  await ch.waitForConfirms();
-  await conn.close();
-}

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON, checked by the assertions */
 import crypto from 'node:crypto';
-import { asPrincipal, eventually } from '@pc/testkit';
-import { funderKey, startHarness, tapEvents, type Harness } from './helpers';
+import { asPrincipal, eventually, tapEvents } from '@pc/testkit';
+import { funderKey, startHarness, type Harness } from './helpers';
 
 // POST /v1/agreements/import: all or nothing, every bad row listed with its row and column.
 jest.setTimeout(120_000); // the shared 2-core machine is slow at times (jest's testTimeout is not a project option)

@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { BusConnection, EXCHANGE } from '@pc/bus';
-import { createLogger } from '@pc/service-kit';
-import type { EventData, EventType } from '@pc/contracts';
-import { startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
+import type { EventData } from '@pc/contracts';
+import { publishEvents, startSmtpSink, testEnv, type SmtpSink, type TestEnv, type TestEvent } from '@pc/testkit';
 import { loadNotifierConfig } from '../src/config';
 import { startNotifier, type NotifierOptions, type RunningService } from '../src/main';
 
@@ -13,19 +11,9 @@ export const ids = (seed: string): string => {
 };
 export const actor = { kind: 'system' as const, id: 'test' };
 
-/** Publishes events on the bus as another service's relay would (persistent, confirmed). */
-export async function publish(amqpUrl: string, events: Array<{ type: EventType; data: unknown; id?: string }>): Promise<void> {
-  const bus = await BusConnection.connect(amqpUrl, createLogger('test-publisher', 'silent'));
-  try {
-    const ch = await bus.publisherChannel();
-    for (const [i, e] of events.entries()) {
-      const id = e.id ?? crypto.randomUUID();
-      const envelope = { specversion: '1.0', id, source: 'test', type: e.type, time: new Date().toISOString(), datacontenttype: 'application/json', data: e.data };
-      ch.publish(EXCHANGE, e.type, Buffer.from(JSON.stringify(envelope)), { persistent: true, messageId: id, type: e.type });
-      if (i % 500 === 499) await ch.waitForConfirms();
-    }
-    await ch.waitForConfirms();
-  } finally { await bus.close(); }
+/** Publishes events on the bus as another service's relay would (persistent, confirmed, payloads checked). */
+export async function publish(amqpUrl: string, events: readonly TestEvent[]): Promise<void> {
+  await publishEvents(amqpUrl, events);
 }
 
 export interface World {

@@ -1,10 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies and event payloads are asserted with toMatchObject */
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { BusConnection, EXCHANGE } from '@pc/bus';
 import { parseEventData, type EventData, type EventType } from '@pc/contracts';
 import { createLogger, type Principal } from '@pc/service-kit';
-import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
+import { asPrincipal, eventPublisher, eventually, testEnv, type EventPublisher, type TestEnv } from '@pc/testkit';
 import { startObligations, type RunningService } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
 import type { Clock, NoteVerifier } from '../src/domain/ports';
@@ -20,7 +19,7 @@ export function mutableClock(today: string): Clock & { set(day: string): void } 
 }
 
 export interface Harness {
-  t: TestEnv; svc: RunningService; db: pg.Client; bus: BusConnection; base: string;
+  t: TestEnv; svc: RunningService; db: pg.Client; bus: EventPublisher; base: string;
   clock: ReturnType<typeof mutableClock>;
   /** publishes an event on the test vhost and waits until this service's inbox has it */
   publish<T extends EventType>(type: T, data: EventData<T>, opts?: { id?: string; queue?: string }): Promise<string>;
@@ -43,19 +42,12 @@ export async function startHarness(opts: { today?: string; verifier?: NoteVerifi
   const svc = await startObligations(loadObligationsConfig(t.env), logger, { clock, ...(opts.verifier ? { verifier: opts.verifier } : {}) });
   const db = new pg.Client({ connectionString: t.databaseUrl, options: '-c search_path=obligations' });
   await db.connect();
-  const bus = await BusConnection.connect(t.amqpUrl, logger);
-  const ch = await bus.channel();
+  const bus = await eventPublisher(t.amqpUrl);
   const base = `http://127.0.0.1:${svc.port}`;
   return {
     t, svc, db, bus, base, clock,
     async publish(type, data, o = {}) {
-      const id = o.id ?? uuid();
-      const envelope = {
-        specversion: '1.0', id, source: 'test', type, time: new Date().toISOString(), datacontenttype: 'application/json',
-        data: parseEventData(type, data),
-      };
-      ch.publish(EXCHANGE, type, Buffer.from(JSON.stringify(envelope)), { persistent: true, messageId: id, type });
-      await ch.waitForConfirms();
+      const id = await bus.publishEvent(type, data, o.id ? { id: o.id } : {});
       const queue = o.queue ?? queueOf[type]!;
       await eventually(async () => (await db.query('SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2', [queue, id])).rowCount, `${type} ${id} handled`);
       return id;
@@ -70,7 +62,6 @@ export async function startHarness(opts: { today?: string; verifier?: NoteVerifi
       return (await db.query(`SELECT id, subject, data FROM outbox WHERE type = '${type}' AND ${where} ORDER BY created_at, id`, params)).rows;
     },
     async close() {
-      await ch.close().catch(() => undefined);
       await bus.close();
       await db.end();
       await svc.stop();

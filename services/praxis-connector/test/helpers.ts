@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
-import { BusConnection, EXCHANGE } from '@pc/bus';
-import { createLogger } from '@pc/service-kit';
-import type { EventData, EventType } from '@pc/contracts';
+import type { EventData } from '@pc/contracts';
 
 /** A TCP server that only counts connections: proof that a foreign host was never contacted. */
 export async function startForeignHost(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -12,22 +10,6 @@ export async function startForeignHost(): Promise<{ port: number; connections: (
   await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
   const port = (server.address() as net.AddressInfo).port;
   return { port, connections: () => count, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** Publishes events on the test vhost as another service's outbox relay would. */
-export async function busPublisher(amqpUrl: string): Promise<{ publish<T extends EventType>(type: T, data: EventData<T>): Promise<void>; close(): Promise<void> }> {
-  const bus = await BusConnection.connect(amqpUrl, createLogger('test', 'silent'));
-  const ch = await bus.channel();
-  await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-  return {
-    async publish(type, data) {
-      const id = crypto.randomUUID();
-      const env = { specversion: '1.0', id, source: 'test', type, time: new Date().toISOString(), datacontenttype: 'application/json', data };
-      ch.publish(EXCHANGE, type, Buffer.from(JSON.stringify(env)), { persistent: true, messageId: id });
-      await ch.waitForConfirms();
-    },
-    async close() { await ch.close().catch(() => undefined); await bus.close(); },
-  };
 }
 
 export function db(url: string): pg.Pool { return new pg.Pool({ connectionString: url, max: 2 }); }

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
-import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
+import { asPrincipal, eventPublisher, eventually, testEnv, type EventPublisher, type TestEnv } from '@pc/testkit';
 import { startSimulator, type Simulator } from '@pc/praxis-simulator';
 import { startConnector, type RunningConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
-import { actor, agreementData, busPublisher, db, startForeignHost } from './helpers';
+import { actor, agreementData, db, startForeignHost } from './helpers';
 
 // Discovery and re-verification through real feeds, a real database and a real broker.
 jest.setTimeout(60_000);
@@ -13,7 +13,7 @@ let t: TestEnv;
 let sim: Simulator;
 let svc: RunningConnector;
 let pool: pg.Pool;
-let bus: Awaited<ReturnType<typeof busPublisher>>;
+let bus: EventPublisher;
 let foreign: Awaited<ReturnType<typeof startForeignHost>>;
 
 const funderA = crypto.randomUUID(), funderB = crypto.randomUUID();
@@ -26,7 +26,7 @@ async function outbox(type: string): Promise<Array<Record<string, unknown>>> {
 }
 async function runSync(): Promise<Finished> {
   const jobId = crypto.randomUUID();
-  await bus.publish('job.requested.v1', { jobId, kind: 'praxis_sync', asOf: null, actor });
+  await bus.publishEvent('job.requested.v1', { jobId, kind: 'praxis_sync', asOf: null, actor });
   return eventually(async () => (await outbox('job.finished.v1')).find((d) => d.jobId === jobId && d.status !== 'running') as Finished | undefined,
     `job ${jobId} finished`, 60_000, 100);
 }
@@ -39,18 +39,18 @@ beforeAll(async () => {
   t = await testEnv({ PRAXIS_BASE_URL: sim.baseUrl, PRAXIS_TIMEOUT_MS: '2500', PRAXIS_OUTAGE_THRESHOLD: '5' });
   svc = await startConnector(loadConnectorConfig(t.env));
   pool = db(t.databaseUrl);
-  bus = await busPublisher(t.amqpUrl);
-  await bus.publish('programme.registered.v1', {
+  bus = await eventPublisher(t.amqpUrl);
+  await bus.publishEvent('programme.registered.v1', {
     programmeId: progA, funderId: funderA, code: 'MOB', name: 'Mobilisation', sector: null, reminderStages: [], actor,
     praxisFeeds: [`${sim.baseUrl}/carnets/grantees-a/rss.xml`, `http://${os.hostname()}:${foreign.port}/feed.xml`],
   });
-  await bus.publish('programme.registered.v1', {
+  await bus.publishEvent('programme.registered.v1', {
     programmeId: progB, funderId: funderB, code: 'CUL', name: 'Culture', sector: null, reminderStages: [], actor,
     praxisFeeds: [`${sim.baseUrl}/carnets/grantees-b/atom.xml`],
   });
-  await bus.publish('agreement.registered.v1', agreementData({ id: agrA, funderId: funderA, programmeId: progA, referenceCode: 'PX-AAAA-0001', externalRef: 'FA-2024-1' }));
-  await bus.publish('agreement.registered.v1', agreementData({ id: agrA2, funderId: funderA, programmeId: progA, referenceCode: 'PX-AAAA-0002', startDate: '2025-01-01' }));
-  await bus.publish('agreement.registered.v1', agreementData({ id: agrB, funderId: funderB, programmeId: progB, referenceCode: 'PX-BBBB-0001' }));
+  await bus.publishEvent('agreement.registered.v1', agreementData({ id: agrA, funderId: funderA, programmeId: progA, referenceCode: 'PX-AAAA-0001', externalRef: 'FA-2024-1' }));
+  await bus.publishEvent('agreement.registered.v1', agreementData({ id: agrA2, funderId: funderA, programmeId: progA, referenceCode: 'PX-AAAA-0002', startDate: '2025-01-01' }));
+  await bus.publishEvent('agreement.registered.v1', agreementData({ id: agrB, funderId: funderB, programmeId: progB, referenceCode: 'PX-BBBB-0001' }));
   await eventually(async () => (await pool.query('SELECT count(*)::int n FROM praxis_connector.agreement')).rows[0].n === 3
     && (await pool.query('SELECT count(*)::int n FROM praxis_connector.programme')).rows[0].n === 2, 'read model filled');
 });
@@ -171,7 +171,7 @@ describe('praxis_sync', () => {
     }
     sim.raw.set('/big/rss.xml', { status: 200, headers: { 'content-type': 'application/rss+xml' }, body: `<?xml version="1.0"?><rss version="2.0"><channel><title>Gros</title>${items.join('')}</channel></rss>` });
     sim.raw.set('/broken/rss.xml', { status: 200, headers: { 'content-type': 'application/rss+xml' }, body: '<?xml version="1.0"?><rss version="2.0"><channel><item><title>cassé</title><link>x</channel>' });
-    await bus.publish('programme.registered.v1', {
+    await bus.publishEvent('programme.registered.v1', {
       programmeId: progA, funderId: funderA, code: 'MOB', name: 'Mobilisation', sector: null, reminderStages: [], actor,
       praxisFeeds: [`${sim.baseUrl}/carnets/grantees-a/rss.xml`, `${sim.baseUrl}/big/rss.xml`, `${sim.baseUrl}/broken/rss.xml`],
     });
@@ -190,7 +190,7 @@ describe('praxis_sync', () => {
 
   it('walks older pages of a paged feed only while items are new: one change costs one page', async () => {
     for (let i = 0; i < 45; i++) sim.createNote({ body: `note ${i}`, carnets: ['paged'], publishedAt: '2024-05-01T12:00:00.000Z' });
-    await bus.publish('programme.registered.v1', {
+    await bus.publishEvent('programme.registered.v1', {
       programmeId: crypto.randomUUID(), funderId: funderA, code: 'PAG', name: 'Paginé', sector: null, reminderStages: [], actor,
       praxisFeeds: [`${sim.baseUrl}/carnets/paged/rss.xml?limit=20`],
     });
@@ -223,11 +223,11 @@ describe('praxis_sync', () => {
 
   it('keeps the agreement read model in revision order; a terminated agreement is no longer matched', async () => {
     const id = crypto.randomUUID();
-    await bus.publish('agreement.registered.v1', agreementData({ id, funderId: funderA, programmeId: progA, referenceCode: 'PX-CCCC-0001', revision: 1 }));
-    await bus.publish('agreement.amended.v1', { ...agreementData({ id, funderId: funderA, programmeId: progA, referenceCode: 'PX-CCCC-0002', revision: 3 }), changes: ['referenceCode'] });
+    await bus.publishEvent('agreement.registered.v1', agreementData({ id, funderId: funderA, programmeId: progA, referenceCode: 'PX-CCCC-0001', revision: 1 }));
+    await bus.publishEvent('agreement.amended.v1', { ...agreementData({ id, funderId: funderA, programmeId: progA, referenceCode: 'PX-CCCC-0002', revision: 3 }), changes: ['referenceCode'] });
     await eventually(async () => (await pool.query('SELECT reference_code FROM praxis_connector.agreement WHERE id = $1', [id])).rows[0]?.reference_code === 'PX-CCCC-0002', 'amended');
-    await bus.publish('agreement.amended.v1', { ...agreementData({ id, funderId: funderA, programmeId: progA, referenceCode: 'PX-STALE-0000', revision: 2 }), changes: [] });
-    await bus.publish('agreement.terminated.v1', { agreementId: id, funderId: funderA, reason: 'fin', revision: 4, actor });
+    await bus.publishEvent('agreement.amended.v1', { ...agreementData({ id, funderId: funderA, programmeId: progA, referenceCode: 'PX-STALE-0000', revision: 2 }), changes: [] });
+    await bus.publishEvent('agreement.terminated.v1', { agreementId: id, funderId: funderA, reason: 'fin', revision: 4, actor });
     await eventually(async () => (await pool.query('SELECT status FROM praxis_connector.agreement WHERE id = $1', [id])).rows[0]?.status === 'terminated', 'terminated');
     expect((await pool.query('SELECT reference_code, revision FROM praxis_connector.agreement WHERE id = $1', [id])).rows[0]).toEqual({ reference_code: 'PX-CCCC-0002', revision: 4 });
     const n = sim.createNote({ body: 'PX-CCCC-0002', carnets: ['grantees-a'], publishedAt: '2024-05-09T12:00:00.000Z' });
@@ -248,7 +248,7 @@ describe('praxis_sync', () => {
     expect(await withdrawnFor(declared.id)).toEqual([expect.objectContaining({ reason: 'not_found', httpStatus: 404 })]);
 
     const other = crypto.randomUUID();
-    await bus.publish('job.requested.v1', { jobId: other, kind: 'evaluate', asOf: null, actor });
+    await bus.publishEvent('job.requested.v1', { jobId: other, kind: 'evaluate', asOf: null, actor });
     await runSync(); // processed after the evaluate request on the same queue
     expect((await outbox('job.finished.v1')).filter((d) => d.jobId === other)).toEqual([]);
   });

@@ -1,32 +1,20 @@
 import crypto from 'node:crypto';
-import amqp from 'amqplib';
 import { parseEventData, type Envelope, type EventData, type EventType } from '@pc/contracts';
-import { EXCHANGE } from '@pc/bus';
+import { publishEvents } from '@pc/testkit';
 
-/** A CloudEvents envelope as packages/bus/src/outbox.ts publishes it (payload validated against the catalog). */
+/** A CloudEvents envelope as packages/bus publishes it (payload validated against the catalog). */
 export function envelope<T extends EventType>(type: T, data: EventData<T>, opts: { id?: string; time?: string; source?: string; subject?: string } = {}): Envelope<T> {
   return {
     specversion: '1.0', id: opts.id ?? crypto.randomUUID(), source: opts.source ?? 'test', type,
     time: opts.time ?? new Date().toISOString(), datacontenttype: 'application/json', dataschema: `urn:praxis-compliance:event:${type}`,
     ...(opts.subject ? { subject: opts.subject } : {}),
     data: parseEventData(type, data),
-  } as Envelope<T>;
+  };
 }
 
-/** Publishes envelopes on the vhost's pc.events exchange (routing key = type) and waits for confirms. */
+/** Publishes envelopes as their services' relays would (same ids, sources and times), in order. */
 export async function publish(amqpUrl: string, events: Envelope[]): Promise<void> {
-  const conn = await amqp.connect(amqpUrl);
-  try {
-    const ch = await conn.createConfirmChannel();
-    await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-    for (const e of events) {
-      ch.publish(EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { persistent: true, messageId: e.id, type: e.type, contentType: 'application/cloudevents+json' });
-    }
-    await ch.waitForConfirms();
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
+  await publishEvents(amqpUrl, events);
 }
 
 export const uuid = (): string => crypto.randomUUID();

@@ -1,8 +1,5 @@
-import amqp from 'amqplib';
 import pg from 'pg';
-import { EXCHANGE } from '@pc/bus';
-import { eventually, startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
-import type { EventData } from '@pc/contracts';
+import { eventually, startSmtpSink, tapEvents, testEnv, type EventTap, type SmtpSink, type TestEnv } from '@pc/testkit';
 import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
 import { envelope, publish, World, actor, uuid } from './helpers';
@@ -14,8 +11,9 @@ let t: TestEnv;
 let svc: RunningService;
 let sink: SmtpSink;
 let db: pg.Client;
-let conn: amqp.ChannelModel;
-const finished: EventData<'job.finished.v1'>[] = [];
+let tap: EventTap<'job.finished.v1'>;
+/** what the scheduler would see */
+const finished = () => tap.messages.map((m) => m.data);
 const A = new World();
 const B = new World();
 
@@ -25,12 +23,7 @@ beforeAll(async () => {
   svc = await startReports(loadReportsConfig({ ...t.env, SMTP_URL: sink.url, MAIL_FROM: 'Rapports <rapports@praxis.example>' }));
   db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
-  // what the scheduler would see
-  conn = await amqp.connect(t.amqpUrl);
-  const ch = await conn.createChannel();
-  const q = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(q.queue, EXCHANGE, 'job.finished.v1');
-  await ch.consume(q.queue, (m) => { if (m) finished.push(JSON.parse(m.content.toString()).data); }, { noAck: true });
+  tap = await tapEvents(t.amqpUrl, 'job.finished.v1');
 
   A.funder('Fondation Lucie', 'fr', ['rapports@fondation.example', 'dg@fondation.example']);
   const p = A.programme('MOB');
@@ -41,7 +34,7 @@ beforeAll(async () => {
   await eventually(async () => (await db.query('SELECT 1 FROM reports.obligation WHERE status IS NOT NULL')).rowCount, 'read model');
 });
 afterAll(async () => {
-  await conn?.close();
+  await tap?.close();
   await db?.end();
   await svc?.stop();
   await sink?.close();
@@ -53,10 +46,10 @@ describe('monthly report email (job.requested kind reports)', () => {
 
   it('emails each funder’s recipients the HTML report with the CSV attached, and reports the job running then succeeded', async () => {
     await publish(t.amqpUrl, [envelope('job.requested.v1', { jobId, kind: 'reports', asOf: '2026-10-01', actor })]);
-    await eventually(async () => finished.find((f) => f.jobId === jobId && f.status === 'succeeded'), 'job succeeded');
-    const states = finished.filter((f) => f.jobId === jobId).map((f) => f.status);
+    await eventually(async () => finished().find((f) => f.jobId === jobId && f.status === 'succeeded'), 'job succeeded');
+    const states = finished().filter((f) => f.jobId === jobId).map((f) => f.status);
     expect(states).toEqual(['running', 'succeeded']);
-    expect(finished.find((f) => f.status === 'succeeded')!.counts).toMatchObject({ funders: 1, emailsSent: 1, recipients: 2, failed: 0 });
+    expect(finished().find((f) => f.status === 'succeeded')!.counts).toMatchObject({ funders: 1, emailsSent: 1, recipients: 2, failed: 0 });
     expect(sink.messages).toHaveLength(1);
     const mail = sink.messages[0]!;
     expect(mail.envelopeTo.sort()).toEqual(['dg@fondation.example', 'rapports@fondation.example']);
@@ -78,9 +71,9 @@ describe('monthly report email (job.requested kind reports)', () => {
     await eventually(async () => (await db.query('SELECT count(*)::int AS n FROM reports.inbox WHERE consumer = $1', ['reports.jobs'])).rows[0].n === 3, 'jobs consumed');
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.messages).toHaveLength(1);
-    expect(finished.filter((f) => f.kind !== 'reports')).toEqual([]);
+    expect(finished().filter((f) => f.kind !== 'reports')).toEqual([]);
     // job.finished ids are deterministic per (job, status): the re-run re-emits nothing new
-    expect(finished.filter((f) => f.jobId === jobId).map((f) => f.status)).toEqual(['running', 'succeeded']);
+    expect(finished().filter((f) => f.jobId === jobId).map((f) => f.status)).toEqual(['running', 'succeeded']);
     expect((await db.query('SELECT count(*)::int AS n FROM reports.report_dispatch WHERE job_id = $1', [jobId])).rows[0].n).toBe(1);
   });
 
@@ -88,7 +81,7 @@ describe('monthly report email (job.requested kind reports)', () => {
     sink.rejectPermanently.add('dg@fondation.example');
     const job = uuid();
     await publish(t.amqpUrl, [envelope('job.requested.v1', { jobId: job, kind: 'reports', asOf: '2026-11-01', actor })]);
-    const f = await eventually(async () => finished.find((x) => x.jobId === job && x.status === 'succeeded'), 'job succeeded');
+    const f = await eventually(async () => finished().find((x) => x.jobId === job && x.status === 'succeeded'), 'job succeeded');
     expect(f.counts).toMatchObject({ emailsSent: 1, recipients: 1, rejectedRecipients: 1 });
     expect(sink.messages.at(-1)!.envelopeTo).toEqual(['rapports@fondation.example']);
   });
@@ -98,7 +91,7 @@ describe('monthly report email (job.requested kind reports)', () => {
     sink.rejectPermanently.add('dg@fondation.example');
     const failing = uuid();
     await publish(t.amqpUrl, [envelope('job.requested.v1', { jobId: failing, kind: 'reports', asOf: null, actor })]);
-    const f = await eventually(async () => finished.find((x) => x.jobId === failing && x.status === 'failed'), 'job failed');
+    const f = await eventually(async () => finished().find((x) => x.jobId === failing && x.status === 'failed'), 'job failed');
     expect(f.counts).toMatchObject({ funders: 1, emailsSent: 0, failed: 1 });
     expect(f.error).not.toContain('fondation.example');
   });

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { BusConnection, EXCHANGE } from '@pc/bus';
 import type { EventData } from '@pc/contracts';
 import { createLogger } from '@pc/service-kit';
+import { eventPublisher, tapEvents, type EventPublisher, type EventTap } from '@pc/testkit';
 import type { Clock } from '../src/domain/scheduler';
 
 export const logger = createLogger('scheduler-test', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -18,32 +18,27 @@ export const DAY = 24 * HOUR;
 
 /** Plays the worker side of a job over the real broker: publishes job.finished.v1 as a worker service would. */
 export class FakeWorker {
-  private constructor(private readonly bus: BusConnection) {}
-  static async connect(amqpUrl: string): Promise<FakeWorker> { return new FakeWorker(await BusConnection.connect(amqpUrl, logger)); }
+  private readonly taps: Array<EventTap<'job.requested.v1'>> = [];
+  private constructor(private readonly amqpUrl: string, private readonly publisher: EventPublisher) {}
+  static async connect(amqpUrl: string): Promise<FakeWorker> { return new FakeWorker(amqpUrl, await eventPublisher(amqpUrl)); }
 
   /** Publishes one event (a given `id` replays the same message, as a broker redelivery would). */
   async finished(data: EventData<'job.finished.v1'>, id: string = crypto.randomUUID()): Promise<string> {
-    const ch = await this.bus.publisherChannel();
-    const envelope = {
-      specversion: '1.0', id, source: 'test-worker', type: 'job.finished.v1', time: new Date().toISOString(),
-      subject: data.jobId, datacontenttype: 'application/json', data,
-    };
-    ch.publish(EXCHANGE, 'job.finished.v1', Buffer.from(JSON.stringify(envelope)), { persistent: true, messageId: id });
-    await ch.waitForConfirms();
+    await this.publisher.publish([{ type: 'job.finished.v1', data, id, subject: data.jobId, source: 'test-worker' }]);
     return id;
   }
 
   /** Collects every job.requested.v1 published on the vhost from now on. */
-  async listenRequested(): Promise<Array<EventData<'job.requested.v1'>>> {
-    const ch = await this.bus.publisherChannel();
-    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-    await ch.bindQueue(queue, EXCHANGE, 'job.requested.v1');
-    const seen: Array<EventData<'job.requested.v1'>> = [];
-    await ch.consume(queue, (msg) => { if (msg) seen.push(JSON.parse(msg.content.toString('utf8')).data); }, { noAck: true });
-    return seen;
+  async listenRequested(): Promise<EventTap<'job.requested.v1'>> {
+    const tap = await tapEvents(this.amqpUrl, 'job.requested.v1');
+    this.taps.push(tap);
+    return tap;
   }
 
-  async close(): Promise<void> { await this.bus.close(); }
+  async close(): Promise<void> {
+    await Promise.all(this.taps.map((t) => t.close()));
+    await this.publisher.close();
+  }
 }
 
 /** A plain connection to the test database, for assertions in the scheduler schema. */

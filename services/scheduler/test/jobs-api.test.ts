@@ -45,8 +45,8 @@ describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
     const { id } = (await res.json()) as { id: string };
     const job = await (await getJob(id)).json();
     expect(job).toEqual({ id, kind: 'evaluate', status: 'queued', asOf: '2027-02-28', startedAt: null, finishedAt: null, counts: {}, error: null });
-    const event = await eventually(async () => requested.find((e) => e.jobId === id), 'job.requested.v1 on the bus');
-    expect(event).toEqual({ jobId: id, kind: 'evaluate', asOf: '2027-02-28', actor: { kind: 'api_key', id: '00000000-0000-4000-8000-000000000001' } });
+    const event = await eventually(async () => requested.messages.find((e) => e.data.jobId === id), 'job.requested.v1 on the bus');
+    expect(event.data).toEqual({ jobId: id, kind: 'evaluate', asOf: '2027-02-28', actor: { kind: 'api_key', id: '00000000-0000-4000-8000-000000000001' } });
     expect(await count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id])).toBe(1);
   });
 
