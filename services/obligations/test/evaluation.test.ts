@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- event payloads are asserted with toMatchObject */
 import { eventually } from '@pc/testkit';
-import { reminderId, deterministicId, sqlDeterministicId } from '../src/domain/ids';
+import { eventId, sqlEventId } from '@pc/contracts';
+import { reminderId } from '../src/domain/ids';
 import { evaluateRun, EvaluationWorker } from '../src/use-cases/evaluate';
 import { createLogger } from '@pc/service-kit';
 import { fixedClock } from '../src/adapters/clock';
@@ -25,7 +26,7 @@ const remindersOf = (jobId: string) => h.outbox('reminder.due.v1', `data->>'runI
 describe('evaluation run', () => {
   it('computes reminder ids in SQL exactly as in TypeScript', async () => {
     const o = uuid();
-    const { rows } = await h.db.query(`SELECT ${sqlDeterministicId('$1::text', '$2::text')} AS id`, [o, 'D+30']);
+    const { rows } = await h.db.query(`SELECT ${sqlEventId('$1::text', '$2::text')} AS id`, [o, 'D+30']);
     expect(rows[0].id).toBe(reminderId(o, 'D+30'));
   });
 
@@ -64,7 +65,7 @@ describe('evaluation run', () => {
 
     const closed = await h.outbox('reminder.run_closed.v1', 'subject = $1', [jobId]);
     expect(closed.map((c) => c.data)).toEqual([{ runId: jobId, asOf: '2027-07-01', reminders: 4 }]);
-    expect(closed[0]!.id).toBe(deterministicId(jobId, 'reminder.run_closed'));
+    expect(closed[0]!.id).toBe(eventId(jobId, 'reminder.run_closed'));
     // classification moved with the day
     expect((await statusOf(h, dPlus30.id)).status).toBe('overdue');
     expect((await statusOf(h, far.id)).status).toBe('upcoming');

@@ -2,7 +2,8 @@ import { AppError } from '@pc/service-kit';
 import {
   assertTransition, canTransition, classify, decideStages, DEFAULT_STAGES, normaliseStages, stageKey, STATUSES, type ObligationStatus,
 } from '../src/domain/lifecycle';
-import { deterministicId, reminderId } from '../src/domain/ids';
+import { eventId } from '@pc/contracts';
+import { reminderId } from '../src/domain/ids';
 
 describe('obligation state machine (pure)', () => {
   // Every (from, to) pair of the life cycle, allowed or not: the table is the specification.
@@ -92,6 +93,6 @@ describe('deterministic ids', () => {
     expect(reminderId(o, 'D-7')).toBe(reminderId(o, 'D-7'));
     expect(reminderId(o, 'D-7')).not.toBe(reminderId(o, 'D0'));
     expect(reminderId(o, 'D-7')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(deterministicId(o, 'D-7')).toBe(reminderId(o, 'D-7'));
+    expect(eventId(o, 'D-7')).toBe(reminderId(o, 'D-7'));
   });
 });

@@ -1,6 +1,6 @@
-import type { EventData } from '@pc/contracts';
+import { eventId, type EventData } from '@pc/contracts';
 import { enqueue, type HandlerResult, type SqlTx } from '@pc/bus';
-import { digestMessageId, normalizeEmail, uuidFrom } from '../domain/ids';
+import { digestMessageId, normalizeEmail } from '../domain/ids';
 import { asLocale } from '../domain/reminder';
 
 export type { SqlTx };
@@ -36,14 +36,14 @@ export function recordReminderStage(deps: RemindersDeps) {
        run_id = EXCLUDED.run_id, contact_name = EXCLUDED.contact_name, contact_locale = EXCLUDED.contact_locale,
        stage_key = EXCLUDED.stage_key, escalate = EXCLUDED.escalate, reminder = EXCLUDED.reminder, updated_at = now()
      WHERE reminder_delivery.digest_id IS NULL`,
-    rows.map((r) => uuidFrom('ledger', stage.reminderId, r.email)), stage.reminderId, stage.runId, stage.obligation.id, stage.agreement.id,
+    rows.map((r) => eventId('ledger', stage.reminderId, r.email)), stage.reminderId, stage.runId, stage.obligation.id, stage.agreement.id,
     stage.agreement.funderId, stage.stage.key, stage.stage.escalate, JSON.stringify(stage),
     rows.map((r) => r.email), rows.map((r) => r.name), rows.map((r) => r.locale),
   );
   if (rows.length === 0) {
     // Nobody to write to: the funder's report must show it rather than a silent gap.
     await enqueue(tx, [{
-      type: 'reminder.failed.v1', id: uuidFrom('reminder.failed', stage.reminderId, 'no-contact'), subject: stage.obligation.id,
+      type: 'reminder.failed.v1', id: eventId('reminder.failed', stage.reminderId, 'no-contact'), subject: stage.obligation.id,
       data: {
         reminderId: stage.reminderId, runId: stage.runId, obligationId: stage.obligation.id, funderId: stage.agreement.funderId,
         stageKey: stage.stage.key, contactRef: '', email: '', permanent: true, reason: 'the agreement has no contact address', at: deps.clock().toISOString(),
@@ -105,7 +105,7 @@ export async function buildDigests(tx: SqlTx, runId: string, deps: RemindersDeps
       const ledgerIds = group.map((r) => r.id);
       const messageId = digestMessageId(ledgerIds, deps.messageDomain);
       // Membership is part of the id: a straggler stage after the run's digests makes its own digest.
-      const id = uuidFrom('digest', runId, email, messageId);
+      const id = eventId('digest', runId, email, messageId);
       const locale = asLocale(prefs.get(email)) ?? asLocale(group[0]?.contact_locale) ?? 'fr';
       const allFunders = new Set(group.map((r) => r.funder_id));
       const escalating = [...new Set(group.filter((r) => r.escalate).map((r) => r.funder_id))];
@@ -118,7 +118,7 @@ export async function buildDigests(tx: SqlTx, runId: string, deps: RemindersDeps
           if (to.length === 0) continue;
           const part = group.filter((r) => r.funder_id === f).map((r) => r.id);
           digests.push({
-            id: uuidFrom('funder_copy', id, f), kind: 'funder_copy', parent: id, email, funder: f, to, cc: [],
+            id: eventId('funder_copy', id, f), kind: 'funder_copy', parent: id, email, funder: f, to, cc: [],
             locale: asLocale(funders.get(f)?.locale) ?? 'fr', messageId: digestMessageId(part, deps.messageDomain, `copy:${f}`),
           });
         }

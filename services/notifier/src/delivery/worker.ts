@@ -1,11 +1,10 @@
 import type pg from 'pg';
 import client from 'prom-client';
-import type { NewEvent } from '@pc/bus';
-import { parseEventData } from '@pc/contracts';
+import { outboxColumns, singleFlight, type NewEvent } from '@pc/bus';
+import { eventId } from '@pc/contracts';
 import { metrics, pseudonymize, type Logger } from '@pc/service-kit';
 import type { Mailer, SendOutcome } from '../adapters/mailer';
 import { backoffMs, classifyFailure, type SmtpFailure } from '../domain/delivery-failure';
-import { uuidFrom } from '../domain/ids';
 import { asLocale, type ReminderStage } from '../domain/reminder';
 import { windowState, type SendWindow } from '../domain/send-window';
 import { renderDigest } from '../templates/render';
@@ -58,10 +57,8 @@ const CLAIMABLE = `((state IN ('pending', 'failed_temporary', 'skipped_window') 
  * (the sweeper: retries with backoff, send-window openings, expired leases) and on kick().
  */
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop = singleFlight(() => this.pump(),
+    (err) => this.logger.warn({ err: (err as Error).message }, 'delivery pass failed; will retry'));
 
   constructor(private readonly pool: pg.Pool, private readonly mailer: Mailer, private readonly opts: DeliveryOptions,
     private readonly clock: () => Date, private readonly logger: Logger, private readonly kickRelay: () => void,
@@ -69,37 +66,19 @@ export class DeliveryWorker {
     /** sweeper duty run before each pass (builds digests of runs completed in a race) */
     private readonly beforePass: () => Promise<void> = async () => undefined) {}
 
-  start(): void {
-    this.stopped = false;
-    const loop = (): void => {
-      if (this.stopped) return;
-      this.kick();
-      this.timer = setTimeout(loop, this.opts.sweepMs);
-    };
-    loop();
-  }
+  start(): void { this.loop.start(this.opts.sweepMs); }
 
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.running = this.pump()
-      .then(() => undefined, (err: unknown) => { this.logger.warn({ err: (err as Error).message }, 'delivery pass failed; will retry'); })
-      .finally(() => { this.running = null; if (this.again && !this.stopped) { this.again = false; this.kick(); } });
-  }
+  kick(): void { this.loop.kick(); }
 
   /** Waits for the pass in progress (in-flight messages are recorded), then stops the sweeper. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.running) await this.running;
-  }
+  async stop(): Promise<void> { await this.loop.stop(); }
 
   /** Sends everything claimable now; resolves with the number of digests handled. */
   async pump(): Promise<number> {
     let total = 0;
     await this.beforePass();
     for (;;) {
-      if (this.stopped) return total;
+      if (this.loop.stopped) return total;
       const now = this.clock();
       const w = windowState(now, this.opts.window);
       if (!w.open) { await this.deferToWindow(now, w.opensAt); return total; }
@@ -203,13 +182,13 @@ export class DeliveryWorker {
    * Digest, ledger rows, failing address and events in ONE statement (atomic, one round trip: the
    * shorter the gap between SMTP 250 and this commit, the fewer resends a crash can cause). It only
    * applies while this worker still owns the claim (state 'sending', same attempt number). The outbox
-   * rows are those `enqueue()` would write, validated against the catalog the same way.
+   * rows are those `enqueue()` would write, validated against the catalog the same way (`outboxColumns`).
    */
   private async record(d: DigestRow, rows: LedgerRow[], outcome: Outcome): Promise<void> {
     const now = this.clock();
     const next = outcome.state === 'failed_temporary' ? new Date(now.getTime() + backoffMs(d.attempts, this.opts.retryBaseMs, this.opts.retryMaxMs)) : now;
     const error = outcome.state === 'sent' ? null : outcome.reason;
-    const events = d.kind === 'contact' ? this.events(d, rows, outcome, now) : [];
+    const events = outboxColumns(d.kind === 'contact' ? this.events(d, rows, outcome, now) : []);
     const { rows: [res] } = await this.pool.query<{ owned: number }>(
       `WITH d AS (
          UPDATE digest SET state = $2, lease_until = NULL, last_error = $3, next_attempt_at = $4, sent_at = $5
@@ -231,8 +210,7 @@ export class DeliveryWorker {
        SELECT (SELECT count(*) FROM d)::int AS owned`,
       [d.id, outcome.state, error, next, outcome.state === 'sent' ? now : null, d.attempts, now,
         outcome.state !== 'sent' && outcome.addressFailing,
-        events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject ?? null),
-        events.map((e) => JSON.stringify(parseEventData(e.type, e.data)))]);
+        events.ids, events.types, events.subjects, events.data]);
     if (!res || res.owned === 0) {
       this.logger.warn({ digest: d.id }, 'digest was re-claimed by another worker before this outcome was recorded');
       return;
@@ -248,12 +226,12 @@ export class DeliveryWorker {
     return rows.map((r): NewEvent & { id: string } => {
       const base = { reminderId: r.reminder_id, runId: r.run_id, obligationId: r.obligation_id, funderId: r.funder_id, stageKey: r.stage_key, contactRef: pseudonymize(r.email) };
       if (outcome.state === 'sent') {
-        return { type: 'reminder.sent.v1', id: uuidFrom('reminder.sent', r.id), subject: r.obligation_id, data: { ...base, messageId: d.message_id, sentAt: at } };
+        return { type: 'reminder.sent.v1', id: eventId('reminder.sent', r.id), subject: r.obligation_id, data: { ...base, messageId: d.message_id, sentAt: at } };
       }
       const permanent = outcome.state === 'failed_permanent';
       // Temporary failures are told once per row (deterministic id); the final verdict once more.
       return {
-        type: 'reminder.failed.v1', id: uuidFrom('reminder.failed', r.id, permanent ? 'permanent' : 'temporary'), subject: r.obligation_id,
+        type: 'reminder.failed.v1', id: eventId('reminder.failed', r.id, permanent ? 'permanent' : 'temporary'), subject: r.obligation_id,
         data: { ...base, email: r.email, permanent, reason: outcome.reason, at },
       };
     });

@@ -1,9 +1,8 @@
 import type pg from 'pg';
-import { enqueue, pgTransact, pgTx, type HandlerResult, type SqlTx } from '@pc/bus';
-import type { EventData } from '@pc/contracts';
+import { enqueue, pgTransact, pgTx, singleFlight, type HandlerResult, type SqlTx } from '@pc/bus';
+import { eventId, sqlEventId, type EventData } from '@pc/contracts';
 import { isCalendarDate, type Logger } from '@pc/service-kit';
 import { DEFAULT_STAGES, TIME_DRIVEN } from '../domain/lifecycle';
-import { deterministicId, sqlDeterministicId } from '../domain/ids';
 import type { Clock } from '../domain/ports';
 import { obligationMetrics } from '../adapters/metrics';
 
@@ -25,7 +24,7 @@ const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM
 export interface RunCounts { obligations: number; transitions: number; reminders: number; skipped: number; [k: string]: number }
 
 const finished = (jobId: string, status: 'running' | 'succeeded' | 'failed', counts: Record<string, number>, error: string | null, at: Date) => ({
-  id: deterministicId(jobId, `job.finished:${status}`), type: 'job.finished.v1' as const, subject: jobId,
+  id: eventId(jobId, `job.finished:${status}`), type: 'job.finished.v1' as const, subject: jobId,
   data: { jobId, kind: 'evaluate' as const, status, counts, error, at: at.toISOString() } satisfies EventData<'job.finished.v1'>,
 });
 
@@ -137,13 +136,13 @@ WITH batch AS (
     AND NOT EXISTS (SELECT 1 FROM reminder r WHERE r.obligation_id = k.obligation_id AND r.stage_key = k.stage_key)
 ), ins_skip AS (
   INSERT INTO reminder (id, obligation_id, stage_key, offset_days, escalate, status, run_id, as_of)
-  SELECT ${sqlDeterministicId('k.obligation_id::text', 'k.stage_key')}, k.obligation_id, k.stage_key, k.offset_days, k.escalate, 'skipped', $6::uuid, $5::date
+  SELECT ${sqlEventId('k.obligation_id::text', 'k.stage_key')}, k.obligation_id, k.stage_key, k.offset_days, k.escalate, 'skipped', $6::uuid, $5::date
   FROM skip k
   ON CONFLICT (obligation_id, stage_key) DO NOTHING
   RETURNING obligation_id
 ), ins AS (
   INSERT INTO reminder (id, obligation_id, stage_key, offset_days, escalate, status, run_id, as_of)
-  SELECT ${sqlDeterministicId('f.obligation_id::text', 'f.stage_key')}, f.obligation_id, f.stage_key, f.offset_days, f.escalate, 'due', $6::uuid, $5::date
+  SELECT ${sqlEventId('f.obligation_id::text', 'f.stage_key')}, f.obligation_id, f.stage_key, f.offset_days, f.escalate, 'due', $6::uuid, $5::date
   FROM fresh f
   ON CONFLICT (obligation_id, stage_key) DO NOTHING
   RETURNING id, obligation_id, stage_key, offset_days, escalate
@@ -213,7 +212,7 @@ export async function evaluateRun(pool: pg.Pool, jobId: string, opts: EvaluateOp
     counts.reminders = total;
     const now = opts.clock.now();
     await enqueue(pgTx(c), [
-      { id: deterministicId(jobId, 'reminder.run_closed'), type: 'reminder.run_closed.v1', subject: jobId, data: { runId: jobId, asOf: run.as_of, reminders: total } },
+      { id: eventId(jobId, 'reminder.run_closed'), type: 'reminder.run_closed.v1', subject: jobId, data: { runId: jobId, asOf: run.as_of, reminders: total } },
       finished(jobId, 'succeeded', counts, null, now),
     ]);
     await c.query(
@@ -240,25 +239,14 @@ export async function failRun(pool: pg.Pool, jobId: string, error: string, clock
  * `maxAttempts`. A periodic sweep picks up runs whose owner died (lease expired), e.g. after a crash.
  */
 export class EvaluationWorker {
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly loop = singleFlight(() => this.drain(),
+    (err) => this.opts.logger.warn({ err: (err as Error).message }, 'evaluation worker pass failed; will retry'));
 
   constructor(private readonly pool: pg.Pool, private readonly opts: EvaluateOptions & { logger: Logger; maxAttempts?: number; sweepMs?: number }) {}
 
-  start(): void {
-    const loop = (): void => { if (this.stopped) return; this.kick(); this.timer = setTimeout(loop, this.opts.sweepMs ?? 5000); };
-    loop();
-  }
+  start(): void { this.loop.start(this.opts.sweepMs ?? 5000); }
 
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.running = this.drain()
-      .catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'evaluation worker pass failed; will retry'))
-      .finally(() => { this.running = null; if (this.again && !this.stopped) { this.again = false; this.kick(); } });
-  }
+  kick(): void { this.loop.kick(); }
 
   private async claim(): Promise<{ job_id: string; attempts: number } | null> {
     const lease = this.opts.leaseSeconds ?? 30;
@@ -274,12 +262,12 @@ export class EvaluationWorker {
 
   private async drain(): Promise<void> {
     for (;;) {
-      if (this.stopped) return;
+      if (this.loop.stopped) return;
       const run = await this.claim();
       if (!run) return;
       const log = this.opts.logger.child({ jobId: run.job_id });
       try {
-        const counts = await evaluateRun(this.pool, run.job_id, { ...this.opts, shouldStop: () => this.stopped });
+        const counts = await evaluateRun(this.pool, run.job_id, { ...this.opts, shouldStop: () => this.loop.stopped });
         if (counts) log.info({ counts }, 'evaluation run succeeded');
         else {
           // Paused by shutdown: hand the run back at once so the next process resumes it.
@@ -300,9 +288,5 @@ export class EvaluationWorker {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.running) await this.running;
-  }
+  async stop(): Promise<void> { await this.loop.stop(); }
 }

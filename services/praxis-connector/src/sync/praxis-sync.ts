@@ -1,10 +1,11 @@
 import type { Logger } from '@pc/service-kit';
 import type { NewEvent } from '@pc/bus';
+import { eventId } from '@pc/contracts';
 import type { FeedAdapter, FeedItem } from '../adapters/feed-adapter';
 import type { Store, NoteWrite, FeedStateRow } from '../adapters/store';
 import { montrealDate } from '../domain/dates';
 import { type HostPolicy, noteIdOf } from '../domain/host-policy';
-import { nameUuid, sha256 } from '../domain/ids';
+import { sha256 } from '../domain/ids';
 import type { NotePages, PageOutcome } from '../domain/page';
 import { publicationOf } from '../domain/checks';
 import { compact, mentionsCompact, ReferenceIndex } from '../domain/references';
@@ -233,7 +234,7 @@ export class PraxisSync {
         const w = byNote.get(noteId)!;
         events.push({
           type: 'praxis.note.verified.v1', subject: noteId,
-          id: nameUuid(`verified:feed:${noteId}:${[...agreementIds].sort().join(',')}:${w.textSha256}`),
+          id: eventId('praxis-connector', 'praxis.note.verified', 'feed', w.textSha256, [...agreementIds].sort().join(','), noteId),
           data: {
             noteUrl: w.url, noteId, title: w.title, textSha256: w.textSha256, publishedOn: w.publishedOn,
             firstSeenAt: w.firstSeenAt.toISOString(), verifiedAt: w.verifiedAt.toISOString(), source: 'feed', agreementIds: agreementIds.sort(),
@@ -289,7 +290,7 @@ export class PraxisSync {
           if (n.state !== 'withdrawn') {
             counts.withdrawn++;
             events.push({
-              type: 'praxis.note.withdrawn.v1', subject: n.id, id: nameUuid(`withdrawn:${n.id}:${now.toISOString()}`),
+              type: 'praxis.note.withdrawn.v1', subject: n.id, id: eventId('praxis-connector', 'praxis.note.withdrawn', n.id, now.toISOString()),
               data: { noteUrl: n.url, noteId: n.id, reason, httpStatus, at: now.toISOString() },
             });
           }
@@ -301,7 +302,7 @@ export class PraxisSync {
         if (n.state === 'withdrawn') {
           counts.restored++;
           events.push({
-            type: 'praxis.note.verified.v1', subject: n.id, id: nameUuid(`verified:reverify:${n.id}:${now.toISOString()}`),
+            type: 'praxis.note.verified.v1', subject: n.id, id: eventId('praxis-connector', 'praxis.note.verified', 'reverify', n.id, now.toISOString()),
             data: {
               noteUrl: n.url, noteId: n.id, title: c.title, textSha256: sha, publishedOn: n.publishedOn,
               firstSeenAt: n.firstSeenAt.toISOString(), verifiedAt: now.toISOString(), source: 'reverify', agreementIds: still,

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from '@pc/service-kit';
-import type { EventData } from '@pc/contracts';
-import type { HandlerResult, SqlTx } from '@pc/bus';
+import { eventId, type EventData } from '@pc/contracts';
+import { singleFlight, type HandlerResult, type SqlTx } from '@pc/bus';
 import type { Store } from '../adapters/store';
-import { nameUuid } from '../domain/ids';
 import type { PraxisSync } from './praxis-sync';
 
 /**
@@ -13,9 +12,7 @@ import type { PraxisSync } from './praxis-sync';
  * 'running' by a crashed process is queued again at start (a sync is safe to repeat).
  */
 export class SyncRunner {
-  private active: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop = singleFlight(() => this.drain(), (err) => this.logger.error({ err }, 'sync runner failed'));
 
   constructor(private readonly pool: pg.Pool, private readonly store: Store, private readonly sync: PraxisSync,
     private readonly logger: Logger, private readonly kickRelay: () => void) {}
@@ -31,21 +28,15 @@ export class SyncRunner {
     await this.pool.query(`UPDATE sync_run SET status = 'queued', started_at = NULL WHERE status = 'running'`);
   }
 
-  kick(): void {
-    if (this.stopped) return;
-    if (this.active) { this.again = true; return; }
-    this.active = this.drain()
-      .catch((err: unknown) => this.logger.error({ err }, 'sync runner failed'))
-      .finally(() => { this.active = null; if (this.again && !this.stopped) { this.again = false; this.kick(); } });
-  }
+  kick(): void { this.loop.kick(); }
 
   /** Resolves when no run is in progress (tests, shutdown). */
-  async idle(): Promise<void> { while (this.active) await this.active; }
+  async idle(): Promise<void> { await this.loop.idle(); }
 
-  async stop(): Promise<void> { this.stopped = true; await this.idle(); }
+  async stop(): Promise<void> { await this.loop.stop(); }
 
   private async drain(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       const at = new Date().toISOString();
       const jobId = await this.store.tx(async (c, emit) => {
         const { rows } = await c.query<{ job_id: string }>(
@@ -53,7 +44,7 @@ export class SyncRunner {
              SELECT job_id FROM sync_run WHERE status = 'queued' ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING job_id`);
         const id = rows[0]?.job_id;
         if (!id) return null;
-        await emit([{ type: 'job.finished.v1', subject: id, id: nameUuid(`job:${id}:running`),
+        await emit([{ type: 'job.finished.v1', subject: id, id: eventId('praxis-connector', 'job.finished', id, 'running'),
           data: { jobId: id, kind: 'praxis_sync', status: 'running', counts: {}, error: null, at } }]);
         return id;
       });
@@ -71,7 +62,7 @@ export class SyncRunner {
       const status = error ? 'failed' : 'succeeded';
       await this.store.tx(async (c, emit) => {
         await c.query('UPDATE sync_run SET status = $2, finished_at = now(), counts = $3, error = $4 WHERE job_id = $1', [jobId, status, JSON.stringify(counts), error]);
-        await emit([{ type: 'job.finished.v1', subject: jobId, id: nameUuid(`job:${jobId}:${status}`),
+        await emit([{ type: 'job.finished.v1', subject: jobId, id: eventId('praxis-connector', 'job.finished', jobId, status),
           data: { jobId, kind: 'praxis_sync', status, counts, error, at: new Date().toISOString() } }]);
       });
       this.kickRelay();

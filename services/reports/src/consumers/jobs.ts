@@ -1,5 +1,4 @@
-import crypto from 'node:crypto';
-import type { EventData } from '@pc/contracts';
+import { eventId, type EventData } from '@pc/contracts';
 import { enqueue, type HandlerResult } from '@pc/bus';
 import { pseudonymize, todayInMontreal, type Logger } from '@pc/service-kit';
 import type { PrismaClient, Tx } from '../adapters/prisma';
@@ -9,15 +8,6 @@ import { makeReport } from '../domain/make-report';
 import { renderHtml } from '../domain/render-html';
 import { formatRate, messages } from '../domain/i18n';
 import { renderCsv } from '../adapters/render-csv';
-
-/** A stable UUID for a name (RFC 4122 v5 layout over sha-1), so re-emitting an event is a no-op. */
-export function nameUuid(name: string): string {
-  const h = crypto.createHash('sha1').update(`praxis-compliance:reports:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
 
 export interface JobDeps { prisma: PrismaClient; store: ReportStore; mailer: Mailer; kick: () => void; logger: Logger; now?: () => Date }
 
@@ -32,7 +22,7 @@ export function sendMonthlyReports(deps: JobDeps) {
   return async (d: EventData<'job.requested.v1'>, tx: Tx): Promise<HandlerResult> => {
     if (d.kind !== 'reports') return 'skipped';
     const finished = (status: 'running' | 'succeeded' | 'failed', counts: Record<string, number>, error: string | null) => ({
-      type: 'job.finished.v1' as const, id: nameUuid(`${d.jobId}:${status}`), subject: d.jobId,
+      type: 'job.finished.v1' as const, id: eventId('reports', 'job.finished', d.jobId, status), subject: d.jobId,
       data: { jobId: d.jobId, kind: 'reports' as const, status, counts, error, at: now().toISOString() },
     });
     await deps.prisma.$transaction((t) => enqueue(t, [finished('running', {}, null)]));
