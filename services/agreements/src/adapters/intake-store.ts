@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import crypto from 'node:crypto';
-import type { NewEvent } from '@pc/bus';
+import { pgTransact, type NewEvent } from '@pc/bus';
 import { parseEventData } from '@pc/contracts';
 import { copyInto } from './copy';
 import type { RequirementSpec } from '../domain/agreement';
@@ -34,44 +34,40 @@ export function createIntakeStore(pool: pg.Pool, newId: () => string): IntakeSto
     },
 
     async insert(funderId, actorKeyId, agreements) {
-      const client = await pool.connect();
       const timings: Record<string, number> = {};
       let mark = performance.now();
       const lap = (name: string): void => { const now = performance.now(); timings[name] = Math.round(now - mark); mark = now; };
       try {
-        await client.query('BEGIN');
-        const granteeOf = await resolveGrantees(client, funderId, agreements, newId);
-        lap('grantees');
-        await insertRows(client, funderId, agreements, granteeOf, lap);
-        const events: NewEvent[] = agreements.map((a) => {
-          const g = granteeOf.get(a.id)!;
-          return {
-            type: 'agreement.registered.v1', subject: a.id,
-            data: {
-              ...agreementSnapshot({
-                agreementId: a.id, funderId, programmeId: a.programme.id, programmeCode: a.programme.code,
-                externalRef: a.draft.externalRef, referenceCode: a.referenceCode, title: a.draft.title,
-                startDate: a.draft.startDate, endDate: a.draft.endDate, signedAt: a.draft.signedAt,
-                grantee: g, contacts: a.draft.contacts, obligations: a.obligations, revision: 1,
-              }),
-              actor: { kind: 'api_key', id: actorKeyId },
-            },
-          };
+        await pgTransact(pool)(async ({ client }) => {
+          const granteeOf = await resolveGrantees(client, funderId, agreements, newId);
+          lap('grantees');
+          await insertRows(client, funderId, agreements, granteeOf, lap);
+          const events: NewEvent[] = agreements.map((a) => {
+            const g = granteeOf.get(a.id)!;
+            return {
+              type: 'agreement.registered.v1', subject: a.id,
+              data: {
+                ...agreementSnapshot({
+                  agreementId: a.id, funderId, programmeId: a.programme.id, programmeCode: a.programme.code,
+                  externalRef: a.draft.externalRef, referenceCode: a.referenceCode, title: a.draft.title,
+                  startDate: a.draft.startDate, endDate: a.draft.endDate, signedAt: a.draft.signedAt,
+                  grantee: g, contacts: a.draft.contacts, obligations: a.obligations, revision: 1,
+                }),
+                actor: { kind: 'api_key', id: actorKeyId },
+              },
+            };
+          });
+          // Same validation as enqueue(), then COPY: 20,000 snapshots are ~20 MB of JSON, which an
+          // INSERT … unnest($jsonb[]) would send as one escaped array literal (2.7× slower in the bench).
+          await copyInto(client, 'outbox', ['id', 'type', 'subject', 'data'],
+            events.map((e) => [crypto.randomUUID(), e.type, e.subject ?? null, parseEventData(e.type, e.data)]));
+          lap('outbox');
         });
-        // Same validation as enqueue(), then COPY: 20,000 snapshots are ~20 MB of JSON, which an
-        // INSERT … unnest($jsonb[]) would send as one escaped array literal (2.7× slower in the bench).
-        await copyInto(client, 'outbox', ['id', 'type', 'subject', 'data'],
-          events.map((e) => [crypto.randomUUID(), e.type, e.subject ?? null, parseEventData(e.type, e.data)]));
-        lap('outbox');
-        await client.query('COMMIT');
         lap('commit');
         return timings;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
         if ((err as { code?: string }).code === '23505') throw new DuplicateKey((err as Error).message);
         throw err;
-      } finally {
-        client.release();
       }
     },
   };
