@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
-import { eventually, freshDatabase, freshVhost, deleteVhost } from '@pc/testkit';
+import { eventually, freshDatabase, freshVhost, deleteVhost, isAlive } from '@pc/testkit';
 import { BusConnection, enqueue, listDeadLetters, OutboxRelay, replayDeadLetters, startConsumer, type Consumer } from '../src';
 import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
 
@@ -100,6 +100,7 @@ describe('event bus on the real broker', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const [id] = await publish([funderEvent(30)]);
     expect(await exited).toBe('SIGKILL');
+    expect(isAlive(child.pid!)).toBe(false); // the consumer that held the message is really gone
     expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(1); // committed before the kill
     await consumerCountingEffects(queue); // a healthy replica takes over the unacked message
     await eventually(async () => (await bus.channel().then(async (ch) => {

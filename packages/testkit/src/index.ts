@@ -2,3 +2,4 @@ export * from './infra';
 export * from './smtp-sink';
 export * from './service-env';
 export * from './bench-env';
+export * from './processes';
