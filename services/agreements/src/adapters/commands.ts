@@ -6,10 +6,11 @@
 import crypto from 'node:crypto';
 import { enqueue } from '@pc/bus';
 import { AppError, invalid, notFound } from '@pc/service-kit';
-import { readContacts, readRequirements, DEFAULT_REMINDER_STAGES, DEFAULT_REQUIREMENTS, type Contact, type Issue, type ObligationKind, type RequirementSpec } from '../domain/agreement';
+import { classify, DEFAULT_STAGES } from '@pc/lifecycle';
+import { readContacts, readRequirements, DEFAULT_REQUIREMENTS, type Contact, type Issue, type ObligationKind, type RequirementSpec } from '../domain/agreement';
 import { isCalendarDate } from '../domain/calendar';
 import { details, render, type Locale } from '../domain/messages';
-import { deriveObligations, earliestOffset, initialStatus, reconcile, SETTLED } from '../domain/obligations';
+import { deriveObligations, reconcile, SETTLED } from '../domain/obligations';
 import { agreementSnapshot } from '../domain/snapshot';
 import { agreementInclude, day, type AgreementRow } from './views';
 import type { PrismaClient, Tx } from './prisma';
@@ -107,25 +108,25 @@ export async function amendAgreement(prisma: PrismaClient, funderId: string, id:
     }
 
     const programme = await tx.programme.findUniqueOrThrow({ where: { id: a.programmeId } });
-    const earliest = earliestOffset(programme.reminderStages as Array<{ offsetDays: number }>);
+    const policy = programme.reminderStages as Array<{ offsetDays: number }>;
     const existing = await tx.obligation.findMany({ where: { agreementId: id } });
     const plan = reconcile(
       existing.map((o) => ({ id: o.id, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind as ObligationKind, dueDate: day(o.dueDate), status: o.status, retired: o.retired })),
       deriveObligations({ startDate, endDate, signedAt }, active),
     );
     const now = new Date();
-    const statusFor = (current: string, due: string): string => (CALENDAR_STATUSES.has(current) ? initialStatus(due, today, earliest) : current);
+    const statusFor = (current: string, due: string): string => (CALENDAR_STATUSES.has(current) ? classify(due, today, policy) : current);
     for (const c of plan.changed) {
       const current = existing.find((o) => o.id === c.id)!;
       await tx.obligation.update({ where: { id: c.id }, data: { kind: c.kind, dueDate: asDate(c.dueDate), currentDueDate: null, status: statusFor(current.status, c.dueDate), statusAt: now } });
     }
     for (const r of plan.revived) {
-      await tx.obligation.update({ where: { id: r.id }, data: { kind: r.kind, dueDate: asDate(r.dueDate), currentDueDate: null, retired: false, status: initialStatus(r.dueDate, today, earliest), statusAt: now } });
+      await tx.obligation.update({ where: { id: r.id }, data: { kind: r.kind, dueDate: asDate(r.dueDate), currentDueDate: null, retired: false, status: classify(r.dueDate, today, policy), statusAt: now } });
     }
     if (plan.retired.length > 0) await tx.obligation.updateMany({ where: { id: { in: plan.retired } }, data: { retired: true, statusAt: now } });
     if (plan.added.length > 0) {
       await tx.obligation.createMany({
-        data: plan.added.map((o) => ({ id: crypto.randomUUID(), agreementId: id, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind, dueDate: asDate(o.dueDate), status: initialStatus(o.dueDate, today, earliest), statusAt: now })),
+        data: plan.added.map((o) => ({ id: crypto.randomUUID(), agreementId: id, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind, dueDate: asDate(o.dueDate), status: classify(o.dueDate, today, policy), statusAt: now })),
       });
     }
     const obligationsChanged = plan.changed.length + plan.revived.length + plan.retired.length + plan.added.length > 0;
@@ -189,7 +190,7 @@ export async function registerProgramme(prisma: PrismaClient, funderId: string, 
     // Defaults apply to agreements that may have no signature date: 'signature' anchors are refused.
     : readRequirements(input.defaultRequirements, 'defaultRequirements', null, issues);
   if (issues.length > 0) throw issuesToError(issues, locale, details.invalid_agreement[locale]);
-  const stages = (input.reminderPolicy?.stages ?? DEFAULT_REMINDER_STAGES)
+  const stages = (input.reminderPolicy?.stages ?? DEFAULT_STAGES)
     .map((s) => ({ offsetDays: s.offsetDays, escalate: s.escalate ?? false }))
     .sort((x, y) => x.offsetDays - y.offsetDays);
   const id = crypto.randomUUID();

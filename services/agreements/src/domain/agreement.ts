@@ -35,10 +35,6 @@ export interface Issue { path: string; code: MessageCode; params?: Record<string
 
 /** Default when a programme defines none (public-api.md): one learning note 90 days after the end. */
 export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [{ kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } }];
-export const DEFAULT_REMINDER_STAGES = [
-  { offsetDays: -30, escalate: false }, { offsetDays: -7, escalate: false }, { offsetDays: 0, escalate: false },
-  { offsetDays: 7, escalate: false }, { offsetDays: 30, escalate: true },
-];
 
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const isStr = (v: unknown): v is string => typeof v === 'string';

@@ -2,7 +2,7 @@
  * iCalendar (RFC 5545) feed of a grantee's open obligations: one all-day VEVENT per obligation on its
  * due date, with a UID that never changes for that obligation (calendar apps update, not duplicate).
  */
-import { addDays } from './lifecycle';
+import { addDays } from '@pc/lifecycle';
 import { messages } from './messages';
 import type { Locale } from './ports';
 
