@@ -10,6 +10,7 @@
  * with the agreements service, which shows that status before any transition arrives).
  */
 import { AppError } from '@pc/service-kit';
+import { transitionTexts } from './messages';
 
 export const STATUSES = ['upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn'] as const;
 export type ObligationStatus = (typeof STATUSES)[number];
@@ -41,22 +42,9 @@ export function canTransition(from: ObligationStatus | null, to: ObligationStatu
   return from === null ? INITIAL.includes(to) : ALLOWED[from].includes(to);
 }
 
-const describe: Record<ObligationStatus, string> = {
-  upcoming: 'upcoming', due_soon: 'due soon', overdue: 'overdue', fulfilled: 'fulfilled', extended: 'extended',
-  waived: 'waived', cancelled: 'cancelled', evidence_withdrawn: 'evidence withdrawn',
-};
-const décrire: Record<ObligationStatus, string> = {
-  upcoming: 'à venir', due_soon: 'à échéance proche', overdue: 'en retard', fulfilled: 'remplie', extended: 'prolongée',
-  waived: 'levée', cancelled: 'annulée', evidence_withdrawn: 'à preuve retirée',
-};
-
 /** Throws AppError('conflict') naming both states when the life cycle forbids the move. */
 export function assertTransition(from: ObligationStatus | null, to: ObligationStatus): void {
   if (canTransition(from, to)) return;
-  if (from === null) throw new AppError('conflict', { en: `an obligation cannot start as ${describe[to]}`, fr: `une obligation ne peut pas commencer ${décrire[to]}` });
-  const final = ALLOWED[from].length === 0;
-  throw new AppError('conflict', {
-    en: `an obligation that is ${describe[from]} cannot become ${describe[to]}${final ? ` (${describe[from]} is final)` : ''}`,
-    fr: `une obligation ${décrire[from]} ne peut pas devenir ${décrire[to]}${final ? ' (état définitif)' : ''}`,
-  });
+  if (from === null) throw new AppError('conflict', transitionTexts.both('cannotStart', to));
+  throw new AppError('conflict', transitionTexts.both('cannotBecome', from, to, ALLOWED[from].length === 0));
 }
