@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,12 @@ function dumpSchema(databaseUrl: string, schema: string): string {
     if (columns) columns.push(l.trim().replace(/,$/, '')); else out.push(l);
   }
   return out.join('\n');
+}
+
+function writeMigration(dir: string, name: string, sql: string): string {
+  fs.mkdirSync(path.join(dir, name), { recursive: true });
+  fs.writeFileSync(path.join(dir, name, 'migration.sql'), sql);
+  return crypto.createHash('sha256').update(sql).digest('hex');
 }
 
 describe('migrations', () => {
@@ -76,6 +83,70 @@ describe('migrations', () => {
       const results = await Promise.all(pools.map((p) => migrate(p, 'migrace', dir)));
       expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 1]);
     } finally { await Promise.all(pools.map((p) => p.end())); }
+  });
+
+  it('applies a prefixed source first and records it under its prefix, beside a service file of the same name', async () => {
+    const bus = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+    writeMigration(bus, '0001_a', 'CREATE TABLE a (id int PRIMARY KEY);');
+    writeMigration(own, '0001_a', 'CREATE TABLE b (a int REFERENCES a (id));'); // needs the bus's table: order matters
+    const pool = createPool(await freshDatabase(), 'migpre', 2);
+    try {
+      expect((await migrate(pool, 'migpre', [{ dir: bus, prefix: 'bus' }, { dir: own }])).applied).toEqual(['bus/0001_a', '0001_a']);
+      const { rows } = await pool.query('SELECT name FROM migpre._migrations ORDER BY name');
+      expect(rows.map((r) => r.name)).toEqual(['0001_a', 'bus/0001_a']);
+    } finally { await pool.end(); }
+  });
+
+  describe('a squash (`-- replaces <name> <sha256>` lines)', () => {
+    // Before the squash: two migrations. After: one file that creates the same tables and names them.
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+    const shaA = writeMigration(before, '001_a', 'CREATE TABLE a (id int);');
+    const shaB = writeMigration(before, '002_b', 'CREATE TABLE b (a int);');
+    const after = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+    writeMigration(after, '003_squash', `-- replaces 001_a ${shaA}\n-- replaces 002_b ${shaB}\nCREATE TABLE a (id int);\nCREATE TABLE b (a int);\n`);
+    const tables = async (pool: pg.Pool, schema: string) => (await pool.query(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).rows.map((r) => r.table_name);
+
+    it('runs on an empty database', async () => {
+      const pool = createPool(await freshDatabase(), 'migsq', 2);
+      try {
+        expect(await migrate(pool, 'migsq', after)).toEqual({ applied: ['003_squash'], baselined: [], skipped: 0 });
+        expect(await tables(pool, 'migsq')).toEqual(['_migrations', 'a', 'b']);
+      } finally { await pool.end(); }
+    });
+
+    it('is recorded without running where every migration it replaces was applied, and the old rows stay', async () => {
+      const pool = createPool(await freshDatabase(), 'migsq', 2);
+      try {
+        await migrate(pool, 'migsq', before);
+        await pool.query('INSERT INTO migsq.a VALUES (1)');
+        // Running the squash here would fail (the tables exist): recording it is the only way to pass.
+        expect(await migrate(pool, 'migsq', after)).toEqual({ applied: [], baselined: ['003_squash'], skipped: 0 });
+        expect(await migrate(pool, 'migsq', after)).toEqual({ applied: [], baselined: [], skipped: 1 });
+        expect((await pool.query('SELECT name FROM migsq._migrations ORDER BY name')).rows.map((r) => r.name)).toEqual(['001_a', '002_b', '003_squash']);
+        expect((await pool.query('SELECT count(*)::int AS n FROM migsq.a')).rows[0].n).toBe(1);
+      } finally { await pool.end(); }
+    });
+
+    it('refuses a database that applied only some of the migrations it replaces, or one of them edited', async () => {
+      const partial = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+      writeMigration(partial, '001_a', 'CREATE TABLE a (id int);');
+      const edited = fs.mkdtempSync(path.join(os.tmpdir(), 'mig-'));
+      writeMigration(edited, '001_a', 'CREATE TABLE a (id int);');
+      writeMigration(edited, '002_b', 'CREATE TABLE b (a bigint);');
+      const url = await freshDatabase();
+      const p1 = createPool(url, 'migpart', 2);
+      const p2 = createPool(url, 'migedit', 2);
+      try {
+        await migrate(p1, 'migpart', partial);
+        await expect(migrate(p1, 'migpart', after)).rejects.toThrow(/003_squash replaces migrations this database applied only in part \(missing: 002_b\)/);
+        await migrate(p2, 'migedit', edited);
+        await expect(migrate(p2, 'migedit', after)).rejects.toThrow(/003_squash replaces 002_b, which this database applied with another checksum/);
+        expect((await p1.query('SELECT count(*)::int AS n FROM migpart._migrations')).rows[0].n).toBe(1);
+        expect((await p2.query('SELECT count(*)::int AS n FROM migedit._migrations')).rows[0].n).toBe(2);
+      } finally { await p1.end(); await p2.end(); }
+    });
   });
 });
 
