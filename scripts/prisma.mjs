@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prisma without its native engines (platform-notes.md):
+// Prisma without its native engines (wasm engine and a driver adapter, see prisma.config.ts):
 //   node scripts/prisma.mjs generate [service]    generate every (or one) service's client (wasm engine, offline)
 //   node scripts/prisma.mjs diff <service> <name> write the SQL from the last migrated schema to the
 //                                                 current schema.prisma as prisma/migrations/<ts>_<name>/
@@ -11,6 +11,8 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const prisma = path.join(root, 'node_modules', '.bin', 'prisma');
+// One config for every service: the CLI runs in the service's folder and reads prisma/schema.prisma there.
+const config = ['--config', path.join(root, 'prisma.config.ts')];
 // The CLI resolves env("DATABASE_URL") even when it never connects; any local URL will do.
 const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', PRISMA_HIDE_UPDATE_MESSAGE: '1' };
 const servicesWithSchema = () => fs.readdirSync(path.join(root, 'services'))
@@ -19,7 +21,7 @@ const servicesWithSchema = () => fs.readdirSync(path.join(root, 'services'))
 const [cmd, service, name] = process.argv.slice(2);
 if (cmd === 'generate') {
   for (const s of service ? [service] : servicesWithSchema()) {
-    execFileSync(prisma, ['generate'], { cwd: path.join(root, 'services', s), env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(prisma, ['generate', ...config], { cwd: path.join(root, 'services', s), env, stdio: ['ignore', 'ignore', 'inherit'] });
     console.log(`prisma client generated for ${s}`);
   }
 } else if (cmd === 'diff' && service && name) {
@@ -28,7 +30,7 @@ if (cmd === 'generate') {
   fs.mkdirSync(migrations, { recursive: true });
   const previous = fs.readdirSync(migrations).filter((d) => fs.existsSync(path.join(migrations, d, 'schema.prisma'))).sort().at(-1);
   const from = previous ? ['--from-schema-datamodel', path.join(migrations, previous, 'schema.prisma')] : ['--from-empty'];
-  const sql = execFileSync(prisma, ['migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], { cwd: dir, env, encoding: 'utf8' })
+  const sql = execFileSync(prisma, ['migrate', 'diff', ...config, ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], { cwd: dir, env, encoding: 'utf8' })
     // The service's schema comes from the connection's search_path, never from the file.
     .replace(/^-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/m, '');
   if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) { console.log('no schema change'); process.exit(0); }

@@ -38,7 +38,7 @@ describe('migrations', () => {
     const fromSchema = `${process.env.PC_TEST_RUN}_direct_${schema}`;
     await adminQuery(`CREATE DATABASE ${fromSchema}`);
     const url = withDatabase(PG_ADMIN_URL, fromSchema);
-    const sql = execFileSync(prisma, ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], {
+    const sql = execFileSync(prisma, ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script', '--config', path.join(repoRoot, 'prisma.config.ts')], {
       cwd: path.join(repoRoot, 'services', name), encoding: 'utf8', env: { ...process.env, DATABASE_URL: PG_ADMIN_URL },
     });
     const c = new pg.Client({ connectionString: url });
