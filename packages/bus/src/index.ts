@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './consumer';
 export * from './dlq';
 export * from './runtime';
+export * from './migrations';

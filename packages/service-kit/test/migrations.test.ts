@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { adminQuery, builtServices, freshDatabase, migrationsDir, PG_ADMIN_URL, repoRoot, withDatabase } from '@pc/testkit';
+import { BUS_MIGRATIONS } from '@pc/bus';
+import { adminQuery, freshDatabase, migrationsDir, PG_ADMIN_URL, repoRoot, services, withDatabase } from '@pc/testkit';
 import { createPool, migrate } from '../src';
 
 const prisma = path.join(repoRoot, 'node_modules', '.bin', 'prisma');
@@ -33,28 +34,45 @@ function writeMigration(dir: string, name: string, sql: string): string {
   return crypto.createHash('sha256').update(sql).digest('hex');
 }
 
-describe('migrations', () => {
-  const services = builtServices().filter((s) => s.schema);
+// Every service of infra/services.json that has a PostgreSQL schema: the list the drift check runs on.
+const withSchema = services().filter((s) => s.schema);
 
-  it.each(services.map((s) => [s.name, s.schema!]))('a database migrated from empty matches the Prisma schema of %s', async (name, schema) => {
-    const migrated = await freshDatabase(); // the template was built by running every migration
+describe('migrations', () => {
+  it('checks every service of infra/services.json that has a schema, each with a Prisma schema, migrations and a snapshot', () => {
+    const withPrismaSchema = fs.readdirSync(path.join(repoRoot, 'services'))
+      .filter((d) => fs.existsSync(path.join(repoRoot, 'services', d, 'prisma', 'schema.prisma'))).sort();
+    expect(withSchema.length).toBeGreaterThan(0);
+    expect(withSchema.map((s) => s.name).sort()).toEqual(withPrismaSchema);
+    for (const s of withSchema) {
+      const dir = migrationsDir(s.name);
+      expect(fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql'))).length).toBeGreaterThan(0);
+      expect(fs.existsSync(path.join(dir, 'snapshot.prisma'))).toBe(true);
+    }
+  });
+
+  it.each(withSchema.map((s) => [s.name, s.schema!]))('a database migrated from empty matches the Prisma schema of %s plus the bus tables', async (name, schema) => {
+    const migrated = await freshDatabase(); // the template was built by running every migration, the bus's first
     const fromSchema = `${process.env.PC_TEST_RUN}_direct_${schema}`;
     await adminQuery(`CREATE DATABASE ${fromSchema}`);
     const url = withDatabase(PG_ADMIN_URL, fromSchema);
-    const sql = execFileSync(prisma, ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script', '--config', path.join(repoRoot, 'prisma.config.ts')], {
-      cwd: path.join(repoRoot, 'services', name), encoding: 'utf8', env: { ...process.env, DATABASE_URL: PG_ADMIN_URL },
-    });
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema};`);
-    await c.query(sql.replace(/CREATE SCHEMA IF NOT EXISTS "public";/, ''));
-    await c.end();
-    expect(dumpSchema(migrated, schema)).toEqual(dumpSchema(url, schema));
+    const diff = prismaIn(name, ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script']);
+    expect(diff.status).toBe(0);
+    // What the schema declares, next to the bus's tables as its own migrations create them: a service
+    // migration that touched the outbox or inbox, or a bus table missing from the template, shows here.
+    const pool = createPool(url, schema, 1);
+    try {
+      await migrate(pool, schema, [BUS_MIGRATIONS]);
+      await pool.query(diff.stdout.replace(/CREATE SCHEMA IF NOT EXISTS "public";/, ''));
+    } finally { await pool.end(); }
+    const dump = dumpSchema(migrated, schema);
+    expect(dump).toMatch(/CREATE TABLE \w+\.outbox /);
+    expect(dump).toMatch(/CREATE TABLE \w+\.inbox /);
+    expect(dump).toEqual(dumpSchema(url, schema));
   }, 120_000); // the Prisma CLI alone takes seconds on a loaded machine
 
   // The next `pnpm db:diff` starts from the snapshot: it must be the schema the migrations lead to,
   // which the test above shows is schema.prisma.
-  it.each(services.map((s) => [s.name]))('the snapshot of %s declares what its schema.prisma declares', (name) => {
+  it.each(withSchema.map((s) => [s.name]))('the snapshot of %s declares what its schema.prisma declares', (name) => {
     const r = prismaIn(name, ['migrate', 'diff', '--from-schema-datamodel', 'prisma/migrations/snapshot.prisma', '--to-schema-datamodel', 'prisma/schema.prisma', '--exit-code']);
     expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: expect.stringContaining('No difference detected') });
   }, 120_000);
@@ -158,8 +176,4 @@ describe('migrations', () => {
       } finally { await p1.end(); await p2.end(); }
     });
   });
-});
-
-it('the migrations folder of every built service exists', () => {
-  for (const s of builtServices().filter((x) => x.schema)) expect(fs.existsSync(migrationsDir(s.name))).toBe(true);
 });

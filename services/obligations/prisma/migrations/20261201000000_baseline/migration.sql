@@ -1,3 +1,11 @@
+-- Baseline of the obligations schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128173745_init 921d413078a762129ed1183e3019315e6b760a7f8ce6db0ec06d52c40e65d73e
+-- replaces 20261128175233_transition_seq b3e28d47d439ece19acf050ee08e5ff19b885f794998160dec9dda52a1833b99
+-- replaces 20261128182828_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
 -- CreateTable
 CREATE TABLE "programme" (
     "id" UUID NOT NULL,
@@ -65,6 +73,7 @@ CREATE TABLE "transition" (
     "actor_kind" TEXT NOT NULL,
     "actor_id" TEXT NOT NULL,
     "at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "seq" BIGSERIAL NOT NULL,
 
     CONSTRAINT "transition_pkey" PRIMARY KEY ("id")
 );
@@ -134,28 +143,6 @@ CREATE TABLE "evaluation_run" (
     CONSTRAINT "evaluation_run_pkey" PRIMARY KEY ("job_id")
 );
 
--- CreateTable
-CREATE TABLE "outbox" (
-    "id" UUID NOT NULL,
-    "type" TEXT NOT NULL,
-    "subject" TEXT,
-    "data" JSONB NOT NULL,
-    "correlation_id" TEXT,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-
-    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "inbox" (
-    "consumer" TEXT NOT NULL,
-    "message_id" TEXT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","message_id")
-);
-
 -- CreateIndex
 CREATE INDEX "obligation_funder_due_idx" ON "obligation"("funder_id", "due_date", "id");
 
@@ -191,9 +178,6 @@ CREATE INDEX "reminder_delivery_obligation_idx" ON "reminder_delivery"("obligati
 
 -- CreateIndex
 CREATE INDEX "evaluation_run_status_idx" ON "evaluation_run"("status");
-
--- CreateIndex
-CREATE INDEX "outbox_pending_idx" ON "outbox"("created_at");
 
 -- AddForeignKey
 ALTER TABLE "obligation" ADD CONSTRAINT "obligation_agreement_id_fkey" FOREIGN KEY ("agreement_id") REFERENCES "agreement"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

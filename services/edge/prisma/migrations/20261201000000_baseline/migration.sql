@@ -1,3 +1,10 @@
+-- Baseline of the edge schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128172708_init 95331544667c5117439403419cc82b16c2b13fc6e4641f2d2b8e5c44acc0a26a
+-- replaces 20261128182816_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
 -- CreateTable
 CREATE TABLE "funder" (
     "id" UUID NOT NULL,
@@ -26,28 +33,6 @@ CREATE TABLE "api_key" (
 );
 
 -- CreateTable
-CREATE TABLE "outbox" (
-    "id" UUID NOT NULL,
-    "type" TEXT NOT NULL,
-    "subject" TEXT,
-    "data" JSONB NOT NULL,
-    "correlation_id" TEXT,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-
-    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "inbox" (
-    "consumer" TEXT NOT NULL,
-    "message_id" TEXT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","message_id")
-);
-
--- CreateTable
 CREATE TABLE "idempotency" (
     "key_id" TEXT NOT NULL,
     "key" TEXT NOT NULL,
@@ -60,7 +45,4 @@ CREATE TABLE "idempotency" (
 
     CONSTRAINT "idempotency_pkey" PRIMARY KEY ("key_id","key")
 );
-
--- CreateIndex
-CREATE INDEX "outbox_pending_idx" ON "outbox"("created_at");
 

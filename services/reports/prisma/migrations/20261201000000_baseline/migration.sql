@@ -1,3 +1,10 @@
+-- Baseline of the reports schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128173825_init 9cb301969b5da74a84baa96579c6e923c8292da2a571f364eaf89abf8f9a7aeb
+-- replaces 20261128182850_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
 -- CreateTable
 CREATE TABLE "funder" (
     "id" UUID NOT NULL,
@@ -135,28 +142,6 @@ CREATE TABLE "report_dispatch" (
     CONSTRAINT "report_dispatch_pkey" PRIMARY KEY ("job_id","funder_id")
 );
 
--- CreateTable
-CREATE TABLE "outbox" (
-    "id" UUID NOT NULL,
-    "type" TEXT NOT NULL,
-    "subject" TEXT,
-    "data" JSONB NOT NULL,
-    "correlation_id" TEXT,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-
-    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "inbox" (
-    "consumer" TEXT NOT NULL,
-    "message_id" TEXT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","message_id")
-);
-
 -- CreateIndex
 CREATE INDEX "programme_funder_id_code_idx" ON "programme"("funder_id", "code");
 
@@ -180,7 +165,4 @@ CREATE INDEX "audit_event_funder_id_occurred_at_idx" ON "audit_event"("funder_id
 
 -- CreateIndex
 CREATE UNIQUE INDEX "audit_event_funder_id_event_id_key" ON "audit_event"("funder_id", "event_id");
-
--- CreateIndex
-CREATE INDEX "outbox_pending_idx" ON "outbox"("created_at");
 

@@ -1,3 +1,10 @@
+-- Baseline of the praxis-connector schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128174141_init 950c85955c0dd5ea7deaa41bd854583541e296caed33a4554bc9b03dacf7bcf2
+-- replaces 20261128182839_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
 -- CreateTable
 CREATE TABLE "programme" (
     "id" UUID NOT NULL,
@@ -81,28 +88,6 @@ CREATE TABLE "sync_run" (
     CONSTRAINT "sync_run_pkey" PRIMARY KEY ("job_id")
 );
 
--- CreateTable
-CREATE TABLE "outbox" (
-    "id" UUID NOT NULL,
-    "type" TEXT NOT NULL,
-    "subject" TEXT,
-    "data" JSONB NOT NULL,
-    "correlation_id" TEXT,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-
-    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "inbox" (
-    "consumer" TEXT NOT NULL,
-    "message_id" TEXT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","message_id")
-);
-
 -- CreateIndex
 CREATE INDEX "programme_funder_id_idx" ON "programme"("funder_id");
 
@@ -120,9 +105,6 @@ CREATE INDEX "note_match_agreement_id_idx" ON "note_match"("agreement_id");
 
 -- CreateIndex
 CREATE INDEX "sync_run_status_idx" ON "sync_run"("status");
-
--- CreateIndex
-CREATE INDEX "outbox_pending_idx" ON "outbox"("created_at");
 
 -- AddForeignKey
 ALTER TABLE "note_match" ADD CONSTRAINT "note_match_note_id_fkey" FOREIGN KEY ("note_id") REFERENCES "note"("id") ON DELETE CASCADE ON UPDATE CASCADE;

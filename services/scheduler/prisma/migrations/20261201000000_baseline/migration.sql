@@ -1,3 +1,10 @@
+-- Baseline of the scheduler schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128173838_init 47b71b68b43d129105ae0b4c3117708dc09692c96c496339cc3cbb26d9d1626b
+-- replaces 20261128182901_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
 -- CreateTable
 CREATE TABLE "job" (
     "id" UUID NOT NULL,
@@ -25,29 +32,4 @@ CREATE TABLE "cron_fire" (
 
     CONSTRAINT "cron_fire_pkey" PRIMARY KEY ("key")
 );
-
--- CreateTable
-CREATE TABLE "outbox" (
-    "id" UUID NOT NULL,
-    "type" TEXT NOT NULL,
-    "subject" TEXT,
-    "data" JSONB NOT NULL,
-    "correlation_id" TEXT,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-
-    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "inbox" (
-    "consumer" TEXT NOT NULL,
-    "message_id" TEXT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","message_id")
-);
-
--- CreateIndex
-CREATE INDEX "outbox_pending_idx" ON "outbox"("created_at");
 

@@ -1,3 +1,12 @@
+-- Baseline of the notifier schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128173758_init cb5aeb4db28e8bd7d65d2e0f122a37f428f01b78ec91ae851869b3c0fa575cd3
+-- replaces 20261128175553_run c24b429e1490983ea31b3408ea62b5742c2533006b3fce0b1513ad1539bdff5d
+-- replaces 20261128182937_digest_submitted_at 9d1db41b4581e7efa6238d6cf6f47cd560d443aa8d722f0576f68356def86808
+-- replaces 20261128183126_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
 -- CreateTable
 CREATE TABLE "funder" (
     "id" UUID NOT NULL,
@@ -55,6 +64,17 @@ CREATE TABLE "contact" (
 );
 
 -- CreateTable
+CREATE TABLE "run" (
+    "run_id" UUID NOT NULL,
+    "expected" INTEGER NOT NULL,
+    "as_of" TEXT NOT NULL,
+    "closed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "digested_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "run_pkey" PRIMARY KEY ("run_id")
+);
+
+-- CreateTable
 CREATE TABLE "run_stage" (
     "run_id" UUID NOT NULL,
     "reminder_id" UUID NOT NULL,
@@ -104,32 +124,11 @@ CREATE TABLE "digest" (
     "next_attempt_at" TIMESTAMPTZ(3) NOT NULL,
     "lease_until" TIMESTAMPTZ(3),
     "last_error" TEXT,
+    "submitted_at" TIMESTAMPTZ(3),
     "sent_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "digest_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "outbox" (
-    "id" UUID NOT NULL,
-    "type" TEXT NOT NULL,
-    "subject" TEXT,
-    "data" JSONB NOT NULL,
-    "correlation_id" TEXT,
-    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "published_at" TIMESTAMPTZ(3),
-
-    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "inbox" (
-    "consumer" TEXT NOT NULL,
-    "message_id" TEXT NOT NULL,
-    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer","message_id")
 );
 
 -- CreateIndex
@@ -149,7 +148,4 @@ CREATE UNIQUE INDEX "digest_message_id_key" ON "digest"("message_id");
 
 -- CreateIndex
 CREATE INDEX "digest_claim_idx" ON "digest"("state", "next_attempt_at");
-
--- CreateIndex
-CREATE INDEX "outbox_pending_idx" ON "outbox"("created_at");
 

@@ -1,3 +1,22 @@
+-- Baseline of the agreements schema: its earlier migrations squashed into one when the outbox and inbox
+-- moved to @pc/bus (packages/bus/migrations). The runner runs this file on a database that has none
+-- of the migrations below, records it without running it on one that applied all of them (the
+-- schema is then already in this state), and refuses a database that applied only some.
+-- replaces 20261128172801_init 18a8593c8648d7a04a2b661c737091b0d1ef182509ddc2486bc27493bbe53332
+-- replaces 20261128173719_intake f2ba51faad644701874e0aa3394ad9eabee38f23f04cc31f20d3d0b406cb9bd9
+-- replaces 20261128182805_outbox_pending_index 08cbde870191b418f10a05beea819ab13145fcad78699c98b62eb7ada5a98dc6
+
+-- CreateTable
+CREATE TABLE "funder" (
+    "id" UUID NOT NULL,
+    "name" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "locale" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "funder_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateTable
 CREATE TABLE "programme" (
     "id" UUID NOT NULL,
