@@ -30,4 +30,17 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // The domain is pure: rules and decisions only, no I/O. What talks to a database, the broker or
+    // SMTP lives in adapters/ and reaches the domain through use cases.
+    files: ['services/*/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['pg', '@prisma/*', 'amqplib', 'nodemailer', '../adapters', '../adapters/*', '../generated/*', '@pc/bus'],
+          message: 'domain/ is pure: I/O belongs in adapters/, called from a use case' },
+        { group: ['../../*/src/*', '../../../*/src/*', '../../../../*/src/*'], message: 'a service never imports another service' },
+        { group: ['@pc/*/src/*'], message: 'import a package by its entry point only' },
+      ] }],
+    },
+  },
 );

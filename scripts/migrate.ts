@@ -1,6 +1,7 @@
-/** `pnpm db:migrate`: creates the database if needed and applies every service's migrations. */
+/** `pnpm db:migrate`: creates the database if needed and applies every service's migrations (the bus's tables first). */
 import path from 'node:path';
-import { baseEnv, createLogger, createPool, ensureDatabase, loadConfig, migrate } from '@pc/service-kit';
+import { migrateService } from '@pc/bus';
+import { baseEnv, createLogger, createPool, ensureDatabase, loadConfig } from '@pc/service-kit';
 import { builtServices, root } from './services';
 
 async function main(): Promise<void> {
@@ -11,8 +12,9 @@ async function main(): Promise<void> {
     if (!s.schema) continue;
     const pool = createPool(cfg.DATABASE_URL, s.schema, 1);
     try {
-      const r = await migrate(pool, s.schema, path.join(root, 'services', s.name, 'prisma', 'migrations'), logger);
-      console.log(`${s.name}: ${r.applied.length} applied, ${r.skipped} already there`);
+      const r = await migrateService(pool, s.schema, path.join(root, 'services', s.name, 'prisma', 'migrations'), logger);
+      const squash = r.baselined.length ? `, ${r.baselined.join(', ')} recorded without running (the migrations it replaces were there)` : '';
+      console.log(`${s.name}: ${r.applied.length} applied${squash}, ${r.skipped} already there`);
     } finally { await pool.end(); }
   }
 }

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { baseEnv, ensureDatabase, loadConfig } from '@pc/service-kit';
 import { builtServices, root } from './services';
 
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 async function waitReady(name: string, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -58,8 +57,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => { void stopAll(0); });
   for (const s of services) {
     const port = s.name === 'edge' ? publicPort : s.port;
-    const child = spawn(tsx, [path.join(root, 'services', s.name, 'src', 'main.ts')], {
-      env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: false,
+    // node itself with tsx's loader: the pid we signal is the service (the tsx CLI is a wrapper)
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', s.name, 'src', 'main.ts')], {
+      cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: false,
     });
     prefix(s.name, child.stdout!, process.stdout);
     prefix(s.name, child.stderr!, process.stderr);

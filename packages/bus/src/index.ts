@@ -5,3 +5,4 @@ export * from './consumer';
 export * from './single-flight';
 export * from './dlq';
 export * from './runtime';
+export * from './migrations';

@@ -1,15 +1,17 @@
 import type pg from 'pg';
-import { createPool, migrate, type Logger } from '@pc/service-kit';
+import { createPool, type Logger } from '@pc/service-kit';
 import { BusConnection } from './connection';
 import { OutboxRelay } from './outbox';
 import { consume, type Consumer, type ConsumeSpec } from './consumer';
 import type { SqlTx } from './outbox';
+import { migrateService } from './migrations';
 
 export interface RuntimeOptions {
   service: string;
   schema: string;
   databaseUrl: string;
   amqpUrl: string;
+  /** the service's own migrations; the bus's tables are migrated first (`migrateService`) */
   migrationsDir: string;
   logger: Logger;
   poolSize?: number;
@@ -31,9 +33,10 @@ export class RelayGroup {
 }
 
 /**
- * The plumbing every service with data shares: its schema migrated, a pool in that schema, the bus
- * connection, the outbox relay, and its consumers. `stop()` runs the shutdown in order: stop
- * consuming → finish in-flight handlers → flush the outbox → close broker → close database.
+ * The plumbing every service with data shares: its schema migrated (the bus's tables, then its own),
+ * a pool in that schema, the bus connection, the outbox relay, and its consumers. `stop()` runs the
+ * shutdown in order: stop consuming → finish in-flight handlers → flush the outbox → close broker →
+ * close database.
  */
 export class ServiceRuntime {
   private readonly consumers: Consumer[] = [];
@@ -42,7 +45,7 @@ export class ServiceRuntime {
   static async start(opts: RuntimeOptions): Promise<ServiceRuntime> {
     const pool = createPool(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
     pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle database connection error'));
-    await migrate(pool, opts.schema, opts.migrationsDir, opts.logger);
+    await migrateService(pool, opts.schema, opts.migrationsDir, opts.logger);
     const bus = await BusConnection.connect(opts.amqpUrl, opts.logger);
     const relay = new RelayGroup(Array.from({ length: opts.relay?.parallel ?? 1 },
       () => new OutboxRelay(pool, bus, opts.service, opts.logger, { batchSize: opts.relay?.batchSize })));

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
-import { eventually, freshDatabase, freshVhost, deleteVhost, publishEvents } from '@pc/testkit';
+import { eventually, freshDatabase, freshVhost, deleteVhost, isAlive, publishEvents } from '@pc/testkit';
 import {
   BusConnection, consume, deadLetterQueue, enqueue, eventMessage, listDeadLetters, OutboxRelay, replayDeadLetters,
   type BatchItem, type Consumer, type ConsumeSpec, type PgTx,
@@ -128,6 +128,7 @@ describe('event bus on the real broker', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const [id] = await publish([funderEvent(30)]);
     expect(await exited).toBe('SIGKILL');
+    expect(isAlive(child.pid!)).toBe(false); // the consumer that held the message is really gone
     expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(1); // committed before the kill
     await consumerCountingEffects(queue); // a healthy replica takes over the unacked message
     await eventually(async () => (await bus.channel().then(async (ch) => {

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
-import { deleteVhost, eventually, freshDatabase, freshVhost } from '@pc/testkit';
+import { deleteVhost, eventually, freshDatabase, freshVhost, isAlive } from '@pc/testkit';
 import { BusConnection, enqueue, OutboxRelay } from '../src';
 import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
 
@@ -32,6 +32,7 @@ it('on SIGTERM finishes the in-flight handler, acks it, flushes the outbox and e
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   expect(await exit).toBe(0);
+  expect(isAlive(child.pid!)).toBe(false);
   expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1', [id])).toBe(1);
   // Acked: nothing left in the queue for the next replica.
   const ch = await bus.channel();

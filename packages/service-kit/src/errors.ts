@@ -1,3 +1,5 @@
+import type { Bilingual } from './i18n';
+
 /**
  * The one error type of the system. Each code says *when* it is thrown; the HTTP middleware maps it
  * to an RFC 9457 problem.
@@ -26,8 +28,6 @@ export const errorCodes = {
 } as const;
 export type ErrorCode = keyof typeof errorCodes;
 
-/** A text a person reads, in both languages (French is what a caller gets unless it asks for English). */
-export interface Bilingual { fr: string; en: string }
 
 /** `message` is English; `fr`, when given, is what a French (default) caller reads instead. */
 export interface FieldError { path?: string; row?: number; column?: string; message: string; fr?: string }

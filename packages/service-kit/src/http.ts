@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { openApiPath } from '@pc/contracts';
 import { AppError, type FieldError } from './errors';
+import { catalog, DEFAULT_LOCALE, localeOf, type Locale } from './i18n';
 import type { Logger } from './logger';
 import { metrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
@@ -146,27 +147,26 @@ export function toFieldPath(pointer: string): string {
 }
 
 /** Problem titles a person reads: French by default, English when the client prefers it. */
-const titles: Record<number, { fr: string; en: string }> = {
-  400: { fr: 'Requête invalide', en: 'Bad request' },
-  401: { fr: 'Authentification requise', en: 'Unauthenticated' },
-  403: { fr: 'Accès refusé', en: 'Forbidden' },
-  404: { fr: 'Introuvable', en: 'Not found' },
-  405: { fr: 'Méthode non permise', en: 'Method not allowed' },
-  409: { fr: 'Conflit', en: 'Conflict' },
-  413: { fr: 'Contenu trop volumineux', en: 'Payload too large' },
-  415: { fr: 'Type de contenu non pris en charge', en: 'Unsupported media type' },
-  422: { fr: 'Données invalides', en: 'Validation failed' },
-  500: { fr: 'Erreur interne', en: 'Internal error' },
-  501: { fr: 'Pas encore disponible', en: 'Not implemented' },
-  503: { fr: 'Service indisponible', en: 'Service unavailable' },
-};
+const titles = catalog({
+  fr: {
+    400: 'Requête invalide', 401: 'Authentification requise', 403: 'Accès refusé', 404: 'Introuvable',
+    405: 'Méthode non permise', 409: 'Conflit', 413: 'Contenu trop volumineux', 415: 'Type de contenu non pris en charge',
+    422: 'Données invalides', 500: 'Erreur interne', 501: 'Pas encore disponible', 503: 'Service indisponible',
+  },
+  en: {
+    400: 'Bad request', 401: 'Unauthenticated', 403: 'Forbidden', 404: 'Not found',
+    405: 'Method not allowed', 409: 'Conflict', 413: 'Payload too large', 415: 'Unsupported media type',
+    422: 'Validation failed', 500: 'Internal error', 501: 'Not implemented', 503: 'Service unavailable',
+  },
+});
+const titleOf = (status: number, locale: Locale): string | undefined => (titles.has(status) ? titles.t(locale, status) : undefined);
 
 interface ProblemBody { type: string; title: string; status: number; detail: string; errors?: FieldError[] }
 
-export function problem(status: number, detail: string, errors?: FieldError[], locale: 'fr' | 'en' = 'fr'): ProblemBody {
+export function problem(status: number, detail: string, errors?: FieldError[], locale: Locale = DEFAULT_LOCALE): ProblemBody {
   const body: ProblemBody = {
     type: `https://praxis-compliance.encommun.io/problems/${status}`,
-    title: titles[status]?.[locale] ?? http.STATUS_CODES[status] ?? 'Error',
+    title: titleOf(status, locale) ?? http.STATUS_CODES[status] ?? 'Error',
     status, detail,
   };
   if (errors && errors.length > 0) body.errors = errors;
@@ -177,7 +177,8 @@ export function problem(status: number, detail: string, errors?: FieldError[], l
 export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let body: ProblemBody;
-    const english = req.acceptsLanguages('fr', 'en') === 'en';
+    const locale = localeOf(req);
+    const english = locale === 'en';
     const e = err as { status?: number; type?: string; errors?: { path?: string; message: string; errorCode?: string }[]; code?: string; message?: string };
     if (err instanceof AppError) {
       const errors = err.errors?.map(({ fr, ...e }) => ({ ...e, message: english ? e.message : fr ?? e.message }));
@@ -204,7 +205,7 @@ export function problemHandler(logger: Logger) {
       body = problem(500, 'an unexpected error occurred');
     }
     if (res.headersSent) { res.end(); return; }
-    if (english) body.title = titles[body.status]?.en ?? body.title;
-    res.status(body.status).setHeader('content-language', english ? 'en' : 'fr').type('application/problem+json').send(JSON.stringify(body));
+    if (english) body.title = titleOf(body.status, 'en') ?? body.title;
+    res.status(body.status).setHeader('content-language', locale).type('application/problem+json').send(JSON.stringify(body));
   };
 }

@@ -1,5 +1,6 @@
 export * from './config';
 export * from './logger';
+export * from './i18n';
 export * from './errors';
 export * from './principal';
 export * from './http';

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { migrate } from '@pc/service-kit';
+import { migrateService } from '@pc/bus';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -62,12 +62,12 @@ export function freshVhost(): string {
   return createVhost(`${runId()}_${crypto.randomBytes(4).toString('hex')}`);
 }
 
-/** Applies every built service's migrations to the database at `databaseUrl`. */
+/** Applies every built service's migrations (the bus's tables, then its own) to the database at `databaseUrl`. */
 export async function migrateAllServices(databaseUrl: string): Promise<void> {
   for (const s of builtServices()) {
     if (!s.schema) continue;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    try { await migrate(pool, s.schema, migrationsDir(s.name)); } finally { await pool.end(); }
+    try { await migrateService(pool, s.schema, migrationsDir(s.name)); } finally { await pool.end(); }
   }
 }
 

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { asPrincipal, eventually, publishEvent, tapEvents } from '@pc/testkit';
 import { parseReferenceCode } from '../src/domain/reference-code';
-import { funderKey, startHarness, type Harness } from './helpers';
+import { funderKey, startHarness, TODAY, type Harness } from './helpers';
 
 // The agreements service called directly as the edge would (signed principal headers), on a fresh
 // database and vhost: routes, tenancy, bad input, events through the outbox to the bus.
@@ -126,6 +126,26 @@ describe('POST /v1/agreements', () => {
       requirements: [{ kind: 'learning_note', due: { date: '2027-06-20' } }, { kind: 'final_note', due: { date: '2027-05-31' } }, { kind: 'mid_term_note', due: { date: '2027-08-01' } }],
     }), f1);
     expect(r.body.obligations.map((o: any) => o.status)).toEqual(['due_soon', 'overdue', 'upcoming']);
+  });
+
+  // The obligations service has the same test (evaluation.test.ts): both services classify with
+  // @pc/lifecycle, so a programme that only reminds after the due date is upcoming on the due day in both.
+  it('a programme that only reminds after the due date: upcoming on the due day, overdue the day after, also after an amendment', async () => {
+    const p = await h.call('POST', '/v1/programmes', {
+      code: 'APRES', name: 'Rappels après échéance', reminderPolicy: { stages: [{ offsetDays: 7 }, { offsetDays: 30, escalate: true }] },
+    }, f1);
+    expect(p.status).toBe(201);
+    const r = await h.call('POST', '/v1/agreements', agreement({
+      externalRef: 'STATUS-AFTER', programmeCode: 'APRES',
+      requirements: [{ kind: 'learning_note', due: { date: TODAY } }, { kind: 'final_note', due: { date: '2027-05-31' } }],
+    }), f1);
+    expect(r.status).toBe(201);
+    expect(r.body.obligations.map((o: any) => [o.dueDate, o.status])).toEqual([[TODAY, 'upcoming'], ['2027-05-31', 'overdue']]);
+    const moved = await h.call('PATCH', `/v1/agreements/${r.body.id}`, {
+      requirements: [{ kind: 'learning_note', due: { date: '2027-05-31' } }, { kind: 'final_note', due: { date: TODAY } }],
+    }, f1);
+    expect(moved.status).toBe(200);
+    expect(moved.body.obligations.map((o: any) => [o.dueDate, o.status])).toEqual([['2027-05-31', 'overdue'], [TODAY, 'upcoming']]);
   });
 
   it('one grantee per NEQ across funders; without NEQ, the same name is the same grantee only within a funder', async () => {

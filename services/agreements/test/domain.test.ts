@@ -3,7 +3,7 @@ import { parse as csvParse } from 'csv-parse/sync';
 import { CsvSyntaxError, parseCsv } from '../src/adapters/csv';
 import { addDays, addDuration, isCalendarDate, parseDuration } from '../src/domain/calendar';
 import { checkSymbol, formatReferenceCode, newReferenceCode, parseReferenceCode, REFERENCE_ALPHABET } from '../src/domain/reference-code';
-import { deriveObligations, dueDateOf, initialStatus, reconcile } from '../src/domain/obligations';
+import { deriveObligations, dueDateOf, reconcile } from '../src/domain/obligations';
 import { contentHash, readAgreement } from '../src/domain/agreement';
 import { detectDelimiter, readCsvRecords } from '../src/domain/csv-import';
 
@@ -106,17 +106,6 @@ describe('obligation derivation', () => {
       { requirementId: 'r1', sequence: 2, kind: 'learning_note', dueDate: '2028-03-30' },
       { requirementId: 'r2', sequence: 1, kind: 'mid_term_note', dueDate: '2027-07-15' },
     ]);
-  });
-
-  it.each([
-    ['2027-07-15', '2027-06-01', -30, 'upcoming'],
-    ['2027-07-15', '2027-06-15', -30, 'due_soon'],   // first day of the earliest stage
-    ['2027-07-15', '2027-07-15', -30, 'due_soon'],   // the due date itself
-    ['2027-07-15', '2027-07-16', -30, 'overdue'],    // the day after
-    ['2027-07-15', '2027-07-14', 0, 'upcoming'],
-    ['2027-07-15', '2027-07-15', 7, 'upcoming'],     // a policy that only reminds afterwards
-  ] as const)('due %s, today %s, earliest stage %i → %s', (due, today, earliest, status) => {
-    expect(initialStatus(due, today, earliest)).toBe(status);
   });
 
   it('an amendment moves open obligations, keeps settled ones, retires and adds by (requirement, sequence)', () => {

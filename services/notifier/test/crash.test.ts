@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { eventually, repoRoot, startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
+import { eventually, isAlive, killHard, spawnTs, startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
 import { loadNotifierConfig } from '../src/config';
 import { startNotifier, type RunningService } from '../src/main';
 import { agreement, count, due, dueEvents, fastEnv, funder, ids, programme, publish, runClosed } from './support';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   db = new pg.Pool({ connectionString: t.databaseUrl, max: 2, options: '-c search_path=notifier' });
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (child) await killHard(child);
   await svc?.stop();
   await db?.end();
   await new Promise((r) => proxy?.close(r));
@@ -57,9 +57,7 @@ afterAll(async () => {
 
 function startChild(): Promise<ChildProcess> {
   // node itself with tsx's loader (the tsx CLI would fork a grandchild that SIGKILL does not reach)
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'notifier-child.ts')], {
-    cwd: repoRoot, env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawnTs(path.join(__dirname, 'fixtures', 'notifier-child.ts'), { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     proc.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
@@ -81,8 +79,9 @@ it('killed mid-batch of 1,000 stages → after restart each stage delivered exac
   await publish(t.amqpUrl, [{ type: 'funder.registered.v1', data: f }, { type: 'programme.registered.v1', data: p }, ...dueEvents(stages), runClosed(runId, '2027-06-15', STAGES)]);
 
   await eventually(async () => sink.messages.length >= 40, 'first messages out', 60_000, 5);
-  child.kill('SIGKILL');
-  await new Promise((r) => child!.once('exit', r));
+  const senderPid = child.pid!;
+  await killHard(child);
+  expect(isAlive(senderPid)).toBe(false);
   await new Promise((r) => setTimeout(r, 300)); // let the sink finish parsing what it had accepted
   const atKill = sink.messages.length;
   const sendingAtKill = await count(db, `SELECT count(*) AS n FROM digest WHERE state = 'sending'`);

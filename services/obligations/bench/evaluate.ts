@@ -17,7 +17,7 @@ import { adminQuery, deleteVhost, freshVhost, PG_ADMIN_URL, withDatabase } from 
 import { startObligations } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
 import { fixedClock } from '../src/adapters/clock';
-import { DEFAULT_STAGES } from '../src/domain/lifecycle';
+import { DEFAULT_STAGES } from '@pc/lifecycle';
 
 const N = Number(process.env.BENCH_OBLIGATIONS ?? 100_000);
 const PER_AGREEMENT = 5;

@@ -1,11 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- event payloads are asserted with toMatchObject */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { BusConnection, EXCHANGE } from '@pc/bus';
 import { createLogger } from '@pc/service-kit';
-import { eventually, repoRoot, testEnv, type TestEnv } from '@pc/testkit';
+import { eventually, isAlive, killHard, spawnTs, testEnv, type TestEnv } from '@pc/testkit';
 import { startObligations, type RunningService } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
 import { uuid } from './helpers';
@@ -25,7 +25,7 @@ const freePort = () => new Promise<number>((resolve) => {
 
 beforeAll(async () => { t = await testEnv({ LOG_LEVEL: 'silent', EVALUATION_LEASE_SECONDS: '2' }); }, 60_000);
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  if (child) await killHard(child);
   await bus?.close();
   await db?.end();
   await svc?.stop();
@@ -34,9 +34,9 @@ afterAll(async () => {
 
 it('resumes an evaluation whose process was killed half-way, with no duplicate reminder event', async () => {
   const port = await freePort();
-  child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', 'src', 'main.ts')], {
-    env: { ...process.env, ...t.env, PORT: String(port), EVALUATION_BATCH_SIZE: '5' }, stdio: 'ignore',
-  });
+  // node itself runs the service: the pid killed below is the process doing the evaluation
+  child = spawnTs(path.join(__dirname, '..', 'src', 'main.ts'), { env: { ...t.env, PORT: String(port), EVALUATION_BATCH_SIZE: '5' } });
+  const workerPid = child.pid!;
   await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'child service ready', 60_000, 200);
 
   db = new pg.Client({ connectionString: t.databaseUrl, options: '-c search_path=obligations' });
@@ -65,11 +65,16 @@ it('resumes an evaluation whose process was killed half-way, with no duplicate r
     const { rows } = await db.query(`SELECT (counts->>'obligations')::int AS n FROM evaluation_run WHERE job_id = $1`, [jobId]);
     return (rows[0]?.n ?? 0) >= 50;
   }, 'some batches committed', 30_000, 5);
-  child.kill('SIGKILL');
-  await new Promise((r) => child!.once('exit', r));
+  await killHard(child);
+  expect(isAlive(workerPid)).toBe(false);
+  // and nothing else answers on its port: the evaluation really stopped with it
+  await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   const atKill = (await db.query(`SELECT status, (counts->>'obligations')::int AS n FROM evaluation_run WHERE job_id = $1`, [jobId])).rows[0];
   expect(atKill.status).toBe('running');
   expect(atKill.n).toBeLessThan(1000);
+  // nobody is working on it any more: a second later, the run has not moved
+  await new Promise((r) => setTimeout(r, 1000));
+  expect((await db.query(`SELECT (counts->>'obligations')::int AS n FROM evaluation_run WHERE job_id = $1`, [jobId])).rows[0].n).toBe(atKill.n);
 
   // another process takes over once the dead worker's lease expires
   svc = await startObligations(loadObligationsConfig({ ...t.env, EVALUATION_BATCH_SIZE: '100' }), logger);

@@ -100,6 +100,24 @@ describe('evaluation run', () => {
     ]);
   });
 
+  // The agreements service has the same test (agreements.test.ts): both services classify with
+  // @pc/lifecycle, so a programme that only reminds after the due date is upcoming on the due day in both.
+  it('a programme that only reminds after the due date: upcoming on the due day, overdue the day after, first reminder at D+7', async () => {
+    const f = fixture();
+    await h.publish('programme.registered.v1', programme(f, [{ offsetDays: 7, escalate: false }, { offsetDays: 30, escalate: true }]));
+    const ob = obligationsOf(uuid(), 1, '2027-06-01')[0]!; // due on the harness's today
+    await h.publish('agreement.registered.v1', snapshot(f, { obligations: [ob] }));
+    expect((await statusOf(h, ob.id)).status).toBe('upcoming');
+    const stageOn = async (day: string) => (await remindersOf((await runJob(day)).jobId)).filter((r) => r.subject === ob.id).map((r) => [r.data.stage.key, r.data.skippedStages]);
+    expect(await stageOn('2027-06-01')).toEqual([]);
+    expect((await statusOf(h, ob.id)).status).toBe('upcoming');
+    expect(await stageOn('2027-06-02')).toEqual([]);
+    expect((await statusOf(h, ob.id)).status).toBe('overdue');
+    expect(await stageOn('2027-06-08')).toEqual([['D+7', []]]);
+    const moves = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [ob.id])).map((t) => [t.data.from, t.data.to]);
+    expect(moves).toEqual([[null, 'upcoming'], ['upcoming', 'overdue']]);
+  });
+
   it('evaluates as of today in Montréal when asOf is not given', async () => {
     h.clock.set('2027-06-10');
     const f = fixture();

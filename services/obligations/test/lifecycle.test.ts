@@ -1,8 +1,6 @@
 import { AppError } from '@pc/service-kit';
-import {
-  assertTransition, canTransition, classify, decideStages, DEFAULT_STAGES, normaliseStages, stageKey, STATUSES, type ObligationStatus,
-} from '../src/domain/lifecycle';
 import { eventId } from '@pc/contracts';
+import { assertTransition, canTransition, STATUSES, type ObligationStatus } from '../src/domain/lifecycle';
 import { reminderId } from '../src/domain/ids';
 
 describe('obligation state machine (pure)', () => {
@@ -37,53 +35,6 @@ describe('obligation state machine (pure)', () => {
     }
     expect(() => assertTransition('fulfilled', 'extended')).toThrow('an obligation that is fulfilled cannot become extended');
     expect(() => assertTransition(null, 'fulfilled')).toThrow('an obligation cannot start as fulfilled');
-  });
-});
-
-describe('classification as of a day (pure)', () => {
-  it.each([
-    ['2027-07-15', '2027-06-14', DEFAULT_STAGES, 'upcoming'],
-    ['2027-07-15', '2027-06-15', DEFAULT_STAGES, 'due_soon'], // D-30 starts due_soon
-    ['2027-07-15', '2027-07-15', DEFAULT_STAGES, 'due_soon'], // the due day itself
-    ['2027-07-15', '2027-07-16', DEFAULT_STAGES, 'overdue'],  // the day after
-    ['2027-07-15', '2027-07-08', [{ offsetDays: -7, escalate: false }], 'due_soon'],
-    ['2027-07-15', '2027-07-07', [{ offsetDays: -7, escalate: false }], 'upcoming'],
-    ['2027-07-15', '2027-07-08', [{ offsetDays: -7, escalate: false }, { offsetDays: 3, escalate: false }], 'due_soon'],
-    ['2027-07-15', '2027-07-14', [{ offsetDays: 5, escalate: false }], 'upcoming'], // only stages after: due_soon is the due day
-    ['2027-07-15', '2027-07-15', [{ offsetDays: 5, escalate: false }], 'due_soon'],
-    ['2024-03-30', '2024-02-29', DEFAULT_STAGES, 'due_soon'], // leap year arithmetic
-  ] as const)('due %s as of %s → %s', (due, asOf, stages, expected) => {
-    expect(classify(due, asOf, stages)).toBe(expected);
-  });
-});
-
-describe('reminder stages (pure)', () => {
-  it('names stages D-30, D-7, D0, D+7, D+30', () => {
-    expect(DEFAULT_STAGES.map((s) => stageKey(s.offsetDays))).toEqual(['D-30', 'D-7', 'D0', 'D+7', 'D+30']);
-    expect(DEFAULT_STAGES.at(-1)).toEqual({ offsetDays: 30, escalate: true });
-  });
-
-  it('sorts and de-duplicates a programme policy, and falls back to the default when empty', () => {
-    expect(normaliseStages([{ offsetDays: 7, escalate: false }, { offsetDays: -3, escalate: false }, { offsetDays: 7, escalate: true }]))
-      .toEqual([{ offsetDays: -3, escalate: false }, { offsetDays: 7, escalate: true }]);
-    expect(normaliseStages([])).toEqual(DEFAULT_STAGES);
-  });
-
-  const none = new Set<string>();
-  it.each([
-    ['before any stage', '2027-06-14', none, null, []],
-    ['on D-30', '2027-06-15', none, 'D-30', []],
-    ['between D-30 and D-7, D-30 sent', '2027-07-01', new Set(['D-30']), null, []],
-    ['on D-7, D-30 sent', '2027-07-08', new Set(['D-30']), 'D-7', []],
-    ['after downtime: D+8 with nothing sent → only D+7, the rest skipped', '2027-07-23', none, 'D+7', ['D-30', 'D-7', 'D0']],
-    ['after downtime with D-30 sent', '2027-07-23', new Set(['D-30']), 'D+7', ['D-7', 'D0']],
-    ['latest already recorded → nothing', '2027-07-23', new Set(['D+7']), null, []],
-    ['D+30 escalates', '2027-08-14', new Set(['D-30', 'D-7', 'D0', 'D+7']), 'D+30', []],
-  ] as const)('%s', (_name, asOf, recorded, send, skipped) => {
-    const d = decideStages('2027-07-15', asOf, DEFAULT_STAGES, recorded);
-    expect(d.send?.key ?? null).toBe(send);
-    expect(d.skipped).toEqual(skipped);
-    if (send === 'D+30') expect(d.send?.escalate).toBe(true);
   });
 });
 

@@ -5,11 +5,12 @@
  */
 import crypto from 'node:crypto';
 import { enqueue } from '@pc/bus';
-import { AppError, invalid, notFound } from '@pc/service-kit';
-import { readContacts, readRequirements, DEFAULT_REMINDER_STAGES, DEFAULT_REQUIREMENTS, type Contact, type Issue, type ObligationKind, type RequirementSpec } from '../domain/agreement';
+import { AppError, invalid, notFound, type Locale } from '@pc/service-kit';
+import { classify, DEFAULT_STAGES } from '@pc/lifecycle';
+import { readContacts, readRequirements, DEFAULT_REQUIREMENTS, type Contact, type Issue, type ObligationKind, type RequirementSpec } from '../domain/agreement';
 import { isCalendarDate } from '../domain/calendar';
-import { details, render, type Locale } from '../domain/messages';
-import { deriveObligations, earliestOffset, initialStatus, reconcile, SETTLED } from '../domain/obligations';
+import { details, issueText } from '../domain/messages';
+import { deriveObligations, reconcile, SETTLED } from '../domain/obligations';
 import { agreementSnapshot } from '../domain/snapshot';
 import { agreementInclude, day, type AgreementRow } from './views';
 import type { PrismaClient, Tx } from './prisma';
@@ -24,7 +25,7 @@ const CALENDAR_STATUSES = new Set(['upcoming', 'due_soon', 'overdue']);
 export interface Actor { keyId: string }
 
 export function issuesToError(issues: Issue[], locale: Locale, detail: string): AppError {
-  return invalid(issues.map((i) => ({ path: i.path, message: render(i.code, i.params, locale) })), detail);
+  return invalid(issues.map((i) => ({ path: i.path, message: issueText(locale, i) })), detail);
 }
 
 async function lockAgreement(tx: Tx, id: string, funderId: string): Promise<AgreementRow> {
@@ -57,7 +58,7 @@ export interface AmendInput {
 export async function amendAgreement(prisma: PrismaClient, funderId: string, id: string, input: AmendInput, actor: Actor, today: string, locale: Locale): Promise<{ changed: boolean }> {
   return prisma.$transaction(async (tx) => {
     const a = await lockAgreement(tx, id, funderId);
-    if (a.status === 'terminated') throw new AppError('conflict', details.terminated[locale]);
+    if (a.status === 'terminated') throw new AppError('conflict', details.t(locale, 'terminated'));
     const issues: Issue[] = [];
     for (const f of ['startDate', 'endDate'] as const) {
       const v = input[f];
@@ -69,9 +70,9 @@ export async function amendAgreement(prisma: PrismaClient, funderId: string, id:
     if (issues.length === 0 && endDate < startDate) issues.push({ path: 'endDate', code: 'end_before_start' });
     const contacts = input.contacts === undefined ? null : readContacts(input.contacts, 'contacts', issues);
     const requirements = input.requirements === undefined ? null : readRequirements(input.requirements, 'requirements', signedAt, issues);
-    if (issues.length > 0) throw issuesToError(issues, locale, details.invalid_agreement[locale]);
+    if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_agreement'));
     if (input.startDate === undefined && input.endDate === undefined && contacts === null && requirements === null) {
-      throw invalid([{ path: '', message: details.nothing_to_amend[locale] }], details.nothing_to_amend[locale]);
+      throw invalid([{ path: '', message: details.t(locale, 'nothing_to_amend') }], details.t(locale, 'nothing_to_amend'));
     }
 
     const changes: string[] = [];
@@ -107,25 +108,25 @@ export async function amendAgreement(prisma: PrismaClient, funderId: string, id:
     }
 
     const programme = await tx.programme.findUniqueOrThrow({ where: { id: a.programmeId } });
-    const earliest = earliestOffset(programme.reminderStages as Array<{ offsetDays: number }>);
+    const policy = programme.reminderStages as Array<{ offsetDays: number }>;
     const existing = await tx.obligation.findMany({ where: { agreementId: id } });
     const plan = reconcile(
       existing.map((o) => ({ id: o.id, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind as ObligationKind, dueDate: day(o.dueDate), status: o.status, retired: o.retired })),
       deriveObligations({ startDate, endDate, signedAt }, active),
     );
     const now = new Date();
-    const statusFor = (current: string, due: string): string => (CALENDAR_STATUSES.has(current) ? initialStatus(due, today, earliest) : current);
+    const statusFor = (current: string, due: string): string => (CALENDAR_STATUSES.has(current) ? classify(due, today, policy) : current);
     for (const c of plan.changed) {
       const current = existing.find((o) => o.id === c.id)!;
       await tx.obligation.update({ where: { id: c.id }, data: { kind: c.kind, dueDate: asDate(c.dueDate), currentDueDate: null, status: statusFor(current.status, c.dueDate), statusAt: now } });
     }
     for (const r of plan.revived) {
-      await tx.obligation.update({ where: { id: r.id }, data: { kind: r.kind, dueDate: asDate(r.dueDate), currentDueDate: null, retired: false, status: initialStatus(r.dueDate, today, earliest), statusAt: now } });
+      await tx.obligation.update({ where: { id: r.id }, data: { kind: r.kind, dueDate: asDate(r.dueDate), currentDueDate: null, retired: false, status: classify(r.dueDate, today, policy), statusAt: now } });
     }
     if (plan.retired.length > 0) await tx.obligation.updateMany({ where: { id: { in: plan.retired } }, data: { retired: true, statusAt: now } });
     if (plan.added.length > 0) {
       await tx.obligation.createMany({
-        data: plan.added.map((o) => ({ id: crypto.randomUUID(), agreementId: id, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind, dueDate: asDate(o.dueDate), status: initialStatus(o.dueDate, today, earliest), statusAt: now })),
+        data: plan.added.map((o) => ({ id: crypto.randomUUID(), agreementId: id, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind, dueDate: asDate(o.dueDate), status: classify(o.dueDate, today, policy), statusAt: now })),
       });
     }
     const obligationsChanged = plan.changed.length + plan.revived.length + plan.retired.length + plan.added.length > 0;
@@ -159,7 +160,7 @@ export async function amendAgreement(prisma: PrismaClient, funderId: string, id:
 export async function terminateAgreement(prisma: PrismaClient, funderId: string, id: string, reason: string, actor: Actor, locale: Locale): Promise<void> {
   await prisma.$transaction(async (tx) => {
     const a = await lockAgreement(tx, id, funderId);
-    if (a.status === 'terminated') throw new AppError('conflict', details.terminated[locale]);
+    if (a.status === 'terminated') throw new AppError('conflict', details.t(locale, 'terminated'));
     const now = new Date();
     const revision = a.revision + 1;
     const open = a.obligations.filter((o) => !SETTLED.has(o.status));
@@ -188,8 +189,8 @@ export async function registerProgramme(prisma: PrismaClient, funderId: string, 
   const defaults = input.defaultRequirements === undefined ? DEFAULT_REQUIREMENTS
     // Defaults apply to agreements that may have no signature date: 'signature' anchors are refused.
     : readRequirements(input.defaultRequirements, 'defaultRequirements', null, issues);
-  if (issues.length > 0) throw issuesToError(issues, locale, details.invalid_agreement[locale]);
-  const stages = (input.reminderPolicy?.stages ?? DEFAULT_REMINDER_STAGES)
+  if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_agreement'));
+  const stages = (input.reminderPolicy?.stages ?? DEFAULT_STAGES)
     .map((s) => ({ offsetDays: s.offsetDays, escalate: s.escalate ?? false }))
     .sort((x, y) => x.offsetDays - y.offsetDays);
   const id = crypto.randomUUID();
@@ -204,7 +205,7 @@ export async function registerProgramme(prisma: PrismaClient, funderId: string, 
       }]);
     });
   } catch (err) {
-    if ((err as { code?: string }).code === 'P2002') throw new AppError('conflict', details.programme_exists[locale], [{ path: 'code', message: details.programme_exists[locale] }]);
+    if ((err as { code?: string }).code === 'P2002') throw new AppError('conflict', details.t(locale, 'programme_exists'), [{ path: 'code', message: details.t(locale, 'programme_exists') }]);
     throw err;
   }
   return id;

@@ -3,6 +3,7 @@
  * shared by the JSON route and the CSV import, and the content hash that recognises replays.
  */
 import crypto from 'node:crypto';
+import { DEFAULT_LOCALE, isLocale, type Locale } from '@pc/service-kit';
 import { isCalendarDate, parseDuration } from './calendar';
 import type { MessageCode } from './messages';
 
@@ -13,7 +14,7 @@ export type Anchor = (typeof ANCHORS)[number];
 
 export type DueRule = { anchor: Anchor; offset: string } | { date: string };
 export interface RequirementSpec { kind: ObligationKind; count: number; due: DueRule }
-export interface Contact { name: string; email: string; locale: 'fr' | 'en' }
+export interface Contact { name: string; email: string; locale: Locale }
 
 /** An agreement as submitted, after defaults (count 1, locale fr) — what the content hash covers. */
 export interface AgreementDraft {
@@ -35,10 +36,6 @@ export interface Issue { path: string; code: MessageCode; params?: Record<string
 
 /** Default when a programme defines none (public-api.md): one learning note 90 days after the end. */
 export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [{ kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } }];
-export const DEFAULT_REMINDER_STAGES = [
-  { offsetDays: -30, escalate: false }, { offsetDays: -7, escalate: false }, { offsetDays: 0, escalate: false },
-  { offsetDays: 7, escalate: false }, { offsetDays: 30, escalate: true },
-];
 
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -110,9 +107,9 @@ export function readContacts(v: unknown, base: string, issues: Issue[]): Contact
     const email = isStr(c?.email) ? c.email.trim() : '';
     if (!email) issues.push({ path: `${base}[${i}].email`, code: 'required' });
     else if (!EMAIL.test(email) || email.length > 254) issues.push({ path: `${base}[${i}].email`, code: 'email_format' });
-    let locale: 'fr' | 'en' = 'fr';
+    let locale: Locale = DEFAULT_LOCALE;
     if (c?.locale !== undefined && c.locale !== null && c.locale !== '') {
-      if (c.locale === 'fr' || c.locale === 'en') locale = c.locale;
+      if (isLocale(c.locale)) locale = c.locale;
       else issues.push({ path: `${base}[${i}].locale`, code: 'locale_unknown' });
     }
     return { name, email, locale };

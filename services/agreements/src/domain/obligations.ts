@@ -1,9 +1,9 @@
 /**
- * Obligation derivation (pure): requirement kind × count × due rule → dated obligations, the
- * initial status shown before the obligations service reports any transition, and the
- * reconciliation an amendment performs.
+ * Obligation derivation (pure): requirement kind × count × due rule → dated obligations, and the
+ * reconciliation an amendment performs. The initial status shown before the obligations service
+ * reports any transition is `classify` of @pc/lifecycle, the rule that service applies itself.
  */
-import { addDays, addDuration, parseDuration } from './calendar';
+import { addDuration, parseDuration } from './calendar';
 import type { DueRule, ObligationKind, RequirementSpec } from './agreement';
 
 export interface AgreementDates { startDate: string; endDate: string; signedAt: string | null }
@@ -33,21 +33,6 @@ export function deriveObligations(dates: AgreementDates, requirements: Array<Req
 }
 
 export type ObligationStatus = 'upcoming' | 'due_soon' | 'overdue' | 'fulfilled' | 'extended' | 'waived' | 'cancelled' | 'evidence_withdrawn';
-
-/**
- * Status of an obligation nobody acted on yet — the same classification the obligations service
- * applies (brief: due_soon starts with the programme's earliest reminder stage, overdue the day
- * after the due date). Shown until obligation.transitioned.v1 events take over.
- */
-export function initialStatus(dueDate: string, today: string, earliestStageOffset: number): 'upcoming' | 'due_soon' | 'overdue' {
-  if (today > dueDate) return 'overdue';
-  if (today >= addDays(dueDate, earliestStageOffset)) return 'due_soon';
-  return 'upcoming';
-}
-
-export function earliestOffset(stages: Array<{ offsetDays: number }>): number {
-  return stages.length === 0 ? 0 : Math.min(...stages.map((s) => s.offsetDays));
-}
 
 /** Statuses an amendment must not touch: their date is history (fulfilled, waived) or moot (cancelled). */
 export const SETTLED: ReadonlySet<string> = new Set(['fulfilled', 'waived', 'cancelled']);

@@ -4,7 +4,8 @@
  * All or nothing: every draft is checked first; the store writes everything in one transaction.
  */
 import { contentHash, DEFAULT_REQUIREMENTS, type AgreementDraft, type Issue, type RequirementSpec } from './agreement';
-import { deriveObligations, earliestOffset, initialStatus, type DerivedObligation } from './obligations';
+import { classify } from '@pc/lifecycle';
+import { deriveObligations, type DerivedObligation } from './obligations';
 import { newReferenceCode } from './reference-code';
 
 export interface ProgrammeInfo {
@@ -80,8 +81,8 @@ async function attemptRegistration(deps: IntakeDeps, funderId: string, actorKeyI
     }
     const specs = draft.requirements ?? (programme.defaultRequirements.length > 0 ? programme.defaultRequirements : DEFAULT_REQUIREMENTS);
     const requirements = specs.map((r, position) => ({ ...r, id: deps.newId(), position }));
-    const earliest = earliestOffset(programme.reminderStages);
-    const obligations = deriveObligations(draft, requirements).map((o) => ({ ...o, id: deps.newId(), status: initialStatus(o.dueDate, today, earliest) }));
+    // Shown until the obligations service reports transitions; it classifies with the same rule.
+    const obligations = deriveObligations(draft, requirements).map((o) => ({ ...o, id: deps.newId(), status: classify(o.dueDate, today, programme.reminderStages) }));
     const id = deps.newId();
     results.push({ id, created: true });
     fresh.push({

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Express, Request } from 'express';
 import type pg from 'pg';
-import { AppError, invalid, notFound, principalOf, readableFunders, requireRole, writingFunder, type Principal } from '@pc/service-kit';
+import { AppError, invalid, localeOf, notFound, principalOf, readableFunders, requireRole, writingFunder, type Principal } from '@pc/service-kit';
 import type { PrismaClient } from '../adapters/prisma';
 import { CsvSyntaxError, parseCsv } from '../adapters/csv';
 import { amendAgreement, issuesToError, registerProgramme, terminateAgreement, type AmendInput, type ProgrammeInput } from '../adapters/commands';
@@ -9,7 +9,7 @@ import { createIntakeStore } from '../adapters/intake-store';
 import { agreementInclude, agreementView, decodeCursor, encodeCursor, programmeView } from '../adapters/views';
 import { readAgreement } from '../domain/agreement';
 import { readCsvRecords } from '../domain/csv-import';
-import { details, localeOf, render, type Locale } from '../domain/messages';
+import { details, issueMessages, issueText } from '../domain/messages';
 import { registerAgreements, type IntakeDeps } from '../domain/register-agreements';
 import type { Prisma } from '../generated/prisma/client';
 
@@ -31,8 +31,6 @@ export interface ImportReport { agreements: number; obligations: number; bytes: 
 const MAX_LISTED_ERRORS = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const localeOfReq = (req: Request): Locale => localeOf(req.headers['accept-language']);
-
 function readerScope(p: Principal): string[] {
   requireRole(p, 'funder', 'auditor');
   return readableFunders(p);
@@ -42,7 +40,7 @@ function page(req: Request): { limit: number; after: { createdAt: Date; id: stri
   const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
   const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
   const after = cursor ? decodeCursor(cursor) : null;
-  if (cursor && !after) throw invalid([{ path: 'cursor', message: localeOfReq(req) === 'en' ? 'unknown cursor' : 'curseur inconnu' }]);
+  if (cursor && !after) throw invalid([{ path: 'cursor', message: details.t(localeOf(req), 'unknown_cursor') }]);
   return { limit, after };
 }
 
@@ -87,7 +85,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   app.post('/v1/programmes', async (req, res) => {
     const p = principalOf(req);
     const funderId = writingFunder(p);
-    const id = await registerProgramme(prisma, funderId, req.body as ProgrammeInput, p, localeOfReq(req));
+    const id = await registerProgramme(prisma, funderId, req.body as ProgrammeInput, p, localeOf(req));
     kick();
     res.status(201).json(programmeView(await prisma.programme.findUniqueOrThrow({ where: { id } })));
   });
@@ -108,16 +106,16 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   app.post('/v1/agreements', async (req, res) => {
     const p = principalOf(req);
     const funderId = writingFunder(p);
-    const locale = localeOfReq(req);
+    const locale = localeOf(req);
     const { draft, issues } = readAgreement(req.body as Record<string, unknown>);
-    if (issues.length > 0) throw issuesToError(issues, locale, details.invalid_agreement[locale]);
+    if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_agreement'));
     const result = await registerAgreements(intake, funderId, p.keyId, [draft]);
     if (result.kind === 'invalid') {
       const found = result.issues.map((i) => i.issue);
       if (found.every((i) => i.code === 'conflict_external_ref')) {
-        throw new AppError('conflict', details.conflict[locale], found.map((i) => ({ path: i.path, message: render(i.code, i.params, locale) })));
+        throw new AppError('conflict', details.t(locale, 'conflict'), found.map((i) => ({ path: i.path, message: issueText(locale, i) })));
       }
-      throw issuesToError(found, locale, details.invalid_agreement[locale]);
+      throw issuesToError(found, locale, details.t(locale, 'invalid_agreement'));
     }
     const [r] = result.results;
     if (result.created > 0) kick();
@@ -127,7 +125,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   app.post('/v1/agreements/import', async (req, res) => {
     const p = principalOf(req);
     const funderId = writingFunder(p);
-    const locale = localeOfReq(req);
+    const locale = localeOf(req);
     const decoded = req.csv;
     const t0 = performance.now();
     let mark = t0;
@@ -135,28 +133,28 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     const lap = (name: string): void => { const now = performance.now(); phases[name] = Math.round(now - mark); mark = now; };
     if (!decoded) throw new AppError('unsupported_media_type', { en: 'send the file as Content-Type: text/csv', fr: 'envoyez le fichier en Content-Type: text/csv' });
     if (!decoded.ok) {
-      throw invalid([{ row: 1, column: '', message: details.encoding[locale](decoded.encoding) }], details.encoding[locale](decoded.encoding));
+      throw invalid([{ row: 1, column: '', message: details.t(locale, 'encoding', decoded.encoding) }], details.t(locale, 'encoding', decoded.encoding));
     }
     let records: string[][];
     try {
       records = parseCsv(decoded.text);
     } catch (err) {
       if (!(err instanceof CsvSyntaxError)) throw err;
-      throw invalid([{ row: err.row, column: '', message: render('csv_syntax', { value: err.message }, locale) }], render('csv_syntax', { value: err.message }, locale));
+      throw invalid([{ row: err.row, column: '', message: issueMessages.t(locale, 'csv_syntax', { value: err.message }) }], issueMessages.t(locale, 'csv_syntax', { value: err.message }));
     }
     lap('parse');
-    if (records.length < 2) throw invalid([{ row: 1, column: '', message: details.empty_csv[locale] }], details.empty_csv[locale]);
+    if (records.length < 2) throw invalid([{ row: 1, column: '', message: details.t(locale, 'empty_csv') }], details.t(locale, 'empty_csv'));
     const { agreements, issues } = readCsvRecords(records);
     const fail = (list: Array<{ row: number; column: string; message: string }>, conflict = false): never => {
       const sorted = list.sort((a, b) => a.row - b.row);
-      const detail = details.invalid_csv[locale](sorted.length, Math.min(sorted.length, MAX_LISTED_ERRORS));
+      const detail = details.t(locale, 'invalid_csv', sorted.length, Math.min(sorted.length, MAX_LISTED_ERRORS));
       throw new AppError(conflict ? 'conflict' : 'validation_failed', detail, sorted.slice(0, MAX_LISTED_ERRORS));
     };
-    if (issues.length > 0) fail(issues.map((i) => ({ row: i.row, column: i.column, message: render(i.code, i.params, locale) })));
+    if (issues.length > 0) fail(issues.map((i) => ({ row: i.row, column: i.column, message: issueText(locale, i) })));
     lap('validate');
     const result = await registerAgreements(intake, funderId, p.keyId, agreements.map((a) => a.draft));
     if (result.kind === 'invalid') {
-      const list = result.issues.map(({ index, issue }) => ({ ...agreements[index]!.locate(issue.path), message: render(issue.code, issue.params, locale) }));
+      const list = result.issues.map(({ index, issue }) => ({ ...agreements[index]!.locate(issue.path), message: issueText(locale, issue) }));
       fail(list, result.issues.every((i) => i.issue.code === 'conflict_external_ref'));
       return;
     }
@@ -200,7 +198,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     const funderId = writingFunder(p);
     const id = String(req.params.id);
     if (!UUID.test(id)) throw notFound('agreement');
-    const { changed } = await amendAgreement(prisma, funderId, id, req.body as AmendInput, p, deps.today(), localeOfReq(req));
+    const { changed } = await amendAgreement(prisma, funderId, id, req.body as AmendInput, p, deps.today(), localeOf(req));
     if (changed) kick();
     res.json(await loadAgreement(id, [funderId], p, true));
   });
@@ -210,7 +208,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     const funderId = writingFunder(p);
     const id = String(req.params.id);
     if (!UUID.test(id)) throw notFound('agreement');
-    await terminateAgreement(prisma, funderId, id, (req.body as { reason: string }).reason, p, localeOfReq(req));
+    await terminateAgreement(prisma, funderId, id, (req.body as { reason: string }).reason, p, localeOf(req));
     kick();
     res.json(await loadAgreement(id, [funderId], p, true));
   });

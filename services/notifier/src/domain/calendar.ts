@@ -1,5 +1,5 @@
 /** Dates as a Québec reader writes them (pure; Node ships full ICU). */
-export type Locale = 'fr' | 'en';
+import { catalog, type Locale } from '@pc/service-kit';
 
 const fmt = {
   fr: new Intl.DateTimeFormat('fr-CA', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
@@ -19,18 +19,26 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((utc(to) - utc(from)) / 86_400_000);
 }
 
+const relative = catalog({
+  fr: {
+    days: (days: number): string => {
+      if (days > 1) return `dans ${days} jours`;
+      if (days === 1) return 'demain';
+      if (days === 0) return 'aujourd’hui';
+      if (days === -1) return 'en retard d’un jour';
+      return `en retard de ${-days} jours`;
+    },
+  },
+  en: {
+    days: (days) => {
+      if (days > 1) return `in ${days} days`;
+      if (days === 1) return 'tomorrow';
+      if (days === 0) return 'today';
+      if (days === -1) return '1 day late';
+      return `${-days} days late`;
+    },
+  },
+});
+
 /** "dans 12 jours", "demain", "aujourd'hui", "en retard de 3 jours" / "in 12 days", "3 days late". */
-export function relativeDays(days: number, locale: Locale): string {
-  if (locale === 'fr') {
-    if (days > 1) return `dans ${days} jours`;
-    if (days === 1) return 'demain';
-    if (days === 0) return 'aujourd’hui';
-    if (days === -1) return 'en retard d’un jour';
-    return `en retard de ${-days} jours`;
-  }
-  if (days > 1) return `in ${days} days`;
-  if (days === 1) return 'tomorrow';
-  if (days === 0) return 'today';
-  if (days === -1) return '1 day late';
-  return `${-days} days late`;
-}
+export const relativeDays = (days: number, locale: Locale): string => relative.t(locale, 'days', days);

@@ -1,5 +1,5 @@
 import type { EventData } from '@pc/contracts';
-import type { Locale } from './calendar';
+import { isLocale, type Locale } from '@pc/service-kit';
 import { daysBetween } from './calendar';
 
 /** A reminder stage as stored in the ledger: the reminder.due.v1 payload without its contacts. */
@@ -19,4 +19,4 @@ export function toneOf(stage: ReminderStage): Tone {
 
 export const firmest = (tones: Tone[]): Tone => tones.reduce<Tone>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'upcoming');
 
-export const asLocale = (v: string | null | undefined): Locale | null => (v === 'fr' || v === 'en' ? v : null);
+export const asLocale = (v: string | null | undefined): Locale | null => (isLocale(v) ? v : null);

@@ -1,5 +1,5 @@
 import type { Express, Request, Response } from 'express';
-import { fieldError, invalid, notFound, principalOf, requireRole } from '@pc/service-kit';
+import { fieldError, invalid, isLocale, notFound, principalOf, requireRole } from '@pc/service-kit';
 import type { PrismaClient } from '../adapters/prisma';
 import { normalizeEmail } from '../domain/ids';
 
@@ -15,7 +15,7 @@ export function mountRoutes(app: Express, prisma: PrismaClient): void {
     if (!p.granteeId) throw notFound('contact');
     const email = normalizeEmail(String(req.params.email));
     const body = (req.body ?? {}) as { locale?: unknown };
-    if (body.locale !== undefined && body.locale !== 'fr' && body.locale !== 'en') {
+    if (body.locale !== undefined && !isLocale(body.locale)) {
       throw invalid([fieldError('locale', { en: 'must be fr or en', fr: 'doit être fr ou en' })]);
     }
     const mine = await prisma.agreementContact.findFirst({ where: { granteeId: p.granteeId, email }, select: { email: true } });

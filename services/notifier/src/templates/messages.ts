@@ -1,8 +1,8 @@
-import type { Locale } from '../domain/calendar';
+import { catalog } from '@pc/service-kit';
 import type { Tone } from '../domain/reminder';
 
 /** Every sentence a grantee reads, in French and English (French first). */
-export const messages = {
+export const messages = catalog({
   fr: {
     /** French typography puts a space before the colon */
     colon: '\u00a0: ',
@@ -86,4 +86,4 @@ export const messages = {
     footer: 'Automatic message from Praxis compliance. You receive it as the contact person of a grant agreement.',
     preferences: 'Language of these messages: change it on your follow-up page.',
   },
-} satisfies Record<Locale, unknown>;
+});

@@ -1,4 +1,5 @@
-import { daysBetween, longDate, relativeDays, type Locale } from '../domain/calendar';
+import type { Locale } from '@pc/service-kit';
+import { daysBetween, longDate, relativeDays } from '../domain/calendar';
 import { firmest, toneOf, type ReminderStage, type Tone } from '../domain/reminder';
 import { messages } from './messages';
 

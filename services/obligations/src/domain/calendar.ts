@@ -2,9 +2,9 @@
  * iCalendar (RFC 5545) feed of a grantee's open obligations: one all-day VEVENT per obligation on its
  * due date, with a UID that never changes for that obligation (calendar apps update, not duplicate).
  */
-import { addDays } from './lifecycle';
+import { addDays } from '@pc/lifecycle';
+import { DEFAULT_LOCALE, type Locale } from '@pc/service-kit';
 import { messages } from './messages';
-import type { Locale } from './ports';
 
 export interface CalendarObligation {
   id: string; kind: string; dueDate: string; status: string; updatedAt: Date;
@@ -39,7 +39,7 @@ export function foldLine(line: string): string {
 const basicDate = (d: string): string => d.replace(/-/g, '');
 const utcStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
-export function renderCalendar(obligations: readonly CalendarObligation[], locale: Locale = 'fr'): string {
+export function renderCalendar(obligations: readonly CalendarObligation[], locale: Locale = DEFAULT_LOCALE): string {
   const m = messages[locale];
   const lines: string[] = [
     'BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:-//En commun//Praxis compliance//${locale.toUpperCase()}`,

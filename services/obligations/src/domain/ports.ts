@@ -1,6 +1,5 @@
 /** Ports of the obligations domain: what it needs from the outside, implemented in src/adapters. */
-
-export type Locale = 'fr' | 'en';
+import type { Locale } from '@pc/service-kit';
 
 export interface Clock {
   now(): Date;

@@ -1,7 +1,6 @@
 import type { Express, Request } from 'express';
-import { principalOf } from '@pc/service-kit';
+import { localeOf, principalOf } from '@pc/service-kit';
 import { renderCalendar } from '../domain/calendar';
-import { localeFrom } from '../domain/messages';
 import type { Clock, NoteVerifier } from '../domain/ports';
 import type { PrismaClient } from '../adapters/prisma';
 import { listObligations, myObligations, obligationDetail, openObligationsOfGrantee, granteeOf } from '../use-cases/read';
@@ -48,7 +47,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
 
   app.post('/v1/obligations/:id/evidence', async (req, res) => {
     const result = await declareEvidence(deps, principalOf(req), idOf(req), (req.body as { url: string }).url,
-      localeFrom(req.headers['accept-language']));
+      localeOf(req));
     deps.kick();
     res.json(result);
   });
@@ -63,7 +62,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     const ics = renderCalendar(open.map((o) => ({
       id: o.id, kind: o.kind, dueDate: o.dueDate, status: o.status, updatedAt: o.updatedAt,
       title: o.agreementTitle, referenceCode: o.referenceCode, externalRef: o.externalRef,
-    })), localeFrom(req.headers['accept-language']));
+    })), localeOf(req));
     res.type('text/calendar; charset=utf-8').setHeader('content-disposition', 'inline; filename="obligations.ics"');
     res.send(ics);
   });

@@ -1,7 +1,7 @@
-import { AppError, notFound, type Principal } from '@pc/service-kit';
+import { AppError, notFound, type Locale, type Principal } from '@pc/service-kit';
 import { isOpen, type ObligationStatus } from '../domain/lifecycle';
 import { messages } from '../domain/messages';
-import type { Check, Clock, Locale, NoteVerifier } from '../domain/ports';
+import type { Check, Clock, NoteVerifier } from '../domain/ports';
 import type { PrismaClient } from '../adapters/prisma';
 import { applyNote } from './evidence';
 import { findVisible, granteeOf, toView, type ObligationView } from './read';

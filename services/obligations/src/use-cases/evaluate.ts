@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { enqueue, pgTransact, pgTx, singleFlight, type HandlerResult, type SqlTx } from '@pc/bus';
 import { eventId, sqlEventId, type EventData } from '@pc/contracts';
 import { isCalendarDate, type Logger } from '@pc/service-kit';
-import { DEFAULT_STAGES, TIME_DRIVEN } from '../domain/lifecycle';
+import { DEFAULT_STAGES, earliestStageOffset } from '@pc/lifecycle';
+import { TIME_DRIVEN } from '../domain/lifecycle';
 import type { Clock } from '../domain/ports';
 import { obligationMetrics } from '../adapters/metrics';
 
@@ -66,10 +67,14 @@ interface RunRow { job_id: string; as_of: string; status: string; cursor: string
 /** One pg transaction, handing the work the client itself (the evaluation is plain SQL). */
 const inTx = <T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => pgTransact(pool)((tx) => fn(tx.client));
 
-/** Classifies one batch and records its transitions (one statement). */
+/**
+ * Classifies one batch and records its transitions (one statement): `classify` of @pc/lifecycle,
+ * set-based. `earliest` is its earliestStageOffset (a programme without stages gets the default's,
+ * $5); an oracle test holds the two to identical results.
+ */
 const CLASSIFY_SQL = `
 WITH policy AS (
-  SELECT p.id, LEAST(0, min((s->>'offsetDays')::int)) AS earliest
+  SELECT p.id, min((s->>'offsetDays')::int) AS earliest
   FROM programme p CROSS JOIN LATERAL jsonb_array_elements(p.reminder_stages) s GROUP BY p.id
 ), batch AS (
   SELECT o.id, o.status AS from_status, o.due_date, o.programme_id
@@ -106,9 +111,11 @@ SELECT (SELECT count(*) FROM batch)::int AS n,
        (SELECT count(*) FROM upd)::int AS changed`;
 
 /**
- * Decides the reminder stages of the same batch (rule of domain/lifecycle.ts decideStages): per
- * obligation only the latest applicable stage not yet recorded is emitted; earlier unrecorded ones
- * are recorded as skipped and listed in the event.
+ * Decides the reminder stages of the same batch, over the stages as stored (normaliseStages of
+ * @pc/lifecycle; none stored or no programme → the default, $4). Per obligation only the latest
+ * stage whose day has come is emitted, unless already recorded; earlier unrecorded ones are recorded
+ * as skipped and listed in the event. This SQL is the only implementation of that rule: the stage
+ * table of test/evaluation-oracle.test.ts is its specification.
  */
 const REMINDERS_SQL = `
 WITH batch AS (
@@ -122,7 +129,7 @@ WITH batch AS (
   LEFT JOIN programme p ON p.id = b.programme_id
   CROSS JOIN LATERAL (
     SELECT (s->>'offsetDays')::int AS offset_days, COALESCE((s->>'escalate')::boolean, false) AS escalate
-    FROM jsonb_array_elements(COALESCE(p.reminder_stages, $4::jsonb)) s
+    FROM jsonb_array_elements(COALESCE(NULLIF(p.reminder_stages, '[]'::jsonb), $4::jsonb)) s
   ) st
   WHERE b.due_date + st.offset_days <= $5::date
 ), latest AS (
@@ -179,7 +186,7 @@ export async function evaluateRun(pool: pg.Pool, jobId: string, opts: EvaluateOp
   const counts: RunCounts = Object.assign({ obligations: 0, transitions: 0, reminders: 0, skipped: 0 }, run.counts);
   if (run.status === 'succeeded' || run.status === 'failed') return counts;
   const lease = opts.leaseSeconds ?? 30;
-  const earliestDefault = Math.min(0, ...DEFAULT_STAGES.map((s) => s.offsetDays));
+  const earliestDefault = earliestStageOffset(DEFAULT_STAGES);
   const actorId = `evaluation:${jobId}`;
   const reason = `evaluation as of ${run.as_of}`;
   let cursor = run.cursor ?? '00000000-0000-0000-0000-000000000000'; // below every uuid: keeps the range on the primary key

@@ -1,16 +1,10 @@
 import { fieldError, invalid, isCalendarDate, notFound, writingFunder, type FieldError, type Principal } from '@pc/service-kit';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
+import { changeTexts } from '../domain/messages';
 import type { Clock } from '../domain/ports';
 import type { PrismaClient, Tx } from '../adapters/prisma';
 import { fromDbDate, recordTransitions, refOf, toDbDate } from './transitions';
 import { detailOf, findVisible } from './read';
-
-const texts = {
-  calendarDate: { fr: 'doit être une date du calendrier AAAA-MM-JJ', en: 'must be a calendar date YYYY-MM-DD' },
-  afterCurrent: (d: string) => ({ fr: `doit être postérieure à l'échéance actuelle ${d}`, en: `must be after the current due date ${d}` }),
-  notPast: (d: string) => ({ fr: `ne peut pas être dans le passé (nous sommes le ${d})`, en: `must not be in the past (today is ${d})` }),
-  reasonRequired: { fr: 'un motif est requis', en: 'a reason is required' },
-};
 
 const actorOf = (p: Principal) => ({ kind: 'api_key' as const, id: p.keyId });
 
@@ -35,10 +29,10 @@ export async function extendObligation(prisma: PrismaClient, clock: Clock, p: Pr
     const errors: FieldError[] = [];
     const current = fromDbDate(o.dueDate);
     const today = clock.today();
-    if (!isCalendarDate(body.newDueDate)) errors.push(fieldError('newDueDate', texts.calendarDate));
-    else if (body.newDueDate <= current) errors.push(fieldError('newDueDate', texts.afterCurrent(current)));
-    else if (body.newDueDate < today) errors.push(fieldError('newDueDate', texts.notPast(today)));
-    if (!reason) errors.push(fieldError('reason', texts.reasonRequired));
+    if (!isCalendarDate(body.newDueDate)) errors.push(fieldError('newDueDate', changeTexts.both('calendarDate')));
+    else if (body.newDueDate <= current) errors.push(fieldError('newDueDate', changeTexts.both('afterCurrent', current)));
+    else if (body.newDueDate < today) errors.push(fieldError('newDueDate', changeTexts.both('notPast', today)));
+    if (!reason) errors.push(fieldError('reason', changeTexts.both('reasonRequired')));
     if (errors.length) throw invalid(errors);
     const from = o.status as ObligationStatus;
     assertTransition(from, 'extended');
@@ -58,7 +52,7 @@ export async function waiveObligation(prisma: PrismaClient, clock: Clock, p: Pri
   const reason = (body.reason ?? '').trim();
   return prisma.$transaction(async (tx) => {
     const o = await lockOwned(tx, funderId, id);
-    if (!reason) throw invalid([fieldError('reason', texts.reasonRequired)]);
+    if (!reason) throw invalid([fieldError('reason', changeTexts.both('reasonRequired'))]);
     const from = o.status as ObligationStatus;
     assertTransition(from, 'waived');
     const at = clock.now();

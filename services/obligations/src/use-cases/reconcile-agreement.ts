@@ -1,6 +1,7 @@
 import type { EventData } from '@pc/contracts';
 import type { HandlerResult } from '@pc/bus';
-import { classify, isOpen, normaliseStages, TIME_DRIVEN, type ObligationStatus, type ReminderStage } from '../domain/lifecycle';
+import { classify, normaliseStages, type ReminderStage } from '@pc/lifecycle';
+import { isOpen, TIME_DRIVEN, type ObligationStatus } from '../domain/lifecycle';
 import type { Clock } from '../domain/ports';
 import type { Tx } from '../adapters/prisma';
 import { fromDbDate, recordTransitions, refOf, toDbDate, type TransitionInput } from './transitions';

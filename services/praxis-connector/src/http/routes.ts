@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { invalid, principalOf, requireRole, isCalendarDate } from '@pc/service-kit';
+import { DEFAULT_LOCALE, invalid, isCalendarDate, LOCALES, principalOf, requireRole } from '@pc/service-kit';
 import type { Store } from '../adapters/store';
 import type { NotePages } from '../domain/page';
 import { verifyDeclared } from '../sync/verify-declared';
@@ -8,7 +8,7 @@ import { verifyDeclared } from '../sync/verify-declared';
 const date = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
 const body = z.object({
   url: z.string().min(1).max(2048),
-  locale: z.enum(['fr', 'en']).default('fr'),
+  locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
   agreement: z.object({
     id: z.uuid(), funderId: z.uuid(), referenceCode: z.string().min(1).max(200),
     externalRef: z.string().max(200).nullable().default(null), startDate: date, dueDate: date,

@@ -1,5 +1,6 @@
+import type { Locale } from '@pc/service-kit';
 import type { Store } from '../adapters/store';
-import { accessChecks, mentionCheck, notReachedCheck, publicationOf, windowCheck, type AgreementRef, type Check, type Locale } from '../domain/checks';
+import { accessChecks, mentionCheck, notReachedCheck, publicationOf, windowCheck, type AgreementRef, type Check } from '../domain/checks';
 import { montrealDate } from '../domain/dates';
 import { sha256 } from '../domain/ids';
 import type { NotePages } from '../domain/page';

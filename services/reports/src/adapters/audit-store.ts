@@ -75,8 +75,28 @@ function toLine(r: AuditRow): AuditLine {
 
 const PAGE = 2000;
 
-/** Reads a funder's chain in seq order, page by page (keyset), optionally limited to a time window. */
-export async function* readAudit(pool: pg.Pool, funderId: string, window: { from?: string; to?: string } = {}): AsyncGenerator<AuditLine[]> {
+/**
+ * Runs `fn` in one REPEATABLE READ, read-only transaction: every statement sees the same snapshot.
+ * The chain is read page by page and then checked against its head; appends committed between two
+ * of those reads would otherwise look like tampering (a head ahead of the last page read).
+ */
+async function inSnapshot<T>(pool: pg.Pool, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** A funder's chain in seq order, page by page (keyset), optionally limited to a time window. */
+async function* pagesOf(client: pg.ClientBase, funderId: string, window: { from?: string; to?: string }): AsyncGenerator<AuditLine[]> {
   let after = 0;
   for (;;) {
     // keyset pages on the primary key (funder_id, seq); the window, when given, filters within them
@@ -84,7 +104,7 @@ export async function* readAudit(pool: pg.Pool, funderId: string, window: { from
     let where = 'funder_id = $1 AND seq > $2';
     if (window.from) { params.push(window.from); where += ` AND occurred_at >= $${params.length}`; }
     if (window.to) { params.push(window.to); where += ` AND occurred_at <= $${params.length}`; }
-    const { rows } = await pool.query<AuditRow>(`SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`, params);
+    const { rows } = await client.query<AuditRow>(`SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`, params);
     if (rows.length === 0) return;
     yield rows.map(toLine);
     after = Number(rows[rows.length - 1]!.seq);
@@ -92,19 +112,38 @@ export async function* readAudit(pool: pg.Pool, funderId: string, window: { from
   }
 }
 
-/** Recomputes a funder's chain from the stored rows; reports the first entry that does not hold. */
-export async function verifyAudit(pool: pg.Pool, funderId: string): Promise<{ intact: boolean; events: number; firstBrokenAt?: ChainBreak & { at: string | null } }> {
-  const v = new ChainVerifier();
-  const ats = new Map<number, string>();
-  for await (const page of readAudit(pool, funderId)) {
-    for (const e of page) {
-      const wasBroken = v.broken !== null;
-      v.feed(e);
-      if (!wasBroken && v.broken) ats.set(v.broken.seq, e.at);
+/**
+ * Streams a funder's chain to `write`, page by page, from one snapshot: an export is a chain an
+ * outsider can recompute, even while entries are being appended. `write` may wait (back-pressure)
+ * and answers false to stop early (the reader went away).
+ */
+export async function exportAudit(pool: pg.Pool, funderId: string, window: { from?: string; to?: string },
+  write: (page: AuditLine[]) => Promise<boolean>): Promise<void> {
+  await inSnapshot(pool, async (client) => {
+    for await (const page of pagesOf(client, funderId, window)) if (!(await write(page))) return;
+  });
+}
+
+export interface AuditVerdict { intact: boolean; events: number; firstBrokenAt?: ChainBreak & { at: string | null } }
+
+/**
+ * Recomputes a funder's chain from the stored rows and checks the head against it, all in one
+ * snapshot; reports the first entry that does not hold.
+ */
+export async function verifyAudit(pool: pg.Pool, funderId: string): Promise<AuditVerdict> {
+  return inSnapshot(pool, async (client) => {
+    const v = new ChainVerifier();
+    const ats = new Map<number, string>();
+    for await (const page of pagesOf(client, funderId, {})) {
+      for (const e of page) {
+        const wasBroken = v.broken !== null;
+        v.feed(e);
+        if (!wasBroken && v.broken) ats.set(v.broken.seq, e.at);
+      }
     }
-  }
-  const { rows } = await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE funder_id = $1', [funderId]);
-  v.finish(rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null);
-  if (!v.broken) return { intact: true, events: v.count };
-  return { intact: false, events: v.count, firstBrokenAt: { ...v.broken, at: ats.get(v.broken.seq) ?? null } };
+    const { rows } = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE funder_id = $1', [funderId]);
+    v.finish(rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null);
+    if (!v.broken) return { intact: true, events: v.count };
+    return { intact: false, events: v.count, firstBrokenAt: { ...v.broken, at: ats.get(v.broken.seq) ?? null } };
+  });
 }

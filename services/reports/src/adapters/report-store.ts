@@ -1,6 +1,7 @@
 import type pg from 'pg';
+import type { Locale } from '@pc/service-kit';
 import type { ContactFailureRow, ObligationRow, WithdrawalRow } from '../domain/compliance';
-import type { Locale, Status } from '../domain/i18n';
+import type { Status } from '../domain/i18n';
 
 export interface FunderInfo { id: string; name: string; locale: Locale; reportRecipients: string[] }
 export interface ProgrammeInfo { id: string; funderId: string; code: string; name: string }

@@ -82,12 +82,16 @@ export class ChainVerifier {
     this.prevHash = e.hash;
   }
 
-  /** The stored head must point at the last entry (catches entries deleted from the end). */
+  /**
+   * The stored head must point at the last entry: it catches entries deleted from the end (the
+   * first missing seq is reported) and well-forged entries added after it (the first one the head
+   * does not cover is reported).
+   */
   finish(head: { seq: number; hash: string } | null): void {
-    if (this.broken) return;
+    if (this.broken || !head) return;
     const lastSeq = this.expectedSeq - 1;
-    if (head && (head.seq !== lastSeq || head.hash !== this.prevHash)) {
-      this.broken = { seq: Math.min(head.seq, lastSeq + 1), eventId: null, problem: 'head_mismatch' };
-    }
+    if (head.seq === lastSeq && head.hash === this.prevHash) return;
+    const seq = lastSeq > head.seq ? head.seq + 1 : Math.min(head.seq, lastSeq + 1);
+    this.broken = { seq, eventId: null, problem: 'head_mismatch' };
   }
 }

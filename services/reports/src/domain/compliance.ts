@@ -1,4 +1,5 @@
-import { STATUSES, type Locale, type Status, messages } from './i18n';
+import type { Bilingual, Locale } from '@pc/service-kit';
+import { STATUSES, type Status, messages } from './i18n';
 
 /** One obligation as the read model holds it, joined with its agreement (pure input of the report). */
 export interface ObligationRow {
@@ -52,7 +53,7 @@ export interface ComplianceReport {
   generatedAt: string;
   locale: Locale;
   scope: ReportScope;
-  definition: { fr: string; en: string };
+  definition: Bilingual;
   totals: Tally & { byStatus: Record<Status, number> };
   byMonth: { month: string; byStatus: Record<Status, number> }[];
   grantees: ({ granteeId: string; name: string; neq: string | null; agreements: number } & Tally)[];
@@ -134,7 +135,7 @@ export function buildReport(input: {
     generatedAt: input.generatedAt,
     locale: input.locale,
     scope: input.scope,
-    definition: { fr: messages.fr.definition(asOf), en: messages.en.definition(asOf) },
+    definition: messages.both('definition', asOf),
     totals: { ...tally(obligations, asOf), byStatus },
     byMonth: [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, s]) => ({ month, byStatus: s })),
     grantees: [...grantees.entries()]

@@ -1,5 +1,5 @@
 import { buildReport, type ComplianceReport, type ContactFailureRow, type ObligationRow, type WithdrawalRow } from './compliance';
-import type { Locale } from './i18n';
+import type { Locale } from '@pc/service-kit';
 
 /** What building a report needs from the read model (implemented by adapters/report-store). */
 export interface ReportReader {

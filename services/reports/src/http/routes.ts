@@ -6,7 +6,7 @@ import { renderHtml } from '../domain/render-html';
 import { messages } from '../domain/i18n';
 import { renderCsv } from '../adapters/render-csv';
 import { renderPdf } from '../adapters/render-pdf';
-import { readAudit, verifyAudit } from '../adapters/audit-store';
+import { exportAudit, verifyAudit } from '../adapters/audit-store';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -64,13 +64,15 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
 
   app.get('/v1/audit/events', async (req: Request, res: Response) => {
     const [funderId] = auditScope(req);
-    const pages = readAudit(deps.pool, funderId!, { from: str(req.query.from), to: str(req.query.to) });
     res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('cache-control', 'private, no-store');
-    // streamed page by page: a ministry's full log never sits in memory
-    for await (const page of pages) {
+    // streamed page by page from one snapshot: a ministry's full log never sits in memory
+    await exportAudit(deps.pool, funderId!, { from: str(req.query.from), to: str(req.query.to) }, async (page) => {
+      if (res.destroyed) return false;
       const ok = res.write(page.map((l) => JSON.stringify(l)).join('\n') + '\n');
-      if (!ok) await new Promise((resolve) => res.once('drain', resolve));
-    }
+      // a reader that hangs up must not pin the snapshot's connection: wait for drain OR close
+      if (!ok) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+      return !res.destroyed;
+    });
     res.end();
   });
 

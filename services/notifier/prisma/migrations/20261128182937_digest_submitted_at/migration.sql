@@ -1,3 +1,0 @@
--- AlterTable
-ALTER TABLE "digest" ADD COLUMN     "submitted_at" TIMESTAMPTZ(3);
-

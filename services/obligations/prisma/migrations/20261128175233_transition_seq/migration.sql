@@ -1,3 +1,0 @@
--- AlterTable
-ALTER TABLE "transition" ADD COLUMN     "seq" BIGSERIAL NOT NULL;
-
