@@ -1,5 +1,5 @@
-// Type-aware lint (house-style §7): floating promises and non-exhaustive switches are errors, and
-// a service never reaches into another service or a package's internals (house-style layout).
+// Type-aware lint: floating promises and non-exhaustive switches are errors, and
+// a service never reaches into another service or a package's internals (CODE_STYLE.md, Layout).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

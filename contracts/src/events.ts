@@ -4,7 +4,7 @@
  * Source of truth for events. `pnpm contracts:gen` writes one JSON Schema per event into
  * `contracts/events/` (CloudEvents envelope + data); `pnpm contracts:check` fails when they drift.
  *
- * Rules (house-style §4): payloads are versioned in the type name (`.v1`); a new field is optional;
+ * Rules: payloads are versioned in the type name (`.v1`); a new field is optional;
  * a breaking change is a new version published beside the old one until every consumer moved.
  * Renaming a type strands the messages bound to the old routing key: don't.
  */

@@ -78,7 +78,7 @@ export class BusConnection {
   }
 }
 
-/** Rejects when `p` takes longer than `ms` (confirms can hang: ecosystem-notes pitfall 4). */
+/** Rejects when `p` takes longer than `ms` (a publisher confirm can hang forever when the broker drops the channel mid-wait). */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
   return Promise.race([

@@ -5,7 +5,7 @@ import { assertConsumerTopology, retryQueue, type QueueOptions } from './topolog
 import { withTimeout, type BusConnection } from './connection';
 import type { SqlTx } from './outbox';
 
-/** What a handler says it did (house-style §5). */
+/** What a handler says it did (counted in the consumer's metrics). */
 export type HandlerResult = 'done' | 'skipped';
 
 /** Handles one event of type T, inside the transaction that also records it in the inbox. */

@@ -18,7 +18,7 @@ export const baseEnv = {
 };
 
 /**
- * Parses the environment once at boot (house-style §3: nothing else reads process.env).
+ * Parses the environment once at boot (nothing else reads process.env).
  * Throws ConfigError naming each bad variable, so a service refuses to start with a clear message.
  */
 export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {

@@ -173,7 +173,7 @@ export function problem(status: number, detail: string, errors?: FieldError[], l
   return body;
 }
 
-/** The one place errors become RFC 9457 problems (house-style §6). */
+/** The one place errors become RFC 9457 problems. */
 export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let body: ProblemBody;
