@@ -1,12 +1,13 @@
 /**
- * Use case: register agreements (one from POST /v1/agreements, thousands from a CSV import) — the
- * same path for both, so a CSV row and a JSON body mean exactly the same thing.
- * All or nothing: every draft is checked first; the store writes everything in one transaction.
+ * The intake both entries share (one agreement from POST /v1/agreements, thousands from a CSV
+ * import: register-agreement.ts, import-agreements.ts), so a CSV row and a JSON body mean exactly
+ * the same thing. All or nothing: every draft is checked first; the store writes everything in one
+ * transaction.
  */
-import { contentHash, DEFAULT_REQUIREMENTS, type AgreementDraft, type Issue, type RequirementSpec } from './agreement';
 import { classify } from '@pc/lifecycle';
-import { deriveObligations, type DerivedObligation } from './obligations';
-import { newReferenceCode } from './reference-code';
+import { contentHash, DEFAULT_REQUIREMENTS, type AgreementDraft, type Issue, type RequirementSpec } from '../domain/agreement';
+import { deriveObligations, type DerivedObligation } from '../domain/obligations';
+import { newReferenceCode } from '../domain/reference-code';
 
 export interface ProgrammeInfo {
   id: string; code: string;
