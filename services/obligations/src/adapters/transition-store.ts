@@ -1,29 +1,8 @@
+/** The history of every obligation: one transition row per move, and its obligation.transitioned.v1. */
 import crypto from 'node:crypto';
 import { enqueue, type NewEvent } from '@pc/bus';
-import { obligationKind, type EventData } from '@pc/contracts';
-import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
-import type { Tx } from '../adapters/prisma';
-
-export type Actor = EventData<'obligation.transitioned.v1'>['actor'];
-
-export interface ObligationRef {
-  id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string;
-  kind: EventData<'obligation.transitioned.v1'>['kind']; dueDate: string;
-}
-
-export interface TransitionInput {
-  obligation: ObligationRef;
-  from: ObligationStatus | null;
-  to: ObligationStatus;
-  reason: string | null;
-  actor: Actor;
-  at: Date;
-  previousDueDate?: string;
-  evidence?: { noteUrl: string; title: string; publishedOn: string | null; late: boolean };
-}
-
-export const toDbDate = (d: string): Date => new Date(`${d}T00:00:00Z`);
-export const fromDbDate = (d: Date): string => d.toISOString().slice(0, 10);
+import { assertTransition, type TransitionInput } from '../domain/lifecycle';
+import { toDbDate, type Tx } from './prisma';
 
 /**
  * Records transitions (history rows) and publishes obligation.transitioned.v1 for each, in the
@@ -53,12 +32,4 @@ export async function recordTransitions(tx: Tx, items: TransitionInput[]): Promi
     },
   }));
   await enqueue(tx, events);
-}
-
-/** The ref of a Prisma obligation row (its kind column is text: checked against the catalog's kinds). */
-export function refOf(o: { id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string; kind: string; dueDate: Date }): ObligationRef {
-  return {
-    id: o.id, agreementId: o.agreementId, funderId: o.funderId, programmeId: o.programmeId, granteeId: o.granteeId,
-    kind: obligationKind.parse(o.kind), dueDate: fromDbDate(o.dueDate),
-  };
 }
