@@ -16,8 +16,8 @@ type AuditEventsQuery = operations['auditEvents']['parameters']['query'];
 type AuditVerifyQuery = operations['auditVerify']['parameters']['query'];
 type GetRequest<Q> = Request<Record<string, string>, unknown, unknown, Partial<Q>>;
 
-/** An empty query value (`?asOf=`) counts as absent, and so does anything but one string. */
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** An empty query value (`?asOf=`) counts as absent, and so does anything but one string (a repeated parameter). */
+const str = <T extends string>(v: T | undefined): T | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * Funders a caller may see, narrowed by `funderId` when given. Another tenant's funder is "not
@@ -66,7 +66,8 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
         res.type('application/pdf').setHeader('content-disposition', `inline; filename="${file}.pdf"`);
         res.send(await renderPdf(report));
         return;
-      default:
+      case 'json':
+      default: // the validator admits only the contract's formats; absent means json
         res.json(report);
     }
   });
