@@ -1,5 +1,5 @@
-import { buildReport, type ComplianceReport, type ContactFailureRow, type ObligationRow, type WithdrawalRow } from './compliance';
-import type { Locale } from '@pc/service-kit';
+import { notFound, type Locale } from '@pc/service-kit';
+import { buildReport, type ComplianceReport, type ContactFailureRow, type ObligationRow, type WithdrawalRow } from '../domain/compliance';
 
 /** What building a report needs from the read model (implemented by adapters/report-store). */
 export interface ReportReader {
@@ -10,20 +10,20 @@ export interface ReportReader {
   contactFailures(funderIds: string[], programmeIds: string[] | null): Promise<ContactFailureRow[]>;
 }
 
-export class ProgrammeNotFound extends Error {}
-
+/** The report model every format renders, and the obligation rows the CSV lists. */
 export interface MadeReport { report: ComplianceReport; rows: ObligationRow[] }
 
 /**
- * The compliance report of some funders (already authorised by the caller) as of a date.
- * The report speaks the funder's language; several funders with different languages → French.
+ * The compliance report of some funders (already authorised by the caller) as of a date, optionally
+ * for one programme (by code or id; none of theirs → 404). The report speaks the funder's language;
+ * several funders with different languages → French.
  */
-export async function makeReport(reader: ReportReader, q: { funderIds: string[]; programme?: string; asOf: string; now: Date }): Promise<MadeReport> {
+export async function makeComplianceReport(reader: ReportReader, q: { funderIds: string[]; programme?: string; asOf: string; now: Date }): Promise<MadeReport> {
   let programmeIds: string[] | null = null;
   let programme: { code: string; name: string } | null = null;
   if (q.programme) {
     const found = await reader.programmes(q.funderIds, q.programme);
-    if (found.length === 0) throw new ProgrammeNotFound(q.programme);
+    if (found.length === 0) throw notFound('programme');
     programmeIds = found.map((p) => p.id);
     programme = { code: found[0]!.code, name: found[0]!.name };
   }
