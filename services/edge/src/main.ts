@@ -2,7 +2,10 @@ import path from 'node:path';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { ServiceRuntime } from '@pc/bus';
 import { loadEdgeConfig, type EdgeConfig } from './config';
-import { EdgeStore } from './adapters/store';
+import { createPrisma } from './adapters/prisma';
+import { ApiKeyStore } from './adapters/api-key-store';
+import { FunderStore } from './adapters/funder-store';
+import { IdempotencyStore } from './adapters/idempotency-store';
 import { mountProxy } from './http/proxy';
 import { mountAdminRoutes } from './http/routes';
 
@@ -14,14 +17,15 @@ export async function startEdge(cfg: EdgeConfig, logger: Logger = createLogger('
     service: 'edge', schema: 'edge', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
     migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
   });
-  const store = new EdgeStore(runtime.pool);
-  const expiry = setInterval(() => { store.expireIdempotency().catch(() => undefined); }, 3_600_000);
+  const prisma = createPrisma(runtime.pool);
+  const stores = { funders: new FunderStore(prisma), keys: new ApiKeyStore(prisma), idempotency: new IdempotencyStore(prisma) };
+  const expiry = setInterval(() => { stores.idempotency.expire().catch(() => undefined); }, 3_600_000);
   expiry.unref();
   const http = createHttpApp({
     service: 'edge', logger, readiness: runtime.readiness(),
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
-    beforeBody: (app) => mountProxy(app, cfg, store),
-    routes: (app) => mountAdminRoutes(app, store, () => runtime.relay.kick()),
+    beforeBody: (app) => mountProxy(app, cfg, stores),
+    routes: (app) => mountAdminRoutes(app, { ...stores, kick: () => runtime.relay.kick() }),
   });
   const server = await listen(http.app, cfg.PORT, cfg.HOST);
   logger.info({ port: server.port }, 'edge listening');
@@ -31,7 +35,7 @@ export async function startEdge(cfg: EdgeConfig, logger: Logger = createLogger('
       http.drain();
       clearInterval(expiry);
       await server.close();
-      await store.prisma.$disconnect();
+      await prisma.$disconnect();
       await runtime.stop();
     },
   };

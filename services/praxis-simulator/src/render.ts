@@ -14,7 +14,7 @@ export function frenchDate(ms: number): string {
   return `${d === 1 ? '1er' : d} ${MONTHS_FR[m - 1]} ${y}`;
 }
 
-/** A note page in the shape praxis.md describes (French labels). */
+/** A note page as Praxis prints one: French labels, author line, dates, visibility, published-time metadata. */
 export function notePage(base: string, n: Note, padBytes = 0): string {
   const url = `${base}/n/${n.id}/`;
   const published = n.publishedAt ? Date.parse(n.publishedAt) : null;

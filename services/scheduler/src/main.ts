@@ -1,13 +1,15 @@
 import path from 'node:path';
-import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadSchedulerConfig, type SchedulerConfig } from './config';
-import { createPrisma, type Tx } from './adapters/prisma';
-import { PrismaSlotClaims } from './adapters/job-store';
+import { createPrisma } from './adapters/prisma';
+import { PrismaSlotClaims } from './adapters/cron-fire-store';
 import { startCronTrigger, type CronTrigger } from './adapters/cron-trigger';
-import { advanceJob } from './consumers/job-finished';
+import { systemClock } from './adapters/clock';
+import { startConsumers } from './consumers';
 import { mountRoutes } from './http/routes';
-import { Scheduler, systemClock, type Clock } from './domain/scheduler';
+import { Scheduler } from './use-cases/fire-due-schedules';
+import type { Clock } from './domain/ports';
 import { SCHEDULES, type Schedule } from './domain/schedule';
 
 export interface SchedulerOptions {
@@ -37,8 +39,7 @@ export async function startScheduler(cfg: SchedulerConfig, logger: Logger = crea
   });
   const prisma = createPrisma(runtime.pool);
   const kick = (): void => runtime.relay.kick();
-  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
-  await runtime.consume<Tx>({ queue: QUEUES.schedulerJobs, transact, on: { 'job.finished.v1': advanceJob } });
+  await startConsumers(runtime, prisma);
 
   const scheduler = new Scheduler(opts.schedules ?? SCHEDULES, clock, new PrismaSlotClaims(prisma, kick), logger);
   let cron: CronTrigger | null = null;

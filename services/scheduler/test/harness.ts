@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { EventData } from '@pc/contracts';
 import { createLogger } from '@pc/service-kit';
 import { eventPublisher, tapEvents, type EventPublisher, type EventTap } from '@pc/testkit';
-import type { Clock } from '../src/domain/scheduler';
+import type { Clock } from '../src/domain/ports';
 
 export const logger = createLogger('scheduler-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
-import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
+import type { Envelope } from '@pc/contracts';
+import { asPrincipal, eventually, testEnv, type EventTap, type TestEnv } from '@pc/testkit';
 import { loadSchedulerConfig } from '../src/config';
 import { startScheduler, type RunningScheduler } from '../src/main';
 import { count, db, fakeClock, FakeWorker, logger } from './harness';
@@ -36,6 +37,13 @@ const getJob = async (id: string, headers: Record<string, string> = admin): Prom
 const stored = async (): Promise<{ jobs: number; outbox: number }> => ({
   jobs: await count(sql, 'SELECT count(*) n FROM job'), outbox: await count(sql, 'SELECT count(*) n FROM outbox'),
 });
+const ADMIN_KEY = '00000000-0000-4000-8000-000000000001';
+/** The job.requested.v1 a tap received for a job (the worker side hears of every queued job). */
+const requestedFor = (tap: EventTap<'job.requested.v1'>, id: string): Promise<Envelope<'job.requested.v1'>> =>
+  eventually(async () => tap.messages.find((e) => e.data.jobId === id), `job.requested.v1 for ${id} on the bus`);
+/** What the job table holds for a job, beyond what GET shows: how it was requested and by whom. */
+const jobRow = async (id: string): Promise<{ trigger: string; requested_by: string } | undefined> =>
+  (await sql.query<{ trigger: string; requested_by: string }>('SELECT trigger, requested_by FROM job WHERE id = $1', [id])).rows[0];
 
 describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
   it('answers 202 {id}, stores a queued job and publishes job.requested.v1 (same transaction)', async () => {
@@ -46,26 +54,70 @@ describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
     const job = await (await getJob(id)).json();
     expect(job).toEqual({ id, kind: 'evaluate', status: 'queued', asOf: '2027-02-28', startedAt: null, finishedAt: null, counts: {}, error: null });
     const event = await eventually(async () => requested.messages.find((e) => e.data.jobId === id), 'job.requested.v1 on the bus');
-    expect(event.data).toEqual({ jobId: id, kind: 'evaluate', asOf: '2027-02-28', actor: { kind: 'api_key', id: '00000000-0000-4000-8000-000000000001' } });
+    expect(event.data).toEqual({ jobId: id, kind: 'evaluate', asOf: '2027-02-28', actor: { kind: 'api_key', id: ADMIN_KEY } });
     expect(await count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id])).toBe(1);
   });
 
   it('defaults asOf to today in Montréal, not in UTC', async () => {
+    const requested = await worker.listenRequested();
     const res = await post('/v1/jobs/evaluate');
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     expect(((await (await getJob(id)).json()) as { asOf: string }).asOf).toBe('2027-03-13');
+    // The worker evaluates as of the same day the operator is shown.
+    expect((await requestedFor(requested, id)).data.asOf).toBe('2027-03-13');
   });
 
-  it('accepts any past or future day (backfills, rehearsals)', async () => {
-    for (const asOf of ['1999-12-31', '2031-02-28', '2028-02-29']) expect((await post('/v1/jobs/evaluate', { asOf })).status).toBe(202);
+  it('accepts any past or future day (backfills, rehearsals): each a queued job of its own, evaluated as of that day', async () => {
+    const requested = await worker.listenRequested();
+    const ids: string[] = [];
+    for (const asOf of ['1999-12-31', '2031-02-28', '2028-02-29']) {
+      const res = await post('/v1/jobs/evaluate', { asOf });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      ids.push(id);
+      expect(await (await getJob(id)).json()).toEqual({ id, kind: 'evaluate', status: 'queued', asOf, startedAt: null, finishedAt: null, counts: {}, error: null });
+      expect((await requestedFor(requested, id)).data).toEqual({ jobId: id, kind: 'evaluate', asOf, actor: { kind: 'api_key', id: ADMIN_KEY } });
+    }
+    expect(new Set(ids).size).toBe(3);
   });
 
-  it('queues a Praxis sync', async () => {
+  it('queues a Praxis sync and tells the worker (job.requested.v1, same transaction)', async () => {
+    const requested = await worker.listenRequested();
     const res = await post('/v1/jobs/praxis-sync');
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     expect(await (await getJob(id)).json()).toMatchObject({ id, kind: 'praxis_sync', status: 'queued', asOf: '2027-03-13' });
+    const event = await requestedFor(requested, id);
+    expect(event).toMatchObject({ type: 'job.requested.v1', subject: id, source: 'scheduler' });
+    expect(event.data).toEqual({ jobId: id, kind: 'praxis_sync', asOf: '2027-03-13', actor: { kind: 'api_key', id: ADMIN_KEY } });
+    expect(await count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id])).toBe(1);
+  });
+
+  it('records who asked from the signed identity only: the calling key is the actor of the job and of its event', async () => {
+    const requested = await worker.listenRequested();
+    const otherAdmin = { ...asPrincipal({ role: 'admin', keyId: '0f0e0d0c-0b0a-4908-8706-050403020100' }), 'content-type': 'application/json' };
+    const res = await post('/v1/jobs/evaluate', { asOf: '2027-03-01' }, otherAdmin);
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(await jobRow(id)).toEqual({ trigger: 'api', requested_by: '0f0e0d0c-0b0a-4908-8706-050403020100' });
+    expect((await requestedFor(requested, id)).data.actor).toEqual({ kind: 'api_key', id: '0f0e0d0c-0b0a-4908-8706-050403020100' });
+    // Any admin follows any job (jobs belong to the platform, not to a funder); other roles get 403 (below).
+    expect((await getJob(id)).status).toBe(200);
+  });
+
+  it('the job a route queues is the one its worker hears of, and the worker\'s report reaches GET /v1/jobs/{id}', async () => {
+    const requested = await worker.listenRequested();
+    const { id } = (await (await post('/v1/jobs/praxis-sync')).json()) as { id: string };
+    const heard = await requestedFor(requested, id);
+    // The worker answers from what the event told it, as the connector does.
+    await worker.finished({ jobId: heard.data.jobId, kind: heard.data.kind, status: 'running', counts: {}, error: null, at: '2027-03-14T03:31:00.000Z' });
+    await worker.finished({ jobId: heard.data.jobId, kind: heard.data.kind, status: 'succeeded', counts: { feeds: 2, notes: 7 }, error: null, at: '2027-03-14T03:31:05.000Z' });
+    await eventually(async () => ((await (await getJob(id)).json()) as { status: string }).status === 'succeeded', 'the sync reported succeeded');
+    expect(await (await getJob(id)).json()).toEqual({
+      id, kind: 'praxis_sync', status: 'succeeded', asOf: '2027-03-13', startedAt: '2027-03-14T03:31:00.000Z',
+      finishedAt: '2027-03-14T03:31:05.000Z', counts: { feeds: 2, notes: 7 }, error: null,
+    });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { localDate, zonedInstant } from '../src/domain/zoned-time';
 import { dueFire, latestSlot, nextSlot, SCHEDULES, type Fire, type Recurrence, type Schedule } from '../src/domain/schedule';
-import { Scheduler, type Clock, type SlotClaims } from '../src/domain/scheduler';
+import { Scheduler } from '../src/use-cases/fire-due-schedules';
+import type { Clock, SlotClaims } from '../src/domain/ports';
 
 // Montréal 2027: EST→EDT on Sunday 14 March at 02:00 (clocks jump to 03:00);
 // EDT→EST on Sunday 7 November at 02:00 (clocks go back to 01:00, so 01:00–01:59 happens twice).

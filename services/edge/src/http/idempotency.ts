@@ -1,36 +1,31 @@
-import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, fieldError, principalOf } from '@pc/service-kit';
-import type { EdgeStore } from '../adapters/store';
+import type { IdempotencyStore } from '../adapters/idempotency-store';
+import { claimIdempotencyKey } from '../use-cases/claim-idempotency-key';
+import { recordIdempotentResponse } from '../use-cases/record-idempotent-response';
 
 /**
- * Idempotency-Key on POST (public-api.md conventions): the first request with a key is executed
- * and its response stored; a replay with the same body gets that response again; the same key
- * with a different body is a 409. A 5xx is not stored, so the client may retry. Scoped by credential.
- * `bodyOf` gives the bytes the hash covers (raw for proxied routes, JSON for the edge's own).
+ * Idempotency-Key on every POST (the rule is in claimIdempotencyKey): replays the stored response,
+ * or lets the request through and keeps what it answered. `bodyOf` gives the bytes the request hash
+ * covers (raw for proxied routes, JSON for the edge's own).
  */
-export function idempotency(store: EdgeStore, bodyOf: (req: Request) => Buffer) {
+export function idempotency(store: IdempotencyStore, bodyOf: (req: Request) => Buffer) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || !key) { next(); return; }
     try {
       if (key.length > 255) throw new AppError('validation_failed', { en: 'Idempotency-Key is longer than 255 characters', fr: 'Idempotency-Key dépasse 255 caractères' }, [fieldError('headers.idempotency-key', { en: 'too long', fr: 'trop long' })]);
       const keyId = principalOf(req).keyId;
-      const hash = crypto.createHash('sha256').update(`${req.method} ${req.path}\n`).update(bodyOf(req)).digest('hex');
-      const existing = await store.claimIdempotency(keyId, key, hash);
-      if (existing) {
-        if (existing.requestHash !== hash) throw new AppError('conflict', { en: 'this Idempotency-Key was already used with a different request', fr: 'cette Idempotency-Key a déjà servi pour une autre requête' });
-        if (existing.state !== 'done' || existing.status === null) throw new AppError('conflict', { en: 'a request with this Idempotency-Key is still in progress', fr: 'une requête avec cette Idempotency-Key est encore en cours' });
-        res.status(existing.status).setHeader('idempotent-replayed', 'true');
-        if (existing.contentType) res.setHeader('content-type', existing.contentType);
-        res.end(existing.body ?? Buffer.alloc(0));
+      const stored = await claimIdempotencyKey(store, { keyId, key, method: req.method, path: req.path, body: bodyOf(req) });
+      if (stored) {
+        res.status(stored.status).setHeader('idempotent-replayed', 'true');
+        if (stored.contentType) res.setHeader('content-type', stored.contentType);
+        res.end(stored.body ?? Buffer.alloc(0));
         return;
       }
       captureResponse(res, (status, body) => {
-        const done = status >= 500
-          ? store.releaseIdempotency(keyId, key)
-          : store.completeIdempotency(keyId, key, status, String(res.getHeader('content-type') ?? '') || null, body);
-        done.catch((err: unknown) => req.log.warn({ err }, 'could not record idempotency result'));
+        recordIdempotentResponse(store, keyId, key, { status, contentType: String(res.getHeader('content-type') ?? '') || null, body })
+          .catch((err: unknown) => req.log.warn({ err }, 'could not record idempotency result'));
       });
       next();
     } catch (err) { next(err); }

@@ -2,7 +2,8 @@ import http from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { AppError, PRINCIPAL_HEADER, principalOf, signPrincipal } from '@pc/service-kit';
 import type { EdgeConfig } from '../config';
-import type { EdgeStore } from '../adapters/store';
+import type { ApiKeyStore } from '../adapters/api-key-store';
+import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { authenticate } from './auth';
 import { idempotency } from './idempotency';
 
@@ -22,12 +23,12 @@ export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: s
  * identity signed in a header. Bodies up to 10 MiB are read here (CSV imports); each service
  * applies its own, tighter limits and validates against the contract.
  */
-export function mountProxy(app: Express, cfg: EdgeConfig, store: EdgeStore): void {
+export function mountProxy(app: Express, cfg: EdgeConfig, stores: { keys: ApiKeyStore; idempotency: IdempotencyStore }): void {
   const table = routeTable(cfg);
-  app.use('/v1', authenticate(store, cfg.ADMIN_TOKEN));
+  app.use('/v1', authenticate(stores.keys, cfg.ADMIN_TOKEN));
   const proxied = (req: Request): (typeof table)[number] | undefined => table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));
   const raw = express.raw({ type: () => true, limit: '10mb' });
-  const idem = idempotency(store, (req) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
+  const idem = idempotency(stores.idempotency, (req) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
     const target = proxied(req);
     if (!target) { next(); return; }

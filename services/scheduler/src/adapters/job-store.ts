@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import { enqueue } from '@pc/bus';
 import type { EventData } from '@pc/contracts';
-import type { Fire, JobKind } from '../domain/schedule';
-import type { SlotClaims } from '../domain/scheduler';
-import type { JobStatus } from '../domain/job';
+import type { JobKind } from '../domain/schedule';
+import type { JobProgress, JobStatus } from '../domain/job';
 import type { PrismaClient, Tx } from './prisma';
 
 export interface JobRequest {
@@ -22,6 +21,11 @@ export async function createJob(tx: Tx, req: JobRequest, id: string = crypto.ran
   return id;
 }
 
+/** createJob in a transaction of its own (a job requested through the API). */
+export function queueJob(prisma: PrismaClient, req: JobRequest): Promise<string> {
+  return prisma.$transaction((tx) => createJob(tx, req));
+}
+
 export interface JobView {
   id: string; kind: JobKind; status: JobStatus; asOf: string;
   startedAt: string | null; finishedAt: string | null; counts: Record<string, number>; error: string | null;
@@ -38,25 +42,19 @@ export async function findJob(prisma: PrismaClient, id: string): Promise<JobView
 }
 
 /**
- * The per-slot claim in PostgreSQL. The primary key on cron_fire.key makes exactly one replica win
- * a slot, for ever (restarts included); the job and its event are written in the same transaction,
- * so a crash between claim and job leaves neither and the slot can still be fired.
+ * A job's progress, row-locked until the transaction ends (null for an unknown job): two reports
+ * for one job (running + succeeded delivered together) apply one after the other.
  */
-export class PrismaSlotClaims implements SlotClaims {
-  constructor(private readonly prisma: PrismaClient, private readonly afterCommit: () => void) {}
+export async function lockJobProgress(tx: Tx, id: string): Promise<JobProgress | null> {
+  const locked = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM job WHERE id = $1::uuid FOR UPDATE', id);
+  const job = locked.length > 0 ? await tx.job.findUnique({ where: { id } }) : null;
+  if (!job) return null;
+  return { status: job.status as JobStatus, startedAt: job.startedAt, finishedAt: job.finishedAt, counts: job.counts as Record<string, number>, error: job.error };
+}
 
-  async claim(fire: Fire): Promise<string | null> {
-    const jobId = crypto.randomUUID();
-    const won = await this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<unknown[]>(
-        'INSERT INTO cron_fire (key, schedule, slot, job_id) VALUES ($1, $2, $3, $4::uuid) ON CONFLICT DO NOTHING RETURNING 1',
-        fire.key, fire.schedule.name, fire.slot, jobId);
-      if (rows.length === 0) return false;
-      await createJob(tx, { kind: fire.schedule.kind, asOf: fire.asOf, trigger: 'schedule', actor: { kind: 'system', id: 'scheduler' } }, jobId);
-      return true;
-    });
-    if (!won) return null;
-    this.afterCommit();
-    return jobId;
-  }
+export async function saveJobProgress(tx: Tx, id: string, p: JobProgress): Promise<void> {
+  await tx.job.update({
+    where: { id },
+    data: { status: p.status, startedAt: p.startedAt, finishedAt: p.finishedAt, counts: p.counts, error: p.error },
+  });
 }

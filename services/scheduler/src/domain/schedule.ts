@@ -1,6 +1,6 @@
 import { addDays, addMonths, localDate, zonedInstant } from './zoned-time';
 
-/** Product calendar dates are days in Montréal (brief); every schedule and asOf uses this zone. */
+/** Every calendar date of the product is a day in Montréal: every schedule and asOf uses this zone. */
 export const TIME_ZONE = 'America/Montreal';
 
 export type JobKind = 'evaluate' | 'praxis_sync' | 'reports';

@@ -1,42 +1,26 @@
-import type { Express, Request } from 'express';
-import { fieldError, invalid, isCalendarDate, notFound, principalOf, requireRole, todayInMontreal } from '@pc/service-kit';
-import type { Clock } from '../domain/scheduler';
-import type { JobKind } from '../domain/schedule';
-import { createJob, findJob } from '../adapters/job-store';
-import type { PrismaClient } from '../adapters/prisma';
+import type { Express, Request, Response } from 'express';
+import { principalOf } from '@pc/service-kit';
+import type { components, operations } from '@pc/contracts';
+import type { RequestJobDeps } from '../use-cases/request-job';
+import { requestJob } from '../use-cases/request-job';
+import { getJob } from '../use-cases/get-job';
 
-export interface RouteDeps { prisma: PrismaClient; clock: Clock; kick: () => void }
+type JobRef = components['schemas']['JobRef'];
+type Job = components['schemas']['Job'];
+type EvaluationRequest = NonNullable<operations['requestEvaluation']['requestBody']>['content']['application/json'];
+type NoParams = Record<string, never>;
 
 /** Operator routes on jobs (admin only): run evaluation or Praxis sync now, follow a job. */
-export function mountRoutes(app: Express, deps: RouteDeps): void {
-  const request = async (req: Request, kind: JobKind, asOf: string): Promise<string> => {
-    const p = principalOf(req);
-    const id = await deps.prisma.$transaction((tx) => createJob(tx, { kind, asOf, trigger: 'api', actor: { kind: 'api_key', id: p.keyId } }));
-    deps.kick();
-    return id;
-  };
-
-  app.post('/v1/jobs/evaluate', async (req, res) => {
-    requireRole(principalOf(req), 'admin');
-    // The contract checks the shape; only a real day passes here (2027-02-30 does not).
-    const asOf = (req.body as { asOf?: string } | undefined)?.asOf;
-    if (asOf !== undefined && !isCalendarDate(asOf)) {
-      throw invalid([fieldError('asOf', { en: `${asOf} is not a calendar date (YYYY-MM-DD)`, fr: `${asOf} n'est pas une date du calendrier (AAAA-MM-JJ)` })]);
-    }
-    const id = await request(req, 'evaluate', asOf ?? todayInMontreal(deps.clock.now()));
-    res.status(202).json({ id });
+export function mountRoutes(app: Express, deps: RequestJobDeps): void {
+  app.post('/v1/jobs/evaluate', async (req: Request<NoParams, JobRef, EvaluationRequest | undefined>, res: Response<JobRef>) => {
+    res.status(202).json({ id: await requestJob(deps, principalOf(req), 'evaluate', req.body?.asOf) });
   });
 
-  app.post('/v1/jobs/praxis-sync', async (req, res) => {
-    requireRole(principalOf(req), 'admin');
-    const id = await request(req, 'praxis_sync', todayInMontreal(deps.clock.now()));
-    res.status(202).json({ id });
+  app.post('/v1/jobs/praxis-sync', async (req: Request, res: Response<JobRef>) => {
+    res.status(202).json({ id: await requestJob(deps, principalOf(req), 'praxis_sync') });
   });
 
-  app.get('/v1/jobs/:id', async (req, res) => {
-    requireRole(principalOf(req), 'admin');
-    const job = await findJob(deps.prisma, String(req.params.id));
-    if (!job) throw notFound('job', 'tâche');
-    res.json(job);
+  app.get('/v1/jobs/:id', async (req: Request<{ id: string }>, res: Response<Job>) => {
+    res.json(await getJob(deps.prisma, principalOf(req), req.params.id));
   });
 }

@@ -1,19 +1,5 @@
-import { dueFire, type Fire, type Schedule } from './schedule';
-
-/** Time, as a port: production reads the system clock, tests move a fake one across DST and downtime. */
-export interface Clock { now(): Date }
-export const systemClock: Clock = { now: () => new Date() };
-
-/**
- * Claims a slot for this replica and records its job, atomically. Returns the job id, or null when
- * the slot was already claimed (by another replica, or by this one before a restart).
- */
-export interface SlotClaims { claim(fire: Fire): Promise<string | null> }
-
-export interface SchedulerLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+import { dueFire, type Schedule } from '../domain/schedule';
+import type { Clock, SchedulerLog, SlotClaims } from '../domain/ports';
 
 export interface TickResult { key: string; jobId: string | null }
 
@@ -37,7 +23,10 @@ export class Scheduler {
     private readonly log: SchedulerLog,
   ) {}
 
-  /** Ticks never overlap: a start-up catch-up and a heartbeat arriving together run one after the other. */
+  /**
+   * Ticks never overlap: a start-up catch-up and a heartbeat arriving together run one after the other.
+   * A chain rather than @pc/bus's singleFlight: every caller gets the slots its own tick claimed.
+   */
   tick(): Promise<TickResult[]> {
     const run = this.chain.then(() => this.tickOnce());
     this.chain = run.catch(() => undefined);
