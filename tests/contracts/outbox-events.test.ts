@@ -56,7 +56,7 @@ function outboxWriters(): Writer[] {
 
 /** SQL-built event types, by file: each is produced and checked by the scenario below. */
 const SQL_BUILT: Record<string, string[]> = {
-  'services/obligations/src/use-cases/evaluate.ts': ['obligation.transitioned.v1', 'reminder.due.v1'],
+  'services/obligations/src/adapters/evaluation-store.ts': ['obligation.transitioned.v1', 'reminder.due.v1'],
 };
 /** How a writer of TypeScript events checks them (the file must call it). */
 const CHECKED_BY = /\b(enqueue|outboxColumns|parseEventData)\(/;

@@ -19,7 +19,7 @@ import { startEdge } from '../../edge/src/main';
 import { loadEdgeConfig } from '../../edge/src/config';
 import { startAgreements } from '../src/main';
 import { loadAgreementsConfig } from '../src/config';
-import type { ImportReport } from '../src/http/routes';
+import type { ImportReport } from '../src/use-cases/import-agreements';
 
 const N = Number(process.env.BENCH_AGREEMENTS ?? 20_000);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';

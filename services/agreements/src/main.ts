@@ -1,10 +1,12 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
-import { QUEUES, ServiceRuntime } from '@pc/bus';
+import { ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, todayInMontreal, type Logger, runService } from '@pc/service-kit';
 import { loadAgreementsConfig, type AgreementsConfig } from './config';
-import { createPrisma, type Tx } from './adapters/prisma';
-import { recordFunder } from './consumers/funders';
-import { recordObligationStatus } from './consumers/obligation-status';
+import { createIntakeStore } from './adapters/intake-store';
+import { createPrisma, transactor } from './adapters/prisma';
+import { randomIndexSource } from './adapters/random';
+import { startConsumers } from './consumers';
 import { mountCsvBody } from './http/csv-body';
 import { mountRoutes, type RouteDeps } from './http/routes';
 
@@ -21,15 +23,16 @@ export async function startAgreements(cfg: AgreementsConfig, logger: Logger = cr
     relay: { batchSize: 1000, parallel: 3 },
   });
   const prisma = createPrisma(runtime.pool);
-  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
-  await runtime.consume<Tx>({ queue: QUEUES.agreementsFunders, transact, on: { 'funder.registered.v1': recordFunder } });
-  await runtime.consume<Tx>({ queue: QUEUES.agreementsObligations, transact, on: { 'obligation.transitioned.v1': recordObligationStatus }, prefetch: 100 });
+  const transact = transactor(prisma);
+  await startConsumers(runtime, transact);
+  const newId = (): string => crypto.randomUUID();
+  const intake = { store: createIntakeStore(runtime.pool, newId), newId, randomIndex: randomIndexSource(), today };
   const kick = (): void => runtime.relay.kick();
   const http = createHttpApp({
     service: 'agreements', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     beforeBody: mountCsvBody,
-    routes: (app) => mountRoutes(app, { prisma, pool: runtime.pool, kick, today, logger, ...hooks }),
+    routes: (app) => mountRoutes(app, { db: prisma, transact, intake, kick, today, logger, ...hooks }),
   });
   const server = await listen(http.app, cfg.PORT, cfg.HOST);
   logger.info({ port: server.port }, 'agreements listening');

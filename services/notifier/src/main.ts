@@ -1,16 +1,22 @@
 import path from 'node:path';
-import { pgTransact, QUEUES, ServiceRuntime } from '@pc/bus';
+import { pgTransact, QUEUES, ServiceRuntime, singleFlight, type SingleFlight, type SqlTx } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
-import { recordAgreementContacts, recordFunder, recordProgramme } from './consumers/directory';
-import { buildDigests, closeRun, completeRuns, recordReminderStage, type SqlTx } from './consumers/reminders';
-import { DeliveryWorker, type DeliveryHooks } from './delivery/worker';
+import { directoryHandlers } from './consumers/directory';
+import { reminderHandlers } from './consumers/reminders';
 import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
+import { digestCompletedRuns } from './use-cases/digest-completed-runs';
+import { sendDigests, type DeliveryHooks } from './use-cases/send-digests';
 
-export interface RunningService { port: number; runtime: ServiceRuntime; worker: DeliveryWorker; stop(): Promise<void> }
+export interface RunningService {
+  port: number; runtime: ServiceRuntime;
+  /** the delivery loop: kick() sends now, stop() waits for the messages in flight to be recorded */
+  worker: SingleFlight;
+  stop(): Promise<void>;
+}
 
 export interface NotifierOptions {
   /** the time the worker and the send window see (tests move it) */
@@ -35,40 +41,35 @@ export async function startNotifier(cfg: NotifierConfig, logger: Logger = create
   // maxWait: under a burst of stages, handlers queue for a connection rather than fail and retry.
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000, maxWait: 30_000 });
   const mailer = opts.mailer ?? createSmtpMailer(cfg.SMTP_URL, cfg.SMTP_POOL_SIZE);
-  const reminderDeps = { messageDomain: messageDomain(cfg.MAIL_FROM), clock };
-  // The sweeper's share of run closing: runs completed in a race between their last stage and run_closed.
-  const sweepRuns = async (): Promise<void> => {
-    for (const runId of await pgTransact(runtime.pool)(completeRuns)) {
-      await pgTransact(runtime.pool)((tx) => buildDigests(tx, runId, reminderDeps));
-    }
-  };
-  const worker = new DeliveryWorker(runtime.pool, mailer, {
-    from: cfg.MAIL_FROM, publicBaseUrl: cfg.PUBLIC_BASE_URL,
-    window: cfg.REMINDER_SEND_WINDOW ? parseSendWindow(cfg.REMINDER_SEND_WINDOW) : null,
-    leaseMs: cfg.REMINDER_LEASE_MS, retryBaseMs: cfg.REMINDER_RETRY_BASE_MS, retryMaxMs: cfg.REMINDER_RETRY_MAX_MS,
-    maxAttempts: cfg.REMINDER_MAX_ATTEMPTS, sweepMs: cfg.REMINDER_SWEEP_MS, batch: cfg.REMINDER_BATCH,
-    // more sends in flight than SMTP connections, so recording one overlaps sending the next
-    concurrency: cfg.SMTP_POOL_SIZE * 4,
-  }, clock, logger, () => runtime.relay.kick(), opts.hooks, sweepRuns);
-
-  await runtime.consume<Tx>({
-    queue: QUEUES.notifierDirectory, transact, prefetch: 4,
-    on: {
-      'funder.registered.v1': recordFunder,
-      'programme.registered.v1': recordProgramme,
-      'agreement.registered.v1': recordAgreementContacts,
-      'agreement.amended.v1': recordAgreementContacts,
+  const digestDeps = { messageDomain: messageDomain(cfg.MAIL_FROM), clock };
+  const sendDeps = {
+    pool: runtime.pool, mailer, clock, logger, kickRelay: () => runtime.relay.kick(), hooks: opts.hooks,
+    stopped: () => worker.stopped,
+    opts: {
+      from: cfg.MAIL_FROM, publicBaseUrl: cfg.PUBLIC_BASE_URL,
+      window: cfg.REMINDER_SEND_WINDOW ? parseSendWindow(cfg.REMINDER_SEND_WINDOW) : null,
+      leaseMs: cfg.REMINDER_LEASE_MS, retryBaseMs: cfg.REMINDER_RETRY_BASE_MS, retryMaxMs: cfg.REMINDER_RETRY_MAX_MS,
+      maxAttempts: cfg.REMINDER_MAX_ATTEMPTS, batch: cfg.REMINDER_BATCH,
+      // more sends in flight than SMTP connections, so recording one overlaps sending the next
+      concurrency: cfg.SMTP_POOL_SIZE * 4,
     },
-  });
+  };
+  // The delivery loop, on a timer (the sweeper: retries with backoff, send-window openings, expired
+  // leases, runs completed in a race) and on kick() after each commit of the reminders consumer.
+  const worker = singleFlight(async () => {
+    await digestCompletedRuns(pgTransact(runtime.pool), digestDeps);
+    await sendDigests(sendDeps);
+  }, (err) => logger.warn({ err: (err as Error).message }, 'delivery pass failed; will retry'));
+
+  await runtime.consume<Tx>({ queue: QUEUES.notifierDirectory, transact, prefetch: 4, on: directoryHandlers });
   // Plain pg transactions here: thousands of stages per run, and Prisma's interactive transactions
   // cost several times the two or three statements each stage needs.
   await runtime.consume<SqlTx>({
-    queue: QUEUES.notifierReminders, transact: pgTransact(runtime.pool),
-    on: { 'reminder.due.v1': recordReminderStage(reminderDeps), 'reminder.run_closed.v1': closeRun(reminderDeps) },
+    queue: QUEUES.notifierReminders, transact: pgTransact(runtime.pool), on: reminderHandlers(digestDeps),
     afterCommit: () => { runtime.relay.kick(); worker.kick(); },
     prefetch: 12,
   });
-  worker.start();
+  worker.start(cfg.REMINDER_SWEEP_MS);
 
   const http = createHttpApp({
     service: 'notifier', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,

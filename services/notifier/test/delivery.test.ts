@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { eventually } from '@pc/testkit';
-import { SimulatedCrash } from '../src/delivery/worker';
+import { SimulatedCrash } from '../src/use-cases/send-digests';
 import {
   agreement, count, due, dueEvents, funder, ids, programme, publish, runClosed, world, type World,
 } from './support';

@@ -1,8 +1,8 @@
 import { longDate, relativeDays, daysBetween } from '../src/domain/calendar';
 import { parseSendWindow, windowState } from '../src/domain/send-window';
-import { classifyFailure, backoffMs } from '../src/domain/delivery-failure';
+import { classifyFailure, backoffMs } from '../src/domain/delivery-verdict';
 import { digestMessageId } from '../src/domain/ids';
-import { renderDigest } from '../src/templates/render';
+import { renderDigest, type RenderedEmail } from '../src/templates/render';
 import type { ReminderStage } from '../src/domain/reminder';
 import type { DirectoryNames } from '../src/templates/view';
 
@@ -46,31 +46,30 @@ describe('dates as a Québec reader writes them', () => {
 });
 
 describe('digest templates', () => {
+  /** The subject, each line, the HTML language, and both parts against their snapshots. */
+  function expectDigest(mail: RenderedEmail, lang: 'fr' | 'en', subject: string, lines: string[]): void {
+    expect(mail.subject).toBe(subject);
+    for (const line of lines) expect(mail.text).toContain(line);
+    expect(mail.html).toContain(`<html lang="${lang}">`);
+    expect(mail.text).toMatchSnapshot(`${lang} text`);
+    expect(mail.html).toMatchSnapshot(`${lang} html`);
+  }
+
   it('renders French (default) with dates, codes, days left/late, links — snapshot', () => {
     const mail = renderDigest({ locale: 'fr', contactName: 'Alex Tremblay', stages, directory, publicBaseUrl: 'https://conformite.example.org/' });
-    expect(mail.subject).toBe('En retard : 3 notes à publier sur Praxis');
-    expect(mail.text).toContain('15 juillet 2027 (dans 30 jours)');
-    expect(mail.text).toContain('1er juillet 2027 (dans 16 jours)');
-    expect(mail.text).toContain('10 juin 2027 (en retard de 5 jours)');
-    expect(mail.text).toContain('Note de mi-parcours (no 2)');
-    expect(mail.text).toContain('PX-7K3M-9Q2D');
-    expect(mail.text).toContain('https://conformite.example.org/grantee/obligations/cccccccc-0000-4000-8000-000000000001');
-    expect(mail.text).toContain('Savoirs ouverts (SAV-2026)');
     expect(mail.text.indexOf('Fondation Lucie')).toBeLessThan(mail.text.indexOf('Fonds de recherche'));
-    expect(mail.html).toContain('<html lang="fr">');
-    expect(mail.text).toMatchSnapshot('fr text');
-    expect(mail.html).toMatchSnapshot('fr html');
+    expectDigest(mail, 'fr', 'En retard : 3 notes à publier sur Praxis', [
+      '15 juillet 2027 (dans 30 jours)', '1er juillet 2027 (dans 16 jours)', '10 juin 2027 (en retard de 5 jours)',
+      'Note de mi-parcours (no 2)', 'PX-7K3M-9Q2D', 'https://conformite.example.org/grantee/obligations/cccccccc-0000-4000-8000-000000000001',
+      'Savoirs ouverts (SAV-2026)',
+    ]);
   });
 
   it('renders English with "July 15, 2027" — snapshot', () => {
     const mail = renderDigest({ locale: 'en', contactName: 'Alex Tremblay', stages, directory, publicBaseUrl: 'https://conformite.example.org' });
-    expect(mail.subject).toBe('Overdue: 3 notes to publish on Praxis');
-    expect(mail.text).toContain('Due: July 15, 2027 (in 30 days)');
-    expect(mail.text).toContain('June 10, 2027 (5 days late)');
-    expect(mail.text).toContain('Code to write in the note: PX-AAAA-BBBB');
-    expect(mail.html).toContain('<html lang="en">');
-    expect(mail.text).toMatchSnapshot('en text');
-    expect(mail.html).toMatchSnapshot('en html');
+    expectDigest(mail, 'en', 'Overdue: 3 notes to publish on Praxis', [
+      'Due: July 15, 2027 (in 30 days)', 'June 10, 2027 (5 days late)', 'Code to write in the note: PX-AAAA-BBBB',
+    ]);
   });
 
   it('escapes HTML in a contact name, titles and codes in the HTML part (and keeps the text part literal)', () => {

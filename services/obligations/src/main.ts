@@ -7,7 +7,7 @@ import { systemClock } from './adapters/clock';
 import { httpNoteVerifier } from './adapters/note-verifier-http';
 import type { Clock, NoteVerifier } from './domain/ports';
 import { startConsumers } from './consumers';
-import { EvaluationWorker } from './use-cases/evaluate';
+import { EvaluationWorker } from './consumers/evaluation-worker';
 import { mountRoutes } from './http/routes';
 
 export interface RunningService { port: number; runtime: ServiceRuntime; worker: EvaluationWorker; stop(): Promise<void> }

@@ -13,7 +13,7 @@ import { parseEventData } from '@pc/contracts';
 import { addDays, classify, earliestStageOffset, normaliseStages, type ReminderStage } from '@pc/lifecycle';
 import { freshDatabase } from '@pc/testkit';
 import { STATUSES, TIME_DRIVEN, type ObligationStatus } from '../src/domain/lifecycle';
-import { evaluateRun } from '../src/use-cases/evaluate';
+import { evaluateRun } from '../src/use-cases/run-evaluation';
 import { fixedClock } from '../src/adapters/clock';
 import { ADD_DAYS_CASES, CALENDAR_DAYS, CLASSIFICATION_CASES, POLICIES, stages } from '../../../packages/lifecycle/test/cases';
 

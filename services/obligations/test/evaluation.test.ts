@@ -2,7 +2,8 @@
 import { eventually } from '@pc/testkit';
 import { eventId, sqlEventId } from '@pc/contracts';
 import { reminderId } from '../src/domain/ids';
-import { evaluateRun, EvaluationWorker } from '../src/use-cases/evaluate';
+import { evaluateRun } from '../src/use-cases/run-evaluation';
+import { EvaluationWorker } from '../src/consumers/evaluation-worker';
 import { createLogger } from '@pc/service-kit';
 import { fixedClock } from '../src/adapters/clock';
 import { count, expectValidOutbox, fixture, obligationsOf, programme, snapshot, startHarness, statusOf, uuid, type Harness } from './helpers';

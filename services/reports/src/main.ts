@@ -1,13 +1,14 @@
 import path from 'node:path';
-import { pgTransact, QUEUES, ServiceRuntime } from '@pc/bus';
+import { ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
-import { createPrisma, type Tx } from './adapters/prisma';
-import { AuditBatch } from './adapters/audit-store';
+import { createPrisma, prismaTransact } from './adapters/prisma';
 import { ReportStore } from './adapters/report-store';
+import { ReportDispatchStore } from './adapters/report-dispatch-store';
 import { smtpMailer, type Mailer } from './adapters/mailer';
-import { readModel, type ReadModelTx } from './consumers/read-model';
-import { sendMonthlyReports } from './consumers/jobs';
+import { sendMonthlyReports } from './use-cases/send-monthly-reports';
+import { consumeEvents } from './consumers/read-model';
+import { consumeJobs } from './consumers/jobs';
 import { mountRoutes } from './http/routes';
 
 export interface RunningService { port: number; runtime: ServiceRuntime; events: { readonly applied: number }; stop(): Promise<void> }
@@ -23,25 +24,14 @@ export async function startReports(cfg: ReportsConfig, logger: Logger = createLo
   const mailer = opts.mailer ?? smtpMailer(cfg.SMTP_URL, cfg.MAIL_FROM);
 
   // The read model and the audit chain: every event type, many events per transaction.
-  // One commit, one inbox statement and one audit-head lock per funder for up to REPORTS_BATCH_SIZE events.
   const events = { applied: 0 };
-  const readModelTransact = <T>(fn: (tx: ReadModelTx) => Promise<T>): Promise<T> => pgTransact(runtime.pool)(async (tx) => {
-    const audit = new AuditBatch();
-    const out = await fn({ ...tx, audit });
-    await audit.flush(tx.client); // the chain entries of the batch, in the batch's transaction
-    return out;
-  });
-  await runtime.consume<ReadModelTx>({
-    queue: QUEUES.reportsEvents, transact: readModelTransact, onBatch: readModel,
+  await consumeEvents(runtime, {
     batchSize: cfg.REPORTS_BATCH_SIZE, batchWindowMs: cfg.REPORTS_BATCH_LINGER_MS,
     afterCommit: (handled) => { events.applied += handled; runtime.relay.kick(); },
   });
-
-  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 300_000 });
-  await runtime.consume<Tx>({
-    queue: QUEUES.reportsJobs, transact, prefetch: 1,
-    on: { 'job.requested.v1': sendMonthlyReports({ prisma, store, mailer, kick: () => runtime.relay.kick(), logger, now: opts.now }) },
-  });
+  await consumeJobs(runtime, prismaTransact(prisma), sendMonthlyReports({
+    reader: store, dispatches: new ReportDispatchStore(prisma), mailer, kick: () => runtime.relay.kick(), logger, now: opts.now,
+  }));
 
   const http = createHttpApp({
     service: 'reports', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,

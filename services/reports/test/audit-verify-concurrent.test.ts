@@ -3,7 +3,8 @@ import pg from 'pg';
 import { asPrincipal, testEnv, type TestEnv } from '@pc/testkit';
 import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
-import { AuditBatch, verifyAudit, type AuditVerdict } from '../src/adapters/audit-store';
+import { AuditBatch } from '../src/adapters/audit-store';
+import { verifyAudit, type AuditVerdict } from '../src/use-cases/verify-audit';
 import { entryHash, type AuditEntry } from '../src/domain/audit-chain';
 
 // An auditor who verifies while the trail grows must never be told it was tampered with; and the

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
+import { asPrincipal, eventually, type TestEnv } from '@pc/testkit';
 import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
 import { canonicalJson, entryHash, GENESIS_HASH, type AuditEntry } from '../src/domain/audit-chain';
-import { envelope, publish, World, actor, uuid } from './helpers';
+import { envelope, publish, startService, stopService, World, actor, uuid } from './helpers';
 
 // jest.config.js sets testTimeout inside `projects`, where Jest 30 ignores it (global option)
 jest.setTimeout(60_000);
@@ -32,17 +32,10 @@ async function verify(funderId: string): Promise<{ intact: boolean; events: numb
 }
 
 beforeAll(async () => {
-  t = await testEnv();
-  svc = await startReports(loadReportsConfig(t.env));
-  base = `http://127.0.0.1:${svc.port}`;
-  db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
+  ({ t, svc, base, db } = await startService());
 });
 afterAll(async () => {
-  await db?.end();
-  await second?.stop();
-  await svc?.stop();
-  t?.cleanup();
+  await stopService({ t, svc, db }, second);
 });
 
 describe('audit trail', () => {

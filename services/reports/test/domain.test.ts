@@ -1,7 +1,10 @@
-import { buildReport, classify, type ObligationRow } from '../src/domain/compliance';
+import { pseudonymize } from '@pc/service-kit';
+import { buildReport, classify, fulfilledLate, type ObligationRow } from '../src/domain/compliance';
+import { agreementSnapshot, apiKeyChanged, noteWithdrawn, reminderFailed } from '../src/domain/audit-entries';
 import { canonicalJson, ChainVerifier, GENESIS_HASH, link } from '../src/domain/audit-chain';
 import { formatRate } from '../src/domain/i18n';
 import { neutralise, renderCsv } from '../src/adapters/render-csv';
+import { actor, envelope, uuid, World } from './helpers';
 
 describe('classify (the rules the report definition states)', () => {
   it.each([
@@ -65,5 +68,63 @@ describe('audit chain', () => {
     const bad = new ChainVerifier();
     entries.map((e) => (e.seq === 2 ? { ...e, after: { i: 99 } } : e)).forEach((e) => bad.feed(e));
     expect(bad.broken).toEqual({ seq: 2, eventId: 'e2', problem: 'hash_mismatch' });
+  });
+});
+
+describe('fulfilledLate (on time: published, or recorded, no later than the due date in Montréal)', () => {
+  it.each([
+    // to, evidence late, recorded at, due date → late
+    ['due_soon', undefined, '2026-04-02T12:00:00.000Z', '2026-03-31', null],
+    ['fulfilled', false, '2026-05-01T12:00:00.000Z', '2026-03-31', false], // the note's publication date decides, not the recording
+    ['fulfilled', true, '2026-03-01T12:00:00.000Z', '2026-03-31', true],
+    ['fulfilled', undefined, '2026-04-01T03:59:00.000Z', '2026-03-31', false], // still March 31 in Montréal (EDT, UTC−4)
+    ['fulfilled', undefined, '2026-04-01T04:00:00.000Z', '2026-03-31', true],
+  ] as const)('%s (evidence late %s) at %s, due %s → %s', (to, evidenceLate, at, dueDate, late) => {
+    const evidence = evidenceLate === undefined ? undefined : { noteUrl: 'https://praxis.example/n', title: 'N', publishedOn: '2026-03-01', late: evidenceLate };
+    expect(fulfilledLate({ to, evidence, dueDate }, at)).toBe(late);
+  });
+});
+
+describe('audit entries (which change of which event becomes which entry)', () => {
+  const w = new World();
+  const snapshot = w.agreement({ programmeId: w.programme('P'), programmeCode: 'P', ref: 'R-1', title: 'T', grantee: { name: 'G' }, dues: ['2026-05-01'],
+    contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }] }).snapshot;
+
+  it('an applied snapshot shows what it replaced; a superseded one is recorded as such, with no before', () => {
+    const e = envelope('agreement.amended.v1', { ...snapshot, revision: 2, changes: ['title'] });
+    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } })).toMatchObject({ before: { revision: 1 }, after: { revision: 2, changes: ['title'] } });
+    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } }).after).not.toHaveProperty('superseded');
+    const old = agreementSnapshot(e, { applied: false });
+    expect(old).toMatchObject({ before: null, after: { revision: 2, superseded: true } });
+    expect(JSON.stringify(old)).not.toContain('alex@exemple.org');
+    expect(old.after).toMatchObject({ contacts: [pseudonymize('alex@exemple.org')] });
+  });
+
+  it('a withdrawn note: one entry per funder, in funder order, its obligations sorted', () => {
+    const e = envelope('praxis.note.withdrawn.v1', { noteUrl: 'https://praxis.example/n', noteId: 'n', reason: 'gone', httpStatus: 404, at: '2026-04-01T10:00:00Z' });
+    const out = noteWithdrawn(e, [{ funderId: 'f2', obligationId: 'o9' }, { funderId: 'f1', obligationId: 'o3' }, { funderId: 'f2', obligationId: 'o1' }]);
+    expect(out.map((a) => [a.funderId, a.before])).toEqual([
+      ['f1', { noteUrl: 'https://praxis.example/n', public: true, obligationIds: ['o3'] }],
+      ['f2', { noteUrl: 'https://praxis.example/n', public: true, obligationIds: ['o1', 'o9'] }],
+    ]);
+    expect(out.every((a) => a.at === '2026-04-01T10:00:00.000Z' && a.actor.kind === 'system')).toBe(true);
+    expect(noteWithdrawn(e, [])).toEqual([]);
+  });
+
+  it('an API key goes in the log of each funder it reads, once; an admin key in none', () => {
+    const f1 = '00000000-0000-4000-8000-000000000001', f2 = '00000000-0000-4000-8000-000000000002';
+    const keyId = '00000000-0000-4000-8000-0000000000aa';
+    const created = envelope('api_key.created.v1', { keyId, role: 'auditor', funderId: null, funderIds: [f2, f1, f2], granteeId: null, label: 'v', actor });
+    expect(apiKeyChanged(created).map((a) => [a.funderId, a.before, a.after])).toEqual([
+      [f1, null, expect.objectContaining({ keyId, active: true, role: 'auditor' })], [f2, null, expect.objectContaining({ active: true })],
+    ]);
+    expect(apiKeyChanged(envelope('api_key.revoked.v1', { keyId, funderId: f1, funderIds: [], actor }))).toMatchObject([{ funderId: f1, before: { active: true }, after: { keyId, active: false } }]);
+    expect(apiKeyChanged(envelope('api_key.created.v1', { keyId, role: 'admin', funderId: null, funderIds: [], granteeId: null, label: 'a', actor }))).toEqual([]);
+  });
+
+  it('a failed reminder keeps only pseudonyms of the addresses the server quoted', () => {
+    const e = envelope('reminder.failed.v1', { reminderId: uuid(), runId: uuid(), obligationId: uuid(), funderId: w.funderId,
+      stageKey: 'D-7', contactRef: 'p_1', email: 'alex@exemple.org', permanent: true, reason: '550 5.1.1 <alex@exemple.org>: unknown', at: '2026-04-01T10:00:00Z' });
+    expect(reminderFailed(e).reason).toBe(`550 5.1.1 <${pseudonymize('alex@exemple.org')}>: unknown`);
   });
 });

@@ -1,6 +1,38 @@
 import crypto from 'node:crypto';
+import pg from 'pg';
 import { parseEventData, type Envelope, type EventData, type EventType } from '@pc/contracts';
-import { publishEvents } from '@pc/testkit';
+import { publishEvents, testEnv, type TestEnv } from '@pc/testkit';
+import { startReports, type RunningService } from '../src/main';
+import { loadReportsConfig } from '../src/config';
+
+/** The service on a database and vhost of its own, with a client on that database to look at its tables. */
+export interface Started { t: TestEnv; svc: RunningService; base: string; db: pg.Client }
+
+/** Starts the service as `startReports(cfg)` (config from the test env, or `env` of it) and connects a client to its database. */
+export async function startService(env: (t: TestEnv) => NodeJS.ProcessEnv = (t) => t.env): Promise<Started> {
+  const t = await testEnv();
+  let svc: RunningService | undefined;
+  try {
+    svc = await startReports(loadReportsConfig(env(t)));
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    return { t, svc, base: `http://127.0.0.1:${svc.port}`, db };
+  } catch (err) {
+    await svc?.stop();
+    t.cleanup();
+    throw err;
+  }
+}
+
+type Closable = { stop(): Promise<void> } | { close(): Promise<void> };
+
+/** Stops what a test file started: its other parts first (a second replica, a tap, an SMTP sink), then the client, the service and the database. */
+export async function stopService(s: Partial<Started>, ...others: (Closable | undefined)[]): Promise<void> {
+  for (const o of others) if (o) await ('stop' in o ? o.stop() : o.close());
+  await s.db?.end();
+  await s.svc?.stop();
+  s.t?.cleanup();
+}
 
 /** A CloudEvents envelope as packages/bus publishes it (payload validated against the catalog). */
 export function envelope<T extends EventType>(type: T, data: EventData<T>, opts: { id?: string; time?: string; source?: string; subject?: string } = {}): Envelope<T> {

@@ -1,8 +1,7 @@
 import pg from 'pg';
-import { eventually, startSmtpSink, tapEvents, testEnv, type EventTap, type SmtpSink, type TestEnv } from '@pc/testkit';
-import { startReports, type RunningService } from '../src/main';
-import { loadReportsConfig } from '../src/config';
-import { envelope, publish, World, actor, uuid } from './helpers';
+import { eventually, startSmtpSink, tapEvents, type EventTap, type SmtpSink, type TestEnv } from '@pc/testkit';
+import type { RunningService } from '../src/main';
+import { envelope, publish, startService, stopService, World, actor, uuid } from './helpers';
 
 // jest.config.js sets testTimeout inside `projects`, where Jest 30 ignores it (global option)
 jest.setTimeout(60_000);
@@ -18,11 +17,8 @@ const A = new World();
 const B = new World();
 
 beforeAll(async () => {
-  t = await testEnv();
   sink = await startSmtpSink();
-  svc = await startReports(loadReportsConfig({ ...t.env, SMTP_URL: sink.url, MAIL_FROM: 'Rapports <rapports@praxis.example>' }));
-  db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
+  ({ t, svc, db } = await startService((e) => ({ ...e.env, SMTP_URL: sink.url, MAIL_FROM: 'Rapports <rapports@praxis.example>' })));
   tap = await tapEvents(t.amqpUrl, 'job.finished.v1');
 
   A.funder('Fondation Lucie', 'fr', ['rapports@fondation.example', 'dg@fondation.example']);
@@ -34,11 +30,7 @@ beforeAll(async () => {
   await eventually(async () => (await db.query('SELECT 1 FROM reports.obligation WHERE status IS NOT NULL')).rowCount, 'read model');
 });
 afterAll(async () => {
-  await tap?.close();
-  await db?.end();
-  await svc?.stop();
-  await sink?.close();
-  t?.cleanup();
+  await stopService({ t, svc, db }, tap, sink);
 });
 
 describe('monthly report email (job.requested kind reports)', () => {

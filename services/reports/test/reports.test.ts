@@ -1,11 +1,10 @@
 import pg from 'pg';
-import { asPrincipal, eventually, testEnv, type TestEnv } from '@pc/testkit';
-import { startReports, type RunningService } from '../src/main';
-import { loadReportsConfig } from '../src/config';
+import { asPrincipal, eventually, type TestEnv } from '@pc/testkit';
+import type { RunningService } from '../src/main';
 import { renderPdf } from '../src/adapters/render-pdf';
 import { formatInt, formatRate, STATUSES } from '../src/domain/i18n';
 import type { ComplianceReport } from '../src/domain/compliance';
-import { envelope, publish, World, actor, uuid } from './helpers';
+import { envelope, publish, startService, stopService, World, actor, uuid } from './helpers';
 
 // jest.config.js sets testTimeout inside `projects`, where Jest 30 ignores it (global option)
 jest.setTimeout(60_000);
@@ -37,11 +36,7 @@ async function auditCount(funderId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await testEnv();
-  svc = await startReports(loadReportsConfig(t.env));
-  base = `http://127.0.0.1:${svc.port}`;
-  db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
+  ({ t, svc, base, db } = await startService());
 
   A.funder('Fondation Lucie', 'fr');
   pMob = A.programme('MOB', 'Mobilisation');
@@ -86,9 +81,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.end();
-  await svc?.stop();
-  t?.cleanup();
+  await stopService({ t, svc, db });
 });
 
 describe('compliance report: figures', () => {

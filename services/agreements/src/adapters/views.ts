@@ -1,18 +1,8 @@
 /** Agreement and programme as the public API shows them (contracts/openapi.yaml `Agreement`, `Programme`). */
-import type { Prisma } from '../generated/prisma/client';
+import type { AgreementRow, HistoryRow } from './agreement-store';
+import type { ProgrammeRow } from './programme-store';
 
 export const day = (d: Date): string => d.toISOString().slice(0, 10);
-
-export const agreementInclude = {
-  programme: { select: { code: true } },
-  grantee: true,
-  contacts: { orderBy: { position: 'asc' } },
-  requirements: { where: { retired: false }, orderBy: { position: 'asc' } },
-  obligations: { where: { retired: false }, orderBy: [{ requirement: { position: 'asc' } }, { sequence: 'asc' }] },
-} satisfies Prisma.AgreementInclude;
-
-export type AgreementRow = Prisma.AgreementGetPayload<{ include: typeof agreementInclude }>;
-type HistoryRow = Prisma.AgreementHistoryGetPayload<object>;
 
 export interface ViewOptions {
   /** contacts are personal data: shown to the funder that provided them, not to auditors */
@@ -57,12 +47,20 @@ export function agreementView(a: AgreementRow, opts: ViewOptions): Record<string
   };
 }
 
-export function programmeView(p: Prisma.ProgrammeGetPayload<object>): Record<string, unknown> {
+export function programmeView(p: ProgrammeRow): Record<string, unknown> {
   return {
     id: p.id, code: p.code, name: p.name, sector: p.sector, praxisFeeds: p.praxisFeeds,
     reminderPolicy: { stages: p.reminderStages }, defaultRequirements: p.defaultRequirements,
     createdAt: p.createdAt.toISOString(),
   };
+}
+
+/** A list answer: `limit` items and the cursor of the next page when the store found one row more. */
+export function pageOf<R extends { createdAt: Date; id: string }>(rows: R[], limit: number, view: (r: R) => Record<string, unknown>):
+  { data: Array<Record<string, unknown>>; nextCursor: string | null } {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data: data.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
 }
 
 /** Opaque list cursor: the (createdAt, id) of the last item, base64url JSON. */

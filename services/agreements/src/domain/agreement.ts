@@ -34,7 +34,7 @@ export interface AgreementDraft {
 /** One problem with the input; `path` uses the contract's style (`requirements[0].due.offset`). */
 export interface Issue { path: string; code: MessageCode; params?: Record<string, string | number> }
 
-/** Default when a programme defines none (public-api.md): one learning note 90 days after the end. */
+/** Default when a programme defines none, as the public API promises: one learning note 90 days after the end. */
 export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [{ kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } }];
 
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;

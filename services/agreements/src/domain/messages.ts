@@ -2,7 +2,7 @@
  * Every message a person reads about their input, in French (default) and English. Validation
  * produces codes; the HTTP layer renders them in the caller's language.
  */
-import { catalog, type Locale } from '@pc/service-kit';
+import { catalog, invalid, type AppError, type Locale } from '@pc/service-kit';
 
 type Params = Record<string, string | number>;
 
@@ -69,6 +69,11 @@ export type MessageCode = keyof typeof issueMessages.fr;
 /** One issue in the caller's language. */
 export const issueText = (locale: Locale, issue: { code: MessageCode; params?: Params }): string =>
   issueMessages.t(locale, issue.code, issue.params ?? {});
+
+/** Issues found in a request body as one 422 naming every field, in the caller's language. */
+export function issuesToError(issues: Array<{ path: string; code: MessageCode; params?: Params }>, locale: Locale, detail: string): AppError {
+  return invalid(issues.map((i) => ({ path: i.path, message: issueText(locale, i) })), detail);
+}
 
 /** Titles (problem `detail`) of whole-request errors, and the texts of errors that have no code. */
 export const details = catalog({

@@ -3,6 +3,7 @@
  * reconciliation an amendment performs. The initial status shown before the obligations service
  * reports any transition is `classify` of @pc/lifecycle, the rule that service applies itself.
  */
+import { classify } from '@pc/lifecycle';
 import { addDuration, parseDuration } from './calendar';
 import type { DueRule, ObligationKind, RequirementSpec } from './agreement';
 
@@ -36,6 +37,18 @@ export type ObligationStatus = 'upcoming' | 'due_soon' | 'overdue' | 'fulfilled'
 
 /** Statuses an amendment must not touch: their date is history (fulfilled, waived) or moot (cancelled). */
 export const SETTLED: ReadonlySet<string> = new Set(['fulfilled', 'waived', 'cancelled']);
+
+/** Statuses that follow from the calendar alone: recomputed when a due date moves. */
+const CALENDAR_STATUSES: ReadonlySet<string> = new Set(['upcoming', 'due_soon', 'overdue']);
+
+/**
+ * The status of an open obligation whose date an amendment moved: one the calendar decides is
+ * decided again for the new date; one the obligations service reported (extended,
+ * evidence_withdrawn) stays until that service reports otherwise.
+ */
+export function statusAfterMove(current: string, dueDate: string, today: string, stages: ReadonlyArray<{ offsetDays: number }>): string {
+  return CALENDAR_STATUSES.has(current) ? classify(dueDate, today, stages) : current;
+}
 
 export interface ExistingObligation {
   id: string; requirementId: string; sequence: number; kind: ObligationKind; dueDate: string; status: string; retired: boolean;

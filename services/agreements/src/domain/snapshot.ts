@@ -11,7 +11,10 @@ export interface SnapshotSource {
   revision: number;
 }
 
-/** The full snapshot carried by agreement.registered/amended (interfaces.md): consumers reconcile to it. */
+/**
+ * The full snapshot carried by agreement.registered/amended: consumers reconcile to it (and ignore a
+ * revision that is not newer) instead of re-deriving anything.
+ */
 export function agreementSnapshot(s: SnapshotSource): AgreementSnapshot {
   return {
     agreementId: s.agreementId, funderId: s.funderId, programmeId: s.programmeId, programmeCode: s.programmeCode,

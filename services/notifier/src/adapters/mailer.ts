@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { SmtpFailure } from '../domain/delivery-failure';
+import type { Rejection, SendOutcome } from '../domain/delivery-verdict';
 
 export interface OutgoingEmail {
   messageId: string;
@@ -13,13 +13,6 @@ export interface OutgoingEmail {
   language: string;
 }
 
-/** A recipient the server refused at RCPT TO, with its reply code (4xx deferred, 5xx refused). */
-export interface Rejection { address: string; responseCode?: number; message: string }
-
-export type SendOutcome =
-  | { ok: true; response: string; rejected: Rejection[] }
-  | { ok: false; failure: SmtpFailure; rejected: Rejection[] };
-
 /** Port: submit one message to the SMTP relay. */
 export interface Mailer {
   send(mail: OutgoingEmail): Promise<SendOutcome>;
@@ -28,7 +21,8 @@ export interface Mailer {
 
 /**
  * nodemailer with a connection pool (pool:true): without it smtp-server's 100 ms greeting delay, and a
- * real relay's connection latency, would set the rate (perf-baselines §4).
+ * real relay's connection latency, would set the rate: measured against smtp-server, a new connection
+ * per message sends about 10 messages/s, five pooled connections about 400.
  */
 export function createSmtpMailer(url: string, poolSize: number): Mailer {
   const transport: Transporter = nodemailer.createTransport({

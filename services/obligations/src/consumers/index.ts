@@ -1,16 +1,20 @@
 import { QUEUES, type ServiceRuntime } from '@pc/bus';
 import type { Logger } from '@pc/service-kit';
 import type { Clock } from '../domain/ports';
-import type { PrismaClient, Tx } from '../adapters/prisma';
-import { reconcileAgreement, registerProgramme, terminateAgreement } from '../use-cases/reconcile-agreement';
-import { queueEvaluation } from '../use-cases/evaluate';
-import { recordVerifiedNote, withdrawEvidence } from '../use-cases/evidence';
-import { recordReminderFailure, recordReminderSent } from '../use-cases/reminder-outcomes';
+import { transaction, type PrismaClient, type Tx } from '../adapters/prisma';
+import { registerProgramme } from '../use-cases/register-programme';
+import { reconcileAgreement } from '../use-cases/reconcile-agreement';
+import { terminateAgreement } from '../use-cases/terminate-agreement';
+import { acceptEvaluation } from '../use-cases/accept-evaluation';
+import { recordVerifiedNote } from '../use-cases/record-verified-note';
+import { withdrawEvidence } from '../use-cases/withdraw-evidence';
+import { recordReminderOutcome } from '../use-cases/record-reminder-outcome';
 
 /** Every queue this service consumes, each handler idempotent (inbox + revision/unique rows). */
 export async function startConsumers(runtime: ServiceRuntime, prisma: PrismaClient, clock: Clock, logger: Logger,
   onEvaluationAccepted: () => void): Promise<void> {
-  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
+  // A snapshot of a large agreement is many statements: more than Prisma's default 5 s.
+  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => transaction(prisma, fn, 60_000);
 
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsAgreements, transact,
@@ -24,7 +28,7 @@ export async function startConsumers(runtime: ServiceRuntime, prisma: PrismaClie
 
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsJobs, transact,
-    on: { 'job.requested.v1': (d, tx) => queueEvaluation(tx, d, clock, logger) },
+    on: { 'job.requested.v1': (d, tx) => acceptEvaluation(tx, d, clock, logger) },
     afterCommit: () => { runtime.relay.kick(); onEvaluationAccepted(); },
   });
 
@@ -39,8 +43,14 @@ export async function startConsumers(runtime: ServiceRuntime, prisma: PrismaClie
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsReminders, transact,
     on: {
-      'reminder.sent.v1': (d, tx) => recordReminderSent(tx, d),
-      'reminder.failed.v1': (d, tx) => recordReminderFailure(tx, d),
+      'reminder.sent.v1': (d, tx) => recordReminderOutcome(tx, {
+        reminderId: d.reminderId, contactRef: d.contactRef, obligationId: d.obligationId, outcome: 'sent',
+        messageId: d.messageId, reason: null, permanent: null, at: d.sentAt,
+      }),
+      'reminder.failed.v1': (d, tx) => recordReminderOutcome(tx, {
+        reminderId: d.reminderId, contactRef: d.contactRef, obligationId: d.obligationId, outcome: 'failed',
+        messageId: null, reason: d.reason, permanent: d.permanent, at: d.at,
+      }),
     },
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The obligation life cycle (product brief): pure rules, no I/O.
+ * The obligation life cycle: pure rules, no I/O.
  *
  *   upcoming → due_soon → overdue → fulfilled
  *   any open state → extended (new due date; the next evaluation moves it back to upcoming/due_soon/overdue)
@@ -9,6 +9,7 @@
  * Which of upcoming / due_soon / overdue the calendar gives is `classify` in @pc/lifecycle (shared
  * with the agreements service, which shows that status before any transition arrives).
  */
+import type { EventData } from '@pc/contracts';
 import { AppError } from '@pc/service-kit';
 import { transitionTexts } from './messages';
 
@@ -47,4 +48,25 @@ export function assertTransition(from: ObligationStatus | null, to: ObligationSt
   if (canTransition(from, to)) return;
   if (from === null) throw new AppError('conflict', transitionTexts.both('cannotStart', to));
   throw new AppError('conflict', transitionTexts.both('cannotBecome', from, to, ALLOWED[from].length === 0));
+}
+
+/** Who made a move: an API key (funder, grantee) or a system actor (evaluation, Praxis connector). */
+export type Actor = EventData<'obligation.transitioned.v1'>['actor'];
+
+/** What obligation.transitioned.v1 says of the obligation that moved. */
+export interface ObligationRef {
+  id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string;
+  kind: EventData<'obligation.transitioned.v1'>['kind']; dueDate: string;
+}
+
+/** One move of the life cycle, as history keeps it and the event announces it. */
+export interface TransitionInput {
+  obligation: ObligationRef;
+  from: ObligationStatus | null;
+  to: ObligationStatus;
+  reason: string | null;
+  actor: Actor;
+  at: Date;
+  previousDueDate?: string;
+  evidence?: { noteUrl: string; title: string; publishedOn: string | null; late: boolean };
 }

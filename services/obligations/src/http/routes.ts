@@ -1,13 +1,22 @@
 import type { Express, Request } from 'express';
+import type { components, operations } from '@pc/contracts';
 import { localeOf, principalOf } from '@pc/service-kit';
-import { renderCalendar } from '../domain/calendar';
 import type { Clock, NoteVerifier } from '../domain/ports';
 import type { PrismaClient } from '../adapters/prisma';
-import { listObligations, myObligations, obligationDetail, openObligationsOfGrantee, granteeOf } from '../use-cases/read';
-import { extendObligation, waiveObligation } from '../use-cases/extend-waive';
+import { listObligations } from '../use-cases/list-obligations';
+import { listMyObligations } from '../use-cases/list-my-obligations';
+import { getObligation } from '../use-cases/get-obligation';
+import { getMyCalendar } from '../use-cases/get-my-calendar';
+import { extendObligation } from '../use-cases/extend-obligation';
+import { waiveObligation } from '../use-cases/waive-obligation';
 import { declareEvidence } from '../use-cases/declare-evidence';
 
 export interface RouteDeps { prisma: PrismaClient; clock: Clock; verifier: NoteVerifier; kick: () => void }
+
+// Request bodies as the contract declares them (the extension's and the evidence's are inline in their operation).
+type ExtensionInput = operations['extendObligation']['requestBody']['content']['application/json'];
+type WaiverInput = components['schemas']['Reason'];
+type EvidenceInput = operations['declareEvidence']['requestBody']['content']['application/json'];
 
 const q = (req: Request, k: string): string | undefined => {
   const v = (req.query as Record<string, unknown>)[k];
@@ -29,40 +38,36 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   });
 
   app.get('/v1/obligations/:id', async (req, res) => {
-    res.json(await obligationDetail(prisma, principalOf(req), idOf(req)));
+    res.json(await getObligation(prisma, principalOf(req), idOf(req)));
   });
 
   app.post('/v1/obligations/:id/extension', async (req, res) => {
-    const body = req.body as { newDueDate: string; reason: string };
+    const body: ExtensionInput = req.body;
     const detail = await extendObligation(prisma, clock, principalOf(req), idOf(req), body);
     deps.kick();
     res.json(detail);
   });
 
   app.post('/v1/obligations/:id/waiver', async (req, res) => {
-    const detail = await waiveObligation(prisma, clock, principalOf(req), idOf(req), req.body as { reason: string });
+    const body: WaiverInput = req.body;
+    const detail = await waiveObligation(prisma, clock, principalOf(req), idOf(req), body);
     deps.kick();
     res.json(detail);
   });
 
   app.post('/v1/obligations/:id/evidence', async (req, res) => {
-    const result = await declareEvidence(deps, principalOf(req), idOf(req), (req.body as { url: string }).url,
-      localeOf(req));
+    const body: EvidenceInput = req.body;
+    const result = await declareEvidence(deps, principalOf(req), idOf(req), body.url, localeOf(req));
     deps.kick();
     res.json(result);
   });
 
   app.get('/v1/me/obligations', async (req, res) => {
-    res.json(await myObligations(prisma, principalOf(req), limitOf(req), q(req, 'cursor')));
+    res.json(await listMyObligations(prisma, principalOf(req), limitOf(req), q(req, 'cursor')));
   });
 
   app.get('/v1/me/calendar.ics', async (req, res) => {
-    const granteeId = granteeOf(principalOf(req));
-    const open = await openObligationsOfGrantee(prisma, granteeId);
-    const ics = renderCalendar(open.map((o) => ({
-      id: o.id, kind: o.kind, dueDate: o.dueDate, status: o.status, updatedAt: o.updatedAt,
-      title: o.agreementTitle, referenceCode: o.referenceCode, externalRef: o.externalRef,
-    })), localeOf(req));
+    const ics = await getMyCalendar(prisma, principalOf(req), localeOf(req));
     res.type('text/calendar; charset=utf-8').setHeader('content-disposition', 'inline; filename="obligations.ics"');
     res.send(ics);
   });

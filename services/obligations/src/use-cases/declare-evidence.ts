@@ -1,11 +1,11 @@
 import { AppError, notFound, type Locale, type Principal } from '@pc/service-kit';
+import { actorOf, granteeOf, readable } from '../domain/access';
 import { isOpen, type ObligationStatus } from '../domain/lifecycle';
 import { messages } from '../domain/messages';
 import type { Check, Clock, NoteVerifier } from '../domain/ports';
-import type { PrismaClient } from '../adapters/prisma';
-import { applyNote } from './evidence';
-import { findVisible, granteeOf, toView, type ObligationView } from './read';
-import { fromDbDate } from './transitions';
+import { fromDbDate, transaction, type PrismaClient } from '../adapters/prisma';
+import { findObligationView, findObligationWithAgreement, type ObligationView } from '../adapters/obligation-store';
+import { applyNote } from './apply-note';
 
 export interface DeclareResult { accepted: boolean; checks: Check[]; obligation: ObligationView }
 
@@ -18,7 +18,7 @@ export interface DeclareResult { accepted: boolean; checks: Check[]; obligation:
 export async function declareEvidence(deps: { prisma: PrismaClient; verifier: NoteVerifier; clock: Clock },
   p: Principal, id: string, url: string, locale: Locale): Promise<DeclareResult> {
   const granteeId = granteeOf(p);
-  const o = await deps.prisma.obligation.findUnique({ where: { id }, include: { agreement: true } });
+  const o = await findObligationWithAgreement(deps.prisma, id);
   if (!o || o.granteeId !== granteeId) throw notFound('obligation');
   if (!isOpen(o.status as ObligationStatus)) {
     throw new AppError('conflict', {
@@ -41,16 +41,16 @@ export async function declareEvidence(deps: { prisma: PrismaClient; verifier: No
   if (!note || !verdict.checks.every((c) => c.passed)) {
     notUsed = { name: 'not_already_used', passed: false, detail: m.notReached };
   } else {
-    const outcome = await deps.prisma.$transaction((tx) => applyNote(tx, a.id, {
+    const outcome = await transaction(deps.prisma, (tx) => applyNote(tx, a.id, {
       noteUrl: note.url, noteId: note.noteId, title: note.title, publishedOn: note.publishedOn,
       firstSeenAt: note.firstSeenAt, verifiedAt: note.verifiedAt, source: 'declared',
-    }, deps.clock.now(), { kind: 'api_key', id: p.keyId }, id));
+    }, deps.clock.now(), actorOf(p), id));
     accepted = outcome === 'fulfilled' || outcome === 'restored' || outcome === 'refreshed';
     if (outcome === 'nothing_open') {
       throw new AppError('conflict', { en: 'this obligation was closed while the note was being verified', fr: 'cette obligation a été close pendant la vérification de la note' });
     }
     notUsed = { name: 'not_already_used', passed: accepted, detail: accepted ? m.notUsed : m.alreadyUsed };
   }
-  const obligation = toView(await findVisible(deps.prisma, p, id));
+  const obligation = readable(p, await findObligationView(deps.prisma, id));
   return { accepted, checks: [...verdict.checks, notUsed], obligation };
 }

@@ -1,7 +1,13 @@
 import type pg from 'pg';
-import { ChainVerifier, GENESIS_HASH, link, type AuditActor, type AuditContent, type AuditEntry, type ChainBreak } from '../domain/audit-chain';
+import { pgTransact, type PgTx } from '@pc/bus';
+import { GENESIS_HASH, link, type AuditActor, type AuditEntry, type PendingAudit } from '../domain/audit-chain';
 
-export type PendingAudit = Omit<AuditContent, 'seq'>;
+/*
+ * The per-funder audit chains: the append (AuditBatch, the one place where entries are linked and
+ * written) and the reads of a snapshot (export, verify). Plain SQL: the append locks head rows
+ * (`FOR UPDATE`) and writes a batch at once (`unnest`); the reads need one REPEATABLE READ
+ * connection for all their pages.
+ */
 
 /**
  * Collects the audit entries of one transaction and appends them at its end. Each funder's head
@@ -53,6 +59,23 @@ export class AuditBatch {
   }
 }
 
+/** A transaction whose audit entries are appended, in that same transaction, just before it commits. */
+export type AuditedTx = PgTx & { audit: AuditBatch };
+
+/**
+ * Runs `fn` in one pg transaction with an AuditBatch, flushed at its end: the changes of a batch of
+ * events and their chain entries commit together, with one head lock per funder for the whole batch.
+ */
+export function auditedTransact(pool: pg.Pool) {
+  const transact = pgTransact(pool);
+  return <T>(fn: (tx: AuditedTx) => Promise<T>): Promise<T> => transact(async (tx) => {
+    const audit = new AuditBatch();
+    const out = await fn({ ...tx, audit });
+    await audit.flush(tx.client);
+    return out;
+  });
+}
+
 function normalise(v: unknown): unknown {
   return v === undefined || v === null ? null : JSON.parse(JSON.stringify(v));
 }
@@ -75,16 +98,25 @@ function toLine(r: AuditRow): AuditLine {
 
 const PAGE = 2000;
 
+/** What a use case reads of the chains, inside one snapshot. */
+export interface ChainSnapshot {
+  /** A funder's chain in seq order, page by page (keyset), optionally limited to a time window. */
+  pages(funderId: string, window: { from?: string; to?: string }): AsyncGenerator<AuditLine[]>;
+  /** The funder's head row: the seq and hash of the last entry appended (null: nothing ever appended). */
+  head(funderId: string): Promise<{ seq: number; hash: string } | null>;
+}
+
 /**
  * Runs `fn` in one REPEATABLE READ, read-only transaction: every statement sees the same snapshot.
  * The chain is read page by page and then checked against its head; appends committed between two
- * of those reads would otherwise look like tampering (a head ahead of the last page read).
+ * of those reads would otherwise look like tampering (a head ahead of the last page read), and an
+ * export would not be a chain an outsider can recompute.
  */
-async function inSnapshot<T>(pool: pg.Pool, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+export async function inAuditSnapshot<T>(pool: pg.Pool, fn: (chain: ChainSnapshot) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const out = await fn(client);
+    const out = await fn(snapshotOf(client));
     await client.query('COMMIT');
     return out;
   } catch (err) {
@@ -95,55 +127,26 @@ async function inSnapshot<T>(pool: pg.Pool, fn: (client: pg.ClientBase) => Promi
   }
 }
 
-/** A funder's chain in seq order, page by page (keyset), optionally limited to a time window. */
-async function* pagesOf(client: pg.ClientBase, funderId: string, window: { from?: string; to?: string }): AsyncGenerator<AuditLine[]> {
-  let after = 0;
-  for (;;) {
-    // keyset pages on the primary key (funder_id, seq); the window, when given, filters within them
-    const params: unknown[] = [funderId, after];
-    let where = 'funder_id = $1 AND seq > $2';
-    if (window.from) { params.push(window.from); where += ` AND occurred_at >= $${params.length}`; }
-    if (window.to) { params.push(window.to); where += ` AND occurred_at <= $${params.length}`; }
-    const { rows } = await client.query<AuditRow>(`SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`, params);
-    if (rows.length === 0) return;
-    yield rows.map(toLine);
-    after = Number(rows[rows.length - 1]!.seq);
-    if (rows.length < PAGE) return;
-  }
-}
-
-/**
- * Streams a funder's chain to `write`, page by page, from one snapshot: an export is a chain an
- * outsider can recompute, even while entries are being appended. `write` may wait (back-pressure)
- * and answers false to stop early (the reader went away).
- */
-export async function exportAudit(pool: pg.Pool, funderId: string, window: { from?: string; to?: string },
-  write: (page: AuditLine[]) => Promise<boolean>): Promise<void> {
-  await inSnapshot(pool, async (client) => {
-    for await (const page of pagesOf(client, funderId, window)) if (!(await write(page))) return;
-  });
-}
-
-export interface AuditVerdict { intact: boolean; events: number; firstBrokenAt?: ChainBreak & { at: string | null } }
-
-/**
- * Recomputes a funder's chain from the stored rows and checks the head against it, all in one
- * snapshot; reports the first entry that does not hold.
- */
-export async function verifyAudit(pool: pg.Pool, funderId: string): Promise<AuditVerdict> {
-  return inSnapshot(pool, async (client) => {
-    const v = new ChainVerifier();
-    const ats = new Map<number, string>();
-    for await (const page of pagesOf(client, funderId, {})) {
-      for (const e of page) {
-        const wasBroken = v.broken !== null;
-        v.feed(e);
-        if (!wasBroken && v.broken) ats.set(v.broken.seq, e.at);
+function snapshotOf(client: pg.ClientBase): ChainSnapshot {
+  return {
+    async *pages(funderId, window) {
+      let after = 0;
+      for (;;) {
+        // keyset pages on the primary key (funder_id, seq); the window, when given, filters within them
+        const params: unknown[] = [funderId, after];
+        let where = 'funder_id = $1 AND seq > $2';
+        if (window.from) { params.push(window.from); where += ` AND occurred_at >= $${params.length}`; }
+        if (window.to) { params.push(window.to); where += ` AND occurred_at <= $${params.length}`; }
+        const { rows } = await client.query<AuditRow>(`SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`, params);
+        if (rows.length === 0) return;
+        yield rows.map(toLine);
+        after = Number(rows[rows.length - 1]!.seq);
+        if (rows.length < PAGE) return;
       }
-    }
-    const { rows } = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE funder_id = $1', [funderId]);
-    v.finish(rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null);
-    if (!v.broken) return { intact: true, events: v.count };
-    return { intact: false, events: v.count, firstBrokenAt: { ...v.broken, at: ats.get(v.broken.seq) ?? null } };
-  });
+    },
+    async head(funderId) {
+      const { rows } = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE funder_id = $1', [funderId]);
+      return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+    },
+  };
 }

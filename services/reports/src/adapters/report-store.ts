@@ -6,7 +6,11 @@ import type { Status } from '../domain/i18n';
 export interface FunderInfo { id: string; name: string; locale: Locale; reportRecipients: string[] }
 export interface ProgrammeInfo { id: string; funderId: string; code: string; name: string }
 
-/** Reads of the read model the reports need (all scoped by funder ids decided by the caller). */
+/**
+ * Reads of the read model the reports need (all scoped by funder ids decided by the caller). Plain
+ * SQL: a report is a bulk path over every obligation of its funders at once, joined with their
+ * agreements, and programmes are matched by code or id text, which Prisma does not express on a uuid.
+ */
 export class ReportStore {
   constructor(private readonly pool: pg.Pool) {}
 

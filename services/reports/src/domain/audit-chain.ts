@@ -23,6 +23,9 @@ export interface AuditContent {
 
 export interface AuditEntry extends AuditContent { prevHash: string; hash: string }
 
+/** An entry before it is linked: its seq, prevHash and hash come from the chain's head at append. */
+export type PendingAudit = Omit<AuditContent, 'seq'>;
+
 /**
  * Canonical JSON: object keys sorted, no whitespace, `undefined` members dropped (as JSON.stringify
  * does). Two parties hashing the same content get the same bytes, whatever order keys arrived in.

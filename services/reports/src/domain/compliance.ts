@@ -1,4 +1,5 @@
-import type { Bilingual, Locale } from '@pc/service-kit';
+import type { EventData } from '@pc/contracts';
+import { todayInMontreal, type Bilingual, type Locale } from '@pc/service-kit';
 import { STATUSES, type Status, messages } from './i18n';
 
 /** One obligation as the read model holds it, joined with its agreement (pure input of the report). */
@@ -79,6 +80,15 @@ export function classify(o: Pick<ObligationRow, 'dueDate' | 'status' | 'late'>, 
     late: fulfilled && o.late === true,
     overdue: o.dueDate < asOf && !CLOSED.has(o.status),
   };
+}
+
+/**
+ * Whether a transition fulfilled its obligation late (null when it is not a fulfilment): on time means
+ * published (or, without evidence details, recorded at `at`) no later than the due date, in Montréal days.
+ */
+export function fulfilledLate(t: Pick<EventData<'obligation.transitioned.v1'>, 'to' | 'evidence' | 'dueDate'>, at: string): boolean | null {
+  if (t.to !== 'fulfilled') return null;
+  return t.evidence ? t.evidence.late : todayInMontreal(new Date(at)) > t.dueDate;
 }
 
 const rate = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 10000) / 10000);

@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import type { SqlTx } from '@pc/bus';
+import type { PendingStage } from '../domain/digest-plan';
+import type { ReminderStage } from '../domain/reminder';
+
+/*
+ * The send ledger (`reminder_delivery`): one row per (reminder, address), keyed so that a stage is
+ * queued once. Plain SQL: rows go in and out by the set (unnest, ANY, FOR UPDATE).
+ */
+
+export interface LedgerEntry { id: string; email: string; name: string; locale: string }
+
+/**
+ * One ledger row per address for the stage. ON CONFLICT: a later run announcing the same stage finds
+ * the row; only a row not yet in a digest (its run never closed) moves to the new run, so a stage
+ * already in a digest is never re-queued.
+ */
+export async function queueStage(tx: SqlTx, stage: ReminderStage, entries: LedgerEntry[]): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO reminder_delivery (id, reminder_id, email, run_id, contact_name, contact_locale, obligation_id, agreement_id,
+                                    funder_id, stage_key, escalate, reminder, state, created_at, updated_at)
+     SELECT u.id, $2::uuid, u.email, $3::uuid, u.name, u.locale, $4::uuid, $5::uuid, $6::uuid, $7, $8, $9::jsonb, 'pending', now(), now()
+     FROM unnest($1::uuid[], $10::text[], $11::text[], $12::text[]) AS u(id, email, name, locale)
+     ON CONFLICT (reminder_id, email) DO UPDATE SET
+       run_id = EXCLUDED.run_id, contact_name = EXCLUDED.contact_name, contact_locale = EXCLUDED.contact_locale,
+       stage_key = EXCLUDED.stage_key, escalate = EXCLUDED.escalate, reminder = EXCLUDED.reminder, updated_at = now()
+     WHERE reminder_delivery.digest_id IS NULL`,
+    entries.map((r) => r.id), stage.reminderId, stage.runId, stage.obligation.id, stage.agreement.id,
+    stage.agreement.funderId, stage.stage.key, stage.stage.escalate, JSON.stringify(stage),
+    entries.map((r) => r.email), entries.map((r) => r.name), entries.map((r) => r.locale),
+  );
+}
+
+/** The run's ledger rows not yet in a digest, locked, by address then id. */
+export async function lockUndigested(tx: SqlTx, runId: string): Promise<PendingStage[]> {
+  return tx.$queryRawUnsafe<PendingStage[]>(
+    `SELECT id, email, funder_id AS "funderId", escalate, contact_locale AS "contactLocale" FROM reminder_delivery
+     WHERE run_id = $1::uuid AND digest_id IS NULL ORDER BY email, id FOR UPDATE`, runId);
+}
+
+export async function assignToDigests(tx: SqlTx, assign: { id: string; digest: string }[]): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `UPDATE reminder_delivery r SET digest_id = u.digest, updated_at = now()
+     FROM unnest($1::uuid[], $2::uuid[]) AS u(id, digest) WHERE r.id = u.id`,
+    assign.map((a) => a.id), assign.map((a) => a.digest));
+}
+
+export interface LedgerRow {
+  id: string; digest_id: string; reminder_id: string; run_id: string; obligation_id: string; funder_id: string;
+  stage_key: string; email: string; contact_name: string; reminder: ReminderStage;
+}
+
+/** The ledger rows of these digests (what their emails say). */
+export async function ledgerOf(pool: pg.Pool, digestIds: string[]): Promise<LedgerRow[]> {
+  return (await pool.query<LedgerRow>(
+    `SELECT id, digest_id, reminder_id, run_id, obligation_id, funder_id, stage_key, email, contact_name, reminder
+     FROM reminder_delivery WHERE digest_id = ANY($1::uuid[]) ORDER BY id`, [digestIds])).rows;
+}

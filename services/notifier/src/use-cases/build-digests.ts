@@ -1,0 +1,34 @@
+import type { SqlTx } from '@pc/bus';
+import { planDigests } from '../domain/digest-plan';
+import { chosenLocales } from '../adapters/contact-store';
+import { assignToDigests, lockUndigested } from '../adapters/delivery-store';
+import { insertDigests } from '../adapters/digest-store';
+import { funderCopiesTo } from '../adapters/directory-store';
+import { countRunStages, lockRun, markRunDigested } from '../adapters/run-store';
+
+export interface DigestDeps {
+  /** domain of the Message-IDs (from MAIL_FROM) */
+  messageDomain: string;
+  clock: () => Date;
+}
+
+/**
+ * Once a run is closed and all its stages are here, puts its unsent ledger rows into digests — one
+ * per contact address, plus the funders' own copies (the rule: `domain/digest-plan.ts`) — in the
+ * caller's transaction. Returns false while the run is not closed or stages are missing.
+ */
+export async function buildDigests(tx: SqlTx, runId: string, deps: DigestDeps): Promise<boolean> {
+  const run = await lockRun(tx, runId);
+  if (!run) return false;
+  if ((await countRunStages(tx, runId)) < run.expected) return false;
+  const pending = await lockUndigested(tx, runId);
+  if (pending.length > 0) {
+    const locales = await chosenLocales(tx, [...new Set(pending.map((r) => r.email))]);
+    const funders = await funderCopiesTo(tx, [...new Set(pending.filter((r) => r.escalate).map((r) => r.funderId))]);
+    const plan = planDigests(runId, pending, locales, funders, deps.messageDomain);
+    await insertDigests(tx, runId, deps.clock(), plan.digests);
+    await assignToDigests(tx, plan.assign);
+  }
+  await markRunDigested(tx, runId);
+  return true;
+}

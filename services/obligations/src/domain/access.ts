@@ -1,0 +1,26 @@
+/** Who may read an obligation and who acts: from the signed principal only (tenancy never comes from the request). */
+import { AppError, notFound, readableFunders, requireRole, type Principal } from '@pc/service-kit';
+import type { Actor } from './lifecycle';
+
+/** The grantee a grantee key speaks for (403 for any other role or a key that names none). */
+export function granteeOf(p: Principal): string {
+  requireRole(p, 'grantee');
+  if (!p.granteeId) throw new AppError('forbidden', 'this grantee key names no grantee');
+  return p.granteeId;
+}
+
+/** May this caller see this obligation? Funder/auditor in scope, or the owning grantee. */
+export function canRead(p: Principal, o: { funderId: string; granteeId: string }): boolean {
+  if (p.role === 'grantee') return p.granteeId !== null && p.granteeId === o.granteeId;
+  if (p.role === 'funder' || p.role === 'auditor') return readableFunders(p).includes(o.funderId);
+  return false;
+}
+
+/** The obligation if this caller may see it; otherwise, for this caller, it does not exist (404). */
+export function readable<T extends { funderId: string; granteeId: string }>(p: Principal, o: T | null): T {
+  if (!o || !canRead(p, o)) throw notFound('obligation');
+  return o;
+}
+
+/** The API key that made a change, as history and events name it. */
+export const actorOf = (p: Principal): Actor => ({ kind: 'api_key', id: p.keyId });
