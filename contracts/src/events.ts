@@ -12,7 +12,8 @@ import { z } from 'zod';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 const uuid = z.uuid();
-const locale = z.enum(['fr', 'en']);
+/** A language the system speaks (French is the default where one may be omitted). */
+export const locale = z.enum(['fr', 'en']);
 export const obligationKind = z.enum(['learning_note', 'mid_term_note', 'final_note']);
 export const obligationStatus = z.enum([
   'upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn',

@@ -1,5 +1,6 @@
 export * from './events';
 export * from './ids';
+export * from './internal';
 export type { paths, components, operations } from '../generated/api';
 import path from 'node:path';
 

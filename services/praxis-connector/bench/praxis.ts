@@ -20,9 +20,6 @@ import { benchEnv } from '@pc/testkit';
 import { seededReferenceCode } from '@pc/praxis-simulator';
 import { startConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
-import { PraxisSync } from '../src/sync/praxis-sync';
-import { PageAdapter } from '../src/adapters/page-adapter';
-import { FeedAdapter } from '../src/adapters/feed-adapter';
 
 // Default: the issue's shape scaled to stay under ~2 min on the shared 2-core box (2,000 feeds and
 // 1,000 changes as specified; 100k notes, 20k agreements). BENCH_FULL=1 runs 1,000,000 / 40,000.
@@ -91,7 +88,7 @@ async function main(): Promise<void> {
 
     // 1. Initial sync: every page is new.
     let t0 = performance.now();
-    const first = await svc.sync.run(crypto.randomUUID());
+    const first = await svc.sync(crypto.randomUUID());
     const initialMs = performance.now() - t0;
     console.log(`initial sync: ${secs(initialMs)} — ${fmt(first.counts.pagesFetched)} pages, ${fmt(first.counts.notesMatched)} notes matched, ` +
       `${fmt(first.counts.matchesNew)} verified events, ${fmt(first.counts.pagesFetched / (initialMs / 1000))} pages/s overall, error=${first.error}`);
@@ -106,11 +103,8 @@ async function main(): Promise<void> {
     const touched = await fetch(`${baseUrl}/_admin/touch`, { method: 'POST', body: JSON.stringify({ count: CHANGED, round: 1 }) });
     const changedIds = ((await touched.json()) as { ids: string[] }).ids;
     const http0 = svc.http.sent;
-    const incremental = new PraxisSync(svc.store, new FeedAdapter(svc.http, cfg.PRAXIS_MAX_FEED_BYTES, cfg.PRAXIS_MAX_FEED_ITEMS),
-      new PageAdapter(svc.http, cfg.PRAXIS_MAX_PAGE_BYTES), svc.http.policy,
-      { feedConcurrency: 16, outageThreshold: 50, reverifyMinAgeSeconds: 3600 }, logger, () => svc.runtime.relay.kick());
     t0 = performance.now();
-    const second = await incremental.run(crypto.randomUUID());
+    const second = await svc.sync(crypto.randomUUID(), { feedConcurrency: 16, outageThreshold: 50, reverifyMinAgeSeconds: 3600 });
     const incrementalMs = performance.now() - t0;
     console.log(`incremental sync after ${fmt(changedIds.length)} notes changed: ${secs(incrementalMs)} — ${fmt(svc.http.sent - http0)} requests ` +
       `(${fmt(second.counts.feedsChanged)} feeds 200, ${fmt(second.counts.feedsNotModified)} feeds 304, ${fmt(second.counts.itemsChanged)} items changed, ` +
@@ -120,11 +114,8 @@ async function main(): Promise<void> {
     const matched = (await pool.query<{ id: string }>('SELECT id FROM note ORDER BY id')).rows.map((r) => r.id);
     const sample = matched.slice(0, Math.min(matched.length, 5_000));
     const raw = await rawFetchRate(baseUrl, sample, CONCURRENCY);
-    const reverify = new PraxisSync(svc.store, new FeedAdapter(svc.http, cfg.PRAXIS_MAX_FEED_BYTES, cfg.PRAXIS_MAX_FEED_ITEMS),
-      new PageAdapter(svc.http, cfg.PRAXIS_MAX_PAGE_BYTES), svc.http.policy,
-      { feedConcurrency: 16, outageThreshold: 50, reverifyMinAgeSeconds: 0 }, logger, () => svc.runtime.relay.kick());
     t0 = performance.now();
-    const third = await reverify.run(crypto.randomUUID());
+    const third = await svc.sync(crypto.randomUUID(), { feedConcurrency: 16, outageThreshold: 50, reverifyMinAgeSeconds: 0 });
     const reverifyMs = performance.now() - t0;
     const rate = third.counts.reverified / (reverifyMs / 1000);
     console.log(`raw HTTP fetch from the simulator: ${fmt(raw.rate)} pages/s (${fmt(sample.length)} pages of ${fmt(raw.bytes)} B, concurrency ${CONCURRENCY}, no parsing)`);

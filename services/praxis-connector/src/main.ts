@@ -3,18 +3,21 @@ import { QUEUES, ServiceRuntime } from '@pc/bus';
 import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
 import { loadConnectorConfig, type ConnectorConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
-import { Store } from './adapters/store';
 import { PraxisHttp } from './adapters/praxis-http';
 import { PageAdapter } from './adapters/page-adapter';
 import { FeedAdapter } from './adapters/feed-adapter';
 import { HostPolicy } from './domain/host-policy';
-import { recordAgreement, recordProgramme, recordTermination } from './consumers/agreements';
-import { PraxisSync } from './sync/praxis-sync';
-import { SyncRunner } from './sync/runner';
+import type { SyncOptions, SyncResult } from './domain/sync-run';
+import { readModelHandlers } from './consumers/agreements';
+import { jobHandlers } from './consumers/jobs';
+import { runPraxisSync } from './use-cases/run-praxis-sync';
+import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
 import { mountRoutes } from './http/routes';
 
 export interface RunningConnector {
-  port: number; runtime: ServiceRuntime; runner: SyncRunner; http: PraxisHttp; store: Store; sync: PraxisSync;
+  port: number; runtime: ServiceRuntime; runner: SyncJobRunner; http: PraxisHttp;
+  /** one praxis_sync run outside the job queue, with the configured options or these (the benchmark) */
+  sync(jobId: string, opts?: Partial<SyncOptions>): Promise<SyncResult>;
   stop(): Promise<void>;
 }
 
@@ -24,34 +27,27 @@ export async function startConnector(cfg: ConnectorConfig, logger: Logger = crea
     service: 'praxis-connector', schema: 'praxis_connector', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
     migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
   });
-  const prisma = createPrisma(runtime.pool);
-  const store = new Store(runtime.pool);
+  const pool = runtime.pool;
+  const prisma = createPrisma(pool);
   const policy = new HostPolicy(cfg.PRAXIS_BASE_URL);
   const http = new PraxisHttp(policy, { timeoutMs: cfg.PRAXIS_TIMEOUT_MS, concurrency: cfg.PRAXIS_CONCURRENCY });
   const pages = new PageAdapter(http, cfg.PRAXIS_MAX_PAGE_BYTES);
   const feeds = new FeedAdapter(http, cfg.PRAXIS_MAX_FEED_BYTES, cfg.PRAXIS_MAX_FEED_ITEMS);
   const kick = (): void => runtime.relay.kick();
-  const sync = new PraxisSync(store, feeds, pages, policy, {
+  const syncOptions: SyncOptions = {
     feedConcurrency: cfg.PRAXIS_FEED_CONCURRENCY, outageThreshold: cfg.PRAXIS_OUTAGE_THRESHOLD,
     reverifyMinAgeSeconds: cfg.PRAXIS_REVERIFY_MIN_AGE_SECONDS,
-  }, logger, kick);
-  const runner = new SyncRunner(runtime.pool, store, sync, logger, kick);
+  };
+  const sync = (jobId: string, opts: Partial<SyncOptions> = {}): Promise<SyncResult> =>
+    runPraxisSync({ pool, feeds, pages, policy, logger, kick, opts: { ...syncOptions, ...opts } }, jobId);
+  const runner = syncJobRunner({ pool, sync, logger, kick });
   await runner.recover();
 
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
+  // Imports register thousands of agreements at once: one transaction per 100 events.
+  await runtime.consume<Tx>({ queue: QUEUES.connectorAgreements, transact, on: readModelHandlers, batchSize: 100 });
   await runtime.consume<Tx>({
-    queue: QUEUES.connectorAgreements, transact,
-    on: {
-      'programme.registered.v1': recordProgramme,
-      'agreement.registered.v1': recordAgreement,
-      'agreement.amended.v1': recordAgreement,
-      'agreement.terminated.v1': recordTermination,
-    },
-    // Imports register thousands of agreements at once: one transaction per 100 events.
-    batchSize: 100,
-  });
-  await runtime.consume<Tx>({
-    queue: QUEUES.connectorJobs, transact, on: { 'job.requested.v1': runner.queueSync },
+    queue: QUEUES.connectorJobs, transact, on: jobHandlers,
     afterCommit: () => { kick(); runner.kick(); },
   });
   runner.kick(); // runs recovered or queued jobs
@@ -59,12 +55,12 @@ export async function startConnector(cfg: ConnectorConfig, logger: Logger = crea
   const app = createHttpApp({
     service: 'praxis-connector', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
-    routes: (a) => mountRoutes(a, store, pages, policy.hostname),
+    routes: (a) => mountRoutes(a, { pool, pages, praxisHost: policy.hostname }),
   });
   const server = await listen(app.app, cfg.PORT, cfg.HOST);
   logger.info({ port: server.port, praxis: policy.base.origin }, 'praxis-connector listening');
   return {
-    port: server.port, runtime, runner, http, store, sync,
+    port: server.port, runtime, runner, http, sync,
     async stop() {
       app.drain();
       await server.close();

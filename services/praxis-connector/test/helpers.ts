@@ -2,6 +2,10 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
 import type { EventData } from '@pc/contracts';
+import { testEnv, type TestEnv } from '@pc/testkit';
+import { startSimulator, type Simulator, type SimulatorOptions } from '@pc/praxis-simulator';
+import { startConnector, type RunningConnector } from '../src/main';
+import { loadConnectorConfig } from '../src/config';
 
 /** A TCP server that only counts connections: proof that a foreign host was never contacted. */
 export async function startForeignHost(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -13,6 +17,36 @@ export async function startForeignHost(): Promise<{ port: number; connections: (
 }
 
 export function db(url: string): pg.Pool { return new pg.Pool({ connectionString: url, max: 2 }); }
+
+/** The connector under test: started through startConnector on its own database and vhost, before a real simulator. */
+export interface Harness {
+  t: TestEnv; sim: Simulator; svc: RunningConnector; pool: pg.Pool;
+  /** counts connections: a URL on this host must never be fetched */
+  foreign: Awaited<ReturnType<typeof startForeignHost>>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(simulator: SimulatorOptions, env: Record<string, string>): Promise<Harness> {
+  // What started is stopped in reverse order, also when a later step fails.
+  const started: Array<() => Promise<void> | void> = [];
+  const stop = async (): Promise<void> => { for (const s of started.splice(0).reverse()) await s(); };
+  try {
+    const sim = await startSimulator(simulator);
+    started.push(() => sim.stop());
+    const foreign = await startForeignHost();
+    started.push(() => foreign.close());
+    const t = await testEnv({ PRAXIS_BASE_URL: sim.baseUrl, ...env });
+    started.push(() => t.cleanup());
+    const svc = await startConnector(loadConnectorConfig(t.env));
+    started.push(() => svc.stop());
+    const pool = db(t.databaseUrl);
+    started.push(() => pool.end());
+    return { t, sim, svc, pool, foreign, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
 
 export const actor = { kind: 'system' as const, id: 'test' };
 

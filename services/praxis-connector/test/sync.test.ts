@@ -1,20 +1,19 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
-import { asPrincipal, eventPublisher, eventually, testEnv, type EventPublisher, type TestEnv } from '@pc/testkit';
-import { startSimulator, type Simulator } from '@pc/praxis-simulator';
-import { startConnector, type RunningConnector } from '../src/main';
-import { loadConnectorConfig } from '../src/config';
-import { actor, agreementData, db, startForeignHost } from './helpers';
+import { asPrincipal, eventPublisher, eventually, type EventPublisher } from '@pc/testkit';
+import type { Simulator } from '@pc/praxis-simulator';
+import type { RunningConnector } from '../src/main';
+import { actor, agreementData, startHarness, type Harness } from './helpers';
 
 // Discovery and re-verification through real feeds, a real database and a real broker.
 jest.setTimeout(60_000);
-let t: TestEnv;
+let h: Harness;
 let sim: Simulator;
 let svc: RunningConnector;
 let pool: pg.Pool;
 let bus: EventPublisher;
-let foreign: Awaited<ReturnType<typeof startForeignHost>>;
+let foreign: Harness['foreign'];
 
 const funderA = crypto.randomUUID(), funderB = crypto.randomUUID();
 const progA = crypto.randomUUID(), progB = crypto.randomUUID();
@@ -34,12 +33,9 @@ const verifiedFor = async (noteId: string) => (await outbox('praxis.note.verifie
 const withdrawnFor = async (noteId: string) => (await outbox('praxis.note.withdrawn.v1')).filter((d) => d.noteId === noteId);
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 5, notes: 3000, carnets: 3 });
-  foreign = await startForeignHost();
-  t = await testEnv({ PRAXIS_BASE_URL: sim.baseUrl, PRAXIS_TIMEOUT_MS: '2500', PRAXIS_OUTAGE_THRESHOLD: '5' });
-  svc = await startConnector(loadConnectorConfig(t.env));
-  pool = db(t.databaseUrl);
-  bus = await eventPublisher(t.amqpUrl);
+  h = await startHarness({ seed: 5, notes: 3000, carnets: 3 }, { PRAXIS_TIMEOUT_MS: '2500', PRAXIS_OUTAGE_THRESHOLD: '5' });
+  ({ sim, svc, pool, foreign } = h);
+  bus = await eventPublisher(h.t.amqpUrl);
   await bus.publishEvent('programme.registered.v1', {
     programmeId: progA, funderId: funderA, code: 'MOB', name: 'Mobilisation', sector: null, reminderStages: [], actor,
     praxisFeeds: [`${sim.baseUrl}/carnets/grantees-a/rss.xml`, `http://${os.hostname()}:${foreign.port}/feed.xml`],
@@ -55,7 +51,7 @@ beforeAll(async () => {
     && (await pool.query('SELECT count(*)::int n FROM praxis_connector.programme')).rows[0].n === 2, 'read model filled');
 });
 afterAll(async () => {
-  await bus?.close(); await svc?.stop(); await sim?.stop(); await foreign?.close(); await pool?.end(); t?.cleanup();
+  await bus?.close(); await h?.stop();
 });
 
 describe('praxis_sync', () => {

@@ -58,7 +58,7 @@ export const notReachedCheck = (name: CheckName, locale: Locale): Check => ({
   name, passed: false, detail: checkTexts[locale].notPublicNotChecked,
 });
 
-/** Publication date precedence (praxis.md): feed item, then page metadata, then the page's line, else first seen. */
+/** Publication date precedence: feed item, then page metadata, then the page's "Publication" line, else the day first seen. */
 export function publicationOf(feedDate: string | null, page: { publishedOn: string | null; publishedSource: 'meta' | 'page_line' | null } | null, firstSeen: string): Publication {
   if (feedDate) return { publishedOn: feedDate, source: 'feed' };
   if (page?.publishedOn && page.publishedSource) return { publishedOn: page.publishedOn, source: page.publishedSource };

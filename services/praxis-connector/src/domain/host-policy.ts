@@ -1,7 +1,7 @@
 import net from 'node:net';
 
 /**
- * SSRF boundary (praxis.md §3 host_allowed): the only URLs ever fetched are on the configured Praxis
+ * SSRF boundary (the host_allowed check): the only URLs ever fetched are on the configured Praxis
  * origin. Decided from the URL text alone, before any DNS lookup or connection. The configured host
  * is trusted even when it is an IP or resolves to loopback (the simulator); every other host is not.
  */

@@ -1,32 +1,20 @@
 import type { Express } from 'express';
-import { z } from 'zod';
-import { DEFAULT_LOCALE, invalid, isCalendarDate, LOCALES, principalOf, requireRole } from '@pc/service-kit';
-import type { Store } from '../adapters/store';
-import type { NotePages } from '../domain/page';
-import { verifyDeclared } from '../sync/verify-declared';
-
-const date = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
-const body = z.object({
-  url: z.string().min(1).max(2048),
-  locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
-  agreement: z.object({
-    id: z.uuid(), funderId: z.uuid(), referenceCode: z.string().min(1).max(200),
-    externalRef: z.string().max(200).nullable().default(null), startDate: date, dueDate: date,
-  }),
-}); // unknown fields are ignored: a caller adding context (obligation id…) must not break verification
+import { VERIFICATIONS_PATH, verificationRequest, type VerificationResponseBody } from '@pc/contracts';
+import { invalid, principalOf, requireRole } from '@pc/service-kit';
+import { verifyDeclaredNote, type VerifyDeclaredDeps } from '../use-cases/verify-declared-note';
 
 /**
- * Internal routes (service to service, not in the public contract: the OpenAPI validator ignores them).
- * POST /internal/v1/verifications — interfaces.md "Internal HTTP".
+ * Internal routes: service to service, not in the public OpenAPI contract (its validator ignores
+ * them). Request and answer are the schemas of @pc/contracts, which the obligations service, the
+ * caller, parses with too.
  */
-export function mountRoutes(app: Express, store: Store, pages: NotePages, praxisHost: string): void {
-  app.post('/internal/v1/verifications', async (req, res) => {
-    const p = principalOf(req);
+export function mountRoutes(app: Express, deps: VerifyDeclaredDeps): void {
+  app.post(VERIFICATIONS_PATH, async (req, res) => {
     // Only a signed service identity reaches this: the edge proxies /v1 paths only, never /internal.
-    requireRole(p, 'admin');
-    const parsed = body.safeParse(req.body ?? {});
+    requireRole(principalOf(req), 'admin');
+    const parsed = verificationRequest.safeParse(req.body ?? {});
     if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-    const answer = await verifyDeclared(store, pages, praxisHost, { url: parsed.data.url, locale: parsed.data.locale, agreement: parsed.data.agreement });
+    const answer: VerificationResponseBody = await verifyDeclaredNote(deps, parsed.data);
     res.status(200).json(answer);
   });
 }

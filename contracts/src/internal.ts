@@ -1,0 +1,49 @@
+/**
+ * Internal HTTP contracts: routes one service calls on another, signed as that service and never
+ * proxied by the edge (so not in `openapi.yaml`). The server parses its request with the schema here
+ * and the caller parses the answer with it, so the two sides cannot drift apart.
+ */
+import { z } from 'zod';
+import { locale } from './events';
+
+/** A real calendar date written YYYY-MM-DD (2024-02-30 is refused, not rolled over). */
+const calendarDate = z.string().refine((s) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}, 'must be a calendar date YYYY-MM-DD');
+
+/**
+ * `POST /internal/v1/verifications` (obligations → praxis-connector): the four Praxis checks of a
+ * note a grantee declared for one agreement. Requires a signed principal with role admin.
+ */
+export const VERIFICATIONS_PATH = '/internal/v1/verifications';
+
+/** The checks the connector answers, always all four and in this order. */
+export const praxisCheckName = z.enum(['host_allowed', 'publicly_accessible', 'mentions_reference', 'published_in_window']);
+
+export const verificationRequest = z.object({
+  url: z.string().min(1).max(2048),
+  /** language of the checks' details; French when absent */
+  locale: locale.default('fr'),
+  agreement: z.object({
+    id: z.uuid(), funderId: z.uuid(), referenceCode: z.string().min(1).max(200),
+    externalRef: z.string().max(200).nullable().default(null), startDate: calendarDate, dueDate: calendarDate,
+  }),
+}); // unknown fields are ignored: a caller adding context (obligation id…) must not break verification
+
+export const verificationResponse = z.object({
+  checks: z.array(z.object({ name: praxisCheckName, passed: z.boolean(), detail: z.string() })),
+  /** the note as verified, present iff every check passed */
+  note: z.object({
+    url: z.string(), noteId: z.string(), title: z.string(), textSha256: z.string(), publishedOn: z.string().nullable(),
+    firstSeenAt: z.string(), verifiedAt: z.string(),
+    /** published after the agreement's due date: accepted, recorded as late */
+    late: z.boolean(),
+  }).nullable(),
+});
+
+/** What a caller sends (defaults not yet applied). */
+export type VerificationRequestBody = z.input<typeof verificationRequest>;
+/** What the connector answers. */
+export type VerificationResponseBody = z.infer<typeof verificationResponse>;
