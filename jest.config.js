@@ -3,7 +3,10 @@
  * RabbitMQ: globalSetup makes a migrated template database, test files clone it and make their own
  * vhost. Fault tests that stop the broker run in a second, serial pass (scripts/test.mjs).
  */
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
 const common = {
   transform: { '^.+\\.ts$': swc },
   testEnvironment: 'node',
@@ -13,7 +16,12 @@ const common = {
 module.exports = {
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'default', testMatch: ['<rootDir>/{packages,services,contracts,scripts,tests}/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.chaos\\.test\\.ts$'] },
+    {
+      ...common,
+      displayName: 'default',
+      testMatch: ['<rootDir>/{packages,services,contracts,scripts,tests}/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.chaos\\.test\\.ts$'],
+    },
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/{packages,services,tests}/**/*.chaos.test.ts'] },
   ],
 };

@@ -12,6 +12,8 @@ export default defineConfig({
   engine: 'js',
   schema: path.resolve('prisma', 'schema.prisma'),
   async adapter() {
-    return new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' });
+    return new PrismaPg({
+      connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    });
   },
 });

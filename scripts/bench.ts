@@ -23,11 +23,17 @@ if (!name) {
   process.exit(0);
 }
 const chosen = name === 'all' ? available : available.filter(([n]) => n === name);
-if (chosen.length === 0) { console.error(`unknown benchmark ${name}`); process.exit(2); }
+if (chosen.length === 0) {
+  console.error(`unknown benchmark ${name}`);
+  process.exit(2);
+}
 let failed = 0;
 for (const [n, f] of chosen) {
   console.log(`\n=== bench ${n} ===`);
-  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, f), ...process.argv.slice(3)], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, f), ...process.argv.slice(3)], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (r.status !== 0) failed += 1;
 }
 process.exit(failed ? 1 : 0);

@@ -6,7 +6,11 @@
 import fs from 'node:fs';
 
 function read(file) {
-  try { return fs.readFileSync(file, 'utf8'); } catch { return null; }
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function ancestors() {
@@ -47,7 +51,11 @@ export function endLeftovers(mark, root, when) {
   for (const p of left) {
     const whose = p.ours ? `left by this test run (${when})` : 'orphaned by an earlier run';
     console.error(`leftover process ${p.pid}, ${whose}: ${p.cmd}`);
-    try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return left.filter((p) => p.ours).length;
 }
@@ -55,7 +63,10 @@ export function endLeftovers(mark, root, when) {
 // As a command (`node scripts/leftovers.mjs <mark>`): ends this mark's leftovers; exit 1 if any.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const mark = process.argv[2];
-  if (!mark) { console.error('usage: node scripts/leftovers.mjs <PC_TEST_MARK>'); process.exit(2); }
+  if (!mark) {
+    console.error('usage: node scripts/leftovers.mjs <PC_TEST_MARK>');
+    process.exit(2);
+  }
   const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
   process.exit(endLeftovers(mark, root, 'check') > 0 ? 1 : 0);
 }

@@ -8,7 +8,9 @@ import { isAlive } from '@pc/testkit';
 it('names and ends a process a test run left behind, and fails the check', async () => {
   const mark = `leak-${crypto.randomUUID()}`;
   const leak = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
-    env: { ...process.env, PC_TEST_MARK: mark }, detached: true, stdio: 'ignore',
+    env: { ...process.env, PC_TEST_MARK: mark },
+    detached: true,
+    stdio: 'ignore',
   });
   leak.unref();
   const pid = leak.pid!;

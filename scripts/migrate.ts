@@ -12,10 +12,22 @@ async function main(): Promise<void> {
     if (!s.schema) continue;
     const pool = createPool(cfg.DATABASE_URL, s.schema, 1);
     try {
-      const r = await migrateService(pool, s.schema, path.join(root, 'services', s.name, 'prisma', 'migrations'), logger);
-      const squash = r.baselined.length ? `, ${r.baselined.join(', ')} recorded without running (the migrations it replaces were there)` : '';
+      const r = await migrateService(
+        pool,
+        s.schema,
+        path.join(root, 'services', s.name, 'prisma', 'migrations'),
+        logger,
+      );
+      const squash = r.baselined.length
+        ? `, ${r.baselined.join(', ')} recorded without running (the migrations it replaces were there)`
+        : '';
       console.log(`${s.name}: ${r.applied.length} applied${squash}, ${r.skipped} already there`);
-    } finally { await pool.end(); }
+    } finally {
+      await pool.end();
+    }
   }
 }
-main().catch((err: unknown) => { console.error((err as Error).message); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});

@@ -16,16 +16,27 @@ const prisma = path.join(root, 'node_modules', '.bin', 'prisma');
 // One config for every service: the CLI runs in the service's folder and reads prisma/schema.prisma there.
 const config = ['--config', path.join(root, 'prisma.config.ts')];
 // The CLI resolves env("DATABASE_URL") even when it never connects; any local URL will do.
-const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', PRISMA_HIDE_UPDATE_MESSAGE: '1' };
-const servicesWithSchema = () => fs.readdirSync(path.join(root, 'services'))
-  .filter((s) => fs.existsSync(path.join(root, 'services', s, 'prisma', 'schema.prisma')));
-const SNAPSHOT_BANNER = '// Written by `pnpm db:diff`: the schema the last migration in this folder leads to, where the next\n'
-  + '// diff starts. Do not edit; change ../schema.prisma and run `pnpm db:diff <service> <name>`.\n';
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  PRISMA_HIDE_UPDATE_MESSAGE: '1',
+};
+const servicesWithSchema = () =>
+  fs
+    .readdirSync(path.join(root, 'services'))
+    .filter((s) => fs.existsSync(path.join(root, 'services', s, 'prisma', 'schema.prisma')));
+const SNAPSHOT_BANNER =
+  '// Written by `pnpm db:diff`: the schema the last migration in this folder leads to, where the next\n' +
+  '// diff starts. Do not edit; change ../schema.prisma and run `pnpm db:diff <service> <name>`.\n';
 
 const [cmd, service, name] = process.argv.slice(2);
 if (cmd === 'generate') {
   for (const s of service ? [service] : servicesWithSchema()) {
-    execFileSync(prisma, ['generate', ...config], { cwd: path.join(root, 'services', s), env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(prisma, ['generate', ...config], {
+      cwd: path.join(root, 'services', s),
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     console.log(`prisma client generated for ${s}`);
   }
 } else if (cmd === 'diff' && service && name) {
@@ -34,10 +45,17 @@ if (cmd === 'generate') {
   const snapshot = path.join(migrations, 'snapshot.prisma');
   fs.mkdirSync(migrations, { recursive: true });
   const from = fs.existsSync(snapshot) ? ['--from-schema-datamodel', snapshot] : ['--from-empty'];
-  const sql = execFileSync(prisma, ['migrate', 'diff', ...config, ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], { cwd: dir, env, encoding: 'utf8' })
+  const sql = execFileSync(
+    prisma,
+    ['migrate', 'diff', ...config, ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+    { cwd: dir, env, encoding: 'utf8' },
+  )
     // The service's schema comes from the connection's search_path, never from the file.
     .replace(/^-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/m, '');
-  if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) { console.log('no schema change'); process.exit(0); }
+  if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) {
+    console.log('no schema change');
+    process.exit(0);
+  }
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const out = path.join(migrations, `${stamp}_${name}`);
   fs.mkdirSync(out);

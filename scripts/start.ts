@@ -10,7 +10,6 @@ import path from 'node:path';
 import { baseEnv, ensureDatabase, loadConfig } from '@pc/service-kit';
 import { builtServices, root } from './services';
 
-
 async function waitReady(name: string, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -18,7 +17,9 @@ async function waitReady(name: string, port: number, child: ChildProcess, timeou
     try {
       const r = await fetch(`http://127.0.0.1:${port}/readyz`);
       if (r.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${name} not ready after ${timeoutMs} ms`);
@@ -28,7 +29,8 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
   let buf = '';
   stream.on('data', (c: Buffer) => {
     buf += c.toString();
-    const lines = buf.split('\n'); buf = lines.pop() ?? '';
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
     for (const l of lines) out.write(`[${name}] ${l}\n`);
   });
 }
@@ -50,20 +52,34 @@ async function main(): Promise<void> {
   const stopAll = async (code: number): Promise<never> => {
     stopping = true;
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.child.exitCode !== null ? null : new Promise((r) => c.child.once('exit', r)))));
+    await Promise.all(
+      children.map((c) => (c.child.exitCode !== null ? null : new Promise((r) => c.child.once('exit', r)))),
+    );
     process.exit(code);
   };
-  process.on('SIGINT', () => { void stopAll(0); });
-  process.on('SIGTERM', () => { void stopAll(0); });
+  process.on('SIGINT', () => {
+    void stopAll(0);
+  });
+  process.on('SIGTERM', () => {
+    void stopAll(0);
+  });
   for (const s of services) {
     const port = s.name === 'edge' ? publicPort : s.port;
     // node itself with tsx's loader: the pid we signal is the service (the tsx CLI is a wrapper)
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', s.name, 'src', 'main.ts')], {
-      cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: false,
+      cwd: root,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: false,
     });
     prefix(s.name, child.stdout!, process.stdout);
     prefix(s.name, child.stderr!, process.stderr);
-    child.on('exit', (code) => { if (!stopping) { console.error(`${s.name} exited (${code}); stopping everything`); void stopAll(1); } });
+    child.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`${s.name} exited (${code}); stopping everything`);
+        void stopAll(1);
+      }
+    });
     children.push({ name: s.name, child, port });
   }
   try {
@@ -72,9 +88,14 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     await stopAll(1);
   }
-  console.log(`\nPraxis compliance is running: http://localhost:${publicPort}  (${services.map((s) => s.name).join(', ')})`);
+  console.log(
+    `\nPraxis compliance is running: http://localhost:${publicPort}  (${services.map((s) => s.name).join(', ')})`,
+  );
   if (generatedAdmin) console.log(`Bootstrap admin token (set ADMIN_TOKEN to choose it): ${env.ADMIN_TOKEN}`);
   console.log('Ctrl-C stops every service.');
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

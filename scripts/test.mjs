@@ -19,21 +19,35 @@ const passes = [
   ['chaos', ['--selectProjects', 'chaos', '--runInBand']],
 ];
 const mark = crypto.randomUUID();
-let passed = 0, failed = 0, code = 0;
+let passed = 0,
+  failed = 0,
+  code = 0;
 for (const [name, args] of passes) {
   const out = path.join(outDir, `${name}.json`);
   fs.rmSync(out, { force: true });
-  const r = spawnSync(process.execPath, [jest, ...args, '--passWithNoTests', '--json', `--outputFile=${out}`, ...extra], { stdio: 'inherit', cwd: root, env: { ...process.env, PC_TEST_MARK: mark } });
+  const r = spawnSync(
+    process.execPath,
+    [jest, ...args, '--passWithNoTests', '--json', `--outputFile=${out}`, ...extra],
+    { stdio: 'inherit', cwd: root, env: { ...process.env, PC_TEST_MARK: mark } },
+  );
   if (fs.existsSync(out)) {
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
-    passed += j.numPassedTests; failed += j.numFailedTests;
-    if (j.numRuntimeErrorTestSuites > 0) { failed += j.numRuntimeErrorTestSuites; }
+    passed += j.numPassedTests;
+    failed += j.numFailedTests;
+    if (j.numRuntimeErrorTestSuites > 0) {
+      failed += j.numRuntimeErrorTestSuites;
+    }
   } else {
     failed += 1;
   }
   if (r.status !== 0) code = r.status ?? 1;
   const left = endLeftovers(mark, root, `${name} pass`);
-  if (left > 0) { console.error(`${left} process(es) left running by the ${name} pass: a test does not clean up, or its kill missed the real process`); failed += 1; }
+  if (left > 0) {
+    console.error(
+      `${left} process(es) left running by the ${name} pass: a test does not clean up, or its kill missed the real process`,
+    );
+    failed += 1;
+  }
 }
 console.log(`Tests: ${passed} passed, ${failed} failed`);
 process.exit(code !== 0 || failed > 0 ? 1 : 0);

@@ -9,7 +9,15 @@ const section = architecture.split('## Where does it live')[1]?.split('\n## ')[0
 const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| rule') && !l.startsWith('|---'));
 
 it('the table has the rules a newcomer looks for first', () => {
-  for (const rule of ['reminder stages', 'evidence withdrawal', 'CSV row errors', 'extension', 'due-soon / overdue', 'digest building', 'audit append']) {
+  for (const rule of [
+    'reminder stages',
+    'evidence withdrawal',
+    'CSV row errors',
+    'extension',
+    'due-soon / overdue',
+    'digest building',
+    'audit append',
+  ]) {
     expect(rows.some((r) => r.startsWith(`| ${rule}`))).toBe(true);
   }
 });

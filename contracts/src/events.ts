@@ -16,7 +16,14 @@ const uuid = z.uuid();
 export const locale = z.enum(['fr', 'en']);
 export const obligationKind = z.enum(['learning_note', 'mid_term_note', 'final_note']);
 export const obligationStatus = z.enum([
-  'upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn',
+  'upcoming',
+  'due_soon',
+  'overdue',
+  'fulfilled',
+  'extended',
+  'waived',
+  'cancelled',
+  'evidence_withdrawn',
 ]);
 
 /** Who caused a change: an API key (id) or the system itself (a job, a consumer). */
@@ -68,12 +75,21 @@ export const eventCatalog = {
     actor,
   }),
   'api_key.created.v1': z.object({
-    keyId: uuid, role: z.enum(['admin', 'funder', 'auditor', 'grantee']),
-    funderId: uuid.nullable(), funderIds: z.array(uuid), granteeId: uuid.nullable(), label: z.string(), actor,
+    keyId: uuid,
+    role: z.enum(['admin', 'funder', 'auditor', 'grantee']),
+    funderId: uuid.nullable(),
+    funderIds: z.array(uuid),
+    granteeId: uuid.nullable(),
+    label: z.string(),
+    actor,
   }),
   'api_key.revoked.v1': z.object({ keyId: uuid, funderId: uuid.nullable(), funderIds: z.array(uuid), actor }),
   'programme.registered.v1': z.object({
-    programmeId: uuid, funderId: uuid, code: z.string(), name: z.string(), sector: z.string().nullable(),
+    programmeId: uuid,
+    funderId: uuid,
+    code: z.string(),
+    name: z.string(),
+    sector: z.string().nullable(),
     praxisFeeds: z.array(z.string()),
     reminderStages: z.array(z.object({ offsetDays: z.number().int(), escalate: z.boolean() })),
     actor,
@@ -81,17 +97,31 @@ export const eventCatalog = {
   'agreement.registered.v1': agreementSnapshot.extend({ actor }),
   'agreement.amended.v1': agreementSnapshot.extend({ actor, changes: z.array(z.string()) }),
   'agreement.terminated.v1': z.object({
-    agreementId: uuid, funderId: uuid, reason: z.string(), revision: z.number().int().nonnegative(), actor,
+    agreementId: uuid,
+    funderId: uuid,
+    reason: z.string(),
+    revision: z.number().int().nonnegative(),
+    actor,
   }),
   'obligation.transitioned.v1': z.object({
-    obligationId: uuid, agreementId: uuid, funderId: uuid, programmeId: uuid, granteeId: uuid,
-    kind: obligationKind, dueDate: isoDate,
-    from: obligationStatus.nullable(), to: obligationStatus, reason: z.string().nullable(),
-    at: z.iso.datetime(), actor,
+    obligationId: uuid,
+    agreementId: uuid,
+    funderId: uuid,
+    programmeId: uuid,
+    granteeId: uuid,
+    kind: obligationKind,
+    dueDate: isoDate,
+    from: obligationStatus.nullable(),
+    to: obligationStatus,
+    reason: z.string().nullable(),
+    at: z.iso.datetime(),
+    actor,
     /** set when the due date changed (extension, amendment) */
     previousDueDate: isoDate.optional(),
     /** set on fulfilment: the note and whether it was published after the due date */
-    evidence: z.object({ noteUrl: z.string(), title: z.string(), publishedOn: isoDate.nullable(), late: z.boolean() }).optional(),
+    evidence: z
+      .object({ noteUrl: z.string(), title: z.string(), publishedOn: isoDate.nullable(), late: z.boolean() })
+      .optional(),
   }),
   /** One reminder stage due for one obligation; `reminderId` is deterministic (obligation × stage). */
   'reminder.due.v1': z.object({
@@ -101,10 +131,21 @@ export const eventCatalog = {
     stage: z.object({ key: z.string(), offsetDays: z.number().int(), escalate: z.boolean() }),
     /** earlier stages that applied but were superseded by this one after downtime (recorded, not sent) */
     skippedStages: z.array(z.string()),
-    obligation: z.object({ id: uuid, kind: obligationKind, sequence: z.number().int().positive(), dueDate: isoDate, status: obligationStatus }),
+    obligation: z.object({
+      id: uuid,
+      kind: obligationKind,
+      sequence: z.number().int().positive(),
+      dueDate: isoDate,
+      status: obligationStatus,
+    }),
     agreement: z.object({
-      id: uuid, funderId: uuid, programmeId: uuid, programmeCode: z.string(), title: z.string(),
-      externalRef: z.string(), referenceCode: z.string(),
+      id: uuid,
+      funderId: uuid,
+      programmeId: uuid,
+      programmeCode: z.string(),
+      title: z.string(),
+      externalRef: z.string(),
+      referenceCode: z.string(),
     }),
     grantee: z.object({ id: uuid, name: z.string() }),
     contacts: z.array(contact),
@@ -112,34 +153,62 @@ export const eventCatalog = {
   /** Closes an evaluation run: the notifier sends its digests once it holds `reminders` stages of the run. */
   'reminder.run_closed.v1': z.object({ runId: uuid, asOf: isoDate, reminders: z.number().int().nonnegative() }),
   'reminder.sent.v1': z.object({
-    reminderId: uuid, runId: uuid, obligationId: uuid, funderId: uuid, stageKey: z.string(),
+    reminderId: uuid,
+    runId: uuid,
+    obligationId: uuid,
+    funderId: uuid,
+    stageKey: z.string(),
     /** pseudonym of the address (never the address itself in events that reach logs and audit) */
-    contactRef: z.string(), messageId: z.string(), sentAt: z.iso.datetime(),
+    contactRef: z.string(),
+    messageId: z.string(),
+    sentAt: z.iso.datetime(),
   }),
   'reminder.failed.v1': z.object({
-    reminderId: uuid, runId: uuid, obligationId: uuid, funderId: uuid, stageKey: z.string(),
+    reminderId: uuid,
+    runId: uuid,
+    obligationId: uuid,
+    funderId: uuid,
+    stageKey: z.string(),
     contactRef: z.string(),
     /** the failing address, so the funder's report can name it (personal data: reports only) */
     email: z.string(),
-    permanent: z.boolean(), reason: z.string(), at: z.iso.datetime(),
+    permanent: z.boolean(),
+    reason: z.string(),
+    at: z.iso.datetime(),
   }),
   /** A public Praxis note that mentions the reference of these agreements (discovered, declared or re-verified). */
   'praxis.note.verified.v1': z.object({
-    noteUrl: z.string(), noteId: z.string(), title: z.string(), textSha256: z.string(),
-    publishedOn: isoDate.nullable(), firstSeenAt: z.iso.datetime(), verifiedAt: z.iso.datetime(),
+    noteUrl: z.string(),
+    noteId: z.string(),
+    title: z.string(),
+    textSha256: z.string(),
+    publishedOn: isoDate.nullable(),
+    firstSeenAt: z.iso.datetime(),
+    verifiedAt: z.iso.datetime(),
     source: z.enum(['feed', 'declared', 'reverify']),
     agreementIds: z.array(uuid),
   }),
   /** A note that was evidence is no longer public (definite 404/410/login/private only — never on an outage). */
   'praxis.note.withdrawn.v1': z.object({
-    noteUrl: z.string(), noteId: z.string(),
+    noteUrl: z.string(),
+    noteId: z.string(),
     reason: z.enum(['not_found', 'gone', 'login_required', 'private', 'reference_removed']),
-    httpStatus: z.number().int().nullable(), at: z.iso.datetime(),
+    httpStatus: z.number().int().nullable(),
+    at: z.iso.datetime(),
   }),
-  'job.requested.v1': z.object({ jobId: uuid, kind: z.enum(['evaluate', 'praxis_sync', 'reports']), asOf: isoDate.nullable(), actor }),
+  'job.requested.v1': z.object({
+    jobId: uuid,
+    kind: z.enum(['evaluate', 'praxis_sync', 'reports']),
+    asOf: isoDate.nullable(),
+    actor,
+  }),
   'job.finished.v1': z.object({
-    jobId: uuid, kind: z.enum(['evaluate', 'praxis_sync', 'reports']), status: z.enum(['running', 'succeeded', 'failed']),
-    counts: z.record(z.string(), z.number()), error: z.string().nullable(), at: z.iso.datetime(),
+    jobId: uuid,
+    kind: z.enum(['evaluate', 'praxis_sync', 'reports']),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    counts: z.record(z.string(), z.number()),
+    error: z.string().nullable(),
+    at: z.iso.datetime(),
   }),
 } as const;
 
@@ -171,7 +240,9 @@ type EnvelopeFields = Omit<z.infer<typeof envelopeSchema>, 'data' | 'type'>;
  * (`if (e.type === 'agreement.registered.v1') e.data.obligations`) with no cast; `Envelope<T>` is
  * the member of type T (or the members of the types in T).
  */
-export type Envelope<T extends EventType = EventType> = { [K in T]: EnvelopeFields & { type: K; data: EventData<K> } }[T];
+export type Envelope<T extends EventType = EventType> = {
+  [K in T]: EnvelopeFields & { type: K; data: EventData<K> };
+}[T];
 
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(eventCatalog, type);

@@ -16,7 +16,12 @@ async function artefacts(): Promise<Map<string, string>> {
   for (const [type, schema] of Object.entries(eventCatalog)) {
     const envelope = envelopeSchema.extend({ type: z.literal(type), data: schema });
     const json = z.toJSONSchema(envelope, { target: 'draft-2020-12' }) as Record<string, unknown>;
-    const doc = { $id: `urn:praxis-compliance:event:${type}`, title: type, $comment: 'GENERATED from contracts/src/events.ts', ...json };
+    const doc = {
+      $id: `urn:praxis-compliance:event:${type}`,
+      title: type,
+      $comment: 'GENERATED from contracts/src/events.ts',
+      ...json,
+    };
     out.set(path.join('events', `${type}.schema.json`), JSON.stringify(doc, null, 2) + '\n');
   }
   const ast = await openapiTS(new URL(`file://${path.join(root, 'openapi.yaml')}`));
@@ -33,12 +38,18 @@ async function main(): Promise<void> {
     const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
     if (current === content) continue;
     if (check) drift.push(rel);
-    else { fs.mkdirSync(path.dirname(file), { recursive: true }); fs.writeFileSync(file, content); }
+    else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
   }
   const expected = new Set([...files.keys()].filter((f) => f.startsWith('events')));
   for (const f of fs.readdirSync(path.join(root, 'events'))) {
     const rel = path.join('events', f);
-    if (!expected.has(rel)) { if (check) drift.push(`${rel} (stale)`); else fs.unlinkSync(path.join(root, rel)); }
+    if (!expected.has(rel)) {
+      if (check) drift.push(`${rel} (stale)`);
+      else fs.unlinkSync(path.join(root, rel));
+    }
   }
   if (drift.length > 0) {
     console.error(`contracts drift: ${drift.join(', ')} — run \`pnpm contracts:gen\` and commit.`);
@@ -47,4 +58,7 @@ async function main(): Promise<void> {
   console.log(check ? 'contracts: generated files up to date' : `contracts: ${files.size} files generated`);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

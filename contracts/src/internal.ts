@@ -20,27 +20,43 @@ const calendarDate = z.string().refine((s) => {
 export const VERIFICATIONS_PATH = '/internal/v1/verifications';
 
 /** The checks the connector answers, always all four and in this order. */
-export const praxisCheckName = z.enum(['host_allowed', 'publicly_accessible', 'mentions_reference', 'published_in_window']);
+export const praxisCheckName = z.enum([
+  'host_allowed',
+  'publicly_accessible',
+  'mentions_reference',
+  'published_in_window',
+]);
 
 export const verificationRequest = z.object({
   url: z.string().min(1).max(2048),
   /** language of the checks' details; French when absent */
   locale: locale.default('fr'),
   agreement: z.object({
-    id: z.uuid(), funderId: z.uuid(), referenceCode: z.string().min(1).max(200),
-    externalRef: z.string().max(200).nullable().default(null), startDate: calendarDate, dueDate: calendarDate,
+    id: z.uuid(),
+    funderId: z.uuid(),
+    referenceCode: z.string().min(1).max(200),
+    externalRef: z.string().max(200).nullable().default(null),
+    startDate: calendarDate,
+    dueDate: calendarDate,
   }),
 }); // unknown fields are ignored: a caller adding context (obligation id…) must not break verification
 
 export const verificationResponse = z.object({
   checks: z.array(z.object({ name: praxisCheckName, passed: z.boolean(), detail: z.string() })),
   /** the note as verified, present iff every check passed */
-  note: z.object({
-    url: z.string(), noteId: z.string(), title: z.string(), textSha256: z.string(), publishedOn: z.string().nullable(),
-    firstSeenAt: z.string(), verifiedAt: z.string(),
-    /** published after the agreement's due date: accepted, recorded as late */
-    late: z.boolean(),
-  }).nullable(),
+  note: z
+    .object({
+      url: z.string(),
+      noteId: z.string(),
+      title: z.string(),
+      textSha256: z.string(),
+      publishedOn: z.string().nullable(),
+      firstSeenAt: z.string(),
+      verifiedAt: z.string(),
+      /** published after the agreement's due date: accepted, recorded as late */
+      late: z.boolean(),
+    })
+    .nullable(),
 });
 
 /** What a caller sends (defaults not yet applied). */

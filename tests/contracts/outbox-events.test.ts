@@ -20,7 +20,12 @@ import { fixedClock } from '../../services/obligations/src/adapters/clock';
 
 jest.setTimeout(120_000);
 
-interface Writer { file: string; line: number; sqlBuilt: boolean; types: string[] }
+interface Writer {
+  file: string;
+  line: number;
+  sqlBuilt: boolean;
+  types: string[];
+}
 
 /** The TypeScript files under `dir` (relative to the repository), generated clients left out. */
 function sources(dir: string): string[] {
@@ -35,7 +40,9 @@ function sources(dir: string): string[] {
 
 /** Every statement of the source that inserts or copies into an outbox table. */
 function outboxWriters(): Writer[] {
-  const roots = ['services', 'packages'].flatMap((d) => fs.readdirSync(path.join(repoRoot, d)).map((n) => path.join(d, n, 'src')));
+  const roots = ['services', 'packages'].flatMap((d) =>
+    fs.readdirSync(path.join(repoRoot, d)).map((n) => path.join(d, n, 'src')),
+  );
   const files = roots.flatMap(sources);
   const found: Writer[] = [];
   for (const file of files) {
@@ -45,7 +52,8 @@ function outboxWriters(): Writer[] {
       const end = text.indexOf('`', m.index);
       const statement = text.slice(m.index, end === -1 ? undefined : end);
       found.push({
-        file, line: text.slice(0, m.index).split('\n').length,
+        file,
+        line: text.slice(0, m.index).split('\n').length,
         sqlBuilt: /jsonb?_build_(object|array)|to_jsonb?\(|row_to_json|jsonb?_agg/i.test(statement),
         types: [...new Set([...statement.matchAll(/'([a-z_]+\.[a-z_]+\.v\d+)'/g)].map((t) => t[1]!))],
       });
@@ -69,10 +77,19 @@ describe('outbox writers', () => {
     for (const w of writers) {
       const where = `${w.file}:${w.line}`;
       if (w.sqlBuilt) {
-        expect({ where, types: w.types.filter((t) => !(SQL_BUILT[w.file] ?? []).includes(t)) }).toEqual({ where, types: [] });
-        expect({ where, knownTypes: w.types.length > 0 && w.types.every(isEventType) }).toEqual({ where, knownTypes: true });
+        expect({ where, types: w.types.filter((t) => !(SQL_BUILT[w.file] ?? []).includes(t)) }).toEqual({
+          where,
+          types: [],
+        });
+        expect({ where, knownTypes: w.types.length > 0 && w.types.every(isEventType) }).toEqual({
+          where,
+          knownTypes: true,
+        });
       } else {
-        expect({ where, checked: CHECKED_BY.test(fs.readFileSync(path.join(repoRoot, w.file), 'utf8')) }).toEqual({ where, checked: true });
+        expect({ where, checked: CHECKED_BY.test(fs.readFileSync(path.join(repoRoot, w.file), 'utf8')) }).toEqual({
+          where,
+          checked: true,
+        });
       }
     }
     const covered = Object.entries(SQL_BUILT).flatMap(([file, types]) => types.map((t) => `${file} ${t}`));
@@ -92,16 +109,39 @@ describe('events built by SQL, on a real database', () => {
   const unregisteredProgramme = crypto.randomUUID(); // no programme.registered: the default stages apply
   const jobId = crypto.randomUUID();
 
-  const inbox = (id: string) => eventually(async () => (await db.query('SELECT 1 FROM inbox WHERE message_id = $1', [id])).rowCount, `event ${id} handled`);
-  const agreement = (p: string, contacts: EventData<'agreement.registered.v1'>['contacts'], dues: string[]): EventData<'agreement.registered.v1'> => {
+  const inbox = (id: string) =>
+    eventually(
+      async () => (await db.query('SELECT 1 FROM inbox WHERE message_id = $1', [id])).rowCount,
+      `event ${id} handled`,
+    );
+  const agreement = (
+    p: string,
+    contacts: EventData<'agreement.registered.v1'>['contacts'],
+    dues: string[],
+  ): EventData<'agreement.registered.v1'> => {
     const requirementId = crypto.randomUUID();
     return {
-      agreementId: crypto.randomUUID(), funderId, programmeId: p, programmeCode: 'MOB', externalRef: `EXT-${crypto.randomBytes(3).toString('hex')}`,
-      referenceCode: `PX-${crypto.randomBytes(2).toString('hex').toUpperCase()}-TEST`, title: 'Cuisine « collective » de quartier',
-      startDate: '2027-01-01', endDate: '2027-12-31', signedAt: null,
-      grantee: { id: crypto.randomUUID(), name: 'Cuisines solidaires de Limoilou', neq: null }, contacts,
-      obligations: dues.map((dueDate, i) => ({ id: crypto.randomUUID(), requirementId, kind: 'learning_note' as const, sequence: i + 1, dueDate })),
-      revision: 1, actor,
+      agreementId: crypto.randomUUID(),
+      funderId,
+      programmeId: p,
+      programmeCode: 'MOB',
+      externalRef: `EXT-${crypto.randomBytes(3).toString('hex')}`,
+      referenceCode: `PX-${crypto.randomBytes(2).toString('hex').toUpperCase()}-TEST`,
+      title: 'Cuisine « collective » de quartier',
+      startDate: '2027-01-01',
+      endDate: '2027-12-31',
+      signedAt: null,
+      grantee: { id: crypto.randomUUID(), name: 'Cuisines solidaires de Limoilou', neq: null },
+      contacts,
+      obligations: dues.map((dueDate, i) => ({
+        id: crypto.randomUUID(),
+        requirementId,
+        kind: 'learning_note' as const,
+        sequence: i + 1,
+        dueDate,
+      })),
+      revision: 1,
+      actor,
     };
   };
 
@@ -112,17 +152,46 @@ describe('events built by SQL, on a real database', () => {
     db = new pg.Client({ connectionString: t.databaseUrl, options: '-c search_path=obligations' });
     await db.connect();
     bus = await eventPublisher(t.amqpUrl);
-    await inbox(await bus.publishEvent('programme.registered.v1', {
-      programmeId, funderId, code: 'MOB', name: 'Mobilisation', sector: null, praxisFeeds: [],
-      reminderStages: [{ offsetDays: -14, escalate: false }, { offsetDays: 3, escalate: true }], actor,
-    }));
+    await inbox(
+      await bus.publishEvent('programme.registered.v1', {
+        programmeId,
+        funderId,
+        code: 'MOB',
+        name: 'Mobilisation',
+        sector: null,
+        praxisFeeds: [],
+        reminderStages: [
+          { offsetDays: -14, escalate: false },
+          { offsetDays: 3, escalate: true },
+        ],
+        actor,
+      }),
+    );
     for (const a of [
-      agreement(programmeId, [{ name: 'Alex Tremblay', email: 'alex@example.org', locale: 'fr' }], ['2027-06-20', '2027-07-10']),
+      agreement(
+        programmeId,
+        [{ name: 'Alex Tremblay', email: 'alex@example.org', locale: 'fr' }],
+        ['2027-06-20', '2027-07-10'],
+      ),
       agreement(unregisteredProgramme, [], ['2027-06-15', '2027-07-20', '2027-07-01']),
-    ]) await inbox(await bus.publishEvent('agreement.registered.v1', a));
-    await bus.publishEvent('job.requested.v1', { jobId, kind: 'evaluate', asOf: '2027-07-01', actor: { kind: 'system', id: 'scheduler' } });
-    await eventually(async () => (await db.query(
-      `SELECT 1 FROM outbox WHERE type = 'job.finished.v1' AND subject = $1 AND data->>'status' = 'succeeded'`, [jobId])).rowCount, 'the evaluation finished');
+    ])
+      await inbox(await bus.publishEvent('agreement.registered.v1', a));
+    await bus.publishEvent('job.requested.v1', {
+      jobId,
+      kind: 'evaluate',
+      asOf: '2027-07-01',
+      actor: { kind: 'system', id: 'scheduler' },
+    });
+    await eventually(
+      async () =>
+        (
+          await db.query(
+            `SELECT 1 FROM outbox WHERE type = 'job.finished.v1' AND subject = $1 AND data->>'status' = 'succeeded'`,
+            [jobId],
+          )
+        ).rowCount,
+      'the evaluation finished',
+    );
   });
   afterAll(async () => {
     await bus?.close();
@@ -134,7 +203,9 @@ describe('events built by SQL, on a real database', () => {
   it('wrote obligation.transitioned.v1 and reminder.due.v1 rows from SQL, each exactly as its schema reads it', async () => {
     const { rows } = await db.query<{ id: string; type: string; data: Record<string, unknown> }>(
       `SELECT id, type, data FROM outbox WHERE (type = 'obligation.transitioned.v1' AND data->'actor'->>'id' = $1)
-          OR (type = 'reminder.due.v1' AND data->>'runId' = $2) ORDER BY type, id`, [`evaluation:${jobId}`, jobId]);
+          OR (type = 'reminder.due.v1' AND data->>'runId' = $2) ORDER BY type, id`,
+      [`evaluation:${jobId}`, jobId],
+    );
     const transitions = rows.filter((r) => r.type === 'obligation.transitioned.v1');
     const reminders = rows.filter((r) => r.type === 'reminder.due.v1');
     expect(transitions.length).toBeGreaterThanOrEqual(3);
@@ -146,7 +217,10 @@ describe('events built by SQL, on a real database', () => {
     expect(reminders.some((r) => (r.data.stage as { key: string }).key === 'D+7')).toBe(true); // the default stages
     const problems: string[] = [];
     for (const r of rows) {
-      if (!isEventType(r.type)) { problems.push(`${r.id}: unknown type ${r.type}`); continue; }
+      if (!isEventType(r.type)) {
+        problems.push(`${r.id}: unknown type ${r.type}`);
+        continue;
+      }
       try {
         // Equal after parsing: no field missing or mistyped, and none the schema does not know (zod drops those).
         expect(parseEventData(r.type, r.data)).toEqual(r.data);
@@ -166,5 +240,10 @@ describe('events built by SQL, on a real database', () => {
 });
 
 function safe(fn: () => unknown): boolean {
-  try { fn(); return true; } catch { return false; }
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
 }

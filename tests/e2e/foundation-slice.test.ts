@@ -31,19 +31,33 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 
 describe('edge: funders and API keys', () => {
   it('registers a funder and the agreements service receives funder.registered through the bus', async () => {
-    const res = await post('/v1/funders', { name: 'Fondation Lucie-et-André', kind: 'foundation', reportRecipients: ['rapports@example.org'] });
+    const res = await post('/v1/funders', {
+      name: 'Fondation Lucie-et-André',
+      kind: 'foundation',
+      reportRecipients: ['rapports@example.org'],
+    });
     expect(res.status).toBe(201);
     const funder = (await res.json()) as { id: string; locale: string };
     expect(funder.locale).toBe('fr');
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
     try {
-      const row = await eventually(async () => (await db.query('SELECT name FROM agreements.funder WHERE id = $1', [funder.id])).rows[0], 'funder in agreements schema');
+      const row = await eventually(
+        async () => (await db.query('SELECT name FROM agreements.funder WHERE id = $1', [funder.id])).rows[0],
+        'funder in agreements schema',
+      );
       expect(row.name).toBe('Fondation Lucie-et-André');
       const outbox = await db.query('SELECT type, published_at FROM edge.outbox WHERE subject = $1', [funder.id]);
       expect(outbox.rows).toEqual([expect.objectContaining({ type: 'funder.registered.v1' })]);
-      await eventually(async () => (await db.query('SELECT published_at FROM edge.outbox WHERE subject = $1', [funder.id])).rows[0]?.published_at, 'outbox row marked published');
-    } finally { await db.end(); }
+      await eventually(
+        async () =>
+          (await db.query('SELECT published_at FROM edge.outbox WHERE subject = $1', [funder.id])).rows[0]
+            ?.published_at,
+        'outbox row marked published',
+      );
+    } finally {
+      await db.end();
+    }
   });
 
   it('rejects a funder that breaks the contract with 422 naming every field, and stores nothing', async () => {
@@ -55,15 +69,19 @@ describe('edge: funders and API keys', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await res.json()) as { title: string; errors: { path: string }[] };
     expect(problem.title).toBe('Données invalides'); // French first
-    expect(problem.errors).toEqual(expect.arrayContaining([
-      { path: 'extra', message: 'champ inconnu' },
-      { path: 'kind', message: 'valeur non permise (valeurs permises : foundation, ministry, research_fund, other)' },
-      { path: 'name', message: 'trop court (au moins 1 caractère(s))' },
-    ]));
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'extra', message: 'champ inconnu' },
+        { path: 'kind', message: 'valeur non permise (valeurs permises : foundation, ministry, research_fund, other)' },
+        { path: 'name', message: 'trop court (au moins 1 caractère(s))' },
+      ]),
+    );
     const en = await post('/v1/funders', { name: '', kind: 'bank' }, { ...admin, 'accept-language': 'en-CA,en;q=0.9' });
     const enProblem = (await en.json()) as { title: string; errors: { path: string; message: string }[] };
     expect(enProblem.title).toBe('Validation failed');
-    expect(enProblem.errors.find((x) => x.path === 'kind')?.message).toMatch(/^must be equal to one of the allowed values/);
+    expect(enProblem.errors.find((x) => x.path === 'kind')?.message).toMatch(
+      /^must be equal to one of the allowed values/,
+    );
     expect(problem.errors.map((e) => e.path).sort()).toEqual(['extra', 'kind', 'name']);
     expect((await db.query('SELECT count(*)::int AS n FROM edge.funder')).rows[0].n).toBe(before);
     await db.end();
@@ -77,9 +95,15 @@ describe('edge: funders and API keys', () => {
   });
 
   it('requires a token (401), refuses a wrong role (403), and revokes keys at once', async () => {
-    expect((await post('/v1/funders', { name: 'A', kind: 'other' }, { 'content-type': 'application/json' })).status).toBe(401);
-    expect((await post('/v1/funders', { name: 'A', kind: 'other' }, { ...admin, authorization: 'Bearer nope' })).status).toBe(401);
-    const funder = (await (await post('/v1/funders', { name: 'Ministère', kind: 'ministry' })).json()) as { id: string };
+    expect(
+      (await post('/v1/funders', { name: 'A', kind: 'other' }, { 'content-type': 'application/json' })).status,
+    ).toBe(401);
+    expect(
+      (await post('/v1/funders', { name: 'A', kind: 'other' }, { ...admin, authorization: 'Bearer nope' })).status,
+    ).toBe(401);
+    const funder = (await (await post('/v1/funders', { name: 'Ministère', kind: 'ministry' })).json()) as {
+      id: string;
+    };
     const keyRes = await post('/v1/api-keys', { role: 'funder', funderId: funder.id, label: 'système de subventions' });
     expect(keyRes.status).toBe(201);
     const key = (await keyRes.json()) as { id: string; token: string };
@@ -97,7 +121,11 @@ describe('edge: funders and API keys', () => {
   });
 
   it('refuses a funder key for an unknown funder and an auditor key without scope (422)', async () => {
-    const r1 = await post('/v1/api-keys', { role: 'funder', funderId: '5b1e6f1c-0000-4000-8000-000000000000', label: 'x' });
+    const r1 = await post('/v1/api-keys', {
+      role: 'funder',
+      funderId: '5b1e6f1c-0000-4000-8000-000000000000',
+      label: 'x',
+    });
     expect(r1.status).toBe(422);
     const r2 = await post('/v1/api-keys', { role: 'auditor', label: 'x' });
     expect(r2.status).toBe(422);
@@ -105,7 +133,10 @@ describe('edge: funders and API keys', () => {
   });
 
   it('answers 404 when revoking an unknown key', async () => {
-    const r = await fetch(`${base}/v1/api-keys/5b1e6f1c-0000-4000-8000-000000000000`, { method: 'DELETE', headers: admin });
+    const r = await fetch(`${base}/v1/api-keys/5b1e6f1c-0000-4000-8000-000000000000`, {
+      method: 'DELETE',
+      headers: admin,
+    });
     expect(r.status).toBe(404);
   });
 

@@ -4,46 +4,103 @@ import { ADMIN, json, startSystem, type System } from './system';
 // The compliance report is built by another service from events; its figures must agree with what
 // the obligations service answers on GET /v1/obligations, and across json, csv and html.
 let sys: System;
-beforeAll(async () => { sys = await startSystem(); }, 120_000);
-afterAll(async () => { await sys?.stop(); });
+beforeAll(async () => {
+  sys = await startSystem();
+}, 120_000);
+afterAll(async () => {
+  await sys?.stop();
+});
 
-const STATUSES = ['upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn'] as const;
+const STATUSES = [
+  'upcoming',
+  'due_soon',
+  'overdue',
+  'fulfilled',
+  'extended',
+  'waived',
+  'cancelled',
+  'evidence_withdrawn',
+] as const;
 
 it('report figures agree with GET /v1/obligations and across formats', async () => {
-  const funder = await json<{ id: string }>(await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fonds de recherche du Québec', kind: 'research_fund' }), 201);
-  const key = (await json<{ token: string }>(await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: funder.id, label: 'frq' }), 201)).token;
-  await eventually(async () => (await sys.call('POST', '/v1/programmes', key, { code: 'SAVOIRS', name: 'Savoirs ouverts' })).status === 201, 'programme');
+  const funder = await json<{ id: string }>(
+    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fonds de recherche du Québec', kind: 'research_fund' }),
+    201,
+  );
+  const key = (
+    await json<{ token: string }>(
+      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: funder.id, label: 'frq' }),
+      201,
+    )
+  ).token;
+  await eventually(
+    async () =>
+      (await sys.call('POST', '/v1/programmes', key, { code: 'SAVOIRS', name: 'Savoirs ouverts' })).status === 201,
+    'programme',
+  );
   // Due dates spread around the evaluation day so every open class appears.
   const dues = ['2027-03-01', '2027-05-20', '2027-06-10', '2027-09-30', '2027-12-31', '2027-04-15'];
   const ids: string[] = [];
   for (const [i, due] of dues.entries()) {
-    const a = await json<{ obligations: { id: string }[] }>(await sys.call('POST', '/v1/agreements', key, {
-      externalRef: `FRQ-${i}`, programmeCode: 'SAVOIRS', title: `Projet ${i}`, startDate: '2027-01-01', endDate: '2027-12-31',
-      grantee: { name: `Organisme ${i}`, contacts: [{ name: `Contact ${i}`, email: `c${i}@example.org` }] },
-      requirements: [{ kind: 'learning_note', count: 1, due: { date: due } }],
-    }), 201);
+    const a = await json<{ obligations: { id: string }[] }>(
+      await sys.call('POST', '/v1/agreements', key, {
+        externalRef: `FRQ-${i}`,
+        programmeCode: 'SAVOIRS',
+        title: `Projet ${i}`,
+        startDate: '2027-01-01',
+        endDate: '2027-12-31',
+        grantee: { name: `Organisme ${i}`, contacts: [{ name: `Contact ${i}`, email: `c${i}@example.org` }] },
+        requirements: [{ kind: 'learning_note', count: 1, due: { date: due } }],
+      }),
+      201,
+    );
     ids.push(a.obligations[0]!.id);
   }
-  await eventually(async () => (await json<{ data: unknown[] }>(await sys.call('GET', '/v1/obligations?limit=500', key))).data.length === dues.length, 'obligations tracked');
-  await json(await sys.call('POST', `/v1/obligations/${ids[5]}/waiver`, key, { reason: 'Projet annulé par le conseil' }));
-  const job = await json<{ id: string }>(await sys.call('POST', '/v1/jobs/evaluate', ADMIN, { asOf: '2027-06-01' }), 202);
-  await eventually(async () => (await json<{ status: string }>(await sys.call('GET', `/v1/jobs/${job.id}`, ADMIN))).status === 'succeeded', 'evaluation');
+  await eventually(
+    async () =>
+      (await json<{ data: unknown[] }>(await sys.call('GET', '/v1/obligations?limit=500', key))).data.length ===
+      dues.length,
+    'obligations tracked',
+  );
+  await json(
+    await sys.call('POST', `/v1/obligations/${ids[5]}/waiver`, key, { reason: 'Projet annulé par le conseil' }),
+  );
+  const job = await json<{ id: string }>(
+    await sys.call('POST', '/v1/jobs/evaluate', ADMIN, { asOf: '2027-06-01' }),
+    202,
+  );
+  await eventually(
+    async () =>
+      (await json<{ status: string }>(await sys.call('GET', `/v1/jobs/${job.id}`, ADMIN))).status === 'succeeded',
+    'evaluation',
+  );
 
   const fromApi = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
-    for (const s of STATUSES) out[s] = (await json<{ data: unknown[] }>(await sys.call('GET', `/v1/obligations?status=${s}&limit=500`, key))).data.length;
+    for (const s of STATUSES)
+      out[s] = (
+        await json<{ data: unknown[] }>(await sys.call('GET', `/v1/obligations?status=${s}&limit=500`, key))
+      ).data.length;
     return out;
   };
   const api = await fromApi();
   expect(api).toMatchObject({ overdue: 2, due_soon: 1, upcoming: 2, waived: 1 }); // as of 2027-06-01
-  const report = await eventually(async () => {
-    const r = await json<{ totals: { byStatus: Record<string, number> }; overdue: unknown[] }>(await sys.call('GET', '/v1/reports/compliance?format=json&asOf=2027-06-01', key));
-    return JSON.stringify(r.totals.byStatus) === JSON.stringify({ ...r.totals.byStatus, ...api }) && r;
-  }, 'report caught up with the obligations service', 20_000);
+  const report = await eventually(
+    async () => {
+      const r = await json<{ totals: { byStatus: Record<string, number> }; overdue: unknown[] }>(
+        await sys.call('GET', '/v1/reports/compliance?format=json&asOf=2027-06-01', key),
+      );
+      return JSON.stringify(r.totals.byStatus) === JSON.stringify({ ...r.totals.byStatus, ...api }) && r;
+    },
+    'report caught up with the obligations service',
+    20_000,
+  );
   for (const s of STATUSES) expect(report.totals.byStatus[s] ?? 0).toBe(api[s]);
   expect(report.overdue).toHaveLength(api.overdue!);
 
-  const bytes = Buffer.from(await (await sys.call('GET', '/v1/reports/compliance?format=csv&asOf=2027-06-01', key)).arrayBuffer());
+  const bytes = Buffer.from(
+    await (await sys.call('GET', '/v1/reports/compliance?format=csv&asOf=2027-06-01', key)).arrayBuffer(),
+  );
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM for French Excel (fetch's text() would strip it)
   const csv = bytes.subarray(3).toString('utf8');
   const rows = csv.trim().split(/\r?\n/).slice(1);
@@ -53,5 +110,9 @@ it('report figures agree with GET /v1/obligations and across formats', async () 
   for (const id of ids) expect(csv).toContain(id);
   const pdf = await sys.call('GET', '/v1/reports/compliance?format=pdf&asOf=2027-06-01', key);
   expect(pdf.headers.get('content-type')).toContain('application/pdf');
-  expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+  expect(
+    Buffer.from(await pdf.arrayBuffer())
+      .subarray(0, 5)
+      .toString(),
+  ).toBe('%PDF-');
 }, 180_000);

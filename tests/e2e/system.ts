@@ -28,7 +28,13 @@ export interface System {
   databaseUrl: string;
   amqpUrl: string;
   /** fetch against the public base URL with a bearer token and JSON body */
-  call(method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  call(
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -45,12 +51,17 @@ export async function startSystem(): Promise<System> {
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
   const t = await testEnv({
-    SMTP_URL: sink.url, PRAXIS_BASE_URL: simulator.baseUrl, SCHEDULES_ENABLED: 'false',
-    REMINDER_SWEEP_MS: '200', PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
+    SMTP_URL: sink.url,
+    PRAXIS_BASE_URL: simulator.baseUrl,
+    SCHEDULES_ENABLED: 'false',
+    REMINDER_SWEEP_MS: '200',
+    PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
   });
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
-    const s = await p; stops.unshift(() => s.stop()); return s;
+    const s = await p;
+    stops.unshift(() => s.stop());
+    return s;
   };
   const connector = await up(startConnector(loadConnectorConfig(t.env)));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
@@ -59,20 +70,36 @@ export async function startSystem(): Promise<System> {
   const notifier = await up(startNotifier(loadNotifierConfig(env)));
   const reports = await up(startReports(loadReportsConfig(env)));
   const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
-  const edge = await up(startEdge(loadEdgeConfig({
-    ...env,
-    AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}`, OBLIGATIONS_URL: `http://127.0.0.1:${obligations.port}`,
-    PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}`, NOTIFIER_URL: `http://127.0.0.1:${notifier.port}`,
-    REPORTS_URL: `http://127.0.0.1:${reports.port}`, SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
-  })));
+  const edge = await up(
+    startEdge(
+      loadEdgeConfig({
+        ...env,
+        AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}`,
+        OBLIGATIONS_URL: `http://127.0.0.1:${obligations.port}`,
+        PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}`,
+        NOTIFIER_URL: `http://127.0.0.1:${notifier.port}`,
+        REPORTS_URL: `http://127.0.0.1:${reports.port}`,
+        SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
+      }),
+    ),
+  );
   const base = `http://127.0.0.1:${edge.port}`;
   return {
-    base, simulator, sink, databaseUrl: t.databaseUrl, amqpUrl: t.amqpUrl,
-    call: (method, path, token, body, headers = {}) => fetch(base + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    }),
+    base,
+    simulator,
+    sink,
+    databaseUrl: t.databaseUrl,
+    amqpUrl: t.amqpUrl,
+    call: (method, path, token, body, headers = {}) =>
+      fetch(base + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
     async stop() {
       for (const s of stops) await s().catch(() => undefined);
       await sink.close();

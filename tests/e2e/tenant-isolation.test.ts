@@ -4,23 +4,43 @@ import { ADMIN, json, startSystem, type System } from './system';
 // Every public route, called with another tenant's credentials on funder A's objects: 404 (never 403,
 // which would reveal that the object exists), lists without A's rows, and nothing changed.
 let sys: System;
-beforeAll(async () => { sys = await startSystem(); }, 120_000);
-afterAll(async () => { await sys?.stop(); });
+beforeAll(async () => {
+  sys = await startSystem();
+}, 120_000);
+afterAll(async () => {
+  await sys?.stop();
+});
 
 const key = async (body: Record<string, unknown>): Promise<string> =>
   (await json<{ token: string }>(await sys.call('POST', '/v1/api-keys', ADMIN, { label: 'k', ...body }), 201)).token;
 
 async function registerAgreement(token: string, code: string, ref: string, grantee: string, email: string) {
-  await eventually(async () => [201, 409].includes((await sys.call('POST', '/v1/programmes', token, { code, name: code })).status), `programme ${code}`);
-  return json<{ id: string; referenceCode: string; grantee: { id: string }; obligations: { id: string }[] }>(await sys.call('POST', '/v1/agreements', token, {
-    externalRef: ref, programmeCode: code, title: `Projet ${ref}`, startDate: '2027-01-01', endDate: '2027-12-31',
-    grantee: { name: grantee, contacts: [{ name: 'Contact', email }] },
-  }), 201);
+  await eventually(
+    async () => [201, 409].includes((await sys.call('POST', '/v1/programmes', token, { code, name: code })).status),
+    `programme ${code}`,
+  );
+  return json<{ id: string; referenceCode: string; grantee: { id: string }; obligations: { id: string }[] }>(
+    await sys.call('POST', '/v1/agreements', token, {
+      externalRef: ref,
+      programmeCode: code,
+      title: `Projet ${ref}`,
+      startDate: '2027-01-01',
+      endDate: '2027-12-31',
+      grantee: { name: grantee, contacts: [{ name: 'Contact', email }] },
+    }),
+    201,
+  );
 }
 
-it('another tenant gets 404 on every route that names funder A\'s objects, and sees none of them in lists', async () => {
-  const A = await json<{ id: string }>(await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation A', kind: 'foundation' }), 201);
-  const B = await json<{ id: string }>(await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation B', kind: 'foundation' }), 201);
+it("another tenant gets 404 on every route that names funder A's objects, and sees none of them in lists", async () => {
+  const A = await json<{ id: string }>(
+    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation A', kind: 'foundation' }),
+    201,
+  );
+  const B = await json<{ id: string }>(
+    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation B', kind: 'foundation' }),
+    201,
+  );
   const funderA = await key({ role: 'funder', funderId: A.id });
   const funderB = await key({ role: 'funder', funderId: B.id });
   const auditorB = await key({ role: 'auditor', funderIds: [B.id] });
@@ -28,8 +48,14 @@ it('another tenant gets 404 on every route that names funder A\'s objects, and s
   const agB = await registerAgreement(funderB, 'PROG-B', 'B-1', 'Organisme B', 'b@example.org');
   const granteeB = await key({ role: 'grantee', granteeId: agB.grantee.id });
   const oblA = agA.obligations[0]!.id;
-  await eventually(async () => (await sys.call('GET', `/v1/obligations/${oblA}`, funderA)).status === 200, 'A\'s obligation tracked');
-  await eventually(async () => (await sys.call('GET', `/v1/audit/verify?funderId=${A.id}`, funderA)).status === 200, 'A\'s audit chain');
+  await eventually(
+    async () => (await sys.call('GET', `/v1/obligations/${oblA}`, funderA)).status === 200,
+    "A's obligation tracked",
+  );
+  await eventually(
+    async () => (await sys.call('GET', `/v1/audit/verify?funderId=${A.id}`, funderA)).status === 200,
+    "A's audit chain",
+  );
 
   const notFound: Array<[string, string, string, unknown?]> = [
     [funderB, 'GET', `/v1/agreements/${agA.id}`],
@@ -56,8 +82,12 @@ it('another tenant gets 404 on every route that names funder A\'s objects, and s
   }
 
   const lists: Array<[string, string]> = [
-    [funderB, '/v1/agreements'], [auditorB, '/v1/agreements'], [funderB, '/v1/obligations'], [auditorB, '/v1/obligations'],
-    [funderB, '/v1/programmes'], [granteeB, '/v1/me/obligations'],
+    [funderB, '/v1/agreements'],
+    [auditorB, '/v1/agreements'],
+    [funderB, '/v1/obligations'],
+    [auditorB, '/v1/obligations'],
+    [funderB, '/v1/programmes'],
+    [granteeB, '/v1/me/obligations'],
   ];
   for (const [token, path] of lists) {
     const text = await (await sys.call('GET', path, token)).text();

@@ -22,7 +22,12 @@ async function raw(amqpUrl: string, body: Buffer): Promise<number> {
   let got = 0;
   const t0 = performance.now();
   const done = new Promise<void>((resolve) => {
-    void sub.consume(q, (m) => { if (!m) return; sub.ack(m); got += 1; if (got === N) resolve(); });
+    void sub.consume(q, (m) => {
+      if (!m) return;
+      sub.ack(m);
+      got += 1;
+      if (got === N) resolve();
+    });
   });
   for (let i = 0; i < N; i += 1) {
     pub.sendToQueue(q, body, { persistent: true, messageId: String(i) });
@@ -35,29 +40,46 @@ async function raw(amqpUrl: string, body: Buffer): Promise<number> {
   return N / secs;
 }
 
-async function throughOutbox(databaseUrl: string, amqpUrl: string, batchSize: number): Promise<{ rate: number; publishRate: number }> {
+async function throughOutbox(
+  databaseUrl: string,
+  amqpUrl: string,
+  batchSize: number,
+): Promise<{ rate: number; publishRate: number }> {
   const pool = await busSchema(databaseUrl, `bench_b${batchSize}`);
   const bus = await BusConnection.connect(amqpUrl, logger);
   const relay = new OutboxRelay(pool, bus, 'bench', logger, { pollMs: 20 });
-  const consumer = await consume(bus, {
-    queue: `bench.outbox.b${batchSize}`, transact: pgTransact(pool), prefetch: 20, batchSize,
-    on: {
-      'funder.registered.v1': async (_data, tx, event) => {
-        await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 'bench');
-        return 'done';
+  const consumer = await consume(
+    bus,
+    {
+      queue: `bench.outbox.b${batchSize}`,
+      transact: pgTransact(pool),
+      prefetch: 20,
+      batchSize,
+      on: {
+        'funder.registered.v1': async (_data, tx, event) => {
+          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer) VALUES ($1, $2)', event.id, 'bench');
+          return 'done';
+        },
       },
     },
-  }, logger);
+    logger,
+  );
   const t0 = performance.now();
   relay.start();
   for (let i = 0; i < N; i += 1000) {
-    await pgTransact(pool)((tx) => enqueue(tx, Array.from({ length: Math.min(1000, N - i) }, (_, k) => funderEvent(i + k))));
+    await pgTransact(pool)((tx) =>
+      enqueue(
+        tx,
+        Array.from({ length: Math.min(1000, N - i) }, (_, k) => funderEvent(i + k)),
+      ),
+    );
     relay.kick();
   }
   await relay.stop(60_000);
   const published = performance.now();
   // afterCommit fires once per transaction (per batch), so completion is read from the effects.
-  while (Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM effect')).rows[0]?.n) < N) await new Promise((r) => setTimeout(r, 20));
+  while (Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM effect')).rows[0]?.n) < N)
+    await new Promise((r) => setTimeout(r, 20));
   const secs = (performance.now() - t0) / 1000;
   await consumer.stop();
   await bus.close();
@@ -68,14 +90,25 @@ async function throughOutbox(databaseUrl: string, amqpUrl: string, batchSize: nu
 async function main(): Promise<void> {
   const env = await benchEnv();
   try {
-    const sample = eventMessage({ id: crypto.randomUUID(), type: 'funder.registered.v1', data: funderEvent(1).data, time: new Date(), source: 'bench' }).content;
+    const sample = eventMessage({
+      id: crypto.randomUUID(),
+      type: 'funder.registered.v1',
+      data: funderEvent(1).data,
+      time: new Date(),
+      source: 'bench',
+    }).content;
     const rawRate = await raw(env.amqpUrl, sample);
     console.log(`events: ${N}, message size ≈ ${sample.length} B`);
-    console.log(`raw amqplib confirm publish (confirm every 500) + consume (quorum, prefetch 20): ${rawRate.toFixed(0)} msg/s`);
+    console.log(
+      `raw amqplib confirm publish (confirm every 500) + consume (quorum, prefetch 20): ${rawRate.toFixed(0)} msg/s`,
+    );
     for (const batchSize of [1, 100]) {
       const ours = await throughOutbox(env.databaseUrl, env.amqpUrl, batchSize);
-      const how = batchSize === 1 ? 'one transaction per event' : `batches of up to ${batchSize} events per transaction`;
-      console.log(`outbox → relay (confirms) → consumer (inbox + effect, ${how}): ${ours.rate.toFixed(0)} events/s end to end, ratio to raw ${(ours.rate / rawRate).toFixed(2)}`);
+      const how =
+        batchSize === 1 ? 'one transaction per event' : `batches of up to ${batchSize} events per transaction`;
+      console.log(
+        `outbox → relay (confirms) → consumer (inbox + effect, ${how}): ${ours.rate.toFixed(0)} events/s end to end, ratio to raw ${(ours.rate / rawRate).toFixed(2)}`,
+      );
       console.log(`  of which outbox → broker alone: ${ours.publishRate.toFixed(0)} events/s`);
     }
   } finally {
@@ -83,4 +116,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -28,4 +28,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { console.error((err as Error).message); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});

@@ -14,24 +14,38 @@ export class BusConnection {
   private waiters: Array<() => void> = [];
   private closed = false;
 
-  private constructor(private readonly conn: RecoveringChannelModel, private readonly logger: Logger) {}
+  private constructor(
+    private readonly conn: RecoveringChannelModel,
+    private readonly logger: Logger,
+  ) {}
 
   static async connect(url: string, logger: Logger, opts: { initialMaxRetries?: number } = {}): Promise<BusConnection> {
     // The setup hook runs on every (re)connect, including the first, before `bus` exists.
     const ref: { bus?: BusConnection } = {};
     const conn = await amqp.connect(url, {
       recovery: {
-        initialDelay: 200, maxDelay: 5000, initialMaxRetries: opts.initialMaxRetries ?? 10, maxRetries: Infinity,
+        initialDelay: 200,
+        maxDelay: 5000,
+        initialMaxRetries: opts.initialMaxRetries ?? 10,
+        maxRetries: Infinity,
         waitForConnect: false,
-        setup: async (model: ChannelModel) => { if (ref.bus) await ref.bus.onConnected(model); },
+        setup: async (model: ChannelModel) => {
+          if (ref.bus) await ref.bus.onConnected(model);
+        },
       },
     });
     const bus = new BusConnection(conn, logger);
     ref.bus = bus;
     conn.on('error', (err: Error) => logger.warn({ err }, 'amqp connection error'));
     conn.on('handler-error', (err: Error) => logger.warn({ err }, 'amqp handler error'));
-    conn.on('disconnect', (err: Error) => { bus.model = null; bus.publisher = null; logger.warn({ err: err?.message }, 'amqp disconnected'); });
-    conn.on('reconnect-scheduled', (i: { attempt: number; delay: number }) => logger.info(i, 'amqp reconnect scheduled'));
+    conn.on('disconnect', (err: Error) => {
+      bus.model = null;
+      bus.publisher = null;
+      logger.warn({ err: err?.message }, 'amqp disconnected');
+    });
+    conn.on('reconnect-scheduled', (i: { attempt: number; delay: number }) =>
+      logger.info(i, 'amqp reconnect scheduled'),
+    );
     await conn.waitForConnect();
     return bus;
   }
@@ -40,12 +54,15 @@ export class BusConnection {
     model.on('error', (err: Error) => this.logger.warn({ err }, 'amqp model error'));
     const pub = await model.createConfirmChannel();
     pub.on('error', (err: Error) => this.logger.warn({ err }, 'publisher channel error'));
-    pub.on('close', () => { if (this.publisher === pub) this.publisher = null; });
+    pub.on('close', () => {
+      if (this.publisher === pub) this.publisher = null;
+    });
     this.publisher = pub;
     this.model = model;
     for (const setup of this.setups) await setup(model);
     this.logger.info('amqp connected');
-    const waiters = this.waiters; this.waiters = [];
+    const waiters = this.waiters;
+    this.waiters = [];
     waiters.forEach((w) => w());
   }
 
@@ -55,7 +72,9 @@ export class BusConnection {
     if (this.model) await setup(this.model);
   }
 
-  get connected(): boolean { return this.model !== null && this.publisher !== null; }
+  get connected(): boolean {
+    return this.model !== null && this.publisher !== null;
+  }
 
   /** The current publisher confirm channel; waits (bounded) for a reconnect. */
   async publisherChannel(timeoutMs = 10_000): Promise<ConfirmChannel> {
@@ -63,14 +82,19 @@ export class BusConnection {
     if (this.closed) throw new Error('bus closed');
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('broker unavailable')), timeoutMs);
-      this.waiters.push(() => { clearTimeout(t); resolve(); });
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
     });
     if (!this.publisher) throw new Error('broker unavailable');
     return this.publisher;
   }
 
   /** A fresh channel on the current connection, for tools (DLQ replay, tests). */
-  async channel(): Promise<ConfirmChannel> { return this.conn.createConfirmChannel(); }
+  async channel(): Promise<ConfirmChannel> {
+    return this.conn.createConfirmChannel();
+  }
 
   async close(): Promise<void> {
     this.closed = true;
@@ -83,6 +107,8 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   let t: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => { t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); }),
+    new Promise<T>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
   ]);
 }

@@ -9,7 +9,11 @@ import type { SqlTx } from './outbox';
 export type HandlerResult = 'done' | 'skipped';
 
 /** Handles one event of type T, inside the transaction that also records it in the inbox. */
-export type EventHandler<T extends EventType, Tx> = (data: EventData<T>, tx: Tx, envelope: Envelope<T>) => Promise<HandlerResult>;
+export type EventHandler<T extends EventType, Tx> = (
+  data: EventData<T>,
+  tx: Tx,
+  envelope: Envelope<T>,
+) => Promise<HandlerResult>;
 
 /** One event of a batch: its payload, and the envelope it came in (id, time, source). */
 export type BatchItem<T extends EventType = EventType> = { [K in T]: { data: EventData<K>; envelope: Envelope<K> } }[T];
@@ -48,7 +52,9 @@ export interface ConsumeSpec<Tx extends SqlTx> {
   batchWindowMs?: number;
 }
 
-export interface Consumer { stop(): Promise<void> }
+export interface Consumer {
+  stop(): Promise<void>;
+}
 
 class PoisonMessage extends Error {}
 
@@ -92,7 +98,11 @@ const itemOf = <T extends EventType>(envelope: Envelope<T>): BatchItem<T> => ({ 
  * `retryDelayMs` up to `maxAttempts`, then dead-lettered; a malformed message or a type this
  * consumer has no handler for is dead-lettered at once (retrying cannot fix it).
  */
-export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: ConsumeSpec<Tx>, logger: Logger): Promise<Consumer> {
+export async function consume<Tx extends SqlTx>(
+  bus: BusConnection,
+  spec: ConsumeSpec<Tx>,
+  logger: Logger,
+): Promise<Consumer> {
   const opts: QueueOptions = { maxAttempts: spec.maxAttempts ?? 5, retryDelayMs: spec.retryDelayMs ?? 1000 };
   const log = logger.child({ consumer: spec.queue });
   const routes = routesOf(spec);
@@ -113,7 +123,11 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
     while (i < envelopes.length) {
       const first = envelopes[i]!;
       const route = routes.get(first.type)!;
-      if (route.kind === 'one') { results.push(await route.handle(first.data, tx, first)); i += 1; continue; }
+      if (route.kind === 'one') {
+        results.push(await route.handle(first.data, tx, first));
+        i += 1;
+        continue;
+      }
       let j = i + 1;
       while (j < envelopes.length) {
         const next = routes.get(envelopes[j]!.type)!;
@@ -135,7 +149,11 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
 
   const safeAck = (ch: Channel, msg: ConsumeMessage): void => {
     // After a reconnect the old channel is gone: the broker redelivers, the inbox absorbs it.
-    try { ch.ack(msg); } catch (err) { log.warn({ err: (err as Error).message }, 'ack failed; message will be redelivered'); }
+    try {
+      ch.ack(msg);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'ack failed; message will be redelivered');
+    }
   };
 
   /** Parses and validates a delivery; a malformed or unroutable one is dead-lettered at once. */
@@ -145,10 +163,15 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
       if (!routes.has(envelope.type)) throw new PoisonMessage(`no handler for ${envelope.type} in this consumer`);
       return envelope;
     } catch (err) {
-      const what = err instanceof PoisonMessage ? 'event type not handled here dead-lettered' : 'malformed event dead-lettered';
+      const what =
+        err instanceof PoisonMessage ? 'event type not handled here dead-lettered' : 'malformed event dead-lettered';
       log.error({ err: (err as Error).message, messageId: msg.properties.messageId }, what);
       metrics.consumed.inc({ consumer: spec.queue, result: 'dead_lettered' });
-      try { ch.nack(msg, false, false); } catch { /* redelivered, will fail again */ }
+      try {
+        ch.nack(msg, false, false);
+      } catch {
+        /* redelivered, will fail again */
+      }
       return null;
     }
   };
@@ -160,7 +183,10 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
     try {
       const result = await spec.transact(async (tx) => {
         const fresh = await tx.$executeRawUnsafe(
-          'INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', spec.queue, envelope.id);
+          'INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          spec.queue,
+          envelope.id,
+        );
         if (fresh === 0) return 'duplicate' as const;
         return handleOne(envelope, tx);
       });
@@ -172,14 +198,23 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
       if (attempt >= opts.maxAttempts) {
         log.error({ err, type: envelope.type, id: envelope.id, attempt }, 'handler failed; dead-lettered');
         metrics.consumed.inc({ consumer: spec.queue, result: 'dead_lettered' });
-        try { ch.nack(msg, false, false); } catch { /* redelivered */ }
+        try {
+          ch.nack(msg, false, false);
+        } catch {
+          /* redelivered */
+        }
         return;
       }
-      log.warn({ err: (err as Error).message, type: envelope.type, id: envelope.id, attempt }, 'handler failed; will retry');
+      log.warn(
+        { err: (err as Error).message, type: envelope.type, id: envelope.id, attempt },
+        'handler failed; will retry',
+      );
       metrics.consumed.inc({ consumer: spec.queue, result: 'retry' });
       try {
         ch.sendToQueue(retryQueue(spec.queue), msg.content, {
-          ...msg.properties, persistent: true, headers: { ...msg.properties.headers, 'x-attempt': attempt },
+          ...msg.properties,
+          persistent: true,
+          headers: { ...msg.properties.headers, 'x-attempt': attempt },
         });
         await withTimeout(ch.waitForConfirms(), 10_000, 'retry confirm');
         safeAck(ch, msg);
@@ -191,18 +226,29 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
 
   /** One transaction for a batch; on any failure, each message goes through `process` alone. */
   const processBatch = async (ch: ConfirmChannel, msgs: ConsumeMessage[]): Promise<void> => {
-    const decoded = msgs.map((m) => ({ msg: m, envelope: decode(ch, m) })).filter((d): d is { msg: ConsumeMessage; envelope: Envelope } => d.envelope !== null);
+    const decoded = msgs
+      .map((m) => ({ msg: m, envelope: decode(ch, m) }))
+      .filter((d): d is { msg: ConsumeMessage; envelope: Envelope } => d.envelope !== null);
     if (decoded.length === 0) return;
     let results: Array<HandlerResult | 'duplicate'>;
     try {
       results = await spec.transact(async (tx) => {
         // One inbox statement for the batch; an id twice in one batch (a redelivery racing its original) is handled once.
-        const fresh = new Set((await tx.$queryRawUnsafe<Array<{ message_id: string }>>(
-          `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
-          spec.queue, decoded.map((d) => d.envelope.id))).map((r) => r.message_id));
+        const fresh = new Set(
+          (
+            await tx.$queryRawUnsafe<Array<{ message_id: string }>>(
+              `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+              spec.queue,
+              decoded.map((d) => d.envelope.id),
+            )
+          ).map((r) => r.message_id),
+        );
         const isNew = decoded.map(({ envelope }) => fresh.delete(envelope.id));
-        const handled = await handleAll(decoded.filter((_, k) => isNew[k]).map((d) => d.envelope), tx);
-        return isNew.map((n) => (n ? handled.shift()! : 'duplicate' as const));
+        const handled = await handleAll(
+          decoded.filter((_, k) => isNew[k]).map((d) => d.envelope),
+          tx,
+        );
+        return isNew.map((n) => (n ? handled.shift()! : ('duplicate' as const)));
       });
     } catch (err) {
       log.warn({ err: (err as Error).message, size: decoded.length }, 'batch failed; handling its messages one by one');
@@ -228,7 +274,10 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
       if (stopping || channel !== ch) return;
       setTimeout(() => {
         if (stopping || channel !== ch) return;
-        setup(model).then(() => log.info('consumer channel reopened'), () => undefined);
+        setup(model).then(
+          () => log.info('consumer channel reopened'),
+          () => undefined,
+        );
       }, 500);
     });
     await assertConsumerTopology(ch, spec.queue, bindings, opts, unbound);
@@ -243,24 +292,35 @@ export async function consume<Tx extends SqlTx>(bus: BusConnection, spec: Consum
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
     const flush = (): void => {
-      if (timer) { clearTimeout(timer); timer = null; }
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
       if (pending.length === 0) return;
-      const batch = pending; pending = [];
+      const batch = pending;
+      pending = [];
       chain = chain.then(() => processBatch(ch, batch));
       track(chain);
     };
-    const reply = await ch.consume(spec.queue, (msg) => {
-      if (!msg) {
-        // The broker cancelled us (queue deleted, leader moved): closing the channel resubscribes below.
-        log.warn('consumer cancelled by the broker; reopening');
-        ch.close().catch(() => undefined);
-        return;
-      }
-      if (batchSize <= 1) { track(process(ch, msg)); return; }
-      pending.push(msg);
-      if (pending.length >= batchSize) flush();
-      else if (!timer) timer = setTimeout(flush, windowMs);
-    }, { noAck: false });
+    const reply = await ch.consume(
+      spec.queue,
+      (msg) => {
+        if (!msg) {
+          // The broker cancelled us (queue deleted, leader moved): closing the channel resubscribes below.
+          log.warn('consumer cancelled by the broker; reopening');
+          ch.close().catch(() => undefined);
+          return;
+        }
+        if (batchSize <= 1) {
+          track(process(ch, msg));
+          return;
+        }
+        pending.push(msg);
+        if (pending.length >= batchSize) flush();
+        else if (!timer) timer = setTimeout(flush, windowMs);
+      },
+      { noAck: false },
+    );
     channel = ch;
     consumerTag = reply.consumerTag;
     flushCurrent = flush;

@@ -2,10 +2,16 @@ import type { BusConnection } from './connection';
 import { deadLetterQueue, QUEUES } from './topology';
 import { withTimeout } from './connection';
 
-export interface DeadLetterSummary { queue: string; deadLetters: number }
+export interface DeadLetterSummary {
+  queue: string;
+  deadLetters: number;
+}
 
 /** Counts dead letters for every known consumer queue (queues not declared yet are skipped). */
-export async function listDeadLetters(bus: BusConnection, queues: readonly string[] = Object.values(QUEUES)): Promise<DeadLetterSummary[]> {
+export async function listDeadLetters(
+  bus: BusConnection,
+  queues: readonly string[] = Object.values(QUEUES),
+): Promise<DeadLetterSummary[]> {
   const out: DeadLetterSummary[] = [];
   for (const q of queues) {
     const ch = await bus.channel();
@@ -13,7 +19,9 @@ export async function listDeadLetters(bus: BusConnection, queues: readonly strin
     try {
       const info = await ch.checkQueue(deadLetterQueue(q));
       out.push({ queue: q, deadLetters: info.messageCount });
-    } catch { /* not declared */ }
+    } catch {
+      /* not declared */
+    }
     await ch.close().catch(() => undefined);
   }
   return out;
@@ -31,8 +39,14 @@ export async function replayDeadLetters(bus: BusConnection, queue: string, max =
       const msg = await ch.get(deadLetterQueue(queue), { noAck: false });
       if (!msg) break;
       const headers = { ...msg.properties.headers };
-      delete headers['x-attempt']; delete headers['x-death']; delete headers['x-delivery-count'];
-      ch.sendToQueue(queue, msg.content, { ...msg.properties, persistent: true, headers: { ...headers, 'x-replayed': true } });
+      delete headers['x-attempt'];
+      delete headers['x-death'];
+      delete headers['x-delivery-count'];
+      ch.sendToQueue(queue, msg.content, {
+        ...msg.properties,
+        persistent: true,
+        headers: { ...headers, 'x-replayed': true },
+      });
       await withTimeout(ch.waitForConfirms(), 10_000, 'replay confirm');
       ch.ack(msg);
       moved += 1;

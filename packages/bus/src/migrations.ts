@@ -10,6 +10,11 @@ export const BUS_MIGRATIONS: MigrationSource = { dir: path.join(__dirname, '..',
  * backfill that emits events), then the service's own `prisma/migrations`. The runtime at boot,
  * `pnpm db:migrate` and the test kit all call this, so every database is built the same way.
  */
-export function migrateService(pool: pg.Pool, schema: string, migrationsDir: string, logger?: Logger): Promise<MigrationResult> {
+export function migrateService(
+  pool: pg.Pool,
+  schema: string,
+  migrationsDir: string,
+  logger?: Logger,
+): Promise<MigrationResult> {
   return migrate(pool, schema, [BUS_MIGRATIONS, { dir: migrationsDir }], logger);
 }

@@ -28,7 +28,9 @@ export function pgTransact(pool: pg.Pool) {
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
-    } finally { client.release(); }
+    } finally {
+      client.release();
+    }
   };
 }
 
@@ -41,17 +43,24 @@ export function pgTx(client: pg.PoolClient | pg.Client): SqlTx {
 }
 
 /** An event to write, typed by its `type` (one member per catalog type, so `data` is checked against it). */
-export type NewEvent<T extends EventType = EventType> = { [K in T]: {
-  type: K;
-  data: EventData<K>;
-  /** CloudEvents subject: the aggregate the event is about (agreement id, obligation id…). */
-  subject?: string;
-  /** Deterministic id (`eventId(…)`) when the event must be emitted at most once (e.g. one per obligation × stage). */
-  id?: string;
-} }[T];
+export type NewEvent<T extends EventType = EventType> = {
+  [K in T]: {
+    type: K;
+    data: EventData<K>;
+    /** CloudEvents subject: the aggregate the event is about (agreement id, obligation id…). */
+    subject?: string;
+    /** Deterministic id (`eventId(…)`) when the event must be emitted at most once (e.g. one per obligation × stage). */
+    id?: string;
+  };
+}[T];
 
 /** The outbox columns of a set of events, as parallel arrays for one `unnest(…)`. */
-export interface OutboxColumns { ids: string[]; types: string[]; subjects: Array<string | null>; data: string[] }
+export interface OutboxColumns {
+  ids: string[];
+  types: string[];
+  subjects: Array<string | null>;
+  data: string[];
+}
 
 /**
  * Validates every payload against the catalog (throwing a ZodError that names the bad fields) and
@@ -82,14 +91,24 @@ export async function enqueue(tx: SqlTx, events: NewEvent[], correlationId?: str
     `INSERT INTO outbox (id, type, subject, data, correlation_id)
      SELECT u.id, u.type, u.subject, u.data, $5 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS u(id, type, subject, data)
      ON CONFLICT (id) DO NOTHING`,
-    c.ids, c.types, c.subjects, c.data, correlationId ?? null,
+    c.ids,
+    c.types,
+    c.subjects,
+    c.data,
+    correlationId ?? null,
   );
   return c.ids;
 }
 
 /** An event as it leaves a process (a relay, or a test playing another service). */
 export interface OutgoingEvent {
-  id: string; type: string; subject?: string | null; data: unknown; time: Date; source: string; correlationId?: string | null;
+  id: string;
+  type: string;
+  subject?: string | null;
+  data: unknown;
+  time: Date;
+  source: string;
+  correlationId?: string | null;
 }
 
 /**
@@ -98,20 +117,39 @@ export interface OutgoingEvent {
  */
 export function eventMessage(e: OutgoingEvent): { routingKey: string; content: Buffer; options: Options.Publish } {
   const envelope = {
-    specversion: '1.0', id: e.id, source: e.source, type: e.type, time: e.time.toISOString(), datacontenttype: 'application/json',
-    dataschema: `urn:praxis-compliance:event:${e.type}`, ...(e.subject ? { subject: e.subject } : {}), data: e.data,
+    specversion: '1.0',
+    id: e.id,
+    source: e.source,
+    type: e.type,
+    time: e.time.toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: `urn:praxis-compliance:event:${e.type}`,
+    ...(e.subject ? { subject: e.subject } : {}),
+    data: e.data,
   };
   return {
     routingKey: e.type,
     content: Buffer.from(JSON.stringify(envelope)),
     options: {
-      persistent: true, messageId: e.id, type: e.type, contentType: 'application/cloudevents+json',
-      timestamp: Math.floor(e.time.getTime() / 1000), appId: e.source, ...(e.correlationId ? { correlationId: e.correlationId } : {}),
+      persistent: true,
+      messageId: e.id,
+      type: e.type,
+      contentType: 'application/cloudevents+json',
+      timestamp: Math.floor(e.time.getTime() / 1000),
+      appId: e.source,
+      ...(e.correlationId ? { correlationId: e.correlationId } : {}),
     },
   };
 }
 
-interface OutboxRow { id: string; type: string; subject: string | null; data: unknown; created_at: Date; correlation_id: string | null }
+interface OutboxRow {
+  id: string;
+  type: string;
+  subject: string | null;
+  data: unknown;
+  created_at: Date;
+  correlation_id: string | null;
+}
 
 export interface RelayOptions {
   batchSize?: number;
@@ -134,21 +172,32 @@ export class OutboxRelay {
   private readonly retentionMs: number;
   private lastPurge = 0;
 
-  constructor(private readonly pool: pg.Pool, private readonly bus: BusConnection, private readonly source: string,
-    private readonly logger: Logger, opts: RelayOptions = {}) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly bus: BusConnection,
+    private readonly source: string,
+    private readonly logger: Logger,
+    opts: RelayOptions = {},
+  ) {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 200;
     this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 10_000;
     this.retentionMs = opts.retentionMs ?? 24 * 3_600_000;
-    this.loop = singleFlight(() => this.drain(),
-      (err) => this.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry'));
+    this.loop = singleFlight(
+      () => this.drain(),
+      (err) => this.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed; will retry'),
+    );
   }
 
   /** Polls every `pollMs` (rows committed by other processes, a pass that failed). */
-  start(): void { this.loop.start(this.pollMs); }
+  start(): void {
+    this.loop.start(this.pollMs);
+  }
 
   /** Publish now (called after a local commit so events do not wait for the next poll). */
-  kick(): void { this.loop.kick(); }
+  kick(): void {
+    this.loop.kick();
+  }
 
   /** Publishes until the outbox is empty. Resolves with the number of events published. */
   async drain(): Promise<number> {
@@ -166,12 +215,20 @@ export class OutboxRelay {
     const published = await pgTransact(this.pool)(async ({ client }) => {
       const { rows } = await client.query<OutboxRow>(
         `SELECT id, type, subject, data, created_at, correlation_id FROM outbox
-         WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`, [this.batchSize]);
+         WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
       if (rows.length === 0) return 0;
       const ch = await this.bus.publisherChannel();
       for (const row of rows) {
         const m = eventMessage({
-          id: row.id, type: row.type, subject: row.subject, data: row.data, time: row.created_at, source: this.source, correlationId: row.correlation_id,
+          id: row.id,
+          type: row.type,
+          subject: row.subject,
+          data: row.data,
+          time: row.created_at,
+          source: this.source,
+          correlationId: row.correlation_id,
         });
         ch.publish(EXCHANGE, m.routingKey, m.content, m.options);
       }
@@ -187,12 +244,16 @@ export class OutboxRelay {
   private async purgeIfDue(): Promise<void> {
     if (Date.now() - this.lastPurge < 60_000) return;
     this.lastPurge = Date.now();
-    await this.pool.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [this.retentionMs / 1000]);
+    await this.pool.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [
+      this.retentionMs / 1000,
+    ]);
   }
 
   /** Rows not yet confirmed (exported as a gauge; a growing number means the broker is unreachable). */
   async pending(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+    const { rows } = await this.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL',
+    );
     const n = Number(rows[0]?.n ?? 0);
     metrics.outboxPending.set({ service: this.source }, n);
     return n;
@@ -202,6 +263,10 @@ export class OutboxRelay {
   async stop(timeoutMs = 5000): Promise<void> {
     await this.loop.stop();
     await withTimeout(this.drain(), timeoutMs, 'outbox flush').catch((err: unknown) =>
-      this.logger.warn({ err: (err as Error).message }, 'outbox not fully flushed at shutdown; it will be published at next start'));
+      this.logger.warn(
+        { err: (err as Error).message },
+        'outbox not fully flushed at shutdown; it will be published at next start',
+      ),
+    );
   }
 }

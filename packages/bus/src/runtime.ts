@@ -25,11 +25,21 @@ export interface RuntimeOptions {
 /** Several relays over one outbox, seen as one (SKIP LOCKED keeps them from publishing a row twice). */
 export class RelayGroup {
   constructor(private readonly relays: OutboxRelay[]) {}
-  start(): void { this.relays.forEach((r) => r.start()); }
-  kick(): void { this.relays.forEach((r) => r.kick()); }
-  pending(): Promise<number> { return this.relays[0]!.pending(); }
-  async drain(): Promise<number> { return (await Promise.all(this.relays.map((r) => r.drain()))).reduce((a, b) => a + b, 0); }
-  async stop(): Promise<void> { await Promise.all(this.relays.map((r) => r.stop())); }
+  start(): void {
+    this.relays.forEach((r) => r.start());
+  }
+  kick(): void {
+    this.relays.forEach((r) => r.kick());
+  }
+  pending(): Promise<number> {
+    return this.relays[0]!.pending();
+  }
+  async drain(): Promise<number> {
+    return (await Promise.all(this.relays.map((r) => r.drain()))).reduce((a, b) => a + b, 0);
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.relays.map((r) => r.stop()));
+  }
 }
 
 /**
@@ -40,15 +50,24 @@ export class RelayGroup {
  */
 export class ServiceRuntime {
   private readonly consumers: Consumer[] = [];
-  private constructor(readonly pool: pg.Pool, readonly bus: BusConnection, readonly relay: RelayGroup, private readonly logger: Logger) {}
+  private constructor(
+    readonly pool: pg.Pool,
+    readonly bus: BusConnection,
+    readonly relay: RelayGroup,
+    private readonly logger: Logger,
+  ) {}
 
   static async start(opts: RuntimeOptions): Promise<ServiceRuntime> {
     const pool = createPool(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
     pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'idle database connection error'));
     await migrateService(pool, opts.schema, opts.migrationsDir, opts.logger);
     const bus = await BusConnection.connect(opts.amqpUrl, opts.logger);
-    const relay = new RelayGroup(Array.from({ length: opts.relay?.parallel ?? 1 },
-      () => new OutboxRelay(pool, bus, opts.service, opts.logger, { batchSize: opts.relay?.batchSize })));
+    const relay = new RelayGroup(
+      Array.from(
+        { length: opts.relay?.parallel ?? 1 },
+        () => new OutboxRelay(pool, bus, opts.service, opts.logger, { batchSize: opts.relay?.batchSize }),
+      ),
+    );
     relay.start();
     return new ServiceRuntime(pool, bus, relay, opts.logger);
   }
@@ -63,8 +82,12 @@ export class ServiceRuntime {
   /** Readiness: the database answers and the broker connection is up. */
   readiness(): Record<string, () => Promise<void>> {
     return {
-      database: async () => { await this.pool.query('SELECT 1'); },
-      broker: async () => { if (!this.bus.connected) throw new Error('broker not connected'); },
+      database: async () => {
+        await this.pool.query('SELECT 1');
+      },
+      broker: async () => {
+        if (!this.bus.connected) throw new Error('broker not connected');
+      },
     };
   }
 

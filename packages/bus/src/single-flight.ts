@@ -25,12 +25,18 @@ export function singleFlight(pass: () => Promise<unknown>, onError: (err: unknow
 
   const kick = (): void => {
     if (stopped) return;
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = pass()
       .then(() => undefined, onError)
       .finally(() => {
         running = null;
-        if (again && !stopped) { again = false; kick(); }
+        if (again && !stopped) {
+          again = false;
+          kick();
+        }
       });
   };
 
@@ -46,13 +52,20 @@ export function singleFlight(pass: () => Promise<unknown>, onError: (err: unknow
       tick();
     },
     kick,
-    async idle(): Promise<void> { while (running) await running; },
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
     async stop(): Promise<void> {
       stopped = true;
       again = false;
-      if (timer) { clearTimeout(timer); timer = null; }
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
       while (running) await running;
     },
-    get stopped() { return stopped; },
+    get stopped() {
+      return stopped;
+    },
   };
 }

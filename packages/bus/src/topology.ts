@@ -44,8 +44,13 @@ export const deadLetterQueue = (q: string): string => `${q}.dlq`;
  * Bindings persist in the broker, so the keys a consumer no longer handles are given in `unbind`
  * (unbinding a key that was never bound changes nothing).
  */
-export async function assertConsumerTopology(ch: Channel, q: string, bindings: readonly string[], opts: QueueOptions,
-  unbind: readonly string[] = []): Promise<void> {
+export async function assertConsumerTopology(
+  ch: Channel,
+  q: string,
+  bindings: readonly string[],
+  opts: QueueOptions,
+  unbind: readonly string[] = [],
+): Promise<void> {
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
   await ch.assertQueue(deadLetterQueue(q), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await ch.assertQueue(q, {

@@ -5,8 +5,18 @@ import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
 import { eventually, freshDatabase, freshVhost, deleteVhost, isAlive, publishEvents } from '@pc/testkit';
 import {
-  BusConnection, consume, deadLetterQueue, enqueue, eventMessage, listDeadLetters, OutboxRelay, replayDeadLetters,
-  type BatchItem, type Consumer, type ConsumeSpec, type PgTx,
+  BusConnection,
+  consume,
+  deadLetterQueue,
+  enqueue,
+  eventMessage,
+  listDeadLetters,
+  OutboxRelay,
+  replayDeadLetters,
+  type BatchItem,
+  type Consumer,
+  type ConsumeSpec,
+  type PgTx,
 } from '../src';
 import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
 
@@ -32,9 +42,16 @@ afterAll(async () => {
   deleteVhost(amqpUrl);
 });
 
-async function consumerCountingEffects(queue: string, opts: { fail?: (id: string) => boolean; maxAttempts?: number; batchSize?: number } = {}): Promise<Consumer> {
+async function consumerCountingEffects(
+  queue: string,
+  opts: { fail?: (id: string) => boolean; maxAttempts?: number; batchSize?: number } = {},
+): Promise<Consumer> {
   return started({
-    queue, transact: pgTransact(pool), maxAttempts: opts.maxAttempts, retryDelayMs: 100, batchSize: opts.batchSize,
+    queue,
+    transact: pgTransact(pool),
+    maxAttempts: opts.maxAttempts,
+    retryDelayMs: 100,
+    batchSize: opts.batchSize,
     on: {
       'funder.registered.v1': async (_data, tx, event) => {
         if (opts.fail?.(event.subject ?? '')) throw new Error('handler refuses');
@@ -52,20 +69,36 @@ async function started(spec: ConsumeSpec<PgTx>): Promise<Consumer> {
 }
 
 const effects = (queue: string): Promise<Array<{ event_id: string; detail: string | null; tx: string }>> =>
-  pool.query<{ event_id: string; detail: string | null; tx: string }>('SELECT event_id, detail, tx FROM effect WHERE consumer = $1 ORDER BY seq', [queue]).then((r) => r.rows);
+  pool
+    .query<{ event_id: string; detail: string | null; tx: string }>(
+      'SELECT event_id, detail, tx FROM effect WHERE consumer = $1 ORDER BY seq',
+      [queue],
+    )
+    .then((r) => r.rows);
 
 const consumedCount = async (queue: string, result: string): Promise<number> =>
-  (await metrics.consumed.get()).values.find((v) => v.labels.consumer === queue && v.labels.result === result)?.value ?? 0;
+  (await metrics.consumed.get()).values.find((v) => v.labels.consumer === queue && v.labels.result === result)?.value ??
+  0;
 
 const revoked = (i: number) => ({
   type: 'api_key.revoked.v1' as const,
-  data: { keyId: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`, funderId: null, funderIds: [], actor: { kind: 'system' as const, id: 'test' } },
+  data: {
+    keyId: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`,
+    funderId: null,
+    funderIds: [],
+    actor: { kind: 'system' as const, id: 'test' },
+  },
 });
 const created = (i: number) => ({
   type: 'api_key.created.v1' as const,
   data: {
-    keyId: `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`, role: 'admin' as const, funderId: null, funderIds: [], granteeId: null,
-    label: `clé ${i}`, actor: { kind: 'system' as const, id: 'test' },
+    keyId: `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`,
+    role: 'admin' as const,
+    funderId: null,
+    funderIds: [],
+    granteeId: null,
+    label: `clé ${i}`,
+    actor: { kind: 'system' as const, id: 'test' },
   },
 });
 
@@ -79,25 +112,37 @@ describe('event bus on the real broker', () => {
   it('publishes with confirms through the outbox and a consumer applies each event once', async () => {
     const c = await consumerCountingEffects('t.basic');
     const ids = await publish([funderEvent(1), funderEvent(2), funderEvent(3)]);
-    await eventually(async () => (await count(pool, "SELECT count(*) n FROM effect WHERE consumer = 't.basic'")) === 3, '3 effects');
-    expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE published_at IS NULL AND id = ANY($1)', [ids])).toBe(0);
+    await eventually(
+      async () => (await count(pool, "SELECT count(*) n FROM effect WHERE consumer = 't.basic'")) === 3,
+      '3 effects',
+    );
+    expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE published_at IS NULL AND id = ANY($1)', [ids])).toBe(
+      0,
+    );
     await c.stop();
   });
 
   it('rolls back: an event written in a failed transaction is never published', async () => {
     await consumerCountingEffects('t.rollback');
-    await expect(pgTransact(pool)(async (tx) => {
-      await enqueue(tx, [funderEvent(10)]);
-      throw new Error('business rule failed after the write');
-    })).rejects.toThrow('business rule failed');
-    expect(await count(pool, "SELECT count(*) n FROM outbox WHERE subject = $1", [funderEvent(10).subject])).toBe(0);
+    await expect(
+      pgTransact(pool)(async (tx) => {
+        await enqueue(tx, [funderEvent(10)]);
+        throw new Error('business rule failed after the write');
+      }),
+    ).rejects.toThrow('business rule failed');
+    expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE subject = $1', [funderEvent(10).subject])).toBe(0);
     await publish([funderEvent(11)]); // a later event proves the consumer is live, and 10 never came
-    await eventually(async () => (await count(pool, "SELECT count(*) n FROM effect WHERE consumer = 't.rollback'")) === 1, 'event 11');
+    await eventually(
+      async () => (await count(pool, "SELECT count(*) n FROM effect WHERE consumer = 't.rollback'")) === 1,
+      'event 11',
+    );
     expect(await count(pool, "SELECT count(*) n FROM effect WHERE consumer = 't.rollback'")).toBe(1);
   });
 
   it('refuses to enqueue a payload that breaks the catalog, writing nothing', async () => {
-    const bad = { ...funderEvent(12), data: { ...funderEvent(12).data, kind: 'bank' } } as unknown as ReturnType<typeof funderEvent>;
+    const bad = { ...funderEvent(12), data: { ...funderEvent(12).data, kind: 'bank' } } as unknown as ReturnType<
+      typeof funderEvent
+    >;
     await expect(pgTransact(pool)((tx) => enqueue(tx, [bad]))).rejects.toThrow(/kind/);
     expect(await count(pool, 'SELECT count(*) n FROM outbox WHERE subject = $1', [bad.subject])).toBe(0);
   });
@@ -106,53 +151,93 @@ describe('event bus on the real broker', () => {
     const queue = 't.relay-crash';
     await consumerCountingEffects(queue);
     const [id] = await publish([funderEvent(20)]);
-    await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])) === 1, 'first delivery');
+    await eventually(
+      async () =>
+        (await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])) === 1,
+      'first delivery',
+    );
     const before = await metrics.consumed.get();
-    const dupBefore = before.values.find((v) => v.labels.consumer === 't.relay-crash' && v.labels.result === 'duplicate')?.value ?? 0;
+    const dupBefore =
+      before.values.find((v) => v.labels.consumer === 't.relay-crash' && v.labels.result === 'duplicate')?.value ?? 0;
     // As if the relay crashed between the confirm and its UPDATE: the row is still pending.
     await pool.query('UPDATE outbox SET published_at = NULL WHERE id = $1', [id]);
     expect(await relay.drain()).toBeGreaterThanOrEqual(1);
     await eventually(async () => {
       const m = await metrics.consumed.get();
-      return (m.values.find((v) => v.labels.consumer === 't.relay-crash' && v.labels.result === 'duplicate')?.value ?? 0) > dupBefore;
+      return (
+        (m.values.find((v) => v.labels.consumer === 't.relay-crash' && v.labels.result === 'duplicate')?.value ?? 0) >
+        dupBefore
+      );
     }, 'duplicate seen by the inbox');
-    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(1);
+    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(
+      1,
+    );
   });
 
   it('redelivers to another consumer when one is killed before its ack, and the effect is applied once', async () => {
     const queue = 't.killed';
     const child = fork(path.join(__dirname, 'fixtures', 'consumer-child.ts'), [], {
-      execArgv: ['--import', 'tsx'], env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue }, stdio: 'ignore',
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue },
+      stdio: 'ignore',
     });
-    await new Promise<void>((resolve, reject) => { child.once('message', () => resolve()); child.once('exit', () => reject(new Error('child died early'))); });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', () => reject(new Error('child died early')));
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     const [id] = await publish([funderEvent(30)]);
     expect(await exited).toBe('SIGKILL');
     expect(isAlive(child.pid!)).toBe(false); // the consumer that held the message is really gone
-    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(1); // committed before the kill
+    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(
+      1,
+    ); // committed before the kill
     await consumerCountingEffects(queue); // a healthy replica takes over the unacked message
-    await eventually(async () => (await bus.channel().then(async (ch) => {
-      const q = await ch.checkQueue(queue); await ch.close(); return q.messageCount === 0;
-    })), 'queue drained');
+    await eventually(
+      async () =>
+        await bus.channel().then(async (ch) => {
+          const q = await ch.checkQueue(queue);
+          await ch.close();
+          return q.messageCount === 0;
+        }),
+      'queue drained',
+    );
     await eventually(async () => {
       const m = await metrics.consumed.get();
       return (m.values.find((v) => v.labels.consumer === queue && v.labels.result === 'duplicate')?.value ?? 0) >= 1;
     }, 'redelivery absorbed by the inbox');
-    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(1);
+    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(
+      1,
+    );
   });
 
   it('retries a failing handler the configured number of times, dead-letters it, and replays it on demand', async () => {
     let attempts = 0;
     let healthy = false;
     const queue = 't.poison';
-    await consumerCountingEffects(queue, { maxAttempts: 3, fail: () => { if (healthy) return false; attempts += 1; return true; } });
+    await consumerCountingEffects(queue, {
+      maxAttempts: 3,
+      fail: () => {
+        if (healthy) return false;
+        attempts += 1;
+        return true;
+      },
+    });
     const [id] = await publish([funderEvent(40)]);
     await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'message in the DLQ');
     expect(attempts).toBe(3);
-    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(0);
+    expect(await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])).toBe(
+      0,
+    );
     healthy = true; // the operator fixed the cause, then replays
     expect(await replayDeadLetters(bus, queue)).toBe(1);
-    await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])) === 1, 'replayed effect');
+    await eventually(
+      async () =>
+        (await count(pool, 'SELECT count(*) n FROM effect WHERE event_id = $1 AND consumer = $2', [id, queue])) === 1,
+      'replayed effect',
+    );
     expect((await listDeadLetters(bus, [queue]))[0]?.deadLetters).toBe(0);
   });
 
@@ -160,10 +245,16 @@ describe('event bus on the real broker', () => {
     const queue = 't.malformed';
     await consumerCountingEffects(queue);
     const ch = await bus.channel();
-    ch.publish('pc.events', 'funder.registered.v1', Buffer.from('{not json'), { persistent: true, messageId: 'garbage-1' });
+    ch.publish('pc.events', 'funder.registered.v1', Buffer.from('{not json'), {
+      persistent: true,
+      messageId: 'garbage-1',
+    });
     await ch.waitForConfirms();
     await ch.close();
-    await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'malformed message dead-lettered');
+    await eventually(
+      async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1,
+      'malformed message dead-lettered',
+    );
   });
 
   it('handles batches in one transaction each, once per event, and isolates a failing event of a batch', async () => {
@@ -172,8 +263,14 @@ describe('event bus on the real broker', () => {
     await consumerCountingEffects(queue, { batchSize: 50, maxAttempts: 2, fail: (subject) => subject === poison });
     const events = Array.from({ length: 500 }, (_, i) => funderEvent(600 + i)); // includes 777
     await publish(events);
-    await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 499, '499 effects');
-    await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'the failing event alone in the DLQ');
+    await eventually(
+      async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 499,
+      '499 effects',
+    );
+    await eventually(
+      async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1,
+      'the failing event alone in the DLQ',
+    );
     expect(await count(pool, 'SELECT count(DISTINCT event_id) n FROM effect WHERE consumer = $1', [queue])).toBe(499);
   });
 
@@ -181,17 +278,34 @@ describe('event bus on the real broker', () => {
     const queue = 't.cancelled';
     await consumerCountingEffects(queue);
     await publish([funderEvent(900)]);
-    await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 1, 'first effect');
+    await eventually(
+      async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 1,
+      'first effect',
+    );
     const ch = await bus.channel();
     await ch.deleteQueue(queue); // the broker sends basic.cancel to the consumer; amqplib's recovery does not cover it
     await ch.close();
-    await eventually(async () => {
-      const c = await bus.channel();
-      c.on('error', () => undefined);
-      try { return (await c.checkQueue(queue)).consumerCount === 1; } catch { return false; } finally { await c.close().catch(() => undefined); }
-    }, 'queue declared again and consumed', 20_000);
+    await eventually(
+      async () => {
+        const c = await bus.channel();
+        c.on('error', () => undefined);
+        try {
+          return (await c.checkQueue(queue)).consumerCount === 1;
+        } catch {
+          return false;
+        } finally {
+          await c.close().catch(() => undefined);
+        }
+      },
+      'queue declared again and consumed',
+      20_000,
+    );
     await publish([funderEvent(901)]);
-    await eventually(async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 2, 'effect after resubscribing', 20_000);
+    await eventually(
+      async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 2,
+      'effect after resubscribing',
+      20_000,
+    );
   });
 
   it('deletes published outbox rows after the retention and keeps unpublished ones', async () => {
@@ -212,23 +326,42 @@ describe('event bus on the real broker', () => {
 });
 
 /** A handler for any type that records the event (the typing of payloads is shown by the tests below). */
-const mark = (queue: string) => async (_data: unknown, tx: PgTx, envelope: { id: string; type: string }): Promise<'done'> => {
-  await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', envelope.id, queue, envelope.type);
-  return 'done';
-};
+const mark =
+  (queue: string) =>
+  async (_data: unknown, tx: PgTx, envelope: { id: string; type: string }): Promise<'done'> => {
+    await tx.$executeRawUnsafe(
+      'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
+      envelope.id,
+      queue,
+      envelope.type,
+    );
+    return 'done';
+  };
 
 describe('handler map', () => {
   it('hands each event to the handler of its type with its payload, and binds the queue to those types only', async () => {
     const queue = 't.map';
     await started({
-      queue, transact: pgTransact(pool), retryDelayMs: 100,
+      queue,
+      transact: pgTransact(pool),
+      retryDelayMs: 100,
       on: {
         'funder.registered.v1': async (data, tx, envelope) => {
-          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', envelope.id, queue, `funder ${data.name}`);
+          await tx.$executeRawUnsafe(
+            'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
+            envelope.id,
+            queue,
+            `funder ${data.name}`,
+          );
           return 'done';
         },
         'api_key.revoked.v1': async (data, tx, envelope) => {
-          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', envelope.id, queue, `revoked ${data.keyId}`);
+          await tx.$executeRawUnsafe(
+            'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
+            envelope.id,
+            queue,
+            `revoked ${data.keyId}`,
+          );
           return 'skipped';
         },
       },
@@ -236,12 +369,18 @@ describe('handler map', () => {
     // api_key.created.v1 has no handler: the queue is not bound to it, so it does not arrive, not even as a dead letter.
     const [funderId, createdId, revokedId] = await publishEvents(amqpUrl, [funderEvent(1000), created(1), revoked(1)]);
     await eventually(async () => (await effects(queue)).length === 2, 'two effects');
-    expect((await effects(queue)).map((e) => [e.event_id, e.detail]).sort()).toEqual([
-      [funderId, 'funder Fondation 1000'], [revokedId, `revoked ${revoked(1).data.keyId}`]].sort());
+    expect((await effects(queue)).map((e) => [e.event_id, e.detail]).sort()).toEqual(
+      [
+        [funderId, 'funder Fondation 1000'],
+        [revokedId, `revoked ${revoked(1).data.keyId}`],
+      ].sort(),
+    );
     expect(await consumedCount(queue, 'done')).toBe(1);
     expect(await consumedCount(queue, 'skipped')).toBe(1);
     expect(await consumedCount(queue, 'dead_lettered')).toBe(0);
-    expect(await count(pool, 'SELECT count(*) n FROM inbox WHERE consumer = $1 AND message_id = $2', [queue, createdId])).toBe(0);
+    expect(
+      await count(pool, 'SELECT count(*) n FROM inbox WHERE consumer = $1 AND message_id = $2', [queue, createdId]),
+    ).toBe(0);
   });
 
   it('types each handler by its key and refuses a map it cannot route', async () => {
@@ -252,20 +391,40 @@ describe('handler map', () => {
     };
     expect(Object.keys(typed ?? {})).toEqual(['funder.registered.v1']);
     const transact = pgTransact(pool);
-    await expect(consume(bus, {
-      queue: 't.refused', transact,
-      // @ts-expect-error not an event type of the catalog
-      on: { 'funder.registred.v1': mark('t.refused') },
-    }, logger)).rejects.toThrow('not in the event catalog: funder.registred.v1');
-    await expect(consume(bus, {
-      queue: 't.refused', transact, on: { 'funder.registered.v1': mark('t.refused') }, onBatch: { 'funder.registered.v1': async () => undefined },
-    }, logger)).rejects.toThrow('funder.registered.v1 is in both on and onBatch');
+    await expect(
+      consume(
+        bus,
+        {
+          queue: 't.refused',
+          transact,
+          // @ts-expect-error not an event type of the catalog
+          on: { 'funder.registred.v1': mark('t.refused') },
+        },
+        logger,
+      ),
+    ).rejects.toThrow('not in the event catalog: funder.registred.v1');
+    await expect(
+      consume(
+        bus,
+        {
+          queue: 't.refused',
+          transact,
+          on: { 'funder.registered.v1': mark('t.refused') },
+          onBatch: { 'funder.registered.v1': async () => undefined },
+        },
+        logger,
+      ),
+    ).rejects.toThrow('funder.registered.v1 is in both on and onBatch');
     await expect(consume(bus, { queue: 't.refused', transact }, logger)).rejects.toThrow('handles no event type');
   });
 
   it('unbinds a type removed from the map, so it stops arriving', async () => {
     const queue = 't.rebind';
-    const first = await started({ queue, transact: pgTransact(pool), on: { 'funder.registered.v1': mark(queue), 'api_key.revoked.v1': mark(queue) } });
+    const first = await started({
+      queue,
+      transact: pgTransact(pool),
+      on: { 'funder.registered.v1': mark(queue), 'api_key.revoked.v1': mark(queue) },
+    });
     await first.stop();
     await started({ queue, transact: pgTransact(pool), on: { 'funder.registered.v1': mark(queue) } });
     await publishEvents(amqpUrl, [revoked(2), funderEvent(1001)]);
@@ -277,7 +436,12 @@ describe('handler map', () => {
 
   it('dead-letters at once an event of a type it has no handler for, recording nothing', async () => {
     const queue = 't.unhandled';
-    await started({ queue, transact: pgTransact(pool), retryDelayMs: 100, on: { 'funder.registered.v1': mark(queue) } });
+    await started({
+      queue,
+      transact: pgTransact(pool),
+      retryDelayMs: 100,
+      on: { 'funder.registered.v1': mark(queue) },
+    });
     const id = crypto.randomUUID();
     const stray = eventMessage({ id, ...revoked(3), time: new Date(), source: 'test' });
     const ch = await bus.channel();
@@ -300,19 +464,32 @@ describe('handler map', () => {
     const poison = funderEvent(1600).subject;
     const sizes: number[] = [];
     await started({
-      queue, transact: pgTransact(pool), batchSize: 20, batchWindowMs: 50, maxAttempts: 2, retryDelayMs: 100,
+      queue,
+      transact: pgTransact(pool),
+      batchSize: 20,
+      batchWindowMs: 50,
+      maxAttempts: 2,
+      retryDelayMs: 100,
       onBatch: {
         'funder.registered.v1': async (items, tx) => {
           sizes.push(items.length);
           if (items.some((i) => i.envelope.subject === poison)) throw new Error('one bad event in this run');
-          await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) SELECT unnest($1::text[]), $2, unnest($3::text[])',
-            items.map((i) => i.envelope.id), queue, items.map((i) => i.data.name));
+          await tx.$executeRawUnsafe(
+            'INSERT INTO effect (event_id, consumer, detail) SELECT unnest($1::text[]), $2, unnest($3::text[])',
+            items.map((i) => i.envelope.id),
+            queue,
+            items.map((i) => i.data.name),
+          );
         },
       },
     });
     await publish(Array.from({ length: 200 }, (_, i) => funderEvent(1500 + i))); // includes 1600
     await eventually(async () => (await effects(queue)).length === 199, '199 effects', 60_000);
-    await eventually(async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1, 'the failing event alone in the DLQ', 30_000);
+    await eventually(
+      async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1,
+      'the failing event alone in the DLQ',
+      30_000,
+    );
     const rows = await effects(queue);
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(199);
     expect(rows.map((r) => r.detail)).not.toContain('Fondation 1600');
@@ -328,25 +505,58 @@ describe('handler map', () => {
     const queue = 't.mixed';
     const calls: string[][] = [];
     // One function for two types: it receives their consecutive events in one call, typed as either.
-    const recordKeys = async (items: Array<BatchItem<'funder.registered.v1' | 'api_key.created.v1'>>, tx: PgTx): Promise<void> => {
+    const recordKeys = async (
+      items: Array<BatchItem<'funder.registered.v1' | 'api_key.created.v1'>>,
+      tx: PgTx,
+    ): Promise<void> => {
       calls.push(items.map((i) => i.envelope.type));
       for (const { envelope: e } of items) {
         const detail = e.type === 'funder.registered.v1' ? e.data.name : e.data.label;
-        await tx.$executeRawUnsafe('INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)', e.id, queue, detail);
+        await tx.$executeRawUnsafe(
+          'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
+          e.id,
+          queue,
+          detail,
+        );
       }
     };
     await started({
-      queue, transact: pgTransact(pool), batchSize: 6, batchWindowMs: 2000,
+      queue,
+      transact: pgTransact(pool),
+      batchSize: 6,
+      batchWindowMs: 2000,
       onBatch: { 'funder.registered.v1': recordKeys, 'api_key.created.v1': recordKeys },
-      on: { 'api_key.revoked.v1': async (data, tx, e) => { calls.push([e.type]); return mark(queue)(data, tx, e); } },
+      on: {
+        'api_key.revoked.v1': async (data, tx, e) => {
+          calls.push([e.type]);
+          return mark(queue)(data, tx, e);
+        },
+      },
     });
-    const ids = await publishEvents(amqpUrl, [funderEvent(1100), funderEvent(1101), created(2), revoked(4), funderEvent(1102), created(3)]);
+    const ids = await publishEvents(amqpUrl, [
+      funderEvent(1100),
+      funderEvent(1101),
+      created(2),
+      revoked(4),
+      funderEvent(1102),
+      created(3),
+    ]);
     await eventually(async () => (await effects(queue)).length === 6, 'six effects');
     const rows = await effects(queue);
     expect(rows.map((r) => r.event_id)).toEqual(ids);
-    expect(rows.map((r) => r.detail)).toEqual(['Fondation 1100', 'Fondation 1101', 'clé 2', 'api_key.revoked.v1', 'Fondation 1102', 'clé 3']);
+    expect(rows.map((r) => r.detail)).toEqual([
+      'Fondation 1100',
+      'Fondation 1101',
+      'clé 2',
+      'api_key.revoked.v1',
+      'Fondation 1102',
+      'clé 3',
+    ]);
     expect(calls).toEqual([
-      ['funder.registered.v1', 'funder.registered.v1', 'api_key.created.v1'], ['api_key.revoked.v1'], ['funder.registered.v1', 'api_key.created.v1']]);
+      ['funder.registered.v1', 'funder.registered.v1', 'api_key.created.v1'],
+      ['api_key.revoked.v1'],
+      ['funder.registered.v1', 'api_key.created.v1'],
+    ]);
     expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
   });
 
@@ -354,11 +564,24 @@ describe('handler map', () => {
     const queue = 't.dup';
     let handled = 0;
     await started({
-      queue, transact: pgTransact(pool), batchSize: 10, batchWindowMs: 100, afterCommit: (n) => { handled += n; },
-      onBatch: { 'funder.registered.v1': async (items, tx) => { for (const i of items) await mark(queue)(i.data, tx, i.envelope); } },
+      queue,
+      transact: pgTransact(pool),
+      batchSize: 10,
+      batchWindowMs: 100,
+      afterCommit: (n) => {
+        handled += n;
+      },
+      onBatch: {
+        'funder.registered.v1': async (items, tx) => {
+          for (const i of items) await mark(queue)(i.data, tx, i.envelope);
+        },
+      },
     });
     const id = crypto.randomUUID();
-    await publishEvents(amqpUrl, [{ ...funderEvent(1200), id }, { ...funderEvent(1200), id }]); // a redelivery racing its original
+    await publishEvents(amqpUrl, [
+      { ...funderEvent(1200), id },
+      { ...funderEvent(1200), id },
+    ]); // a redelivery racing its original
     await eventually(async () => (await consumedCount(queue, 'duplicate')) === 1, 'the copy seen as a duplicate');
     await publishEvents(amqpUrl, [{ ...funderEvent(1200), id }]); // replayed later
     await eventually(async () => (await consumedCount(queue, 'duplicate')) === 2, 'the replay seen as a duplicate');

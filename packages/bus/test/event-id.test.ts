@@ -9,7 +9,9 @@ beforeAll(async () => {
   db = new pg.Client({ connectionString: await freshDatabase() });
   await db.connect();
 });
-afterAll(async () => { await db?.end(); });
+afterAll(async () => {
+  await db?.end();
+});
 
 const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -20,7 +22,9 @@ describe('eventId', () => {
     expect(eventId(o, 'D-7')).toMatch(UUID_V5);
     expect(eventId(o, 'D-7')).not.toBe(eventId(o, 'D0'));
     expect(eventId('a', 'b')).not.toBe(eventId('b', 'a'));
-    expect(eventId('reports', 'job.finished', o, 'running')).not.toBe(eventId('praxis-connector', 'job.finished', o, 'running'));
+    expect(eventId('reports', 'job.finished', o, 'running')).not.toBe(
+      eventId('praxis-connector', 'job.finished', o, 'running'),
+    );
   });
 
   it('keeps the layout reminder ids were stored with (a changed layout would send a stage twice)', () => {
@@ -30,10 +34,13 @@ describe('eventId', () => {
 
   it('is computed identically by sqlEventId inside PostgreSQL, for any parts', async () => {
     const part = fc.oneof(fc.string(), fc.uuid(), fc.constantFrom('Montréal', 'é:ü', 'D+30', ''));
-    await fc.assert(fc.asyncProperty(fc.array(part, { minLength: 1, maxLength: 4 }), async (parts) => {
-      const sql = sqlEventId(...parts.map((_, i) => `$${i + 1}::text`));
-      const { rows } = await db.query<{ id: string }>(`SELECT ${sql} AS id`, parts);
-      expect(rows[0]!.id).toBe(eventId(...parts));
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(part, { minLength: 1, maxLength: 4 }), async (parts) => {
+        const sql = sqlEventId(...parts.map((_, i) => `$${i + 1}::text`));
+        const { rows } = await db.query<{ id: string }>(`SELECT ${sql} AS id`, parts);
+        expect(rows[0]!.id).toBe(eventId(...parts));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

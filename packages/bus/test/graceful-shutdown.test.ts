@@ -14,12 +14,17 @@ beforeAll(async () => {
   amqpUrl = freshVhost();
   pool = await busSchema(databaseUrl);
 });
-afterAll(async () => { await pool.end(); deleteVhost(amqpUrl); });
+afterAll(async () => {
+  await pool.end();
+  deleteVhost(amqpUrl);
+});
 
 it('on SIGTERM finishes the in-flight handler, acks it, flushes the outbox and exits 0', async () => {
   const queue = 't.graceful';
   const child = fork(path.join(__dirname, 'fixtures', 'graceful-child.ts'), [], {
-    execArgv: ['--import', 'tsx'], env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue }, stdio: 'ignore',
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue },
+    stdio: 'ignore',
   });
   const messages: string[] = [];
   child.on('message', (m) => messages.push(String(m)));

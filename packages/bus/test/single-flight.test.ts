@@ -24,7 +24,9 @@ describe('singleFlight', () => {
     const { state, pass, releaseNext } = gatedPass();
     const loop = singleFlight(pass, () => undefined);
     loop.kick();
-    loop.kick(); loop.kick(); loop.kick(); // while the first pass runs
+    loop.kick();
+    loop.kick();
+    loop.kick(); // while the first pass runs
     expect(state.started).toBe(1);
     await releaseNext();
     expect(state.started).toBe(2);
@@ -37,7 +39,13 @@ describe('singleFlight', () => {
   it('reports a failing pass and keeps going; after stop, kicks do nothing and stop waits for the pass in progress', async () => {
     const errors: unknown[] = [];
     let calls = 0;
-    const loop = singleFlight(async () => { calls += 1; if (calls === 1) throw new Error('database away'); }, (err) => errors.push(err));
+    const loop = singleFlight(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('database away');
+      },
+      (err) => errors.push(err),
+    );
     loop.kick();
     await loop.idle();
     expect(errors.map((e) => (e as Error).message)).toEqual(['database away']);
@@ -50,7 +58,9 @@ describe('singleFlight', () => {
     gated.kick();
     gated.kick(); // a pass is due after this one, but stop cancels it
     let stopped = false;
-    const stopping = gated.stop().then(() => { stopped = true; });
+    const stopping = gated.stop().then(() => {
+      stopped = true;
+    });
     await new Promise((r) => setImmediate(r));
     expect(stopped).toBe(false);
     await releaseNext();
@@ -62,7 +72,12 @@ describe('singleFlight', () => {
 
   it('kicks on its timer once started', async () => {
     let calls = 0;
-    const loop = singleFlight(async () => { calls += 1; }, () => undefined);
+    const loop = singleFlight(
+      async () => {
+        calls += 1;
+      },
+      () => undefined,
+    );
     loop.start(20);
     await eventually(async () => calls >= 3, 'three timed passes');
     await loop.stop();

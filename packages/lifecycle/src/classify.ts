@@ -11,7 +11,11 @@ export type TimeClass = 'upcoming' | 'due_soon' | 'overdue';
  * obligation goes straight from `upcoming` to `overdue`, because nobody was told it was due soon.
  * The evaluation's CLASSIFY_SQL is the set-based form of this function (checked by an oracle test).
  */
-export function classify(dueDate: string, asOf: string, stages: readonly Pick<ReminderStage, 'offsetDays'>[] | null | undefined): TimeClass {
+export function classify(
+  dueDate: string,
+  asOf: string,
+  stages: readonly Pick<ReminderStage, 'offsetDays'>[] | null | undefined,
+): TimeClass {
   if (asOf > dueDate) return 'overdue';
   return asOf >= addDays(dueDate, earliestStageOffset(stages)) ? 'due_soon' : 'upcoming';
 }

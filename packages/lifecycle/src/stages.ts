@@ -3,13 +3,21 @@
  * reminded, and the earliest of them, which is also the day an obligation becomes due soon.
  * Which stage a run sends is decided set-based in the evaluation's SQL over these stored stages.
  */
-export interface ReminderStage { offsetDays: number; escalate: boolean }
+export interface ReminderStage {
+  offsetDays: number;
+  escalate: boolean;
+}
 
 /** Default policy: 30 and 7 days before, on the day, 7 days after, 30 days after with escalation. */
-export const DEFAULT_STAGES: readonly ReminderStage[] = Object.freeze([
-  { offsetDays: -30, escalate: false }, { offsetDays: -7, escalate: false }, { offsetDays: 0, escalate: false },
-  { offsetDays: 7, escalate: false }, { offsetDays: 30, escalate: true },
-].map((s) => Object.freeze(s)));
+export const DEFAULT_STAGES: readonly ReminderStage[] = Object.freeze(
+  [
+    { offsetDays: -30, escalate: false },
+    { offsetDays: -7, escalate: false },
+    { offsetDays: 0, escalate: false },
+    { offsetDays: 7, escalate: false },
+    { offsetDays: 30, escalate: true },
+  ].map((s) => Object.freeze(s)),
+);
 
 /**
  * The stages as they are stored: sorted by day, one per day (the last one given for a day wins), and

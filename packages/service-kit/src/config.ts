@@ -10,8 +10,14 @@ export class ConfigError extends Error {
 
 /** Variables every service understands. Defaults point at the services of the dev machines. */
 export const baseEnv = {
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').default('postgresql://postgres@127.0.0.1:5432/praxis_compliance'),
-  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// URL').default('amqp://guest:guest@127.0.0.1:5672/%2F'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .default('postgresql://postgres@127.0.0.1:5432/praxis_compliance'),
+  AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// URL')
+    .default('amqp://guest:guest@127.0.0.1:5672/%2F'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Shared by the edge and the services behind it to sign the caller's identity. */
   INTERNAL_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-internal-secret-change-me'),
@@ -21,7 +27,10 @@ export const baseEnv = {
  * Parses the environment once at boot (nothing else reads process.env).
  * Throws ConfigError naming each bad variable, so a service refuses to start with a clear message.
  */
-export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

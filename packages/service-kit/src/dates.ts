@@ -3,7 +3,12 @@ export const PRODUCT_TIME_ZONE = 'America/Montreal';
 
 /** Today's calendar date in Montréal, as YYYY-MM-DD. */
 export function todayInMontreal(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: PRODUCT_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: PRODUCT_TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
 
 /** True for a real calendar date written YYYY-MM-DD (rejects 2027-02-30). */

@@ -10,7 +10,12 @@ import type { Logger } from './logger';
  */
 export function createPool(databaseUrl: string, schema: string, max = 10): pg.Pool {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-  return new pg.Pool({ connectionString: databaseUrl, max, options: `-c search_path=${schema}`, application_name: schema });
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    options: `-c search_path=${schema}`,
+    application_name: schema,
+  });
 }
 
 /**
@@ -19,7 +24,10 @@ export function createPool(databaseUrl: string, schema: string, max = 10): pg.Po
  * with a `prefix` records its files as `<prefix>/<name>`, so they never collide with a service's
  * `<timestamp>_<name>`; the service's own source has no prefix (names already recorded stay valid).
  */
-export interface MigrationSource { dir: string; prefix?: string }
+export interface MigrationSource {
+  dir: string;
+  prefix?: string;
+}
 
 export interface MigrationResult {
   applied: string[];
@@ -45,10 +53,21 @@ function replacedBy(sql: string): { name: string; sha: string }[] {
  * is refused on one that has only some: that database must first be brought up to date by a release
  * that still has those files.
  */
-export async function migrate(pool: pg.Pool, schema: string, sources: string | MigrationSource[], logger?: Logger): Promise<MigrationResult> {
+export async function migrate(
+  pool: pg.Pool,
+  schema: string,
+  sources: string | MigrationSource[],
+  logger?: Logger,
+): Promise<MigrationResult> {
   const files = (typeof sources === 'string' ? [{ dir: sources }] : sources).flatMap(({ dir, prefix }) =>
-    (fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql'))).sort() : [])
-      .map((d) => ({ name: prefix ? `${prefix}/${d}` : d, file: path.join(dir, d, 'migration.sql') })));
+    (fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql')))
+          .sort()
+      : []
+    ).map((d) => ({ name: prefix ? `${prefix}/${d}` : d, file: path.join(dir, d, 'migration.sql') })),
+  );
   const client = await pool.connect();
   const applied: string[] = [];
   const baselined: string[] = [];
@@ -57,24 +76,35 @@ export async function migrate(pool: pg.Pool, schema: string, sources: string | M
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}._migrations (
       name text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ name: string; sha256: string }>(`SELECT name, sha256 FROM ${schema}._migrations`);
+    const { rows } = await client.query<{ name: string; sha256: string }>(
+      `SELECT name, sha256 FROM ${schema}._migrations`,
+    );
     const done = new Map(rows.map((r) => [r.name, r.sha256]));
     for (const { name, file } of files) {
       const sql = fs.readFileSync(file, 'utf8');
       const sha = crypto.createHash('sha256').update(sql).digest('hex');
       const known = done.get(name);
       if (known) {
-        if (known !== sha) throw new Error(`migration ${schema}/${name} was edited after being applied (checksum mismatch)`);
+        if (known !== sha)
+          throw new Error(`migration ${schema}/${name} was edited after being applied (checksum mismatch)`);
         continue;
       }
       const replaced = replacedBy(sql);
       const present = replaced.filter((r) => done.has(r.name));
       if (present.length > 0 && present.length < replaced.length) {
-        const missing = replaced.filter((r) => !done.has(r.name)).map((r) => r.name).join(', ');
-        throw new Error(`migration ${schema}/${name} replaces migrations this database applied only in part (missing: ${missing}): migrate it with a release that still has them first`);
+        const missing = replaced
+          .filter((r) => !done.has(r.name))
+          .map((r) => r.name)
+          .join(', ');
+        throw new Error(
+          `migration ${schema}/${name} replaces migrations this database applied only in part (missing: ${missing}): migrate it with a release that still has them first`,
+        );
       }
       const edited = present.find((r) => done.get(r.name) !== r.sha);
-      if (edited) throw new Error(`migration ${schema}/${name} replaces ${edited.name}, which this database applied with another checksum`);
+      if (edited)
+        throw new Error(
+          `migration ${schema}/${name} replaces ${edited.name}, which this database applied with another checksum`,
+        );
       const baseline = present.length > 0; // every replaced migration is there: the schema is already in this state
       await client.query('BEGIN');
       try {
@@ -88,7 +118,10 @@ export async function migrate(pool: pg.Pool, schema: string, sources: string | M
       }
       // The replaced rows stay in the history: a checkout from before the squash still sees them applied.
       (baseline ? baselined : applied).push(name);
-      logger?.info({ schema, migration: name }, baseline ? 'migration recorded: the database had every migration it replaces' : 'migration applied');
+      logger?.info(
+        { schema, migration: name },
+        baseline ? 'migration recorded: the database had every migration it replaces' : 'migration applied',
+      );
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrate:${schema}`]).catch(() => undefined);

@@ -28,15 +28,24 @@ export const errorCodes = {
 } as const;
 export type ErrorCode = keyof typeof errorCodes;
 
-
 /** `message` is English; `fr`, when given, is what a French (default) caller reads instead. */
-export interface FieldError { path?: string; row?: number; column?: string; message: string; fr?: string }
+export interface FieldError {
+  path?: string;
+  row?: number;
+  column?: string;
+  message: string;
+  fr?: string;
+}
 
 export class AppError extends Error {
   readonly status: number;
   /** the French text of `message`, when the thrower wrote one */
   readonly fr?: string;
-  constructor(readonly code: ErrorCode, message: string | Bilingual, readonly errors?: FieldError[]) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string | Bilingual,
+    readonly errors?: FieldError[],
+  ) {
     super(typeof message === 'string' ? message : message.en);
     this.name = 'AppError';
     this.status = errorCodes[code];

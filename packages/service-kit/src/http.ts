@@ -35,7 +35,11 @@ export interface HttpApp {
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express { interface Request { principal?: Principal } }
+  namespace Express {
+    interface Request {
+      principal?: Principal;
+    }
+  }
 }
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
@@ -44,31 +48,48 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(helmet({ contentSecurityPolicy: false }));
-  app.use(pinoHttp({
-    logger: opts.logger,
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : crypto.randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    // Health probes would drown the log; errors on them still surface through readiness.
-    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-    serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }) },
-  }));
+  app.use(
+    pinoHttp({
+      logger: opts.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : crypto.randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Health probes would drown the log; errors on them still surface through readiness.
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      },
+    }),
+  );
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ service: opts.service, method: req.method });
-    res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
+    res.on('finish', () =>
+      end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }),
+    );
     next();
   });
 
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   app.get('/readyz', async (_req, res) => {
-    if (draining) { res.status(503).json({ status: 'draining' }); return; }
+    if (draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const checks: Record<string, string> = {};
     let ok = true;
     for (const [name, check] of Object.entries(opts.readiness ?? {})) {
-      try { await check(); checks[name] = 'ok'; } catch (err) { ok = false; checks[name] = (err as Error).message; }
+      try {
+        await check();
+        checks[name] = 'ok';
+      } catch (err) {
+        ok = false;
+        checks[name] = (err as Error).message;
+      }
     }
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
   });
@@ -89,24 +110,39 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     });
   }
   if (opts.openapi) {
-    app.use(OpenApiValidator.middleware({
-      apiSpec: openApiPath,
-      validateRequests: { allowUnknownQueryParameters: false, removeAdditional: false, allErrors: true },
-      validateResponses: opts.openapi.validateResponses ? { removeAdditional: false } : false,
-      validateSecurity: false,
-      ignoreUndocumented: true,
-      validateFormats: true,
-    }));
+    app.use(
+      OpenApiValidator.middleware({
+        apiSpec: openApiPath,
+        validateRequests: { allowUnknownQueryParameters: false, removeAdditional: false, allErrors: true },
+        validateResponses: opts.openapi.validateResponses ? { removeAdditional: false } : false,
+        validateSecurity: false,
+        ignoreUndocumented: true,
+        validateFormats: true,
+      }),
+    );
   }
   opts.routes(app);
-  app.use((req, _res, next) => next(new AppError('not_found', { en: `no route ${req.method} ${req.path}`, fr: `aucune route ${req.method} ${req.path}` })));
+  app.use((req, _res, next) =>
+    next(
+      new AppError('not_found', {
+        en: `no route ${req.method} ${req.path}`,
+        fr: `aucune route ${req.method} ${req.path}`,
+      }),
+    ),
+  );
   app.use(problemHandler(opts.logger));
-  return { app, drain: () => { draining = true; } };
+  return {
+    app,
+    drain: () => {
+      draining = true;
+    },
+  };
 }
 
 /** The caller established by the edge; 401 when absent. */
 export function principalOf(req: Request): Principal {
-  if (!req.principal) throw new AppError('unauthenticated', { en: 'authentication required', fr: 'authentification requise' });
+  if (!req.principal)
+    throw new AppError('unauthenticated', { en: 'authentication required', fr: 'authentification requise' });
   return req.principal;
 }
 
@@ -118,21 +154,36 @@ export function frenchValidationMessage(errorCode: string | undefined, message: 
   const kind = (errorCode ?? '').split('.')[0];
   const tail = (re: RegExp): string => re.exec(message)?.[1] ?? '';
   switch (kind) {
-    case 'required': return 'champ obligatoire';
-    case 'additionalProperties': return 'champ inconnu';
-    case 'enum': return `valeur non permise (valeurs permises : ${tail(/allowed values: (.*)$/)})`;
-    case 'pattern': return `format invalide (attendu : ${tail(/pattern "(.*)"/)})`;
-    case 'format': return `format invalide (attendu : ${tail(/format "(.*)"/)})`;
-    case 'type': return `type invalide (attendu : ${tail(/must be (\w+)/)})`;
-    case 'minLength': return `trop court (au moins ${tail(/fewer than (\d+)/)} caractère(s))`;
-    case 'maxLength': return `trop long (au plus ${tail(/more than (\d+)/)} caractères)`;
-    case 'minimum': return `valeur trop petite (minimum ${tail(/>= (-?[\d.]+)/)})`;
-    case 'maximum': return `valeur trop grande (maximum ${tail(/<= (-?[\d.]+)/)})`;
-    case 'minItems': return `trop peu d'éléments (au moins ${tail(/fewer than (\d+)/)})`;
-    case 'maxItems': return `trop d'éléments (au plus ${tail(/more than (\d+)/)})`;
-    case 'minProperties': return 'au moins un champ est requis';
-    case 'oneOf': return 'ne correspond à aucune des formes permises';
-    default: return message;
+    case 'required':
+      return 'champ obligatoire';
+    case 'additionalProperties':
+      return 'champ inconnu';
+    case 'enum':
+      return `valeur non permise (valeurs permises : ${tail(/allowed values: (.*)$/)})`;
+    case 'pattern':
+      return `format invalide (attendu : ${tail(/pattern "(.*)"/)})`;
+    case 'format':
+      return `format invalide (attendu : ${tail(/format "(.*)"/)})`;
+    case 'type':
+      return `type invalide (attendu : ${tail(/must be (\w+)/)})`;
+    case 'minLength':
+      return `trop court (au moins ${tail(/fewer than (\d+)/)} caractère(s))`;
+    case 'maxLength':
+      return `trop long (au plus ${tail(/more than (\d+)/)} caractères)`;
+    case 'minimum':
+      return `valeur trop petite (minimum ${tail(/>= (-?[\d.]+)/)})`;
+    case 'maximum':
+      return `valeur trop grande (maximum ${tail(/<= (-?[\d.]+)/)})`;
+    case 'minItems':
+      return `trop peu d'éléments (au moins ${tail(/fewer than (\d+)/)})`;
+    case 'maxItems':
+      return `trop d'éléments (au plus ${tail(/more than (\d+)/)})`;
+    case 'minProperties':
+      return 'au moins un champ est requis';
+    case 'oneOf':
+      return 'ne correspond à aucune des formes permises';
+    default:
+      return message;
   }
 }
 
@@ -149,25 +200,56 @@ export function toFieldPath(pointer: string): string {
 /** Problem titles a person reads: French by default, English when the client prefers it. */
 const titles = catalog({
   fr: {
-    400: 'Requête invalide', 401: 'Authentification requise', 403: 'Accès refusé', 404: 'Introuvable',
-    405: 'Méthode non permise', 409: 'Conflit', 413: 'Contenu trop volumineux', 415: 'Type de contenu non pris en charge',
-    422: 'Données invalides', 500: 'Erreur interne', 501: 'Pas encore disponible', 503: 'Service indisponible',
+    400: 'Requête invalide',
+    401: 'Authentification requise',
+    403: 'Accès refusé',
+    404: 'Introuvable',
+    405: 'Méthode non permise',
+    409: 'Conflit',
+    413: 'Contenu trop volumineux',
+    415: 'Type de contenu non pris en charge',
+    422: 'Données invalides',
+    500: 'Erreur interne',
+    501: 'Pas encore disponible',
+    503: 'Service indisponible',
   },
   en: {
-    400: 'Bad request', 401: 'Unauthenticated', 403: 'Forbidden', 404: 'Not found',
-    405: 'Method not allowed', 409: 'Conflict', 413: 'Payload too large', 415: 'Unsupported media type',
-    422: 'Validation failed', 500: 'Internal error', 501: 'Not implemented', 503: 'Service unavailable',
+    400: 'Bad request',
+    401: 'Unauthenticated',
+    403: 'Forbidden',
+    404: 'Not found',
+    405: 'Method not allowed',
+    409: 'Conflict',
+    413: 'Payload too large',
+    415: 'Unsupported media type',
+    422: 'Validation failed',
+    500: 'Internal error',
+    501: 'Not implemented',
+    503: 'Service unavailable',
   },
 });
-const titleOf = (status: number, locale: Locale): string | undefined => (titles.has(status) ? titles.t(locale, status) : undefined);
+const titleOf = (status: number, locale: Locale): string | undefined =>
+  titles.has(status) ? titles.t(locale, status) : undefined;
 
-interface ProblemBody { type: string; title: string; status: number; detail: string; errors?: FieldError[] }
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
 
-export function problem(status: number, detail: string, errors?: FieldError[], locale: Locale = DEFAULT_LOCALE): ProblemBody {
+export function problem(
+  status: number,
+  detail: string,
+  errors?: FieldError[],
+  locale: Locale = DEFAULT_LOCALE,
+): ProblemBody {
   const body: ProblemBody = {
     type: `https://praxis-compliance.encommun.io/problems/${status}`,
     title: titleOf(status, locale) ?? http.STATUS_CODES[status] ?? 'Error',
-    status, detail,
+    status,
+    detail,
   };
   if (errors && errors.length > 0) body.errors = errors;
   return body;
@@ -179,10 +261,16 @@ export function problemHandler(logger: Logger) {
     let body: ProblemBody;
     const locale = localeOf(req);
     const english = locale === 'en';
-    const e = err as { status?: number; type?: string; errors?: { path?: string; message: string; errorCode?: string }[]; code?: string; message?: string };
+    const e = err as {
+      status?: number;
+      type?: string;
+      errors?: { path?: string; message: string; errorCode?: string }[];
+      code?: string;
+      message?: string;
+    };
     if (err instanceof AppError) {
-      const errors = err.errors?.map(({ fr, ...e }) => ({ ...e, message: english ? e.message : fr ?? e.message }));
-      body = problem(err.status, english ? err.message : err.fr ?? err.message, errors);
+      const errors = err.errors?.map(({ fr, ...e }) => ({ ...e, message: english ? e.message : (fr ?? e.message) }));
+      body = problem(err.status, english ? err.message : (err.fr ?? err.message), errors);
     } else if (e?.type === 'entity.too.large') {
       body = problem(413, 'request body is larger than this route accepts');
     } else if (e?.type === 'entity.parse.failed') {
@@ -192,8 +280,16 @@ export function problemHandler(logger: Logger) {
     } else if (typeof e?.status === 'number' && Array.isArray(e.errors)) {
       // express-openapi-validator: contract violations become 422 naming every field.
       const status = e.status === 400 ? 422 : e.status;
-      const errors = e.errors.map((x) => ({ path: toFieldPath(x.path ?? ''), message: english ? x.message : frenchValidationMessage(x.errorCode, x.message) }));
-      const detail = status === 422 ? (english ? 'the request does not match the contract' : 'la requête ne respecte pas le contrat') : (e.message ?? 'error');
+      const errors = e.errors.map((x) => ({
+        path: toFieldPath(x.path ?? ''),
+        message: english ? x.message : frenchValidationMessage(x.errorCode, x.message),
+      }));
+      const detail =
+        status === 422
+          ? english
+            ? 'the request does not match the contract'
+            : 'la requête ne respecte pas le contrat'
+          : (e.message ?? 'error');
       body = problem(status, detail, errors);
       if (status === 500) logger.error({ err, url: req.url }, 'response does not match the contract');
     } else if (e?.code === 'P2002') {
@@ -204,8 +300,15 @@ export function problemHandler(logger: Logger) {
       logger.error({ err, url: req.url }, 'unhandled error');
       body = problem(500, 'an unexpected error occurred');
     }
-    if (res.headersSent) { res.end(); return; }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     if (english) body.title = titleOf(body.status, 'en') ?? body.title;
-    res.status(body.status).setHeader('content-language', locale).type('application/problem+json').send(JSON.stringify(body));
+    res
+      .status(body.status)
+      .setHeader('content-language', locale)
+      .type('application/problem+json')
+      .send(JSON.stringify(body));
   };
 }

@@ -29,17 +29,21 @@ export function localeOf(req: Pick<Request, 'acceptsLanguages'>): Locale {
 type Fn = (...args: never[]) => string;
 /** An entry: a text, a list of texts, a function of typed parameters returning a text, or a group of entries. */
 export type Entry = string | readonly string[] | Fn | Entries;
-export interface Entries { readonly [key: string]: Entry }
+export interface Entries {
+  readonly [key: string]: Entry;
+}
 
 /**
  * What the English side must look like given the French one: same keys at every level, texts for
  * texts, lists of the same length, and functions taking the French function's parameters.
  */
-export type Mirror<T> =
-  T extends string ? string
-  : T extends readonly string[] ? { readonly [I in keyof T]: string }
-  : T extends (...args: infer A) => string ? (...args: A) => string
-  : { readonly [K in keyof T]: Mirror<T[K]> };
+export type Mirror<T> = T extends string
+  ? string
+  : T extends readonly string[]
+    ? { readonly [I in keyof T]: string }
+    : T extends (...args: infer A) => string
+      ? (...args: A) => string
+      : { readonly [K in keyof T]: Mirror<T[K]> };
 
 /** Top-level keys `t` can render: texts and functions (lists and groups are read from `cat[locale]`). */
 export type TextKey<F> = { [K in keyof F]: F[K] extends string | Fn ? K : never }[keyof F];
@@ -91,7 +95,7 @@ export function catalog<F extends Entries>(texts: { fr: F; en: NoInfer<Mirror<F>
     en: texts.en,
     t: (locale, key, ...args) => render(locale, key, args),
     both: (key, ...args) => ({ fr: render('fr', key, args), en: render('en', key, args) }),
-    has: (key): key is TextKey<F> => Object.prototype.hasOwnProperty.call(texts.fr, key)
-      && ['string', 'function'].includes(typeof dicts.fr[key]),
+    has: (key): key is TextKey<F> =>
+      Object.prototype.hasOwnProperty.call(texts.fr, key) && ['string', 'function'].includes(typeof dicts.fr[key]),
   };
 }

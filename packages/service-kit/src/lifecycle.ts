@@ -10,11 +10,20 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, hardTimeou
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => { logger.error('shutdown timed out, exiting'); process.exit(1); }, hardTimeoutMs);
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out, exiting');
+      process.exit(1);
+    }, hardTimeoutMs);
     timer.unref();
     stop().then(
-      () => { logger.info('stopped cleanly'); process.exit(0); },
-      (err: unknown) => { logger.error({ err }, 'shutdown failed'); process.exit(1); },
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
   process.on('SIGTERM', handler);
@@ -22,15 +31,26 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, hardTimeou
 }
 
 /** Listens on `port` (0 = any) and resolves with the bound port. */
-export async function listen(app: import('node:http').RequestListener, port: number, host = '127.0.0.1'): Promise<{ port: number; close: () => Promise<void> }> {
+export async function listen(
+  app: import('node:http').RequestListener,
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ port: number; close: () => Promise<void> }> {
   const http = await import('node:http');
   const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, resolve); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
   const addr = server.address();
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   return {
     port: bound,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
   };
 }
 
@@ -39,16 +59,23 @@ export async function listen(app: import('node:http').RequestListener, port: num
  * name), start, and shut down cleanly on SIGTERM/SIGINT.
  */
 export function runService<C extends { LOG_LEVEL: string }>(
-  name: string, load: () => C, start: (cfg: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
+  name: string,
+  load: () => C,
+  start: (cfg: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
 ): void {
   let cfg: C;
-  try { cfg = load(); } catch (err) {
+  try {
+    cfg = load();
+  } catch (err) {
     process.stderr.write(`${name} refuses to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
   const logger = createLogger(name, cfg.LOG_LEVEL);
   start(cfg, logger).then(
     (svc) => onShutdown(logger, () => svc.stop()),
-    (err: unknown) => { logger.fatal({ err }, `${name} failed to start`); process.exit(1); },
+    (err: unknown) => {
+      logger.fatal({ err }, `${name} failed to start`);
+      process.exit(1);
+    },
   );
 }

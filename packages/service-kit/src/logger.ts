@@ -8,8 +8,17 @@ export type { Logger };
  * Log `pseudonymize(email)` when a person must be traceable in logs.
  */
 const redactPaths = [
-  'req.headers.authorization', 'req.headers["x-pc-principal"]', 'req.headers.cookie',
-  'email', '*.email', 'contacts', '*.contacts', 'contactName', '*.contactName', 'token', '*.token',
+  'req.headers.authorization',
+  'req.headers["x-pc-principal"]',
+  'req.headers.cookie',
+  'email',
+  '*.email',
+  'contacts',
+  '*.contacts',
+  'contactName',
+  '*.contactName',
+  'token',
+  '*.token',
 ];
 
 export function createLogger(service: string, level = 'info'): Logger {

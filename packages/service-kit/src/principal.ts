@@ -5,11 +5,11 @@ export type Role = 'admin' | 'funder' | 'auditor' | 'grantee';
 
 /** Who is calling, as established by the edge from the bearer token. Tenancy comes only from here. */
 export interface Principal {
-  keyId: string;          // api key id, or 'bootstrap' for ADMIN_TOKEN
+  keyId: string; // api key id, or 'bootstrap' for ADMIN_TOKEN
   role: Role;
-  funderId: string | null;    // role funder
-  funderIds: string[];        // role auditor (scope); [funderId] for a funder
-  granteeId: string | null;   // role grantee
+  funderId: string | null; // role funder
+  funderIds: string[]; // role auditor (scope); [funderId] for a funder
+  granteeId: string | null; // role grantee
 }
 
 export const PRINCIPAL_HEADER = 'x-pc-principal';
@@ -22,19 +22,28 @@ export function signPrincipal(p: Principal, secret: string): string {
 }
 
 export function verifyPrincipal(header: string | undefined, secret: string): Principal {
-  if (!header) throw new AppError('unauthenticated', { en: 'missing caller identity', fr: "identité de l'appelant manquante" });
+  if (!header)
+    throw new AppError('unauthenticated', { en: 'missing caller identity', fr: "identité de l'appelant manquante" });
   const [body, sig] = header.split('.');
-  if (!body || !sig) throw new AppError('unauthenticated', { en: 'malformed caller identity', fr: "identité de l'appelant mal formée" });
+  if (!body || !sig)
+    throw new AppError('unauthenticated', { en: 'malformed caller identity', fr: "identité de l'appelant mal formée" });
   const expected = crypto.createHmac('sha256', secret).update(body).digest();
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
-    throw new AppError('unauthenticated', { en: 'caller identity signature invalid', fr: "signature de l'identité de l'appelant invalide" });
+    throw new AppError('unauthenticated', {
+      en: 'caller identity signature invalid',
+      fr: "signature de l'identité de l'appelant invalide",
+    });
   }
   return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Principal;
 }
 
 export function requireRole(p: Principal, ...roles: Role[]): void {
-  if (!roles.includes(p.role)) throw new AppError('forbidden', { en: `role ${p.role} may not do this`, fr: `le rôle ${p.role} ne permet pas cette action` });
+  if (!roles.includes(p.role))
+    throw new AppError('forbidden', {
+      en: `role ${p.role} may not do this`,
+      fr: `le rôle ${p.role} ne permet pas cette action`,
+    });
 }
 
 /** Funders a principal may read: its own, or an auditor's scope. Admin reads none by tenancy. */
@@ -46,6 +55,10 @@ export function readableFunders(p: Principal): string[] {
 
 /** The single funder a funder key writes for (403 for any other role). */
 export function writingFunder(p: Principal): string {
-  if (p.role !== 'funder' || !p.funderId) throw new AppError('forbidden', { en: 'only a funder key may change its data', fr: "seule une clé de bailleur de fonds peut modifier ses données" });
+  if (p.role !== 'funder' || !p.funderId)
+    throw new AppError('forbidden', {
+      en: 'only a funder key may change its data',
+      fr: 'seule une clé de bailleur de fonds peut modifier ses données',
+    });
   return p.funderId;
 }

@@ -7,8 +7,18 @@ import { catalog, createHttpApp, createLogger, DEFAULT_LOCALE, LOCALES, localeOf
 // key check for what a cast or plain JavaScript would slip past.
 
 const greetings = catalog({
-  fr: { hello: 'Bonjour', welcome: (name: string, n: number) => `Bienvenue ${name} (${n})`, kinds: { final_note: 'Note finale' }, steps: ['un', 'deux'] },
-  en: { hello: 'Hello', welcome: (name, n) => `Welcome ${name} (${n})`, kinds: { final_note: 'Final note' }, steps: ['one', 'two'] },
+  fr: {
+    hello: 'Bonjour',
+    welcome: (name: string, n: number) => `Bienvenue ${name} (${n})`,
+    kinds: { final_note: 'Note finale' },
+    steps: ['un', 'deux'],
+  },
+  en: {
+    hello: 'Hello',
+    welcome: (name, n) => `Welcome ${name} (${n})`,
+    kinds: { final_note: 'Final note' },
+    steps: ['one', 'two'],
+  },
 });
 
 describe('catalog', () => {
@@ -24,27 +34,38 @@ describe('catalog', () => {
   });
 
   it('does not compile, nor load, when en lacks a key fr has', () => {
-    expect(() => catalog({
-      fr: { hello: 'Bonjour', bye: 'Au revoir' },
-      // @ts-expect-error — `bye` is missing in en
-      en: { hello: 'Hello' },
-    })).toThrow('bye: missing in en');
-    expect(() => catalog({
-      fr: { group: { a: 'a', b: 'b' } },
-      // @ts-expect-error — `group.b` is missing in en
-      en: { group: { a: 'a' } },
-    })).toThrow('group.b: missing in en');
+    expect(() =>
+      catalog({
+        fr: { hello: 'Bonjour', bye: 'Au revoir' },
+        // @ts-expect-error — `bye` is missing in en
+        en: { hello: 'Hello' },
+      }),
+    ).toThrow('bye: missing in en');
+    expect(() =>
+      catalog({
+        fr: { group: { a: 'a', b: 'b' } },
+        // @ts-expect-error — `group.b` is missing in en
+        en: { group: { a: 'a' } },
+      }),
+    ).toThrow('group.b: missing in en');
   });
 
   it('does not compile when en has a key fr lacks, or other parameters, or another kind of entry', () => {
     // @ts-expect-error — `extra` does not exist in fr
-    expect(() => catalog({ fr: { hello: 'Bonjour' }, en: { hello: 'Hello', extra: 'x' } })).toThrow('extra: missing in fr');
+    expect(() => catalog({ fr: { hello: 'Bonjour' }, en: { hello: 'Hello', extra: 'x' } })).toThrow(
+      'extra: missing in fr',
+    );
     // @ts-expect-error — en's function expects a string where fr's takes a number
     catalog({ fr: { count: (n: number) => `${n} notes` }, en: { count: (n: string) => `${n} notes` } });
-    // @ts-expect-error — en's function asks for a parameter fr's callers never pass
-    catalog({ fr: { count: (n: number) => `${n} notes` }, en: { count: (n: number, of: number) => `${n}/${of} notes` } });
+    catalog({
+      fr: { count: (n: number) => `${n} notes` },
+      // @ts-expect-error — en's function asks for a parameter fr's callers never pass
+      en: { count: (n: number, of: number) => `${n}/${of} notes` },
+    });
     // @ts-expect-error — a function in fr is a plain text in en
-    expect(() => catalog({ fr: { count: (n: number) => `${n} notes` }, en: { count: 'notes' } })).toThrow('count: function in fr, string in en');
+    expect(() => catalog({ fr: { count: (n: number) => `${n} notes` }, en: { count: 'notes' } })).toThrow(
+      'count: function in fr, string in en',
+    );
   });
 
   it('checks the key and the parameters of t against the French side', () => {
@@ -67,7 +88,13 @@ describe('Locale', () => {
   it('is French by default', () => {
     expect(DEFAULT_LOCALE).toBe('fr');
     expect(LOCALES[0]).toBe('fr');
-    expect([toLocale(undefined), toLocale(null), toLocale('de'), toLocale('EN'), toLocale('en')]).toEqual(['fr', 'fr', 'fr', 'fr', 'en']);
+    expect([toLocale(undefined), toLocale(null), toLocale('de'), toLocale('EN'), toLocale('en')]).toEqual([
+      'fr',
+      'fr',
+      'fr',
+      'fr',
+      'en',
+    ]);
   });
 
   it('is the language the contract declares', () => {
@@ -78,8 +105,13 @@ describe('Locale', () => {
 
   it('is negotiated from Accept-Language, French when the caller names neither language', async () => {
     const { app } = createHttpApp({
-      service: 'test', logger: createLogger('test', 'silent'),
-      routes: (a) => { a.get('/locale', (req, res) => { res.send(localeOf(req)); }); },
+      service: 'test',
+      logger: createLogger('test', 'silent'),
+      routes: (a) => {
+        a.get('/locale', (req, res) => {
+          res.send(localeOf(req));
+        });
+      },
     });
     const asked = async (header?: string): Promise<string> => {
       const r = request(app).get('/locale');

@@ -1,7 +1,11 @@
 import crypto from 'node:crypto';
 import { adminQuery, createVhost, deleteVhost, migrateAllServices, PG_ADMIN_URL, withDatabase } from './infra';
 
-export interface BenchEnv { databaseUrl: string; amqpUrl: string; cleanup(): Promise<void> }
+export interface BenchEnv {
+  databaseUrl: string;
+  amqpUrl: string;
+  cleanup(): Promise<void>;
+}
 
 /** A database with every service's migrations and a vhost for one benchmark run; both dropped by cleanup(). */
 export async function benchEnv(): Promise<BenchEnv> {
@@ -11,7 +15,8 @@ export async function benchEnv(): Promise<BenchEnv> {
   await migrateAllServices(databaseUrl);
   const amqpUrl = createVhost(name);
   return {
-    databaseUrl, amqpUrl,
+    databaseUrl,
+    amqpUrl,
     async cleanup() {
       deleteVhost(amqpUrl);
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -8,9 +8,16 @@ import { parseEnvelope, parseEventData, type Envelope, type EventData, type Even
  * first, so a test cannot send what no real service could (a deliberately malformed message is
  * published by hand). An `id` given twice is a redelivery of the same message.
  */
-export type TestEvent<T extends EventType = EventType> = { [K in T]: {
-  type: K; data: EventData<K>; id?: string; subject?: string; source?: string; time?: string;
-} }[T];
+export type TestEvent<T extends EventType = EventType> = {
+  [K in T]: {
+    type: K;
+    data: EventData<K>;
+    id?: string;
+    subject?: string;
+    source?: string;
+    time?: string;
+  };
+}[T];
 
 export interface EventPublisher {
   /** Publishes in order on the events exchange, waits for the broker's confirms, returns the message ids. */
@@ -20,7 +27,12 @@ export interface EventPublisher {
   close(): Promise<void>;
 }
 
-export interface EventOptions { id?: string; subject?: string; source?: string; time?: string }
+export interface EventOptions {
+  id?: string;
+  subject?: string;
+  source?: string;
+  time?: string;
+}
 
 /** A publisher that keeps its connection, for a test that publishes many times. */
 export async function eventPublisher(amqpUrl: string): Promise<EventPublisher> {
@@ -33,8 +45,12 @@ export async function eventPublisher(amqpUrl: string): Promise<EventPublisher> {
       for (const [i, e] of events.entries()) {
         const id = e.id ?? crypto.randomUUID();
         const m = eventMessage({
-          id, type: e.type, subject: e.subject ?? null, data: parseEventData(e.type, e.data),
-          time: e.time ? new Date(e.time) : new Date(), source: e.source ?? 'test',
+          id,
+          type: e.type,
+          subject: e.subject ?? null,
+          data: parseEventData(e.type, e.data),
+          time: e.time ? new Date(e.time) : new Date(),
+          source: e.source ?? 'test',
         });
         ch.publish(EXCHANGE, m.routingKey, m.content, m.options);
         ids.push(id);
@@ -56,15 +72,31 @@ export async function eventPublisher(amqpUrl: string): Promise<EventPublisher> {
 }
 
 /** Publishes `events` (one connection for the call) and returns their message ids. */
-export async function publishEvents<T extends EventType>(amqpUrl: string, events: ReadonlyArray<TestEvent<T>>): Promise<string[]> {
+export async function publishEvents<T extends EventType>(
+  amqpUrl: string,
+  events: ReadonlyArray<TestEvent<T>>,
+): Promise<string[]> {
   const p = await eventPublisher(amqpUrl);
-  try { return await p.publish(events); } finally { await p.close(); }
+  try {
+    return await p.publish(events);
+  } finally {
+    await p.close();
+  }
 }
 
 /** Publishes one event and returns its message id. */
-export async function publishEvent<T extends EventType>(amqpUrl: string, type: T, data: EventData<T>, opts: EventOptions = {}): Promise<string> {
+export async function publishEvent<T extends EventType>(
+  amqpUrl: string,
+  type: T,
+  data: EventData<T>,
+  opts: EventOptions = {},
+): Promise<string> {
   const p = await eventPublisher(amqpUrl);
-  try { return await p.publishEvent(type, data, opts); } finally { await p.close(); }
+  try {
+    return await p.publishEvent(type, data, opts);
+  } finally {
+    await p.close();
+  }
 }
 
 export interface EventTap<T extends EventType> {
@@ -82,7 +114,10 @@ export interface EventTap<T extends EventType> {
  */
 export function tapEvents<T extends EventType>(amqpUrl: string, types: T | readonly T[]): Promise<EventTap<T>>;
 export function tapEvents(amqpUrl: string, pattern: string | readonly string[]): Promise<EventTap<EventType>>;
-export async function tapEvents<T extends EventType>(amqpUrl: string, pattern: string | readonly string[]): Promise<EventTap<T>> {
+export async function tapEvents<T extends EventType>(
+  amqpUrl: string,
+  pattern: string | readonly string[],
+): Promise<EventTap<T>> {
   const conn = await amqp.connect(amqpUrl);
   const ch = await conn.createChannel();
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
@@ -93,22 +128,27 @@ export async function tapEvents<T extends EventType>(amqpUrl: string, pattern: s
   const invalid: string[] = [];
   // The broker routes by these patterns; checking again here is what makes `messages` safe to type by them.
   const bound = (e: Envelope | Envelope<T>): e is Envelope<T> => patterns.some((p) => keyMatches(p, e.type));
-  await ch.consume(queue, (msg) => {
-    if (!msg) return;
-    try {
-      const e = parseEnvelope(JSON.parse(msg.content.toString('utf8')));
-      if (bound(e)) messages.push(e);
-      else invalid.push(`${e.type} does not match ${patterns.join(', ')}`);
-    } catch (err) {
-      invalid.push(`${msg.properties.messageId ?? '?'}: ${(err as Error).message}`);
-    }
-  }, { noAck: true });
+  await ch.consume(
+    queue,
+    (msg) => {
+      if (!msg) return;
+      try {
+        const e = parseEnvelope(JSON.parse(msg.content.toString('utf8')));
+        if (bound(e)) messages.push(e);
+        else invalid.push(`${e.type} does not match ${patterns.join(', ')}`);
+      } catch (err) {
+        invalid.push(`${msg.properties.messageId ?? '?'}: ${(err as Error).message}`);
+      }
+    },
+    { noAck: true },
+  );
   return {
     messages,
     async close() {
       await ch.close().catch(() => undefined);
       await conn.close().catch(() => undefined);
-      if (invalid.length > 0) throw new Error(`tap on ${patterns.join(', ')} received events that break the catalog: ${invalid.join('; ')}`);
+      if (invalid.length > 0)
+        throw new Error(`tap on ${patterns.join(', ')} received events that break the catalog: ${invalid.join('; ')}`);
     },
   };
 }

@@ -22,14 +22,23 @@ export default async function globalTeardown(): Promise<void> {
     const at = createdAt(name);
     return at !== null && at < Date.now() - STALE_MS;
   };
-  const { rows } = await adminQuery("SELECT datname FROM pg_database WHERE datname LIKE 'pct\\_%' OR datname LIKE 'pc\\_bench\\_%'");
+  const { rows } = await adminQuery(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'pct\\_%' OR datname LIKE 'pc\\_bench\\_%'",
+  );
   for (const r of rows as { datname: string }[]) {
     if (ours(r.datname)) await adminQuery(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => undefined);
   }
-  const vhosts = execFileSync('rabbitmqctl', ['-q', 'list_vhosts', 'name'], { encoding: 'utf8' }).split('\n').map((s) => s.trim());
+  const vhosts = execFileSync('rabbitmqctl', ['-q', 'list_vhosts', 'name'], { encoding: 'utf8' })
+    .split('\n')
+    .map((s) => s.trim());
   for (const v of vhosts.filter(ours)) {
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      try { execFileSync('rabbitmqctl', ['-q', 'delete_vhost', v], { stdio: 'ignore' }); break; } catch { /* retried once, then left for the next run */ }
+      try {
+        execFileSync('rabbitmqctl', ['-q', 'delete_vhost', v], { stdio: 'ignore' });
+        break;
+      } catch {
+        /* retried once, then left for the next run */
+      }
     }
   }
 }

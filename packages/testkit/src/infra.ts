@@ -7,9 +7,16 @@ import { migrateService } from '@pc/bus';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
-export interface ServiceInfo { name: string; schema: string | null; port: number; urlEnv: string | null }
+export interface ServiceInfo {
+  name: string;
+  schema: string | null;
+  port: number;
+  urlEnv: string | null;
+}
 export function services(): ServiceInfo[] {
-  return (JSON.parse(fs.readFileSync(path.join(repoRoot, 'infra', 'services.json'), 'utf8')) as { services: ServiceInfo[] }).services;
+  return (
+    JSON.parse(fs.readFileSync(path.join(repoRoot, 'infra', 'services.json'), 'utf8')) as { services: ServiceInfo[] }
+  ).services;
 }
 /** Services that exist in this checkout (a folder with a migrations directory or a main.ts). */
 export function builtServices(): ServiceInfo[] {
@@ -24,13 +31,19 @@ export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://postg
 export const AMQP_BASE = process.env.TEST_AMQP_BASE ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 export function withDatabase(url: string, db: string): string {
-  const u = new URL(url); u.pathname = `/${db}`; return u.toString();
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
 }
 
 export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
   await c.connect();
-  try { return await c.query(sql, params); } finally { await c.end(); }
+  try {
+    return await c.query(sql, params);
+  } finally {
+    await c.end();
+  }
 }
 
 function runId(): string {
@@ -67,22 +80,41 @@ export async function migrateAllServices(databaseUrl: string): Promise<void> {
   for (const s of builtServices()) {
     if (!s.schema) continue;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    try { await migrateService(pool, s.schema, migrationsDir(s.name)); } finally { await pool.end(); }
+    try {
+      await migrateService(pool, s.schema, migrationsDir(s.name));
+    } finally {
+      await pool.end();
+    }
   }
 }
 
 export function deleteVhost(amqpUrl: string): void {
   const name = decodeURIComponent(new URL(amqpUrl).pathname.slice(1));
-  try { rabbitmqctl('delete_vhost', name); } catch { /* already gone */ }
+  try {
+    rabbitmqctl('delete_vhost', name);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Polls `fn` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (err) { last = err; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

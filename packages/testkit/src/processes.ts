@@ -7,9 +7,15 @@ import { repoRoot } from './infra';
  * leaves the service running, re-parented to 1.) The child leads its own process group, so a kill
  * reaches anything it started, and it is ended when the test process exits, whatever happened.
  */
-export function spawnTs(file: string, opts: { env?: NodeJS.ProcessEnv; stdio?: StdioOptions; args?: string[] } = {}): ChildProcess {
+export function spawnTs(
+  file: string,
+  opts: { env?: NodeJS.ProcessEnv; stdio?: StdioOptions; args?: string[] } = {},
+): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...(opts.args ?? [])], {
-    cwd: repoRoot, env: { ...process.env, ...opts.env }, stdio: opts.stdio ?? 'ignore', detached: true,
+    cwd: repoRoot,
+    env: { ...process.env, ...opts.env },
+    stdio: opts.stdio ?? 'ignore',
+    detached: true,
   });
   started.add(child);
   child.once('exit', () => started.delete(child));
@@ -18,12 +24,23 @@ export function spawnTs(file: string, opts: { env?: NodeJS.ProcessEnv; stdio?: S
 
 const started = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const c of started) if (c.pid) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const c of started)
+    if (c.pid)
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
 });
 
 /** True while a process with this pid exists (a reaped child no longer does). */
 export function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -33,10 +50,15 @@ export function isAlive(pid: number): boolean {
 export async function killHard(child: ChildProcess): Promise<void> {
   const pid = child.pid;
   if (!pid) throw new Error('killHard: the child has no pid (it never started)');
-  const exited = child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try { process.kill(-pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+  const exited =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
   await exited;
   if (isAlive(pid)) throw new Error(`killHard: process ${pid} is still alive after SIGKILL`);
   // what it started (tsx's esbuild service) went with the group; give the kernel a moment to reap it

@@ -20,11 +20,18 @@ export async function testEnv(extra: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
   const databaseUrl = await freshDatabase();
   const amqpUrl = freshVhost();
   return {
-    databaseUrl, amqpUrl,
+    databaseUrl,
+    amqpUrl,
     env: {
-      DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      INTERNAL_SECRET: TEST_INTERNAL_SECRET, ADMIN_TOKEN: TEST_ADMIN_TOKEN, VALIDATE_RESPONSES: 'true',
-      PORT: '0', HOST: '127.0.0.1', ...extra,
+      DATABASE_URL: databaseUrl,
+      AMQP_URL: amqpUrl,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      VALIDATE_RESPONSES: 'true',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...extra,
     },
     cleanup: () => deleteVhost(amqpUrl),
   };
@@ -33,8 +40,11 @@ export async function testEnv(extra: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
 /** Headers that make a direct call to an internal service act as `p` (what the edge would sign). */
 export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Record<string, string> {
   const full: Principal = {
-    keyId: p.keyId ?? '00000000-0000-4000-8000-000000000001', role: p.role,
-    funderId: p.funderId ?? null, funderIds: p.funderIds ?? (p.funderId ? [p.funderId] : []), granteeId: p.granteeId ?? null,
+    keyId: p.keyId ?? '00000000-0000-4000-8000-000000000001',
+    role: p.role,
+    funderId: p.funderId ?? null,
+    funderIds: p.funderIds ?? (p.funderId ? [p.funderId] : []),
+    granteeId: p.granteeId ?? null,
   };
   return { 'x-pc-principal': signPrincipal(full, TEST_INTERNAL_SECRET) };
 }

@@ -1,7 +1,11 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 
-export interface SinkMessage { envelopeTo: string[]; raw: string; parsed: ParsedMail }
+export interface SinkMessage {
+  envelopeTo: string[];
+  raw: string;
+  parsed: ParsedMail;
+}
 
 export interface SmtpSink {
   url: string;
@@ -16,13 +20,21 @@ export interface SmtpSink {
 
 /** A real SMTP server on a free loopback port that keeps and parses what it receives (tests, benches). */
 export async function startSmtpSink(): Promise<SmtpSink> {
-  const sink: Omit<SmtpSink, 'url' | 'port' | 'close'> = { messages: [], rejectPermanently: new Set(), temporarilyFailing: false };
+  const sink: Omit<SmtpSink, 'url' | 'port' | 'close'> = {
+    messages: [],
+    rejectPermanently: new Set(),
+    temporarilyFailing: false,
+  };
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false, disableReverseLookup: true,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
     onRcptTo(address, _session, cb) {
       if (sink.rejectPermanently.has(address.address.toLowerCase())) {
         const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
-        cb(err); return;
+        cb(err);
+        return;
       }
       cb();
     },
@@ -30,12 +42,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        if (sink.temporarilyFailing) { cb(Object.assign(new Error('try again later'), { responseCode: 451 })); return; }
+        if (sink.temporarilyFailing) {
+          cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
+          return;
+        }
         const raw = Buffer.concat(chunks).toString('utf8');
-        simpleParser(raw).then((parsed) => {
-          sink.messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
-          cb();
-        }, (err: Error) => cb(err));
+        simpleParser(raw).then(
+          (parsed) => {
+            sink.messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
+            cb();
+          },
+          (err: Error) => cb(err),
+        );
       });
     },
   });
@@ -45,7 +63,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return Object.assign(sink, {
-    port, url: `smtp://127.0.0.1:${port}`,
+    port,
+    url: `smtp://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }) as SmtpSink;
 }

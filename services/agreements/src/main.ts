@@ -10,14 +10,26 @@ import { startConsumers } from './consumers';
 import { mountCsvBody } from './http/csv-body';
 import { mountRoutes, type RouteDeps } from './http/routes';
 
-export interface RunningService { port: number; runtime: ServiceRuntime; stop(): Promise<void> }
+export interface RunningService {
+  port: number;
+  runtime: ServiceRuntime;
+  stop(): Promise<void>;
+}
 
 /** Composition root of the agreements service. */
-export async function startAgreements(cfg: AgreementsConfig, logger: Logger = createLogger('agreements', cfg.LOG_LEVEL),
-  today: () => string = () => todayInMontreal(), hooks: Pick<RouteDeps, 'onImport'> = {}): Promise<RunningService> {
+export async function startAgreements(
+  cfg: AgreementsConfig,
+  logger: Logger = createLogger('agreements', cfg.LOG_LEVEL),
+  today: () => string = () => todayInMontreal(),
+  hooks: Pick<RouteDeps, 'onImport'> = {},
+): Promise<RunningService> {
   const runtime = await ServiceRuntime.start({
-    service: 'agreements', schema: 'agreements', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+    service: 'agreements',
+    schema: 'agreements',
+    databaseUrl: cfg.DATABASE_URL,
+    amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
+    logger,
     // A CSV import commits tens of thousands of events at once: three relays of 1,000 per confirm
     // round trip, so one publishes while another waits for confirms (bench: backlog drained ~2× faster).
     relay: { batchSize: 1000, parallel: 3 },
@@ -29,7 +41,10 @@ export async function startAgreements(cfg: AgreementsConfig, logger: Logger = cr
   const intake = { store: createIntakeStore(runtime.pool, newId), newId, randomIndex: randomIndexSource(), today };
   const kick = (): void => runtime.relay.kick();
   const http = createHttpApp({
-    service: 'agreements', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    service: 'agreements',
+    logger,
+    readiness: runtime.readiness(),
+    internalSecret: cfg.INTERNAL_SECRET,
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     beforeBody: mountCsvBody,
     routes: (app) => mountRoutes(app, { db: prisma, transact, intake, kick, today, logger, ...hooks }),
@@ -37,8 +52,14 @@ export async function startAgreements(cfg: AgreementsConfig, logger: Logger = cr
   const server = await listen(http.app, cfg.PORT, cfg.HOST);
   logger.info({ port: server.port }, 'agreements listening');
   return {
-    port: server.port, runtime,
-    async stop() { http.drain(); await server.close(); await runtime.stop(); await prisma.$disconnect(); },
+    port: server.port,
+    runtime,
+    async stop() {
+      http.drain();
+      await server.close();
+      await runtime.stop();
+      await prisma.$disconnect();
+    },
   };
 }
 

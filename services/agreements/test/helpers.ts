@@ -9,9 +9,24 @@ import { loadAgreementsConfig } from '../src/config';
 export const TODAY = '2027-06-01';
 
 export interface Harness {
-  t: TestEnv; svc: RunningService; db: pg.Client; base: string;
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
-  counts(): Promise<{ agreements: number; obligations: number; requirements: number; grantees: number; contacts: number; outbox: number }>;
+  t: TestEnv;
+  svc: RunningService;
+  db: pg.Client;
+  base: string;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
+  counts(): Promise<{
+    agreements: number;
+    obligations: number;
+    requirements: number;
+    grantees: number;
+    contacts: number;
+    outbox: number;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -23,16 +38,27 @@ export async function startHarness(): Promise<Harness> {
   await db.query('SET search_path = agreements');
   const base = `http://127.0.0.1:${svc.port}`;
   return {
-    t, svc, db, base,
+    t,
+    svc,
+    db,
+    base,
     async call(method, path, body, headers = {}) {
       const isText = typeof body === 'string' || Buffer.isBuffer(body);
       const res = await fetch(base + path, {
-        method, headers: { ...(body === undefined ? {} : { 'content-type': isText ? 'text/csv' : 'application/json' }), ...headers },
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': isText ? 'text/csv' : 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : isText ? (body as string) : JSON.stringify(body),
       });
       const text = await res.text();
       let parsed: unknown = text;
-      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async counts() {
@@ -42,7 +68,11 @@ export async function startHarness(): Promise<Harness> {
         (SELECT count(*)::int FROM agreement_contact) AS contacts, (SELECT count(*)::int FROM outbox) AS outbox`);
       return rows[0];
     },
-    async stop() { await db.end(); await svc.stop(); t.cleanup(); },
+    async stop() {
+      await db.end();
+      await svc.stop();
+      t.cleanup();
+    },
   };
 }
 

@@ -28,7 +28,13 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   t = await testEnv({ SCHEDULES_ENABLED: 'false' });
   scheduler = await startScheduler(loadSchedulerConfig(t.env));
-  edge = await startEdge(loadEdgeConfig({ ...t.env, SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`, NOTIFIER_URL: `http://127.0.0.1:${await closedPort()}` }));
+  edge = await startEdge(
+    loadEdgeConfig({
+      ...t.env,
+      SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
+      NOTIFIER_URL: `http://127.0.0.1:${await closedPort()}`,
+    }),
+  );
   base = `http://127.0.0.1:${edge.port}`;
   sql = new pg.Client({ connectionString: t.databaseUrl });
   await sql.connect();
@@ -41,8 +47,13 @@ afterAll(async () => {
 });
 
 const post = (path: string, key: string, body?: unknown): Promise<Response> =>
-  fetch(base + path, { method: 'POST', headers: { ...admin, 'idempotency-key': key }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-const count = async (q: string, params: unknown[] = []): Promise<number> => Number((await sql.query<{ n: string }>(q, params)).rows[0]?.n);
+  fetch(base + path, {
+    method: 'POST',
+    headers: { ...admin, 'idempotency-key': key },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+const count = async (q: string, params: unknown[] = []): Promise<number> =>
+  Number((await sql.query<{ n: string }>(q, params)).rows[0]?.n);
 
 describe('Idempotency-Key through the proxy', () => {
   it('replays the stored response without reaching the service again, and refuses the key for another request (409)', async () => {
@@ -50,7 +61,11 @@ describe('Idempotency-Key through the proxy', () => {
     expect(first.status).toBe(202);
     const { id } = (await first.json()) as { id: string };
     // The record is completed once the response has gone out; until then a replay is a 409 "in progress".
-    await eventually(async () => (await count("SELECT count(*) n FROM edge.idempotency WHERE key = 'evaluate-once' AND state = 'done'")) === 1, 'response recorded');
+    await eventually(
+      async () =>
+        (await count("SELECT count(*) n FROM edge.idempotency WHERE key = 'evaluate-once' AND state = 'done'")) === 1,
+      'response recorded',
+    );
     const again = await post('/v1/jobs/evaluate', 'evaluate-once', { asOf: '2027-03-01' });
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -61,14 +76,21 @@ describe('Idempotency-Key through the proxy', () => {
     expect((await post('/v1/jobs/evaluate', 'evaluate-once', { asOf: '2027-03-02' })).status).toBe(409); // other body
     expect((await post('/v1/jobs/praxis-sync', 'evaluate-once')).status).toBe(409); // other route
     expect(await count('SELECT count(*) n FROM scheduler.job')).toBe(1);
-    expect(await count("SELECT count(*) n FROM edge.idempotency WHERE key = 'evaluate-once' AND state = 'done' AND status = 202")).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) n FROM edge.idempotency WHERE key = 'evaluate-once' AND state = 'done' AND status = 202",
+      ),
+    ).toBe(1);
   });
 
   it('keeps no record of a 5xx, so the same key may be retried', async () => {
     const path = '/v1/me/contacts/ana%40example.org/preferences';
     const down = await post(path, 'while-down', { locale: 'fr' });
     expect(down.status).toBe(503);
-    await eventually(async () => (await count("SELECT count(*) n FROM edge.idempotency WHERE key = 'while-down'")) === 0, 'the claim released');
+    await eventually(
+      async () => (await count("SELECT count(*) n FROM edge.idempotency WHERE key = 'while-down'")) === 0,
+      'the claim released',
+    );
     const retry = await post(path, 'while-down', { locale: 'en' }); // another body: not a 409, nothing was kept
     expect(retry.status).toBe(503);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();

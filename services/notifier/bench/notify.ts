@@ -33,21 +33,37 @@ async function main(): Promise<void> {
   const databaseUrl = withDatabase(PG_ADMIN_URL, dbName);
   const amqpUrl = freshVhost();
   const sink = await startSmtpSink();
-  const svc = await startNotifier(loadNotifierConfig({
-    DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, SMTP_URL: sink.url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', PORT: '0',
-    SMTP_POOL_SIZE: String(POOL), REMINDER_SWEEP_MS: '200',
-  }));
+  const svc = await startNotifier(
+    loadNotifierConfig({
+      DATABASE_URL: databaseUrl,
+      AMQP_URL: amqpUrl,
+      SMTP_URL: sink.url,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+      PORT: '0',
+      SMTP_POOL_SIZE: String(POOL),
+      REMINDER_SWEEP_MS: '200',
+    }),
+  );
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2, options: '-c search_path=notifier' });
   const n = async (sql: string): Promise<number> => Number((await db.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
   try {
-    const funders = [funder('Fondation A', { reportRecipients: ['a@funder.example'] }), funder('Ministère B'), funder('Fonds C', { locale: 'en' })];
+    const funders = [
+      funder('Fondation A', { reportRecipients: ['a@funder.example'] }),
+      funder('Ministère B'),
+      funder('Fonds C', { locale: 'en' }),
+    ];
     const programmes = funders.map((f, i) => programme(f, `P${i}`, `Programme ${i}`));
-    await publish(amqpUrl, [...funders.map((data) => ({ type: 'funder.registered.v1' as const, data })), ...programmes.map((data) => ({ type: 'programme.registered.v1' as const, data }))]);
+    await publish(amqpUrl, [
+      ...funders.map((data) => ({ type: 'funder.registered.v1' as const, data })),
+      ...programmes.map((data) => ({ type: 'programme.registered.v1' as const, data })),
+    ]);
     const runId = crypto.randomUUID();
     const stages = Array.from({ length: STAGES }, (_, i) => {
       const c = i % CONTACTS;
       const p = programmes[i % programmes.length]!;
-      const g = agreement(p, `B-${i}`, { id: ids(`grantee:${c}`), name: `Organisme ${c}` }, [{ name: `Personne ${c}`, email: `contact${c}@org.example`, locale: c % 4 === 0 ? 'en' : 'fr' }]);
+      const g = agreement(p, `B-${i}`, { id: ids(`grantee:${c}`), name: `Organisme ${c}` }, [
+        { name: `Personne ${c}`, email: `contact${c}@org.example`, locale: c % 4 === 0 ? 'en' : 'fr' },
+      ]);
       return due(g, { runId, asOf: '2027-06-15', dueDate: `2027-07-${String(1 + (i % 28)).padStart(2, '0')}` });
     });
 
@@ -58,7 +74,11 @@ async function main(): Promise<void> {
 
     // BENCH_PROFILE=file.cpuprofile: CPU profile of the notifier's send phase only
     const session = process.env.BENCH_PROFILE ? new inspector.Session() : null;
-    if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const cpu1 = process.cpuUsage();
     const t1 = performance.now();
     await publish(amqpUrl, [runClosed(runId, '2027-06-15', STAGES)]);
@@ -68,8 +88,15 @@ async function main(): Promise<void> {
     await waitFor('emails at the sink', () => sink.messages.length >= CONTACTS);
     const sendS = (performance.now() - t1) / 1000;
     const cpuNotifier = process.cpuUsage(cpu1);
-    if (session) { const { profile } = await session.post('Profiler.stop'); fs.writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile)); session.disconnect(); }
-    await waitFor('ledger recorded', async () => (await n(`SELECT count(*) AS n FROM reminder_delivery WHERE state = 'sent'`)) >= STAGES);
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      fs.writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+      session.disconnect();
+    }
+    await waitFor(
+      'ledger recorded',
+      async () => (await n(`SELECT count(*) AS n FROM reminder_delivery WHERE state = 'sent'`)) >= STAGES,
+    );
     const recordedS = (performance.now() - t1) / 1000;
     const distinct = new Set(sink.messages.map((m) => m.parsed.messageId)).size;
 
@@ -78,14 +105,26 @@ async function main(): Promise<void> {
     // (b) byte for byte (raw), nodemailer composing nothing.
     const captured = sink.messages.splice(0);
     const cpuMsPerEmail: number[] = [];
-    const pooled = async (send: (tr: Transporter, m: (typeof captured)[number]) => Promise<unknown>): Promise<number> => {
-      const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: POOL, maxMessages: 1000 } as never);
+    const pooled = async (
+      send: (tr: Transporter, m: (typeof captured)[number]) => Promise<unknown>,
+    ): Promise<number> => {
+      const transport = nodemailer.createTransport({
+        url: sink.url,
+        pool: true,
+        maxConnections: POOL,
+        maxMessages: 1000,
+      } as never);
       const t = performance.now();
       const cpu = process.cpuUsage();
       let next = 0;
-      await Promise.all(Array.from({ length: POOL * 4 }, async () => {
-        while (next < captured.length) { const m = captured[next++]!; await send(transport, m); }
-      }));
+      await Promise.all(
+        Array.from({ length: POOL * 4 }, async () => {
+          while (next < captured.length) {
+            const m = captured[next++]!;
+            await send(transport, m);
+          }
+        }),
+      );
       const s = (performance.now() - t) / 1000;
       const used = process.cpuUsage(cpu);
       cpuMsPerEmail.push(Number(((used.user + used.system) / 1000 / captured.length).toFixed(2)));
@@ -93,18 +132,34 @@ async function main(): Promise<void> {
       sink.messages.splice(0);
       return s;
     };
-    const composedS = await pooled((tr, m) => tr.sendMail({
-      messageId: m.parsed.messageId, date: m.parsed.date, from: 'Praxis conformité <no-reply@praxis-conformite.local>', to: m.envelopeTo,
-      subject: m.parsed.subject, text: m.parsed.text, html: m.parsed.html || undefined,
-      headers: { 'Auto-Submitted': 'auto-generated', 'Content-Language': String(m.parsed.headers.get('content-language') ?? 'fr') },
-    }));
-    const rawS = await pooled((tr, m) => tr.sendMail({ envelope: { from: 'no-reply@praxis-conformite.local', to: m.envelopeTo }, raw: m.raw }));
+    const composedS = await pooled((tr, m) =>
+      tr.sendMail({
+        messageId: m.parsed.messageId,
+        date: m.parsed.date,
+        from: 'Praxis conformité <no-reply@praxis-conformite.local>',
+        to: m.envelopeTo,
+        subject: m.parsed.subject,
+        text: m.parsed.text,
+        html: m.parsed.html || undefined,
+        headers: {
+          'Auto-Submitted': 'auto-generated',
+          'Content-Language': String(m.parsed.headers.get('content-language') ?? 'fr'),
+        },
+      }),
+    );
+    const rawS = await pooled((tr, m) =>
+      tr.sendMail({ envelope: { from: 'no-reply@praxis-conformite.local', to: m.envelopeTo }, raw: m.raw }),
+    );
 
     const notifierRate = CONTACTS / sendS;
     const composedRate = captured.length / composedS;
     const rawRate = captured.length / rawS;
     const figures = {
-      stages: STAGES, contacts: CONTACTS, emails: captured.length, distinctMessageIds: distinct, smtpPool: POOL,
+      stages: STAGES,
+      contacts: CONTACTS,
+      emails: captured.length,
+      distinctMessageIds: distinct,
+      smtpPool: POOL,
       ingest_stages_per_s: Math.round(STAGES / ingestS),
       notifier_emails_per_s: Math.round(notifierRate),
       notifier_seconds_run_closed_to_digests_built: Number(builtS.toFixed(2)),
@@ -131,4 +186,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

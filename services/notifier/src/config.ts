@@ -7,14 +7,26 @@ export const notifierEnv = {
   PORT: z.coerce.number().int().min(0).max(65535).default(8084),
   HOST: z.string().default('127.0.0.1'),
   VALIDATE_RESPONSES: z.stringbool().default(false),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
-  MAIL_FROM: z.string().regex(/<[^<>@\s]+@[^<>@\s]+>\s*$|^[^<>@\s]+@[^<>@\s]+$/, 'must be an address or "Name <address>"')
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z
+    .string()
+    .regex(/<[^<>@\s]+@[^<>@\s]+>\s*$|^[^<>@\s]+@[^<>@\s]+$/, 'must be an address or "Name <address>"')
     .default('Praxis conformité <no-reply@praxis-conformite.local>'),
   /** e.g. "08:00-20:00 America/Montreal"; unset = send at once */
-  REMINDER_SEND_WINDOW: z.string().optional().superRefine((v, ctx) => {
-    if (v === undefined || v.trim() === '') return;
-    try { parseSendWindow(v); } catch (err) { ctx.addIssue({ code: 'custom', message: (err as Error).message }); }
-  }),
+  REMINDER_SEND_WINDOW: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined || v.trim() === '') return;
+      try {
+        parseSendWindow(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   /** how long a claimed digest stays 'sending' before another worker may resend it (same Message-ID) */

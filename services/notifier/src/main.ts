@@ -12,7 +12,8 @@ import { digestCompletedRuns } from './use-cases/digest-completed-runs';
 import { sendDigests, type DeliveryHooks } from './use-cases/send-digests';
 
 export interface RunningService {
-  port: number; runtime: ServiceRuntime;
+  port: number;
+  runtime: ServiceRuntime;
   /** the delivery loop: kick() sends now, stop() waits for the messages in flight to be recorded */
   worker: SingleFlight;
   stop(): Promise<void>;
@@ -31,55 +32,87 @@ export function messageDomain(mailFrom: string): string {
 }
 
 /** Composition root of the notifier service. */
-export async function startNotifier(cfg: NotifierConfig, logger: Logger = createLogger('notifier', cfg.LOG_LEVEL), opts: NotifierOptions = {}): Promise<RunningService> {
+export async function startNotifier(
+  cfg: NotifierConfig,
+  logger: Logger = createLogger('notifier', cfg.LOG_LEVEL),
+  opts: NotifierOptions = {},
+): Promise<RunningService> {
   const clock = opts.clock ?? (() => new Date());
   const runtime = await ServiceRuntime.start({
-    service: 'notifier', schema: 'notifier', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger, poolSize: 20,
+    service: 'notifier',
+    schema: 'notifier',
+    databaseUrl: cfg.DATABASE_URL,
+    amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
+    logger,
+    poolSize: 20,
   });
   const prisma = createPrisma(runtime.pool);
   // maxWait: under a burst of stages, handlers queue for a connection rather than fail and retry.
-  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000, maxWait: 30_000 });
+  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+    prisma.$transaction(fn, { timeout: 60_000, maxWait: 30_000 });
   const mailer = opts.mailer ?? createSmtpMailer(cfg.SMTP_URL, cfg.SMTP_POOL_SIZE);
   const digestDeps = { messageDomain: messageDomain(cfg.MAIL_FROM), clock };
   const sendDeps = {
-    pool: runtime.pool, mailer, clock, logger, kickRelay: () => runtime.relay.kick(), hooks: opts.hooks,
+    pool: runtime.pool,
+    mailer,
+    clock,
+    logger,
+    kickRelay: () => runtime.relay.kick(),
+    hooks: opts.hooks,
     stopped: () => worker.stopped,
     opts: {
-      from: cfg.MAIL_FROM, publicBaseUrl: cfg.PUBLIC_BASE_URL,
+      from: cfg.MAIL_FROM,
+      publicBaseUrl: cfg.PUBLIC_BASE_URL,
       window: cfg.REMINDER_SEND_WINDOW ? parseSendWindow(cfg.REMINDER_SEND_WINDOW) : null,
-      leaseMs: cfg.REMINDER_LEASE_MS, retryBaseMs: cfg.REMINDER_RETRY_BASE_MS, retryMaxMs: cfg.REMINDER_RETRY_MAX_MS,
-      maxAttempts: cfg.REMINDER_MAX_ATTEMPTS, batch: cfg.REMINDER_BATCH,
+      leaseMs: cfg.REMINDER_LEASE_MS,
+      retryBaseMs: cfg.REMINDER_RETRY_BASE_MS,
+      retryMaxMs: cfg.REMINDER_RETRY_MAX_MS,
+      maxAttempts: cfg.REMINDER_MAX_ATTEMPTS,
+      batch: cfg.REMINDER_BATCH,
       // more sends in flight than SMTP connections, so recording one overlaps sending the next
       concurrency: cfg.SMTP_POOL_SIZE * 4,
     },
   };
   // The delivery loop, on a timer (the sweeper: retries with backoff, send-window openings, expired
   // leases, runs completed in a race) and on kick() after each commit of the reminders consumer.
-  const worker = singleFlight(async () => {
-    await digestCompletedRuns(pgTransact(runtime.pool), digestDeps);
-    await sendDigests(sendDeps);
-  }, (err) => logger.warn({ err: (err as Error).message }, 'delivery pass failed; will retry'));
+  const worker = singleFlight(
+    async () => {
+      await digestCompletedRuns(pgTransact(runtime.pool), digestDeps);
+      await sendDigests(sendDeps);
+    },
+    (err) => logger.warn({ err: (err as Error).message }, 'delivery pass failed; will retry'),
+  );
 
   await runtime.consume<Tx>({ queue: QUEUES.notifierDirectory, transact, prefetch: 4, on: directoryHandlers });
   // Plain pg transactions here: thousands of stages per run, and Prisma's interactive transactions
   // cost several times the two or three statements each stage needs.
   await runtime.consume<SqlTx>({
-    queue: QUEUES.notifierReminders, transact: pgTransact(runtime.pool), on: reminderHandlers(digestDeps),
-    afterCommit: () => { runtime.relay.kick(); worker.kick(); },
+    queue: QUEUES.notifierReminders,
+    transact: pgTransact(runtime.pool),
+    on: reminderHandlers(digestDeps),
+    afterCommit: () => {
+      runtime.relay.kick();
+      worker.kick();
+    },
     prefetch: 12,
   });
   worker.start(cfg.REMINDER_SWEEP_MS);
 
   const http = createHttpApp({
-    service: 'notifier', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    service: 'notifier',
+    logger,
+    readiness: runtime.readiness(),
+    internalSecret: cfg.INTERNAL_SECRET,
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (app) => mountRoutes(app, prisma),
   });
   const server = await listen(http.app, cfg.PORT, cfg.HOST);
   logger.info({ port: server.port }, 'notifier listening');
   return {
-    port: server.port, runtime, worker,
+    port: server.port,
+    runtime,
+    worker,
     async stop() {
       http.drain();
       await server.close();

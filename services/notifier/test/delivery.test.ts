@@ -2,7 +2,17 @@ import crypto from 'node:crypto';
 import { eventually } from '@pc/testkit';
 import { SimulatedCrash } from '../src/use-cases/send-digests';
 import {
-  agreement, count, due, dueEvents, funder, ids, programme, publish, runClosed, world, type World,
+  agreement,
+  count,
+  due,
+  dueEvents,
+  funder,
+  ids,
+  programme,
+  publish,
+  runClosed,
+  world,
+  type World,
 } from './support';
 
 // Rendering through a real SMTP server, headers, escaping, and delivery failures.
@@ -14,13 +24,28 @@ const org = { id: ids('grantee:D'), name: 'Coop Les Ateliers' };
 let crashOnce: string | null = null;
 
 beforeAll(async () => {
-  w = await world({}, {
-    hooks: { afterSend: (d) => { if (crashOnce && d.to.includes(crashOnce)) { crashOnce = null; throw new SimulatedCrash('killed between SMTP 250 and the ledger'); } } },
-  });
-  await publish(w.t.amqpUrl, [{ type: 'funder.registered.v1', data: f1 }, { type: 'programme.registered.v1', data: p1 }]);
+  w = await world(
+    {},
+    {
+      hooks: {
+        afterSend: (d) => {
+          if (crashOnce && d.to.includes(crashOnce)) {
+            crashOnce = null;
+            throw new SimulatedCrash('killed between SMTP 250 and the ledger');
+          }
+        },
+      },
+    },
+  );
+  await publish(w.t.amqpUrl, [
+    { type: 'funder.registered.v1', data: f1 },
+    { type: 'programme.registered.v1', data: p1 },
+  ]);
   await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM programme')) === 1, 'directory loaded');
 });
-afterAll(async () => { await w?.close(); });
+afterAll(async () => {
+  await w?.close();
+});
 
 const to = (addr: string) => w.sink.messages.filter((m) => m.envelopeTo.includes(addr));
 const header = (m: { raw: string }, name: string): string | undefined =>
@@ -28,10 +53,22 @@ const header = (m: { raw: string }, name: string): string | undefined =>
 
 describe('rendered emails at the SMTP server', () => {
   it('French by default: « 15 juillet 2027 », code, days left, link, and the headers a provider expects', async () => {
-    const g = agreement(p1, 'CH-FR-1', org, [{ name: 'Léa Gagnon', email: 'lea@ateliers.example', locale: 'fr' }], 'Atelier de réparation');
+    const g = agreement(
+      p1,
+      'CH-FR-1',
+      org,
+      [{ name: 'Léa Gagnon', email: 'lea@ateliers.example', locale: 'fr' }],
+      'Atelier de réparation',
+    );
     const runId = crypto.randomUUID();
-    await publish(w.t.amqpUrl, [...dueEvents([due(g, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]), runClosed(runId, '2027-06-15', 1)]);
-    const [m] = await eventually(async () => to('lea@ateliers.example').length === 1 && to('lea@ateliers.example'), 'fr digest');
+    await publish(w.t.amqpUrl, [
+      ...dueEvents([due(g, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]),
+      runClosed(runId, '2027-06-15', 1),
+    ]);
+    const [m] = await eventually(
+      async () => to('lea@ateliers.example').length === 1 && to('lea@ateliers.example'),
+      'fr digest',
+    );
     const text = m!.parsed.text!;
     expect(text).toContain('Bonjour Léa Gagnon,');
     expect(text).toContain('15 juillet 2027 (dans 30 jours)');
@@ -46,29 +83,57 @@ describe('rendered emails at the SMTP server', () => {
     expect(header(m!, 'Content-Language')).toBe('fr');
     expect(m!.parsed.date).toBeInstanceOf(Date);
     expect(m!.parsed.from?.text).toContain('no-reply@praxis-conformite.local');
-    expect(text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')).toMatchSnapshot('fr at the sink');
+    expect(text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')).toMatchSnapshot(
+      'fr at the sink',
+    );
   });
 
   it('English for an English-speaking contact: "July 15, 2027"', async () => {
-    const g = agreement(p1, 'CH-EN-1', org, [{ name: 'Sam Wilson', email: 'sam@ateliers.example', locale: 'en' }], 'Repair workshop');
+    const g = agreement(
+      p1,
+      'CH-EN-1',
+      org,
+      [{ name: 'Sam Wilson', email: 'sam@ateliers.example', locale: 'en' }],
+      'Repair workshop',
+    );
     const runId = crypto.randomUUID();
-    await publish(w.t.amqpUrl, [...dueEvents([due(g, { runId, asOf: '2027-07-20', dueDate: '2027-07-15', kind: 'final_note' })]), runClosed(runId, '2027-07-20', 1)]);
-    const [m] = await eventually(async () => to('sam@ateliers.example').length === 1 && to('sam@ateliers.example'), 'en digest');
+    await publish(w.t.amqpUrl, [
+      ...dueEvents([due(g, { runId, asOf: '2027-07-20', dueDate: '2027-07-15', kind: 'final_note' })]),
+      runClosed(runId, '2027-07-20', 1),
+    ]);
+    const [m] = await eventually(
+      async () => to('sam@ateliers.example').length === 1 && to('sam@ateliers.example'),
+      'en digest',
+    );
     const text = m!.parsed.text!;
     expect(m!.parsed.subject).toBe('Overdue: 1 note to publish on Praxis');
     expect(text).toContain('Hello Sam Wilson,');
     expect(text).toContain('Final note — Due: July 15, 2027 (5 days late)');
     expect(text).toContain(`Code to write in the note: ${g.referenceCode}`);
     expect(header(m!, 'Content-Language')).toBe('en');
-    expect(text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')).toMatchSnapshot('en at the sink');
+    expect(text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')).toMatchSnapshot(
+      'en at the sink',
+    );
   });
 
   it('escapes a contact name with HTML in it', async () => {
     const evil = 'Eve <script>alert("x")</script>';
-    const g = agreement(p1, 'CH-XSS', org, [{ name: evil, email: 'eve@ateliers.example', locale: 'fr' }], '<b>Projet</b> & cie');
+    const g = agreement(
+      p1,
+      'CH-XSS',
+      org,
+      [{ name: evil, email: 'eve@ateliers.example', locale: 'fr' }],
+      '<b>Projet</b> & cie',
+    );
     const runId = crypto.randomUUID();
-    await publish(w.t.amqpUrl, [...dueEvents([due(g, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]), runClosed(runId, '2027-06-15', 1)]);
-    const [m] = await eventually(async () => to('eve@ateliers.example').length === 1 && to('eve@ateliers.example'), 'digest');
+    await publish(w.t.amqpUrl, [
+      ...dueEvents([due(g, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]),
+      runClosed(runId, '2027-06-15', 1),
+    ]);
+    const [m] = await eventually(
+      async () => to('eve@ateliers.example').length === 1 && to('eve@ateliers.example'),
+      'digest',
+    );
     const html = m!.parsed.html as string;
     expect(html).not.toContain('<script>');
     expect(html).toContain('Eve &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
@@ -81,23 +146,62 @@ describe('delivery failures', () => {
     w.sink.rejectPermanently.add('gone@ateliers.example');
     const contacts = ['ok1@ateliers.example', 'gone@ateliers.example', 'ok2@ateliers.example'];
     const runId = crypto.randomUUID();
-    const stages = contacts.map((email, i) => due(agreement(p1, `CH-550-${i}`, org, [{ name: `P${i}`, email, locale: 'fr' }]), { runId, asOf: '2027-06-15', dueDate: '2027-07-15' }));
+    const stages = contacts.map((email, i) =>
+      due(agreement(p1, `CH-550-${i}`, org, [{ name: `P${i}`, email, locale: 'fr' }]), {
+        runId,
+        asOf: '2027-06-15',
+        dueDate: '2027-07-15',
+      }),
+    );
     await publish(w.t.amqpUrl, [...dueEvents(stages), runClosed(runId, '2027-06-15', 3)]);
-    await eventually(async () => to('ok1@ateliers.example').length === 1 && to('ok2@ateliers.example').length === 1, 'others delivered');
-    const row = await eventually(async () => (await w.db.query(`SELECT state, last_error FROM reminder_delivery WHERE email = 'gone@ateliers.example'`)).rows.find((r) => r.state === 'failed_permanent'), 'permanent failure');
+    await eventually(
+      async () => to('ok1@ateliers.example').length === 1 && to('ok2@ateliers.example').length === 1,
+      'others delivered',
+    );
+    const row = await eventually(
+      async () =>
+        (
+          await w.db.query(`SELECT state, last_error FROM reminder_delivery WHERE email = 'gone@ateliers.example'`)
+        ).rows.find((r) => r.state === 'failed_permanent'),
+      'permanent failure',
+    );
     expect(row.last_error).toMatch(/550/);
-    const c = (await w.db.query(`SELECT failing_at, failing_reason FROM contact WHERE email = 'gone@ateliers.example'`)).rows[0];
+    const c = (await w.db.query(`SELECT failing_at, failing_reason FROM contact WHERE email = 'gone@ateliers.example'`))
+      .rows[0];
     expect(c.failing_at).toBeInstanceOf(Date);
-    const ev = (await w.db.query(`SELECT data FROM outbox WHERE type = 'reminder.failed.v1' AND data->>'email' = 'gone@ateliers.example'`)).rows;
+    const ev = (
+      await w.db.query(
+        `SELECT data FROM outbox WHERE type = 'reminder.failed.v1' AND data->>'email' = 'gone@ateliers.example'`,
+      )
+    ).rows;
     expect(ev).toHaveLength(1);
-    expect(ev[0].data).toMatchObject({ permanent: true, email: 'gone@ateliers.example', reminderId: stages[1]!.reminderId, funderId: f1.funderId });
+    expect(ev[0].data).toMatchObject({
+      permanent: true,
+      email: 'gone@ateliers.example',
+      reminderId: stages[1]!.reminderId,
+      funderId: f1.funderId,
+    });
     expect(to('gone@ateliers.example')).toHaveLength(0);
     // no more tries on that address: a later stage is recorded as failed without an SMTP attempt
     w.sink.rejectPermanently.delete('gone@ateliers.example');
     const run2 = crypto.randomUUID();
-    const later = due(agreement(p1, 'CH-550-1', org, [{ name: 'P1', email: 'gone@ateliers.example', locale: 'fr' }]), { runId: run2, asOf: '2027-07-20', dueDate: '2027-07-15', stage: 'd+5' });
+    const later = due(agreement(p1, 'CH-550-1', org, [{ name: 'P1', email: 'gone@ateliers.example', locale: 'fr' }]), {
+      runId: run2,
+      asOf: '2027-07-20',
+      dueDate: '2027-07-15',
+      stage: 'd+5',
+    });
     await publish(w.t.amqpUrl, [...dueEvents([later]), runClosed(run2, '2027-07-20', 1)]);
-    const r2 = await eventually(async () => (await w.db.query(`SELECT state, last_error FROM reminder_delivery WHERE reminder_id = $1 AND state = 'failed_permanent'`, [later.reminderId])).rows[0], 'skipped failing address');
+    const r2 = await eventually(
+      async () =>
+        (
+          await w.db.query(
+            `SELECT state, last_error FROM reminder_delivery WHERE reminder_id = $1 AND state = 'failed_permanent'`,
+            [later.reminderId],
+          )
+        ).rows[0],
+      'skipped failing address',
+    );
     expect(r2.last_error).toMatch(/previously rejected/);
     expect(to('gone@ateliers.example')).toHaveLength(0);
   });
@@ -105,46 +209,122 @@ describe('delivery failures', () => {
   it('550 on the contact of an escalated digest whose funder Cc is accepted: still a permanent failure for the contact', async () => {
     w.sink.rejectPermanently.add('bounce@ateliers.example');
     const runId = crypto.randomUUID();
-    const stage = due(agreement(p1, 'CH-550-CC', org, [{ name: 'Bo', email: 'bounce@ateliers.example', locale: 'fr' }]), { runId, asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true });
+    const stage = due(
+      agreement(p1, 'CH-550-CC', org, [{ name: 'Bo', email: 'bounce@ateliers.example', locale: 'fr' }]),
+      { runId, asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true },
+    );
     await publish(w.t.amqpUrl, [...dueEvents([stage]), runClosed(runId, '2027-08-01', 1)]);
-    const row = await eventually(async () => (await w.db.query(`SELECT state, last_error FROM reminder_delivery WHERE reminder_id = $1 AND state = 'failed_permanent'`, [stage.reminderId])).rows[0], 'contact failure');
+    const row = await eventually(
+      async () =>
+        (
+          await w.db.query(
+            `SELECT state, last_error FROM reminder_delivery WHERE reminder_id = $1 AND state = 'failed_permanent'`,
+            [stage.reminderId],
+          )
+        ).rows[0],
+      'contact failure',
+    );
     expect(row.last_error).toMatch(/^550/);
-    expect(await count(w.db, `SELECT count(*) AS n FROM contact WHERE email = 'bounce@ateliers.example' AND failing_at IS NOT NULL`)).toBe(1);
-    expect(w.sink.messages.filter((m) => m.envelopeTo.includes('suivi@chagnon.example') && m.parsed.text?.includes('CH-550-CC'))).toHaveLength(1);
-    expect(await count(w.db, `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`, [stage.reminderId])).toBe(0);
+    expect(
+      await count(
+        w.db,
+        `SELECT count(*) AS n FROM contact WHERE email = 'bounce@ateliers.example' AND failing_at IS NOT NULL`,
+      ),
+    ).toBe(1);
+    expect(
+      w.sink.messages.filter(
+        (m) => m.envelopeTo.includes('suivi@chagnon.example') && m.parsed.text?.includes('CH-550-CC'),
+      ),
+    ).toHaveLength(1);
+    expect(
+      await count(
+        w.db,
+        `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`,
+        [stage.reminderId],
+      ),
+    ).toBe(0);
   });
 
   it('SMTP answering 451 for a while: retried with backoff, delivered once after it returns', async () => {
     w.sink.temporarilyFailing = true;
     const runId = crypto.randomUUID();
-    const stage = due(agreement(p1, 'CH-451', org, [{ name: 'Tom', email: 'tom@ateliers.example', locale: 'fr' }]), { runId, asOf: '2027-06-15', dueDate: '2027-07-15' });
+    const stage = due(agreement(p1, 'CH-451', org, [{ name: 'Tom', email: 'tom@ateliers.example', locale: 'fr' }]), {
+      runId,
+      asOf: '2027-06-15',
+      dueDate: '2027-07-15',
+    });
     await publish(w.t.amqpUrl, [...dueEvents([stage]), runClosed(runId, '2027-06-15', 1)]);
-    await eventually(async () => (await count(w.db, `SELECT count(*) AS n FROM digest WHERE email = 'tom@ateliers.example' AND attempts >= 3 AND state = 'failed_temporary'`)) === 1, 'several temporary failures', 20_000);
-    expect(await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'tom@ateliers.example' AND state = 'failed_temporary'`)).toBe(1);
-    expect(await count(w.db, `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.failed.v1' AND data->>'reminderId' = $1 AND (data->>'permanent')::boolean = false`, [stage.reminderId])).toBe(1);
+    await eventually(
+      async () =>
+        (await count(
+          w.db,
+          `SELECT count(*) AS n FROM digest WHERE email = 'tom@ateliers.example' AND attempts >= 3 AND state = 'failed_temporary'`,
+        )) === 1,
+      'several temporary failures',
+      20_000,
+    );
+    expect(
+      await count(
+        w.db,
+        `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'tom@ateliers.example' AND state = 'failed_temporary'`,
+      ),
+    ).toBe(1);
+    expect(
+      await count(
+        w.db,
+        `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.failed.v1' AND data->>'reminderId' = $1 AND (data->>'permanent')::boolean = false`,
+        [stage.reminderId],
+      ),
+    ).toBe(1);
     w.sink.temporarilyFailing = false;
     await eventually(async () => to('tom@ateliers.example').length === 1, 'delivered after SMTP returned', 20_000);
-    await eventually(async () => (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'tom@ateliers.example' AND state = 'sent'`)) === 1, 'ledger sent');
+    await eventually(
+      async () =>
+        (await count(
+          w.db,
+          `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'tom@ateliers.example' AND state = 'sent'`,
+        )) === 1,
+      'ledger sent',
+    );
     await new Promise((r) => setTimeout(r, 1200));
     expect(to('tom@ateliers.example')).toHaveLength(1);
   });
 
   it('a crash between SMTP 250 and the ledger: the restart resends with the SAME Message-ID, records once, emits once', async () => {
     const runId = crypto.randomUUID();
-    const stage = due(agreement(p1, 'CH-CRASH', org, [{ name: 'Ana', email: 'ana@ateliers.example', locale: 'fr' }]), { runId, asOf: '2027-06-15', dueDate: '2027-07-15' });
+    const stage = due(agreement(p1, 'CH-CRASH', org, [{ name: 'Ana', email: 'ana@ateliers.example', locale: 'fr' }]), {
+      runId,
+      asOf: '2027-06-15',
+      dueDate: '2027-07-15',
+    });
     crashOnce = 'ana@ateliers.example';
     await publish(w.t.amqpUrl, [...dueEvents([stage]), runClosed(runId, '2027-06-15', 1)]);
     await eventually(async () => to('ana@ateliers.example').length === 1, 'first copy accepted by SMTP');
     await eventually(async () => crashOnce === null, 'hook fired');
-    expect((await w.db.query(`SELECT state FROM reminder_delivery WHERE email = 'ana@ateliers.example'`)).rows[0].state).toBe('sending');
+    expect(
+      (await w.db.query(`SELECT state FROM reminder_delivery WHERE email = 'ana@ateliers.example'`)).rows[0].state,
+    ).toBe('sending');
     await w.svc.stop();
     // the restarted notifier sees the lease expired (its clock is two minutes ahead)
     await w.restart({ clock: () => new Date(Date.now() + 120_000) });
-    await eventually(async () => (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'ana@ateliers.example' AND state = 'sent'`)) === 1, 'recorded after restart');
+    await eventually(
+      async () =>
+        (await count(
+          w.db,
+          `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'ana@ateliers.example' AND state = 'sent'`,
+        )) === 1,
+      'recorded after restart',
+    );
     const copies = to('ana@ateliers.example');
     expect(copies).toHaveLength(2);
     expect(copies[1]!.parsed.messageId).toBe(copies[0]!.parsed.messageId);
     expect(copies[1]!.parsed.date?.getTime()).toBe(copies[0]!.parsed.date?.getTime());
-    expect(await count(w.db, `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`, [stage.reminderId])).toBe(1);
+    expect(
+      await count(
+        w.db,
+        `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`,
+        [stage.reminderId],
+      ),
+    ).toBe(1);
   });
 });

@@ -1,7 +1,17 @@
 import crypto from 'node:crypto';
 import { eventually } from '@pc/testkit';
 import {
-  agreement, count, due, dueEvents, funder, ids, programme, publish, runClosed, world, type World,
+  agreement,
+  count,
+  due,
+  dueEvents,
+  funder,
+  ids,
+  programme,
+  publish,
+  runClosed,
+  world,
+  type World,
 } from './support';
 
 // Digest grouping, rendering through a real SMTP server, idempotence of a second run, escalation copies.
@@ -19,14 +29,21 @@ const alex = { name: 'Alex Tremblay', email: 'Alex@Hochelaga.example', locale: '
 beforeAll(async () => {
   w = await world();
   await publish(w.t.amqpUrl, [
-    { type: 'funder.registered.v1', data: f1 }, { type: 'funder.registered.v1', data: f2 }, { type: 'funder.registered.v1', data: f3 },
-    { type: 'programme.registered.v1', data: p1 }, { type: 'programme.registered.v1', data: p2 }, { type: 'programme.registered.v1', data: p3 },
+    { type: 'funder.registered.v1', data: f1 },
+    { type: 'funder.registered.v1', data: f2 },
+    { type: 'funder.registered.v1', data: f3 },
+    { type: 'programme.registered.v1', data: p1 },
+    { type: 'programme.registered.v1', data: p2 },
+    { type: 'programme.registered.v1', data: p3 },
   ]);
   await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM programme')) === 3, 'directory loaded');
 });
-afterAll(async () => { await w?.close(); });
+afterAll(async () => {
+  await w?.close();
+});
 
-const to = (addr: string) => w.sink.messages.filter((m) => m.envelopeTo.map((a) => a.toLowerCase()).includes(addr.toLowerCase()));
+const to = (addr: string) =>
+  w.sink.messages.filter((m) => m.envelopeTo.map((a) => a.toLowerCase()).includes(addr.toLowerCase()));
 
 describe('one digest per contact per run', () => {
   it('sends ONE email for five grants from three funders, grouped by funder then agreement', async () => {
@@ -38,9 +55,14 @@ describe('one digest per contact per run', () => {
       agreement(p2, 'MC-89', orgA, [alex], 'Balados de quartier'),
       agreement(p3, 'FRQ-7', orgA, [alex], 'Open data lab'),
     ];
-    const stages = grants.map((g, i) => due(g, { runId, asOf: '2027-06-15', dueDate: `2027-07-${String(10 + i).padStart(2, '0')}` }));
+    const stages = grants.map((g, i) =>
+      due(g, { runId, asOf: '2027-06-15', dueDate: `2027-07-${String(10 + i).padStart(2, '0')}` }),
+    );
     await publish(w.t.amqpUrl, [...dueEvents(stages), runClosed(runId, '2027-06-15', stages.length)]);
-    const [mail] = await eventually(async () => to('alex@hochelaga.example').length >= 1 && to('alex@hochelaga.example'), 'digest delivered');
+    const [mail] = await eventually(
+      async () => to('alex@hochelaga.example').length >= 1 && to('alex@hochelaga.example'),
+      'digest delivered',
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(to('alex@hochelaga.example')).toHaveLength(1);
     const text = mail!.parsed.text ?? '';
@@ -49,12 +71,29 @@ describe('one digest per contact per run', () => {
     expect(text.indexOf(f1.name)).toBeLessThan(text.indexOf('Cuisine collective'));
     expect(text.indexOf('Jardins partagés')).toBeLessThan(text.indexOf(f3.name));
     expect(text.indexOf(f2.name)).toBeLessThan(text.indexOf('Archives numériques'));
-    for (const g of grants) { expect(text).toContain(g.referenceCode); expect(text).toContain(g.externalRef); }
+    for (const g of grants) {
+      expect(text).toContain(g.referenceCode);
+      expect(text).toContain(g.externalRef);
+    }
     expect(mail!.parsed.subject).toBe('Rappel : 5 notes à publier sur Praxis');
     // every ledger row of the run is sent and told to the bus once
-    expect(await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'sent'`, [runId])).toBe(5);
-    await eventually(async () => (await count(w.db, `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'runId' = $1 AND published_at IS NOT NULL`, [runId])) === 5, 'reminder.sent published');
-    const ev = (await w.db.query(`SELECT data FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'runId' = $1 LIMIT 1`, [runId])).rows[0].data;
+    expect(
+      await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'sent'`, [runId]),
+    ).toBe(5);
+    await eventually(
+      async () =>
+        (await count(
+          w.db,
+          `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'runId' = $1 AND published_at IS NOT NULL`,
+          [runId],
+        )) === 5,
+      'reminder.sent published',
+    );
+    const ev = (
+      await w.db.query(`SELECT data FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'runId' = $1 LIMIT 1`, [
+        runId,
+      ])
+    ).rows[0].data;
     expect(ev.contactRef).toMatch(/^p_[0-9a-f]{12}$/);
     expect(JSON.stringify(ev)).not.toContain('hochelaga');
     expect(ev.messageId).toBe(mail!.parsed.messageId);
@@ -70,24 +109,47 @@ describe('one digest per contact per run', () => {
     const run2 = crypto.randomUUID();
     const s2 = [due(g, { runId: run2, asOf: '2027-06-16', dueDate: '2027-07-15' })];
     await publish(w.t.amqpUrl, [runClosed(run1, '2027-06-15', 1), ...dueEvents(s2), runClosed(run2, '2027-06-16', 1)]);
-    await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM inbox WHERE consumer = $1', ['notifier.reminders'])) >= 1, 'consumed');
-    await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM run_stage WHERE run_id = $1', [run2])) === 1, 'run 2 seen');
+    await eventually(
+      async () =>
+        (await count(w.db, 'SELECT count(*) AS n FROM inbox WHERE consumer = $1', ['notifier.reminders'])) >= 1,
+      'consumed',
+    );
+    await eventually(
+      async () => (await count(w.db, 'SELECT count(*) AS n FROM run_stage WHERE run_id = $1', [run2])) === 1,
+      'run 2 seen',
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(to('sam@hochelaga.example')).toHaveLength(1);
-    expect(await count(w.db, 'SELECT count(*) AS n FROM reminder_delivery WHERE email = $1', ['sam@hochelaga.example'])).toBe(1);
-    expect(await count(w.db, `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`, [s1[0]!.reminderId])).toBe(1);
+    expect(
+      await count(w.db, 'SELECT count(*) AS n FROM reminder_delivery WHERE email = $1', ['sam@hochelaga.example']),
+    ).toBe(1);
+    expect(
+      await count(
+        w.db,
+        `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`,
+        [s1[0]!.reminderId],
+      ),
+    ).toBe(1);
   });
 
   it('a run_closed that overtakes its stages waits for them, then sends one digest', async () => {
     const runId = crypto.randomUUID();
     const kit = { name: 'Kit', email: 'kit@hochelaga.example', locale: 'fr' as const };
-    const stages = [1, 2, 3].map((i) => due(agreement(p2, `MC-ORD-${i}`, orgA, [kit]), { runId, asOf: '2027-06-15', dueDate: '2027-07-20' }));
+    const stages = [1, 2, 3].map((i) =>
+      due(agreement(p2, `MC-ORD-${i}`, orgA, [kit]), { runId, asOf: '2027-06-15', dueDate: '2027-07-20' }),
+    );
     await publish(w.t.amqpUrl, [runClosed(runId, '2027-06-15', 3), ...dueEvents(stages.slice(0, 2))]);
-    await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM run_stage WHERE run_id = $1', [runId])) === 2, 'two stages in');
+    await eventually(
+      async () => (await count(w.db, 'SELECT count(*) AS n FROM run_stage WHERE run_id = $1', [runId])) === 2,
+      'two stages in',
+    );
     await new Promise((r) => setTimeout(r, 400));
     expect(to('kit@hochelaga.example')).toHaveLength(0);
     await publish(w.t.amqpUrl, dueEvents(stages.slice(2)));
-    const [mail] = await eventually(async () => to('kit@hochelaga.example').length === 1 && to('kit@hochelaga.example'), 'digest after the last stage');
+    const [mail] = await eventually(
+      async () => to('kit@hochelaga.example').length === 1 && to('kit@hochelaga.example'),
+      'digest after the last stage',
+    );
     expect(mail!.parsed.subject).toBe('Rappel : 3 notes à publier sur Praxis');
   });
 
@@ -95,16 +157,33 @@ describe('one digest per contact per run', () => {
     const runId = crypto.randomUUID();
     const s = due(agreement(p3, 'FRQ-NOBODY', orgA, []), { runId, asOf: '2027-06-15', dueDate: '2027-07-15' });
     await publish(w.t.amqpUrl, [...dueEvents([s]), runClosed(runId, '2027-06-15', 1)]);
-    const ev = await eventually(async () => (await w.db.query(`SELECT data FROM outbox WHERE type = 'reminder.failed.v1' AND data->>'reminderId' = $1`, [s.reminderId])).rows[0], 'failure event');
+    const ev = await eventually(
+      async () =>
+        (
+          await w.db.query(`SELECT data FROM outbox WHERE type = 'reminder.failed.v1' AND data->>'reminderId' = $1`, [
+            s.reminderId,
+          ])
+        ).rows[0],
+      'failure event',
+    );
     expect(ev.data).toMatchObject({ permanent: true, email: '', reason: 'the agreement has no contact address' });
-    await eventually(async () => (await w.db.query(`SELECT digested_at FROM run WHERE run_id = $1`, [runId])).rows[0]?.digested_at, 'run closed');
+    await eventually(
+      async () => (await w.db.query(`SELECT digested_at FROM run WHERE run_id = $1`, [runId])).rows[0]?.digested_at,
+      'run closed',
+    );
   });
 
   it('an escalate stage copies the funder in Cc when the digest is about that funder only', async () => {
     const g = agreement(p1, 'CH-2026-020', orgA, [{ name: 'Kim', email: 'kim@hochelaga.example', locale: 'fr' }]);
     const runId = crypto.randomUUID();
-    await publish(w.t.amqpUrl, [...dueEvents([due(g, { runId, asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true })]), runClosed(runId, '2027-08-01', 1)]);
-    const [mail] = await eventually(async () => to('kim@hochelaga.example').length === 1 && to('kim@hochelaga.example'), 'escalated digest');
+    await publish(w.t.amqpUrl, [
+      ...dueEvents([due(g, { runId, asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true })]),
+      runClosed(runId, '2027-08-01', 1),
+    ]);
+    const [mail] = await eventually(
+      async () => to('kim@hochelaga.example').length === 1 && to('kim@hochelaga.example'),
+      'escalated digest',
+    );
     expect(mail!.envelopeTo.sort()).toEqual(['kim@hochelaga.example', 'suivi@chagnon.example']);
     expect((mail!.parsed.cc as { text: string } | undefined)?.text).toBe('suivi@chagnon.example');
     expect(mail!.parsed.subject).toBe('Dernier rappel : 1 note à publier sur Praxis');
@@ -122,10 +201,16 @@ describe('one digest per contact per run', () => {
       due(g2, { runId, asOf: '2027-08-01', dueDate: '2027-08-20' }),
     ];
     await publish(w.t.amqpUrl, [...dueEvents(stages), runClosed(runId, '2027-08-01', 2)]);
-    const [mail] = await eventually(async () => to('jo@hochelaga.example').length === 1 && to('jo@hochelaga.example'), 'contact digest');
+    const [mail] = await eventually(
+      async () => to('jo@hochelaga.example').length === 1 && to('jo@hochelaga.example'),
+      'contact digest',
+    );
     expect(mail!.envelopeTo).toEqual(['jo@hochelaga.example']);
     expect(mail!.parsed.text).toContain('Projet Culture');
-    const copies = (): typeof w.sink.messages => to('suivi@chagnon.example').filter((m) => m.parsed.text?.includes('Projet Chagnon') && !m.envelopeTo.includes('kim@hochelaga.example'));
+    const copies = (): typeof w.sink.messages =>
+      to('suivi@chagnon.example').filter(
+        (m) => m.parsed.text?.includes('Projet Chagnon') && !m.envelopeTo.includes('kim@hochelaga.example'),
+      );
     const [copy] = await eventually(async () => copies().length > 0 && copies(), 'funder copy');
     expect(copy!.envelopeTo).toEqual(['suivi@chagnon.example']);
     expect(copy!.parsed.text).toContain('Copie pour information');

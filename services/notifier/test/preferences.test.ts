@@ -1,6 +1,19 @@
 import crypto from 'node:crypto';
 import { asPrincipal, eventually } from '@pc/testkit';
-import { agreement, agreementRegistered, count, due, dueEvents, funder, ids, programme, publish, runClosed, world, type World } from './support';
+import {
+  agreement,
+  agreementRegistered,
+  count,
+  due,
+  dueEvents,
+  funder,
+  ids,
+  programme,
+  publish,
+  runClosed,
+  world,
+  type World,
+} from './support';
 
 // PUT /v1/me/contacts/{email}/preferences: the grantee's own contacts only; another tenant gets 404.
 jest.setTimeout(60_000);
@@ -17,15 +30,26 @@ beforeAll(async () => {
   w = await world();
   base = `http://127.0.0.1:${w.svc.port}`;
   await publish(w.t.amqpUrl, [
-    { type: 'funder.registered.v1', data: f1 }, { type: 'programme.registered.v1', data: p1 },
-    { type: 'agreement.registered.v1', data: agreementRegistered(gA) }, { type: 'agreement.registered.v1', data: agreementRegistered(gB) },
+    { type: 'funder.registered.v1', data: f1 },
+    { type: 'programme.registered.v1', data: p1 },
+    { type: 'agreement.registered.v1', data: agreementRegistered(gA) },
+    { type: 'agreement.registered.v1', data: agreementRegistered(gB) },
   ]);
-  await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM agreement_contact')) === 2, 'contacts in the directory');
+  await eventually(
+    async () => (await count(w.db, 'SELECT count(*) AS n FROM agreement_contact')) === 2,
+    'contacts in the directory',
+  );
 });
-afterAll(async () => { await w?.close(); });
+afterAll(async () => {
+  await w?.close();
+});
 
 const put = (email: string, body: unknown, who: Record<string, string>) =>
-  fetch(`${base}/v1/me/contacts/${encodeURIComponent(email)}/preferences`, { method: 'PUT', headers: { ...who, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${base}/v1/me/contacts/${encodeURIComponent(email)}/preferences`, {
+    method: 'PUT',
+    headers: { ...who, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const asA = asPrincipal({ role: 'grantee', granteeId: orgA.id });
 const asB = asPrincipal({ role: 'grantee', granteeId: orgB.id });
 
@@ -34,8 +58,14 @@ it('lets a grantee choose English for its contact; the next digest is in English
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ email: 'claire@orga.example', locale: 'en', failing: false });
   const runId = crypto.randomUUID();
-  await publish(w.t.amqpUrl, [...dueEvents([due(gA, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]), runClosed(runId, '2027-06-15', 1)]);
-  const m = await eventually(async () => w.sink.messages.find((x) => x.envelopeTo.includes('claire@orga.example')), 'digest');
+  await publish(w.t.amqpUrl, [
+    ...dueEvents([due(gA, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]),
+    runClosed(runId, '2027-06-15', 1),
+  ]);
+  const m = await eventually(
+    async () => w.sink.messages.find((x) => x.envelopeTo.includes('claire@orga.example')),
+    'digest',
+  );
   expect(m.parsed.text).toContain('Hello Claire,');
   expect(m.parsed.text).toContain('July 15, 2027');
 });
@@ -47,25 +77,44 @@ it('answers 404 to another grantee (tenant isolation) and to an unknown address,
   expect(other.headers.get('content-type')).toContain('application/problem+json');
   expect((await put('nobody@orga.example', { locale: 'fr' }, asA)).status).toBe(404);
   expect(await count(w.db, 'SELECT count(*) AS n FROM contact')).toBe(before);
-  expect((await w.db.query(`SELECT locale FROM contact WHERE email = 'claire@orga.example'`)).rows[0].locale).toBe('en');
+  expect((await w.db.query(`SELECT locale FROM contact WHERE email = 'claire@orga.example'`)).rows[0].locale).toBe(
+    'en',
+  );
 });
 
 it('refuses a bad locale with 422 naming the field, a non-grantee with 403, no identity with 401 — nothing stored', async () => {
   const bad = await put('bruno@orgb.example', { locale: 'de' }, asB);
   expect(bad.status).toBe(422);
   expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain('locale');
-  expect((await put('bruno@orgb.example', { locale: 'en' }, asPrincipal({ role: 'funder', funderId: f1.funderId }))).status).toBe(403);
+  expect(
+    (await put('bruno@orgb.example', { locale: 'en' }, asPrincipal({ role: 'funder', funderId: f1.funderId }))).status,
+  ).toBe(403);
   expect((await put('bruno@orgb.example', { locale: 'en' }, {})).status).toBe(401);
   expect(await count(w.db, `SELECT count(*) AS n FROM contact WHERE email = 'bruno@orgb.example'`)).toBe(0);
 });
 
 it('ignores a stale agreement snapshot and follows a newer one (contacts replaced)', async () => {
-  const moved = { ...agreementRegistered(gB, 3), contacts: [{ name: 'Bea', email: 'bea@orgb.example', locale: 'en' as const }] };
-  const stale = { ...agreementRegistered(gB, 2), contacts: [{ name: 'Old', email: 'old@orgb.example', locale: 'fr' as const }] };
-  await publish(w.t.amqpUrl, [{ type: 'agreement.amended.v1', data: { ...moved, changes: ['contacts'] } }, { type: 'agreement.amended.v1', data: { ...stale, changes: ['contacts'] } }]);
-  await eventually(async () => (await count(w.db, `SELECT count(*) AS n FROM agreement_contact WHERE email = 'bea@orgb.example'`)) === 1, 'newer snapshot');
+  const moved = {
+    ...agreementRegistered(gB, 3),
+    contacts: [{ name: 'Bea', email: 'bea@orgb.example', locale: 'en' as const }],
+  };
+  const stale = {
+    ...agreementRegistered(gB, 2),
+    contacts: [{ name: 'Old', email: 'old@orgb.example', locale: 'fr' as const }],
+  };
+  await publish(w.t.amqpUrl, [
+    { type: 'agreement.amended.v1', data: { ...moved, changes: ['contacts'] } },
+    { type: 'agreement.amended.v1', data: { ...stale, changes: ['contacts'] } },
+  ]);
+  await eventually(
+    async () =>
+      (await count(w.db, `SELECT count(*) AS n FROM agreement_contact WHERE email = 'bea@orgb.example'`)) === 1,
+    'newer snapshot',
+  );
   await new Promise((r) => setTimeout(r, 300));
-  expect((await w.db.query(`SELECT email FROM agreement_contact WHERE agreement_id = $1`, [gB.id])).rows).toEqual([{ email: 'bea@orgb.example' }]);
+  expect((await w.db.query(`SELECT email FROM agreement_contact WHERE agreement_id = $1`, [gB.id])).rows).toEqual([
+    { email: 'bea@orgb.example' },
+  ]);
   expect((await put('bruno@orgb.example', { locale: 'en' }, asB)).status).toBe(404);
   expect((await put('bea@orgb.example', { locale: 'fr' }, asB)).status).toBe(200);
 });

@@ -1,7 +1,19 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { eventually } from '@pc/testkit';
-import { agreement, count, due, dueEvents, funder, ids, programme, publish, runClosed, world, type World } from './support';
+import {
+  agreement,
+  count,
+  due,
+  dueEvents,
+  funder,
+  ids,
+  programme,
+  publish,
+  runClosed,
+  world,
+  type World,
+} from './support';
 
 // The SMTP relay is unreachable (connection refused) for a while: the digest waits, retried with
 // backoff, and is delivered once when the relay comes back.
@@ -12,7 +24,12 @@ let relay: net.Server | null = null;
 
 beforeAll(async () => {
   // a port with nothing listening on it
-  port = await new Promise<number>((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+  port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
   w = await world({ SMTP_URL: `smtp://127.0.0.1:${port}` });
 });
 afterAll(async () => {
@@ -25,14 +42,41 @@ it('connection refused → failed_temporary with backoff → delivered once the 
   const f = funder('Fondation Panne');
   const p = programme(f, 'DOWN', 'Panne');
   const runId = crypto.randomUUID();
-  const s = due(agreement(p, 'DOWN-1', { id: ids('grantee:down'), name: 'Org' }, [{ name: 'Lou', email: 'lou@down.example', locale: 'fr' }]), { runId, asOf: '2027-06-15', dueDate: '2027-07-15' });
+  const s = due(
+    agreement(p, 'DOWN-1', { id: ids('grantee:down'), name: 'Org' }, [
+      { name: 'Lou', email: 'lou@down.example', locale: 'fr' },
+    ]),
+    { runId, asOf: '2027-06-15', dueDate: '2027-07-15' },
+  );
   await publish(w.t.amqpUrl, [...dueEvents([s]), runClosed(runId, '2027-06-15', 1)]);
-  const d = await eventually(async () => (await w.db.query(`SELECT attempts, last_error FROM digest WHERE run_id = $1 AND state = 'failed_temporary' AND attempts >= 2`, [runId])).rows[0], 'temporary failures');
+  const d = await eventually(
+    async () =>
+      (
+        await w.db.query(
+          `SELECT attempts, last_error FROM digest WHERE run_id = $1 AND state = 'failed_temporary' AND attempts >= 2`,
+          [runId],
+        )
+      ).rows[0],
+    'temporary failures',
+  );
   expect(d.last_error).toMatch(/ECONNREFUSED|ECONNECTION|connect/i);
   expect(w.sink.messages).toHaveLength(0);
   // the relay comes back on the same address
-  relay = net.createServer((c) => { const u = net.connect(w.sink.port, '127.0.0.1'); c.pipe(u); u.pipe(c); c.on('error', () => u.end()); u.on('error', () => c.destroy()); });
+  relay = net.createServer((c) => {
+    const u = net.connect(w.sink.port, '127.0.0.1');
+    c.pipe(u);
+    u.pipe(c);
+    c.on('error', () => u.end());
+    u.on('error', () => c.destroy());
+  });
   await new Promise<void>((r) => relay!.listen(port, '127.0.0.1', r));
-  await eventually(async () => (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'sent'`, [runId])) === 1, 'delivered after the relay returned', 30_000);
+  await eventually(
+    async () =>
+      (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'sent'`, [
+        runId,
+      ])) === 1,
+    'delivered after the relay returned',
+    30_000,
+  );
   expect(w.sink.messages.filter((m) => m.envelopeTo.includes('lou@down.example'))).toHaveLength(1);
 });

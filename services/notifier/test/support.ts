@@ -17,13 +17,20 @@ export async function publish(amqpUrl: string, events: readonly TestEvent[]): Pr
 }
 
 export interface World {
-  t: TestEnv; sink: SmtpSink; svc: RunningService; db: pg.Pool; env: NodeJS.ProcessEnv;
+  t: TestEnv;
+  sink: SmtpSink;
+  svc: RunningService;
+  db: pg.Pool;
+  env: NodeJS.ProcessEnv;
   restart(opts?: NotifierOptions, extra?: NodeJS.ProcessEnv): Promise<RunningService>;
   close(): Promise<void>;
 }
 
 export const fastEnv = {
-  REMINDER_SWEEP_MS: '100', REMINDER_RETRY_BASE_MS: '200', REMINDER_RETRY_MAX_MS: '1000', REMINDER_LEASE_MS: '60000',
+  REMINDER_SWEEP_MS: '100',
+  REMINDER_RETRY_BASE_MS: '200',
+  REMINDER_RETRY_MAX_MS: '1000',
+  REMINDER_LEASE_MS: '60000',
   PUBLIC_BASE_URL: 'https://conformite.example.org',
 };
 
@@ -33,60 +40,169 @@ export async function world(extra: NodeJS.ProcessEnv = {}, opts: NotifierOptions
   let svc = await startNotifier(loadNotifierConfig(t.env), undefined, opts);
   const db = new pg.Pool({ connectionString: t.databaseUrl, max: 2, options: '-c search_path=notifier' });
   const w: World = {
-    t, sink, svc, db, env: t.env,
+    t,
+    sink,
+    svc,
+    db,
+    env: t.env,
     async restart(o = {}, more = {}) {
       svc = await startNotifier(loadNotifierConfig({ ...t.env, ...more }), undefined, o);
       w.svc = svc;
       return svc;
     },
-    async close() { await w.svc.stop().catch(() => undefined); await db.end(); await sink.close(); t.cleanup(); },
+    async close() {
+      await w.svc.stop().catch(() => undefined);
+      await db.end();
+      await sink.close();
+      t.cleanup();
+    },
   };
   return w;
 }
 
 // ---- event builders -------------------------------------------------------------------------------
 
-export function funder(name: string, opts: { locale?: 'fr' | 'en'; reportRecipients?: string[] } = {}): EventData<'funder.registered.v1'> {
-  return { funderId: ids(`funder:${name}`), name, kind: 'foundation', locale: opts.locale ?? 'fr', reportRecipients: opts.reportRecipients ?? [], actor };
+export function funder(
+  name: string,
+  opts: { locale?: 'fr' | 'en'; reportRecipients?: string[] } = {},
+): EventData<'funder.registered.v1'> {
+  return {
+    funderId: ids(`funder:${name}`),
+    name,
+    kind: 'foundation',
+    locale: opts.locale ?? 'fr',
+    reportRecipients: opts.reportRecipients ?? [],
+    actor,
+  };
 }
-export function programme(f: EventData<'funder.registered.v1'>, code: string, name: string): EventData<'programme.registered.v1'> {
-  return { programmeId: ids(`programme:${code}`), funderId: f.funderId, code, name, sector: null, praxisFeeds: [], reminderStages: [{ offsetDays: -30, escalate: false }, { offsetDays: 14, escalate: true }], actor };
+export function programme(
+  f: EventData<'funder.registered.v1'>,
+  code: string,
+  name: string,
+): EventData<'programme.registered.v1'> {
+  return {
+    programmeId: ids(`programme:${code}`),
+    funderId: f.funderId,
+    code,
+    name,
+    sector: null,
+    praxisFeeds: [],
+    reminderStages: [
+      { offsetDays: -30, escalate: false },
+      { offsetDays: 14, escalate: true },
+    ],
+    actor,
+  };
 }
 
-export interface Contact { name: string; email: string; locale: 'fr' | 'en' }
-export interface AgreementFx {
-  id: string; funderId: string; programmeId: string; programmeCode: string; title: string; externalRef: string; referenceCode: string;
-  grantee: { id: string; name: string }; contacts: Contact[];
+export interface Contact {
+  name: string;
+  email: string;
+  locale: 'fr' | 'en';
 }
-export function agreement(p: EventData<'programme.registered.v1'>, ref: string, grantee: { id: string; name: string }, contacts: Contact[], title = `Projet ${ref}`): AgreementFx {
+export interface AgreementFx {
+  id: string;
+  funderId: string;
+  programmeId: string;
+  programmeCode: string;
+  title: string;
+  externalRef: string;
+  referenceCode: string;
+  grantee: { id: string; name: string };
+  contacts: Contact[];
+}
+export function agreement(
+  p: EventData<'programme.registered.v1'>,
+  ref: string,
+  grantee: { id: string; name: string },
+  contacts: Contact[],
+  title = `Projet ${ref}`,
+): AgreementFx {
   return {
-    id: ids(`agreement:${ref}`), funderId: p.funderId, programmeId: p.programmeId, programmeCode: p.code, title, externalRef: ref,
-    referenceCode: `PX-${crypto.createHash('sha1').update(ref).digest('hex').slice(0, 4).toUpperCase()}-${crypto.createHash('sha1').update(ref + 'x').digest('hex').slice(0, 4).toUpperCase()}`,
-    grantee, contacts,
+    id: ids(`agreement:${ref}`),
+    funderId: p.funderId,
+    programmeId: p.programmeId,
+    programmeCode: p.code,
+    title,
+    externalRef: ref,
+    referenceCode: `PX-${crypto.createHash('sha1').update(ref).digest('hex').slice(0, 4).toUpperCase()}-${crypto
+      .createHash('sha1')
+      .update(ref + 'x')
+      .digest('hex')
+      .slice(0, 4)
+      .toUpperCase()}`,
+    grantee,
+    contacts,
   };
 }
 export function agreementRegistered(a: AgreementFx, revision = 1): EventData<'agreement.registered.v1'> {
   return {
-    agreementId: a.id, funderId: a.funderId, programmeId: a.programmeId, programmeCode: a.programmeCode, externalRef: a.externalRef,
-    referenceCode: a.referenceCode, title: a.title, startDate: '2026-01-01', endDate: '2027-12-31', signedAt: null,
-    grantee: { ...a.grantee, neq: null }, contacts: a.contacts, obligations: [], revision, actor,
+    agreementId: a.id,
+    funderId: a.funderId,
+    programmeId: a.programmeId,
+    programmeCode: a.programmeCode,
+    externalRef: a.externalRef,
+    referenceCode: a.referenceCode,
+    title: a.title,
+    startDate: '2026-01-01',
+    endDate: '2027-12-31',
+    signedAt: null,
+    grantee: { ...a.grantee, neq: null },
+    contacts: a.contacts,
+    obligations: [],
+    revision,
+    actor,
   };
 }
 
-export function due(a: AgreementFx, o: { seq?: number; kind?: 'learning_note' | 'mid_term_note' | 'final_note'; dueDate: string; asOf: string; runId: string; stage?: string; escalate?: boolean; contacts?: Contact[] }): EventData<'reminder.due.v1'> {
+export function due(
+  a: AgreementFx,
+  o: {
+    seq?: number;
+    kind?: 'learning_note' | 'mid_term_note' | 'final_note';
+    dueDate: string;
+    asOf: string;
+    runId: string;
+    stage?: string;
+    escalate?: boolean;
+    contacts?: Contact[];
+  },
+): EventData<'reminder.due.v1'> {
   const obligationId = ids(`obligation:${a.id}:${o.kind ?? 'learning_note'}:${o.seq ?? 1}`);
   const stageKey = o.stage ?? 'd-30';
   return {
-    reminderId: ids(`reminder:${obligationId}:${stageKey}`), runId: o.runId, asOf: o.asOf,
-    stage: { key: stageKey, offsetDays: -30, escalate: o.escalate ?? false }, skippedStages: [],
-    obligation: { id: obligationId, kind: o.kind ?? 'learning_note', sequence: o.seq ?? 1, dueDate: o.dueDate, status: 'due_soon' },
-    agreement: { id: a.id, funderId: a.funderId, programmeId: a.programmeId, programmeCode: a.programmeCode, title: a.title, externalRef: a.externalRef, referenceCode: a.referenceCode },
-    grantee: a.grantee, contacts: o.contacts ?? a.contacts,
+    reminderId: ids(`reminder:${obligationId}:${stageKey}`),
+    runId: o.runId,
+    asOf: o.asOf,
+    stage: { key: stageKey, offsetDays: -30, escalate: o.escalate ?? false },
+    skippedStages: [],
+    obligation: {
+      id: obligationId,
+      kind: o.kind ?? 'learning_note',
+      sequence: o.seq ?? 1,
+      dueDate: o.dueDate,
+      status: 'due_soon',
+    },
+    agreement: {
+      id: a.id,
+      funderId: a.funderId,
+      programmeId: a.programmeId,
+      programmeCode: a.programmeCode,
+      title: a.title,
+      externalRef: a.externalRef,
+      referenceCode: a.referenceCode,
+    },
+    grantee: a.grantee,
+    contacts: o.contacts ?? a.contacts,
   };
 }
 
-export const dueEvents = (list: EventData<'reminder.due.v1'>[]) => list.map((data) => ({ type: 'reminder.due.v1' as const, data }));
-export const runClosed = (runId: string, asOf: string, reminders: number) => ({ type: 'reminder.run_closed.v1' as const, data: { runId, asOf, reminders } });
+export const dueEvents = (list: EventData<'reminder.due.v1'>[]) =>
+  list.map((data) => ({ type: 'reminder.due.v1' as const, data }));
+export const runClosed = (runId: string, asOf: string, reminders: number) => ({
+  type: 'reminder.run_closed.v1' as const,
+  data: { runId, asOf, reminders },
+});
 
 export const count = async (db: pg.Pool, sql: string, params: unknown[] = []): Promise<number> =>
   Number((await db.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);

@@ -1,9 +1,14 @@
 import { escapeText, foldLine, renderCalendar } from '../src/domain/calendar';
 
 const ob = {
-  id: '0b6f3f0e-3c1a-4b2e-9a55-1f2d3c4b5a69', kind: 'learning_note', dueDate: '2027-07-15', status: 'due_soon',
-  updatedAt: new Date('2027-06-01T12:34:56.789Z'), title: 'Cuisine collective; quartier, Limoilou\\nord',
-  referenceCode: 'PX-7K3M-9Q2D', externalRef: 'FQ-2027-0042',
+  id: '0b6f3f0e-3c1a-4b2e-9a55-1f2d3c4b5a69',
+  kind: 'learning_note',
+  dueDate: '2027-07-15',
+  status: 'due_soon',
+  updatedAt: new Date('2027-06-01T12:34:56.789Z'),
+  title: 'Cuisine collective; quartier, Limoilou\\nord',
+  referenceCode: 'PX-7K3M-9Q2D',
+  externalRef: 'FQ-2027-0042',
 };
 
 describe('iCalendar rendering (RFC 5545)', () => {
@@ -39,7 +44,9 @@ describe('iCalendar rendering (RFC 5545)', () => {
     expect(lines).toContain('DTEND;VALUE=DATE:20270716');
     expect(lines).toContain('DTSTAMP:20270601T123456Z');
     const summary = lines.find((l) => l.startsWith('SUMMARY:'))!;
-    expect(summary).toBe("SUMMARY:Praxis : note d'apprentissage à publier — Cuisine collective\\; quartier\\, Limoilou\\\\nord (PX-7K3M-9Q2D)");
+    expect(summary).toBe(
+      "SUMMARY:Praxis : note d'apprentissage à publier — Cuisine collective\\; quartier\\, Limoilou\\\\nord (PX-7K3M-9Q2D)",
+    );
     expect(lines.filter((l) => l === 'BEGIN:VEVENT')).toHaveLength(1);
     expect(lines.at(-2)).toBe('END:VCALENDAR');
     for (const l of ics.split('\r\n')) expect(Buffer.byteLength(l, 'utf8')).toBeLessThanOrEqual(75);

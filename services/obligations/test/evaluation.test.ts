@@ -6,19 +6,39 @@ import { evaluateRun } from '../src/use-cases/run-evaluation';
 import { EvaluationWorker } from '../src/consumers/evaluation-worker';
 import { createLogger } from '@pc/service-kit';
 import { fixedClock } from '../src/adapters/clock';
-import { count, expectValidOutbox, fixture, obligationsOf, programme, snapshot, startHarness, statusOf, uuid, type Harness } from './helpers';
+import {
+  count,
+  expectValidOutbox,
+  fixture,
+  obligationsOf,
+  programme,
+  snapshot,
+  startHarness,
+  statusOf,
+  uuid,
+  type Harness,
+} from './helpers';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ today: '2027-06-01' }); });
-afterAll(async () => { await h?.close(); });
+beforeAll(async () => {
+  h = await startHarness({ today: '2027-06-01' });
+});
+afterAll(async () => {
+  await h?.close();
+});
 // Evaluations cover every obligation of the database: close each test's obligations so the next starts clean.
-afterEach(async () => { await h.db.query(`UPDATE obligation SET status = 'cancelled' WHERE status <> 'cancelled'`); });
+afterEach(async () => {
+  await h.db.query(`UPDATE obligation SET status = 'cancelled' WHERE status <> 'cancelled'`);
+});
 
 const system = { kind: 'system' as const, id: 'scheduler' };
 
 async function runJob(asOf: string | null, jobId = uuid()): Promise<{ jobId: string; finished: any }> {
   await h.publish('job.requested.v1', { jobId, kind: 'evaluate', asOf, actor: system });
-  const finished = await eventually(async () => (await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' <> 'running'`, [jobId]))[0], `job ${jobId} finished`);
+  const finished = await eventually(
+    async () => (await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' <> 'running'`, [jobId]))[0],
+    `job ${jobId} finished`,
+  );
   return { jobId, finished: finished.data };
 }
 
@@ -34,11 +54,11 @@ describe('evaluation run', () => {
   it('classifies open obligations, emits each due stage once with a deterministic id, then closes the run', async () => {
     const f = fixture();
     await h.publish('programme.registered.v1', programme(f)); // default stages
-    const dPlus30 = obligationsOf(uuid(), 1, '2027-06-01')[0]!;  // as of 2027-07-01: D+30 (escalate), after downtime
-    const d0 = obligationsOf(uuid(), 1, '2027-07-01')[0]!;       // D0
-    const dMinus7 = obligationsOf(uuid(), 1, '2027-07-08')[0]!;  // D-7, D-30 skipped
+    const dPlus30 = obligationsOf(uuid(), 1, '2027-06-01')[0]!; // as of 2027-07-01: D+30 (escalate), after downtime
+    const d0 = obligationsOf(uuid(), 1, '2027-07-01')[0]!; // D0
+    const dMinus7 = obligationsOf(uuid(), 1, '2027-07-08')[0]!; // D-7, D-30 skipped
     const dMinus30 = obligationsOf(uuid(), 1, '2027-07-31')[0]!; // D-30
-    const far = obligationsOf(uuid(), 1, '2027-12-31')[0]!;      // nothing
+    const far = obligationsOf(uuid(), 1, '2027-12-31')[0]!; // nothing
     const s = snapshot(f, { obligations: [dPlus30, d0, dMinus7, dMinus30, far] });
     await h.publish('agreement.registered.v1', s);
     const { jobId, finished } = await runJob('2027-07-01');
@@ -49,8 +69,16 @@ describe('evaluation run', () => {
 
     const reminders = await remindersOf(jobId);
     const byObligation = Object.fromEntries(reminders.map((r) => [r.data.obligation.id, r.data]));
-    expect(byObligation[dPlus30.id]).toMatchObject({ stage: { key: 'D+30', offsetDays: 30, escalate: true }, skippedStages: ['D-30', 'D-7', 'D0', 'D+7'], obligation: { status: 'overdue' } });
-    expect(byObligation[d0.id]).toMatchObject({ stage: { key: 'D0' }, skippedStages: ['D-30', 'D-7'], obligation: { status: 'due_soon' } });
+    expect(byObligation[dPlus30.id]).toMatchObject({
+      stage: { key: 'D+30', offsetDays: 30, escalate: true },
+      skippedStages: ['D-30', 'D-7', 'D0', 'D+7'],
+      obligation: { status: 'overdue' },
+    });
+    expect(byObligation[d0.id]).toMatchObject({
+      stage: { key: 'D0' },
+      skippedStages: ['D-30', 'D-7'],
+      obligation: { status: 'due_soon' },
+    });
     expect(byObligation[dMinus7.id]).toMatchObject({ stage: { key: 'D-7' }, skippedStages: ['D-30'] });
     expect(byObligation[dMinus30.id]).toMatchObject({ stage: { key: 'D-30' }, skippedStages: [] });
     expect(byObligation[far.id]).toBeUndefined();
@@ -58,9 +86,19 @@ describe('evaluation run', () => {
     expect(one.reminderId).toBe(reminderId(d0.id, 'D0'));
     expect(reminders.find((r) => r.data.obligation.id === d0.id)!.id).toBe(one.reminderId);
     expect(one).toMatchObject({
-      runId: jobId, asOf: '2027-07-01',
-      agreement: { id: s.agreementId, funderId: f.funderId, programmeId: f.programmeId, programmeCode: f.programmeCode, referenceCode: s.referenceCode, externalRef: s.externalRef, title: s.title },
-      grantee: { id: f.granteeId, name: s.grantee.name }, contacts: s.contacts,
+      runId: jobId,
+      asOf: '2027-07-01',
+      agreement: {
+        id: s.agreementId,
+        funderId: f.funderId,
+        programmeId: f.programmeId,
+        programmeCode: f.programmeCode,
+        referenceCode: s.referenceCode,
+        externalRef: s.externalRef,
+        title: s.title,
+      },
+      grantee: { id: f.granteeId, name: s.grantee.name },
+      contacts: s.contacts,
     });
     expect(await count(h, `reminder WHERE status = 'skipped' AND obligation_id = $1`, [dPlus30.id])).toBe(4);
 
@@ -71,7 +109,12 @@ describe('evaluation run', () => {
     expect((await statusOf(h, dPlus30.id)).status).toBe('overdue');
     expect((await statusOf(h, far.id)).status).toBe('upcoming');
     const tr = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [dPlus30.id])).at(-1)!.data;
-    expect(tr).toMatchObject({ from: 'due_soon', to: 'overdue', reason: 'evaluation as of 2027-07-01', actor: { kind: 'system', id: `evaluation:${jobId}` } });
+    expect(tr).toMatchObject({
+      from: 'due_soon',
+      to: 'overdue',
+      reason: 'evaluation as of 2027-07-01',
+      actor: { kind: 'system', id: `evaluation:${jobId}` },
+    });
     expect(await expectValidOutbox(h)).toBeGreaterThan(0);
 
     // The same asOf again (another job): nothing new, and the run still closes with 0.
@@ -89,15 +132,23 @@ describe('evaluation run', () => {
     const f = fixture();
     const ob = obligationsOf(uuid(), 1, '2027-07-15')[0]!;
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: [ob] }));
-    const stageOn = async (day: string) => (await remindersOf((await runJob(day)).jobId)).filter((r) => r.subject === ob.id).map((r) => [r.data.stage.key, r.data.skippedStages]);
+    const stageOn = async (day: string) =>
+      (await remindersOf((await runJob(day)).jobId))
+        .filter((r) => r.subject === ob.id)
+        .map((r) => [r.data.stage.key, r.data.skippedStages]);
     expect(await stageOn('2027-06-15')).toEqual([['D-30', []]]);
     expect(await stageOn('2027-06-16')).toEqual([]);
     // down from 2027-06-17 to 2027-07-22
     expect(await stageOn('2027-07-23')).toEqual([['D+7', ['D-7', 'D0']]]);
     expect(await stageOn('2027-07-24')).toEqual([]);
-    const rows = (await h.db.query('SELECT stage_key, status FROM reminder WHERE obligation_id = $1 ORDER BY offset_days', [ob.id])).rows;
+    const rows = (
+      await h.db.query('SELECT stage_key, status FROM reminder WHERE obligation_id = $1 ORDER BY offset_days', [ob.id])
+    ).rows;
     expect(rows).toEqual([
-      { stage_key: 'D-30', status: 'due' }, { stage_key: 'D-7', status: 'skipped' }, { stage_key: 'D0', status: 'skipped' }, { stage_key: 'D+7', status: 'due' },
+      { stage_key: 'D-30', status: 'due' },
+      { stage_key: 'D-7', status: 'skipped' },
+      { stage_key: 'D0', status: 'skipped' },
+      { stage_key: 'D+7', status: 'due' },
     ]);
   });
 
@@ -105,18 +156,33 @@ describe('evaluation run', () => {
   // @pc/lifecycle, so a programme that only reminds after the due date is upcoming on the due day in both.
   it('a programme that only reminds after the due date: upcoming on the due day, overdue the day after, first reminder at D+7', async () => {
     const f = fixture();
-    await h.publish('programme.registered.v1', programme(f, [{ offsetDays: 7, escalate: false }, { offsetDays: 30, escalate: true }]));
+    await h.publish(
+      'programme.registered.v1',
+      programme(f, [
+        { offsetDays: 7, escalate: false },
+        { offsetDays: 30, escalate: true },
+      ]),
+    );
     const ob = obligationsOf(uuid(), 1, '2027-06-01')[0]!; // due on the harness's today
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: [ob] }));
     expect((await statusOf(h, ob.id)).status).toBe('upcoming');
-    const stageOn = async (day: string) => (await remindersOf((await runJob(day)).jobId)).filter((r) => r.subject === ob.id).map((r) => [r.data.stage.key, r.data.skippedStages]);
+    const stageOn = async (day: string) =>
+      (await remindersOf((await runJob(day)).jobId))
+        .filter((r) => r.subject === ob.id)
+        .map((r) => [r.data.stage.key, r.data.skippedStages]);
     expect(await stageOn('2027-06-01')).toEqual([]);
     expect((await statusOf(h, ob.id)).status).toBe('upcoming');
     expect(await stageOn('2027-06-02')).toEqual([]);
     expect((await statusOf(h, ob.id)).status).toBe('overdue');
     expect(await stageOn('2027-06-08')).toEqual([['D+7', []]]);
-    const moves = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [ob.id])).map((t) => [t.data.from, t.data.to]);
-    expect(moves).toEqual([[null, 'upcoming'], ['upcoming', 'overdue']]);
+    const moves = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [ob.id])).map((t) => [
+      t.data.from,
+      t.data.to,
+    ]);
+    expect(moves).toEqual([
+      [null, 'upcoming'],
+      ['upcoming', 'overdue'],
+    ]);
   });
 
   it('evaluates as of today in Montréal when asOf is not given', async () => {
@@ -157,22 +223,48 @@ describe('evaluation run', () => {
     const asOf = '2027-07-08'; // every one of them has a stage due
     const pool = h.svc.runtime.pool;
     const clock = fixedClock('2027-07-08');
-    const crash = () => { throw new Error('killed after the first batch'); };
+    const crash = () => {
+      throw new Error('killed after the first batch');
+    };
     // An accepted run owned by this test (lease far ahead, so the service's worker leaves it alone).
     const jobId = uuid();
-    await pool.query(`INSERT INTO evaluation_run (job_id, as_of, status, lease_until) VALUES ($1, $2, 'running', now() + interval '1 hour')`, [jobId, asOf]);
-    await expect(evaluateRun(pool, jobId, { batchSize: 2, clock, afterBatch: (n) => { if (n === 1) crash(); } })).rejects.toThrow('killed after the first batch');
+    await pool.query(
+      `INSERT INTO evaluation_run (job_id, as_of, status, lease_until) VALUES ($1, $2, 'running', now() + interval '1 hour')`,
+      [jobId, asOf],
+    );
+    await expect(
+      evaluateRun(pool, jobId, {
+        batchSize: 2,
+        clock,
+        afterBatch: (n) => {
+          if (n === 1) crash();
+        },
+      }),
+    ).rejects.toThrow('killed after the first batch');
     expect(await remindersOf(jobId)).toHaveLength(2); // the first batch committed
-    await expect(evaluateRun(pool, jobId, { batchSize: 2, clock, afterBatch: (n) => { if (n === 2) crash(); } })).rejects.toThrow();
+    await expect(
+      evaluateRun(pool, jobId, {
+        batchSize: 2,
+        clock,
+        afterBatch: (n) => {
+          if (n === 2) crash();
+        },
+      }),
+    ).rejects.toThrow();
     expect(await remindersOf(jobId)).toHaveLength(6);
     // hand the run back: the worker resumes it from its cursor
     await pool.query(`UPDATE evaluation_run SET lease_until = now() - interval '1 second' WHERE job_id = $1`, [jobId]);
     h.svc.worker.kick();
-    const finished = await eventually(async () => (await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' = 'succeeded'`, [jobId]))[0], 'resumed run finished');
+    const finished = await eventually(
+      async () => (await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' = 'succeeded'`, [jobId]))[0],
+      'resumed run finished',
+    );
     const reminders = await remindersOf(jobId);
     expect(reminders).toHaveLength(7);
     expect(new Set(reminders.map((r) => r.data.obligation.id)).size).toBe(7);
-    expect((await h.outbox('reminder.run_closed.v1', 'subject = $1', [jobId])).map((r) => r.data.reminders)).toEqual([7]);
+    expect((await h.outbox('reminder.run_closed.v1', 'subject = $1', [jobId])).map((r) => r.data.reminders)).toEqual([
+      7,
+    ]);
     expect(finished.data.counts).toMatchObject({ obligations: 7, reminders: 7 });
     // and rerunning a finished run does nothing
     await evaluateRun(pool, jobId, { batchSize: 2, clock });
@@ -185,19 +277,33 @@ describe('evaluation run', () => {
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: obligationsOf(uuid(), 3, '2027-07-01') }));
     await h.svc.worker.stop(); // this test drives its own worker, whose batches always fail
     const worker = new EvaluationWorker(h.svc.runtime.pool, {
-      batchSize: 1, clock: fixedClock('2027-07-08'), logger: createLogger('test', 'silent'), maxAttempts: 2, sweepMs: 200,
-      afterBatch: () => { throw new Error('disk full'); },
+      batchSize: 1,
+      clock: fixedClock('2027-07-08'),
+      logger: createLogger('test', 'silent'),
+      maxAttempts: 2,
+      sweepMs: 200,
+      afterBatch: () => {
+        throw new Error('disk full');
+      },
     });
     const jobId = uuid();
     await h.publish('job.requested.v1', { jobId, kind: 'evaluate', asOf: '2027-07-08', actor: system });
     worker.start();
     try {
-      const failed = await eventually(async () => (await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' = 'failed'`, [jobId]))[0], 'job failed', 20_000);
+      const failed = await eventually(
+        async () => (await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' = 'failed'`, [jobId]))[0],
+        'job failed',
+        20_000,
+      );
       expect(failed.data).toMatchObject({ jobId, kind: 'evaluate', status: 'failed', error: 'disk full' });
       expect(failed.data.counts.obligations).toBe(2); // one committed batch per attempt, resumed from the cursor
-      expect(await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' = 'succeeded'`, [jobId])).toHaveLength(0);
+      expect(await h.outbox('job.finished.v1', `subject = $1 AND data->>'status' = 'succeeded'`, [jobId])).toHaveLength(
+        0,
+      );
       expect(await h.outbox('reminder.run_closed.v1', 'subject = $1', [jobId])).toHaveLength(0);
-      expect((await h.db.query('SELECT status, attempts FROM evaluation_run WHERE job_id = $1', [jobId])).rows[0]).toEqual({ status: 'failed', attempts: 2 });
+      expect(
+        (await h.db.query('SELECT status, attempts FROM evaluation_run WHERE job_id = $1', [jobId])).rows[0],
+      ).toEqual({ status: 'failed', attempts: 2 });
     } finally {
       await worker.stop();
     }

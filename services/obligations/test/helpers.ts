@@ -15,51 +15,96 @@ export function mutableClock(today: string): Clock & { set(day: string): void } 
   let day = today;
   const started = Date.now();
   // 15:00 UTC on the chosen day, plus the real time elapsed: successive changes keep their order.
-  return { today: () => day, now: () => new Date(Date.parse(`${day}T15:00:00.000Z`) + (Date.now() - started)), set: (d: string) => { day = d; } };
+  return {
+    today: () => day,
+    now: () => new Date(Date.parse(`${day}T15:00:00.000Z`) + (Date.now() - started)),
+    set: (d: string) => {
+      day = d;
+    },
+  };
 }
 
 export interface Harness {
-  t: TestEnv; svc: RunningService; db: pg.Client; bus: EventPublisher; base: string;
+  t: TestEnv;
+  svc: RunningService;
+  db: pg.Client;
+  bus: EventPublisher;
+  base: string;
   clock: ReturnType<typeof mutableClock>;
   /** publishes an event on the test vhost and waits until this service's inbox has it */
   publish<T extends EventType>(type: T, data: EventData<T>, opts?: { id?: string; queue?: string }): Promise<string>;
-  call(method: string, path: string, who: Partial<Principal> & Pick<Principal, 'role'>, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  call(
+    method: string,
+    path: string,
+    who: Partial<Principal> & Pick<Principal, 'role'>,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   outbox(type: string, where?: string, params?: unknown[]): Promise<Array<{ id: string; subject: string; data: any }>>;
   close(): Promise<void>;
 }
 
 const queueOf: Partial<Record<EventType, string>> = {
-  'programme.registered.v1': 'obligations.agreements', 'agreement.registered.v1': 'obligations.agreements',
-  'agreement.amended.v1': 'obligations.agreements', 'agreement.terminated.v1': 'obligations.agreements',
-  'job.requested.v1': 'obligations.jobs', 'praxis.note.verified.v1': 'obligations.evidence',
-  'praxis.note.withdrawn.v1': 'obligations.evidence', 'reminder.sent.v1': 'obligations.reminders', 'reminder.failed.v1': 'obligations.reminders',
+  'programme.registered.v1': 'obligations.agreements',
+  'agreement.registered.v1': 'obligations.agreements',
+  'agreement.amended.v1': 'obligations.agreements',
+  'agreement.terminated.v1': 'obligations.agreements',
+  'job.requested.v1': 'obligations.jobs',
+  'praxis.note.verified.v1': 'obligations.evidence',
+  'praxis.note.withdrawn.v1': 'obligations.evidence',
+  'reminder.sent.v1': 'obligations.reminders',
+  'reminder.failed.v1': 'obligations.reminders',
 };
 
-export async function startHarness(opts: { today?: string; verifier?: NoteVerifier; env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { today?: string; verifier?: NoteVerifier; env?: NodeJS.ProcessEnv } = {},
+): Promise<Harness> {
   const t = await testEnv(opts.env ?? {});
   const clock = mutableClock(opts.today ?? '2027-06-01');
   const logger = createLogger('obligations-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  const svc = await startObligations(loadObligationsConfig(t.env), logger, { clock, ...(opts.verifier ? { verifier: opts.verifier } : {}) });
+  const svc = await startObligations(loadObligationsConfig(t.env), logger, {
+    clock,
+    ...(opts.verifier ? { verifier: opts.verifier } : {}),
+  });
   const db = new pg.Client({ connectionString: t.databaseUrl, options: '-c search_path=obligations' });
   await db.connect();
   const bus = await eventPublisher(t.amqpUrl);
   const base = `http://127.0.0.1:${svc.port}`;
   return {
-    t, svc, db, bus, base, clock,
+    t,
+    svc,
+    db,
+    bus,
+    base,
+    clock,
     async publish(type, data, o = {}) {
       const id = await bus.publishEvent(type, data, o.id ? { id: o.id } : {});
       const queue = o.queue ?? queueOf[type]!;
-      await eventually(async () => (await db.query('SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2', [queue, id])).rowCount, `${type} ${id} handled`);
+      await eventually(
+        async () =>
+          (await db.query('SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2', [queue, id])).rowCount,
+        `${type} ${id} handled`,
+      );
       return id;
     },
     call(method, path, who, body, headers = {}) {
       return fetch(base + path, {
-        method, headers: { ...asPrincipal(who), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        method,
+        headers: {
+          ...asPrincipal(who),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     },
     async outbox(type, where = 'true', params = []) {
-      return (await db.query(`SELECT id, subject, data FROM outbox WHERE type = '${type}' AND ${where} ORDER BY created_at, id`, params)).rows;
+      return (
+        await db.query(
+          `SELECT id, subject, data FROM outbox WHERE type = '${type}' AND ${where} ORDER BY created_at, id`,
+          params,
+        )
+      ).rows;
     },
     async close() {
       await bus.close();
@@ -71,36 +116,83 @@ export async function startHarness(opts: { today?: string; verifier?: NoteVerifi
 }
 
 export interface Fixture {
-  funderId: string; programmeId: string; programmeCode: string; granteeId: string;
+  funderId: string;
+  programmeId: string;
+  programmeCode: string;
+  granteeId: string;
 }
 
-export function programme(f: Fixture, stages?: { offsetDays: number; escalate: boolean }[]): EventData<'programme.registered.v1'> {
+export function programme(
+  f: Fixture,
+  stages?: { offsetDays: number; escalate: boolean }[],
+): EventData<'programme.registered.v1'> {
   return {
-    programmeId: f.programmeId, funderId: f.funderId, code: f.programmeCode, name: `Programme ${f.programmeCode}`, sector: null,
-    praxisFeeds: [], reminderStages: stages ?? [], actor: { kind: 'api_key', id: 'k1' },
+    programmeId: f.programmeId,
+    funderId: f.funderId,
+    code: f.programmeCode,
+    name: `Programme ${f.programmeCode}`,
+    sector: null,
+    praxisFeeds: [],
+    reminderStages: stages ?? [],
+    actor: { kind: 'api_key', id: 'k1' },
   };
 }
 
-export interface DerivedObligation { id: string; requirementId: string; kind: 'learning_note' | 'mid_term_note' | 'final_note'; sequence: number; dueDate: string }
+export interface DerivedObligation {
+  id: string;
+  requirementId: string;
+  kind: 'learning_note' | 'mid_term_note' | 'final_note';
+  sequence: number;
+  dueDate: string;
+}
 
-export function obligationsOf(requirementId: string, count: number, dueDate: string, kind: DerivedObligation['kind'] = 'learning_note'): DerivedObligation[] {
+export function obligationsOf(
+  requirementId: string,
+  count: number,
+  dueDate: string,
+  kind: DerivedObligation['kind'] = 'learning_note',
+): DerivedObligation[] {
   return Array.from({ length: count }, (_, i) => ({ id: uuid(), requirementId, kind, sequence: i + 1, dueDate }));
 }
 
-export function snapshot(f: Fixture, o: { agreementId?: string; revision?: number; obligations: DerivedObligation[]; title?: string; referenceCode?: string; externalRef?: string }): EventData<'agreement.registered.v1'> {
+export function snapshot(
+  f: Fixture,
+  o: {
+    agreementId?: string;
+    revision?: number;
+    obligations: DerivedObligation[];
+    title?: string;
+    referenceCode?: string;
+    externalRef?: string;
+  },
+): EventData<'agreement.registered.v1'> {
   return {
-    agreementId: o.agreementId ?? uuid(), funderId: f.funderId, programmeId: f.programmeId, programmeCode: f.programmeCode,
+    agreementId: o.agreementId ?? uuid(),
+    funderId: f.funderId,
+    programmeId: f.programmeId,
+    programmeCode: f.programmeCode,
     externalRef: o.externalRef ?? `EXT-${crypto.randomBytes(3).toString('hex')}`,
     referenceCode: o.referenceCode ?? `PX-${crypto.randomBytes(2).toString('hex').toUpperCase()}-TEST`,
-    title: o.title ?? 'Cuisine collective de quartier', startDate: '2027-01-01', endDate: '2027-12-31', signedAt: null,
+    title: o.title ?? 'Cuisine collective de quartier',
+    startDate: '2027-01-01',
+    endDate: '2027-12-31',
+    signedAt: null,
     grantee: { id: f.granteeId, name: 'Cuisines solidaires de Limoilou', neq: '1234567890' },
     contacts: [{ name: 'Alex Tremblay', email: 'alex@example.org', locale: 'fr' }],
-    obligations: o.obligations, revision: o.revision ?? 1, actor: { kind: 'api_key', id: 'k1' },
+    obligations: o.obligations,
+    revision: o.revision ?? 1,
+    actor: { kind: 'api_key', id: 'k1' },
   };
 }
 
 export function fixture(over: Partial<Fixture> = {}): Fixture {
-  return { funderId: uuid(), programmeId: uuid(), programmeCode: `PRG${crypto.randomBytes(2).toString('hex')}`, granteeId: uuid(), ...over };
+  return {
+    funderId: uuid(),
+    programmeId: uuid(),
+    programmeCode: `PRG${crypto.randomBytes(2).toString('hex')}`,
+    granteeId: uuid(),
+    ...over,
+  };
 }
 
 export const funder = (f: Fixture) => ({ role: 'funder' as const, funderId: f.funderId });
@@ -114,7 +206,10 @@ export async function expectValidOutbox(h: Harness): Promise<number> {
 }
 
 export async function statusOf(h: Harness, id: string): Promise<{ status: string; due_date: string }> {
-  const { rows } = await h.db.query(`SELECT status, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM obligation WHERE id = $1`, [id]);
+  const { rows } = await h.db.query(
+    `SELECT status, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM obligation WHERE id = $1`,
+    [id],
+  );
   return rows[0];
 }
 

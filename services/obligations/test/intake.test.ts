@@ -1,16 +1,35 @@
-import { fixture, obligationsOf, programme, snapshot, startHarness, statusOf, count, expectValidOutbox, uuid, type Harness } from './helpers';
+import {
+  fixture,
+  obligationsOf,
+  programme,
+  snapshot,
+  startHarness,
+  statusOf,
+  count,
+  expectValidOutbox,
+  uuid,
+  type Harness,
+} from './helpers';
 
 // Agreement events → obligations: idempotent, order-proof reconciliation to full snapshots.
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ today: '2027-06-01' }); });
-afterAll(async () => { await h?.close(); });
+beforeAll(async () => {
+  h = await startHarness({ today: '2027-06-01' });
+});
+afterAll(async () => {
+  await h?.close();
+});
 
 describe('agreement intake', () => {
   it('creates the obligations of a registered agreement in the class of their due date, with a transition from null', async () => {
     const f = fixture();
     await h.publish('programme.registered.v1', programme(f));
     const req = uuid();
-    const obs = [...obligationsOf(req, 2, '2027-12-31'), ...obligationsOf(uuid(), 1, '2027-06-20', 'mid_term_note'), ...obligationsOf(uuid(), 1, '2027-05-01', 'final_note')];
+    const obs = [
+      ...obligationsOf(req, 2, '2027-12-31'),
+      ...obligationsOf(uuid(), 1, '2027-06-20', 'mid_term_note'),
+      ...obligationsOf(uuid(), 1, '2027-05-01', 'final_note'),
+    ];
     const s = snapshot(f, { obligations: obs });
     await h.publish('agreement.registered.v1', s);
     expect((await statusOf(h, obs[0]!.id)).status).toBe('upcoming');
@@ -18,8 +37,15 @@ describe('agreement intake', () => {
     expect((await statusOf(h, obs[3]!.id)).status).toBe('overdue');
     const events = await h.outbox('obligation.transitioned.v1', `data->>'agreementId' = $1`, [s.agreementId]);
     expect(events).toHaveLength(4);
-    expect(events.every((e) => e.data.from === null && e.data.actor.id === 'k1' && e.data.reason === 'agreement registered')).toBe(true);
-    expect(events.find((e) => e.subject === obs[3]!.id)!.data).toMatchObject({ to: 'overdue', kind: 'final_note', dueDate: '2027-05-01', granteeId: f.granteeId });
+    expect(
+      events.every((e) => e.data.from === null && e.data.actor.id === 'k1' && e.data.reason === 'agreement registered'),
+    ).toBe(true);
+    expect(events.find((e) => e.subject === obs[3]!.id)!.data).toMatchObject({
+      to: 'overdue',
+      kind: 'final_note',
+      dueDate: '2027-05-01',
+      granteeId: f.granteeId,
+    });
     await expectValidOutbox(h);
   });
 
@@ -31,7 +57,7 @@ describe('agreement intake', () => {
     const before = await count(h, 'transition');
     const outboxBefore = await count(h, 'outbox');
     await h.publish('agreement.registered.v1', s, { id }); // redelivery: inbox absorbs it
-    await h.publish('agreement.registered.v1', s);          // replay under a new message id: revision not newer
+    await h.publish('agreement.registered.v1', s); // replay under a new message id: revision not newer
     expect(await count(h, 'transition')).toBe(before);
     expect(await count(h, 'outbox')).toBe(outboxBefore);
     expect(await count(h, 'obligation WHERE agreement_id = $1', [s.agreementId])).toBe(1);
@@ -52,7 +78,13 @@ describe('agreement intake', () => {
     await h.publish('agreement.amended.v1', s3);
     expect(await statusOf(h, obs[0]!.id)).toEqual({ status: 'upcoming', due_date: '2028-01-31' });
     const last = (await h.outbox('obligation.transitioned.v1', `subject = $1`, [obs[0]!.id])).at(-1)!.data;
-    expect(last).toMatchObject({ from: 'due_soon', to: 'upcoming', dueDate: '2028-01-31', previousDueDate: '2027-06-15', reason: 'due date changed by an amendment of the agreement' });
+    expect(last).toMatchObject({
+      from: 'due_soon',
+      to: 'upcoming',
+      dueDate: '2028-01-31',
+      previousDueDate: '2027-06-15',
+      reason: 'due date changed by an amendment of the agreement',
+    });
     // the stale registration again, and the old amendment again: nothing changes
     await h.publish('agreement.amended.v1', s2);
     expect(await statusOf(h, obs[0]!.id)).toEqual({ status: 'upcoming', due_date: '2028-01-31' });
@@ -66,8 +98,15 @@ describe('agreement intake', () => {
     await h.publish('agreement.registered.v1', s1);
     // fulfil a with a verified note
     await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/abc/', noteId: 'abc', title: 'Ce que nous avons appris', textSha256: 'x',
-      publishedOn: '2027-05-30', firstSeenAt: '2027-05-30T12:00:00.000Z', verifiedAt: '2027-05-31T12:00:00.000Z', source: 'feed', agreementIds: [s1.agreementId],
+      noteUrl: 'https://praxis.encommun.io/n/abc/',
+      noteId: 'abc',
+      title: 'Ce que nous avons appris',
+      textSha256: 'x',
+      publishedOn: '2027-05-30',
+      firstSeenAt: '2027-05-30T12:00:00.000Z',
+      verifiedAt: '2027-05-31T12:00:00.000Z',
+      source: 'feed',
+      agreementIds: [s1.agreementId],
     });
     expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
     const c = obligationsOf(uuid(), 1, '2028-03-31', 'final_note')[0]!;
@@ -85,11 +124,26 @@ describe('agreement intake', () => {
     const [a] = obligationsOf(uuid(), 1, '2027-07-01');
     const s1 = snapshot(f, { obligations: [a!] });
     await h.publish('agreement.registered.v1', s1);
-    const r = await h.call('POST', `/v1/obligations/${a!.id}/extension`, { role: 'funder', funderId: f.funderId }, { newDueDate: '2027-10-01', reason: 'Retard de projet' });
+    const r = await h.call(
+      'POST',
+      `/v1/obligations/${a!.id}/extension`,
+      { role: 'funder', funderId: f.funderId },
+      { newDueDate: '2027-10-01', reason: 'Retard de projet' },
+    );
     expect(r.status).toBe(200);
-    await h.publish('agreement.amended.v1', { ...s1, revision: 2, changes: ['endDate'], obligations: [{ ...a!, dueDate: '2027-08-01' }] });
+    await h.publish('agreement.amended.v1', {
+      ...s1,
+      revision: 2,
+      changes: ['endDate'],
+      obligations: [{ ...a!, dueDate: '2027-08-01' }],
+    });
     expect(await statusOf(h, a!.id)).toEqual({ status: 'extended', due_date: '2027-10-01' });
-    await h.publish('agreement.amended.v1', { ...s1, revision: 3, changes: ['endDate'], obligations: [{ ...a!, dueDate: '2027-11-15' }] });
+    await h.publish('agreement.amended.v1', {
+      ...s1,
+      revision: 3,
+      changes: ['endDate'],
+      obligations: [{ ...a!, dueDate: '2027-11-15' }],
+    });
     expect(await statusOf(h, a!.id)).toEqual({ status: 'upcoming', due_date: '2027-11-15' });
   });
 
@@ -99,15 +153,33 @@ describe('agreement intake', () => {
     const s1 = snapshot(f, { obligations: [a!, b!] });
     await h.publish('agreement.registered.v1', s1);
     await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/t1/', noteId: 't1', title: 'Note', textSha256: 'x', publishedOn: null,
-      firstSeenAt: '2027-05-30T12:00:00.000Z', verifiedAt: '2027-05-31T12:00:00.000Z', source: 'feed', agreementIds: [s1.agreementId],
+      noteUrl: 'https://praxis.encommun.io/n/t1/',
+      noteId: 't1',
+      title: 'Note',
+      textSha256: 'x',
+      publishedOn: null,
+      firstSeenAt: '2027-05-30T12:00:00.000Z',
+      verifiedAt: '2027-05-31T12:00:00.000Z',
+      source: 'feed',
+      agreementIds: [s1.agreementId],
     });
-    const term = { agreementId: s1.agreementId, funderId: f.funderId, reason: 'Projet abandonné', revision: 2, actor: { kind: 'api_key' as const, id: 'k9' } };
+    const term = {
+      agreementId: s1.agreementId,
+      funderId: f.funderId,
+      reason: 'Projet abandonné',
+      revision: 2,
+      actor: { kind: 'api_key' as const, id: 'k9' },
+    };
     await h.publish('agreement.terminated.v1', term);
     expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
     expect((await statusOf(h, b!.id)).status).toBe('cancelled');
     const ev = (await h.outbox('obligation.transitioned.v1', `subject = $1`, [b!.id])).at(-1)!.data;
-    expect(ev).toMatchObject({ from: 'upcoming', to: 'cancelled', reason: 'Projet abandonné', actor: { kind: 'api_key', id: 'k9' } });
+    expect(ev).toMatchObject({
+      from: 'upcoming',
+      to: 'cancelled',
+      reason: 'Projet abandonné',
+      actor: { kind: 'api_key', id: 'k9' },
+    });
     const n = await count(h, 'transition');
     await h.publish('agreement.terminated.v1', term);
     await h.publish('agreement.registered.v1', s1);
@@ -123,7 +195,13 @@ describe('agreement intake', () => {
 
   it("classifies with the programme's earliest stage", async () => {
     const f = fixture();
-    await h.publish('programme.registered.v1', programme(f, [{ offsetDays: -60, escalate: false }, { offsetDays: 0, escalate: false }]));
+    await h.publish(
+      'programme.registered.v1',
+      programme(f, [
+        { offsetDays: -60, escalate: false },
+        { offsetDays: 0, escalate: false },
+      ]),
+    );
     const [a] = obligationsOf(uuid(), 1, '2027-07-15'); // 44 days after today
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: [a!] }));
     expect((await statusOf(h, a!.id)).status).toBe('due_soon');

@@ -18,15 +18,21 @@ describe('obligation state machine (pure)', () => {
     waived              .         .         .        .          .         .       .          .
     cancelled           .         .         .        .          .         .       .          .
   `;
-  const [header, ...rows] = grid.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const [header, ...rows] = grid
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
   const columns = header!.slice(3) as ObligationStatus[];
-  const table = rows.flatMap(([from, ...marks]) => columns.map((to, i) => [from as ObligationStatus | 'null', to, marks[i] === 'x'] as const));
+  const table = rows.flatMap(([from, ...marks]) =>
+    columns.map((to, i) => [from as ObligationStatus | 'null', to, marks[i] === 'x'] as const),
+  );
 
   it('covers every state, as a start and as a target', () => {
     expect(columns).toEqual([...STATUSES]);
     expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(['null', ...STATUSES]));
     expect(rows).toHaveLength(STATUSES.length + 1);
-    for (const r of rows) expect(r.slice(1).every((m) => m === 'x' || m === '.') && r.length === columns.length + 1).toBe(true);
+    for (const r of rows)
+      expect(r.slice(1).every((m) => m === 'x' || m === '.') && r.length === columns.length + 1).toBe(true);
   });
 
   it.each(table)('%s → %s allowed: %s', (from, to, ok) => {
@@ -37,13 +43,18 @@ describe('obligation state machine (pure)', () => {
   });
 
   it('refuses an illegal transition with a conflict naming both states', () => {
-    try { assertTransition('waived', 'fulfilled'); throw new Error('no throw'); } catch (err) {
+    try {
+      assertTransition('waived', 'fulfilled');
+      throw new Error('no throw');
+    } catch (err) {
       expect(err).toBeInstanceOf(AppError);
       expect((err as AppError).code).toBe('conflict');
       expect((err as AppError).status).toBe(409);
       expect((err as AppError).message).toBe('an obligation that is waived cannot become fulfilled (waived is final)');
     }
-    expect(() => assertTransition('fulfilled', 'extended')).toThrow('an obligation that is fulfilled cannot become extended');
+    expect(() => assertTransition('fulfilled', 'extended')).toThrow(
+      'an obligation that is fulfilled cannot become extended',
+    );
     expect(() => assertTransition(null, 'fulfilled')).toThrow('an obligation cannot start as fulfilled');
   });
 });

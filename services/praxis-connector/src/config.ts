@@ -7,15 +7,27 @@ export const connectorEnv = {
   HOST: z.string().default('127.0.0.1'),
   VALIDATE_RESPONSES: z.stringbool().default(false),
   /** The one host whose notes and feeds are fetched (SSRF boundary); trusted even on loopback. */
-  PRAXIS_BASE_URL: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be http(s)').default('https://praxis.encommun.io'),
+  PRAXIS_BASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be http(s)')
+    .default('https://praxis.encommun.io'),
   /** Whole-request deadline (connect, headers and body) for one fetch. */
   PRAXIS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Requests in flight to Praxis at once (pages and feeds together). */
   PRAXIS_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
   /** Feeds polled at once (each feed's pages share PRAXIS_CONCURRENCY). */
   PRAXIS_FEED_CONCURRENCY: z.coerce.number().int().positive().max(64).default(8),
-  PRAXIS_MAX_PAGE_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
-  PRAXIS_MAX_FEED_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  PRAXIS_MAX_PAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 * 1024),
+  PRAXIS_MAX_FEED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
   /** Items beyond this many in one feed are ignored (logged), bounding one feed's work. */
   PRAXIS_MAX_FEED_ITEMS: z.coerce.number().int().positive().default(20_000),
   /** Consecutive unavailability failures (timeouts, 5xx, refused) after which a sync stops early. */

@@ -15,17 +15,27 @@ import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
 import { mountRoutes } from './http/routes';
 
 export interface RunningConnector {
-  port: number; runtime: ServiceRuntime; runner: SyncJobRunner; http: PraxisHttp;
+  port: number;
+  runtime: ServiceRuntime;
+  runner: SyncJobRunner;
+  http: PraxisHttp;
   /** one praxis_sync run outside the job queue, with the configured options or these (the benchmark) */
   sync(jobId: string, opts?: Partial<SyncOptions>): Promise<SyncResult>;
   stop(): Promise<void>;
 }
 
 /** Composition root of the praxis-connector (anti-corruption layer in front of Praxis). */
-export async function startConnector(cfg: ConnectorConfig, logger: Logger = createLogger('praxis-connector', cfg.LOG_LEVEL)): Promise<RunningConnector> {
+export async function startConnector(
+  cfg: ConnectorConfig,
+  logger: Logger = createLogger('praxis-connector', cfg.LOG_LEVEL),
+): Promise<RunningConnector> {
   const runtime = await ServiceRuntime.start({
-    service: 'praxis-connector', schema: 'praxis_connector', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+    service: 'praxis-connector',
+    schema: 'praxis_connector',
+    databaseUrl: cfg.DATABASE_URL,
+    amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
+    logger,
   });
   const pool = runtime.pool;
   const prisma = createPrisma(pool);
@@ -35,7 +45,8 @@ export async function startConnector(cfg: ConnectorConfig, logger: Logger = crea
   const feeds = new FeedAdapter(http, cfg.PRAXIS_MAX_FEED_BYTES, cfg.PRAXIS_MAX_FEED_ITEMS);
   const kick = (): void => runtime.relay.kick();
   const syncOptions: SyncOptions = {
-    feedConcurrency: cfg.PRAXIS_FEED_CONCURRENCY, outageThreshold: cfg.PRAXIS_OUTAGE_THRESHOLD,
+    feedConcurrency: cfg.PRAXIS_FEED_CONCURRENCY,
+    outageThreshold: cfg.PRAXIS_OUTAGE_THRESHOLD,
     reverifyMinAgeSeconds: cfg.PRAXIS_REVERIFY_MIN_AGE_SECONDS,
   };
   const sync = (jobId: string, opts: Partial<SyncOptions> = {}): Promise<SyncResult> =>
@@ -47,20 +58,32 @@ export async function startConnector(cfg: ConnectorConfig, logger: Logger = crea
   // Imports register thousands of agreements at once: one transaction per 100 events.
   await runtime.consume<Tx>({ queue: QUEUES.connectorAgreements, transact, on: readModelHandlers, batchSize: 100 });
   await runtime.consume<Tx>({
-    queue: QUEUES.connectorJobs, transact, on: jobHandlers,
-    afterCommit: () => { kick(); runner.kick(); },
+    queue: QUEUES.connectorJobs,
+    transact,
+    on: jobHandlers,
+    afterCommit: () => {
+      kick();
+      runner.kick();
+    },
   });
   runner.kick(); // runs recovered or queued jobs
 
   const app = createHttpApp({
-    service: 'praxis-connector', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    service: 'praxis-connector',
+    logger,
+    readiness: runtime.readiness(),
+    internalSecret: cfg.INTERNAL_SECRET,
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (a) => mountRoutes(a, { pool, pages, praxisHost: policy.hostname }),
   });
   const server = await listen(app.app, cfg.PORT, cfg.HOST);
   logger.info({ port: server.port, praxis: policy.base.origin }, 'praxis-connector listening');
   return {
-    port: server.port, runtime, runner, http, sync,
+    port: server.port,
+    runtime,
+    runner,
+    http,
+    sync,
     async stop() {
       app.drain();
       await server.close();

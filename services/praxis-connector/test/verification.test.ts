@@ -17,41 +17,70 @@ let foreign: Harness['foreign'];
 let pool: pg.Pool;
 const system = asPrincipal({ role: 'admin', keyId: 'system:obligations' });
 const agreement = {
-  id: crypto.randomUUID(), funderId: crypto.randomUUID(), referenceCode: 'PX-7K3M-9Q2D', externalRef: 'FQ-2027-0042',
-  startDate: '2024-01-01', dueDate: '2024-06-30',
+  id: crypto.randomUUID(),
+  funderId: crypto.randomUUID(),
+  referenceCode: 'PX-7K3M-9Q2D',
+  externalRef: 'FQ-2027-0042',
+  startDate: '2024-01-01',
+  dueDate: '2024-06-30',
 };
 
 beforeAll(async () => {
-  h = await startHarness({ seed: 3, notes: 50, carnets: 2 }, { PRAXIS_TIMEOUT_MS: '1500', PRAXIS_MAX_PAGE_BYTES: '200000' });
+  h = await startHarness(
+    { seed: 3, notes: 50, carnets: 2 },
+    { PRAXIS_TIMEOUT_MS: '1500', PRAXIS_MAX_PAGE_BYTES: '200000' },
+  );
   ({ sim, svc, foreign, pool } = h);
 });
-afterAll(async () => { await h?.stop(); });
+afterAll(async () => {
+  await h?.stop();
+});
 afterEach(() => sim.resetFaults());
 
 type Answer = VerificationResponseBody;
-async function verify(url: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = system): Promise<{ status: number; body: Answer }> {
+async function verify(
+  url: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = system,
+): Promise<{ status: number; body: Answer }> {
   const res = await fetch(`http://127.0.0.1:${svc.port}${VERIFICATIONS_PATH}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ url, agreement, ...extra }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ url, agreement, ...extra }),
   });
   const body: unknown = await res.json();
   // Every answer is one the caller accepts: it parses the answer with the same contract schema.
   if (res.status === 200) expect(verificationResponse.safeParse(body).error).toBeUndefined();
   return { status: res.status, body: body as Answer };
 }
-const noteCount = async (): Promise<number> => (await pool.query('SELECT count(*)::int AS n FROM praxis_connector.note')).rows[0].n;
+const noteCount = async (): Promise<number> =>
+  (await pool.query('SELECT count(*)::int AS n FROM praxis_connector.note')).rows[0].n;
 const byName = (a: Answer) => Object.fromEntries(a.checks.map((c) => [c.name, c]));
 
 describe('POST /internal/v1/verifications', () => {
   it('verifies a public note that mentions the reference code with other spacing and case, and remembers it', async () => {
-    const n = sim.createNote({ title: 'Bilan de mi-parcours', body: 'Projet soutenu, code px 7k3m 9q2d.', publishedAt: '2024-02-22T15:00:00.000Z' });
+    const n = sim.createNote({
+      title: 'Bilan de mi-parcours',
+      body: 'Projet soutenu, code px 7k3m 9q2d.',
+      publishedAt: '2024-02-22T15:00:00.000Z',
+    });
     const { status, body } = await verify(sim.noteUrl(n.id));
     expect(status).toBe(200);
     expect(body.checks.map((c) => [c.name, c.passed])).toEqual([
-      ['host_allowed', true], ['publicly_accessible', true], ['mentions_reference', true], ['published_in_window', true]]);
+      ['host_allowed', true],
+      ['publicly_accessible', true],
+      ['mentions_reference', true],
+      ['published_in_window', true],
+    ]);
     expect(body.checks[0]!.detail).toContain('hôte Praxis'); // French by default
     expect(body.note).toMatchObject({ noteId: n.id, publishedOn: '2024-02-22', late: false, url: sim.noteUrl(n.id) });
     expect(body.note!.textSha256).toMatch(/^[0-9a-f]{64}$/);
-    const row = (await pool.query('SELECT n.title, m.agreement_id, m.source FROM praxis_connector.note n JOIN praxis_connector.note_match m ON m.note_id = n.id WHERE n.id = $1', [n.id])).rows;
+    const row = (
+      await pool.query(
+        'SELECT n.title, m.agreement_id, m.source FROM praxis_connector.note n JOIN praxis_connector.note_match m ON m.note_id = n.id WHERE n.id = $1',
+        [n.id],
+      )
+    ).rows;
     expect(row).toEqual([{ title: 'Bilan de mi-parcours', agreement_id: agreement.id, source: 'declared' }]);
   });
 
@@ -101,7 +130,11 @@ describe('POST /internal/v1/verifications', () => {
   it('refuses an IP-address URL, even one that reaches the simulator itself', async () => {
     const n = sim.createNote({ body: 'Code PX-7K3M-9Q2D' });
     const pagesBefore = sim.stats.pages;
-    for (const url of [`http://127.0.0.1:${sim.port}/n/${n.id}/`, `http://2130706433:${foreign.port}/n/${n.id}/`, `http://[::1]:${foreign.port}/n/${n.id}/`]) {
+    for (const url of [
+      `http://127.0.0.1:${sim.port}/n/${n.id}/`,
+      `http://2130706433:${foreign.port}/n/${n.id}/`,
+      `http://[::1]:${foreign.port}/n/${n.id}/`,
+    ]) {
       const { body } = await verify(url);
       expect(byName(body).host_allowed).toMatchObject({ passed: false });
       expect(byName(body).host_allowed!.detail).toContain('adresse IP');
@@ -121,7 +154,11 @@ describe('POST /internal/v1/verifications', () => {
 
   it('refuses a note page that redirects to another host, without following it', async () => {
     const id = 'Redirect0000000000000000001';
-    sim.raw.set(`/n/${id}/`, { status: 302, headers: { location: `http://${os.hostname()}:${foreign.port}/n/${id}/` }, body: '' });
+    sim.raw.set(`/n/${id}/`, {
+      status: 302,
+      headers: { location: `http://${os.hostname()}:${foreign.port}/n/${id}/` },
+      body: '',
+    });
     const { body } = await verify(sim.noteUrl(id));
     expect(byName(body).host_allowed).toMatchObject({ passed: false });
     expect(byName(body).host_allowed!.detail).toContain("n'a pas été suivie");
@@ -135,11 +172,16 @@ describe('POST /internal/v1/verifications', () => {
     sim.faults.privateAs = 'forbidden';
     expect(byName((await verify(sim.noteUrl(n.id))).body).publicly_accessible!.detail).toContain('privée (HTTP 403)');
     sim.corpus.remove(n.id, 'gone');
-    expect(byName((await verify(sim.noteUrl(n.id))).body).publicly_accessible!.detail).toContain('supprimée (HTTP 410)');
+    expect(byName((await verify(sim.noteUrl(n.id))).body).publicly_accessible!.detail).toContain(
+      'supprimée (HTTP 410)',
+    );
     const gone = sim.createNote({ body: 'x' });
     sim.corpus.remove(gone.id, 'not_found');
     const { body } = await verify(sim.noteUrl(gone.id));
-    expect(byName(body).publicly_accessible).toMatchObject({ passed: false, detail: 'La note est introuvable (HTTP 404).' });
+    expect(byName(body).publicly_accessible).toMatchObject({
+      passed: false,
+      detail: 'La note est introuvable (HTTP 404).',
+    });
     expect(body.note).toBeNull();
   });
 
@@ -151,12 +193,15 @@ describe('POST /internal/v1/verifications', () => {
     // The page takes twice the connector's deadline (PRAXIS_TIMEOUT_MS 1500): the deadline, not the
     // slow page, ends the request. One request was sent (no retry), and the answer arrived before
     // the simulator served that page at all (it counts a page when it sends it).
-    sim.resetFaults(); sim.faults.latencyMs = 3000;
-    const sentBefore = svc.http.sent, pagesBefore = sim.stats.pages;
+    sim.resetFaults();
+    sim.faults.latencyMs = 3000;
+    const sentBefore = svc.http.sent,
+      pagesBefore = sim.stats.pages;
     expect(byName((await verify(sim.noteUrl(n.id))).body).publicly_accessible!.detail).toContain('délai dépassé');
     expect(svc.http.sent - sentBefore).toBe(1);
     expect(sim.stats.pages).toBe(pagesBefore);
-    sim.resetFaults(); sim.faults.status = 503;
+    sim.resetFaults();
+    sim.faults.status = 503;
     expect(byName((await verify(sim.noteUrl(n.id))).body).publicly_accessible!.detail).toContain('HTTP 503');
     expect(await noteCount()).toBe(before);
   });
@@ -180,7 +225,9 @@ describe('POST /internal/v1/verifications', () => {
     const before = await noteCount();
     expect((await verify(sim.noteUrl('x'), {}, {})).status).toBe(401);
     expect((await verify(sim.noteUrl('x'), {}, { 'x-pc-principal': 'forged.sig' })).status).toBe(401);
-    expect((await verify(sim.noteUrl('x'), {}, asPrincipal({ role: 'funder', funderId: agreement.funderId }))).status).toBe(403);
+    expect(
+      (await verify(sim.noteUrl('x'), {}, asPrincipal({ role: 'funder', funderId: agreement.funderId }))).status,
+    ).toBe(403);
     const bad = await verify(sim.noteUrl('x'), { agreement: { ...agreement, startDate: '2024-02-30', id: 'nope' } });
     expect(bad.status).toBe(422);
     expect(JSON.stringify(bad.body)).toContain('agreement.startDate');

@@ -36,7 +36,11 @@ export interface NoteInput {
   carnets?: string[];
 }
 
-interface Override extends NoteInput { modifiedAt: number; deleted?: Deletion | null; extraCarnets?: string[] }
+interface Override extends NoteInput {
+  modifiedAt: number;
+  deleted?: Deletion | null;
+  extraCarnets?: string[];
+}
 
 export interface CorpusOptions {
   seed?: number;
@@ -48,10 +52,45 @@ export interface CorpusOptions {
   referenceEvery?: number;
 }
 
-const WORDS = ['cuisine', 'collective', 'quartier', 'mobilisation', 'jardin', 'partage', 'savoirs', 'solidarité', 'habitation',
-  'transport', 'alimentation', 'jeunesse', 'aînés', 'concertation', 'territoire', 'économie', 'sociale', 'entraide', 'culture',
-  'apprentissage', 'gouvernance', 'bénévolat', 'inclusion', 'logement', 'mobilité', 'environnement', 'insertion', 'famille'];
-const PEOPLE = ['Marie Tremblay', 'Jean Gagnon', 'Sophie Roy', 'Luc Côté', 'Nadia Bouchard', 'Amir Haddad', 'Léa Gauthier'];
+const WORDS = [
+  'cuisine',
+  'collective',
+  'quartier',
+  'mobilisation',
+  'jardin',
+  'partage',
+  'savoirs',
+  'solidarité',
+  'habitation',
+  'transport',
+  'alimentation',
+  'jeunesse',
+  'aînés',
+  'concertation',
+  'territoire',
+  'économie',
+  'sociale',
+  'entraide',
+  'culture',
+  'apprentissage',
+  'gouvernance',
+  'bénévolat',
+  'inclusion',
+  'logement',
+  'mobilité',
+  'environnement',
+  'insertion',
+  'famille',
+];
+const PEOPLE = [
+  'Marie Tremblay',
+  'Jean Gagnon',
+  'Sophie Roy',
+  'Luc Côté',
+  'Nadia Bouchard',
+  'Amir Haddad',
+  'Léa Gauthier',
+];
 const COMMUNITIES = ['Passerelles Limoilou', 'Réseau des cuisines', 'Communauté Saint-Roch', 'Collectif Rimouski'];
 const SEED_EPOCH = Date.UTC(2023, 3, 1); // Praxis opened in April 2023
 const DAY = 86_400_000;
@@ -59,18 +98,29 @@ const DAY = 86_400_000;
 function mix(seed: number, i: number): number {
   // splitmix32-style hash: deterministic, cheap, well spread
   let h = (seed * 0x9e3779b1 + i * 0x85ebca6b) >>> 0;
-  h ^= h >>> 16; h = Math.imul(h, 0x7feb352d) >>> 0; h ^= h >>> 15; h = Math.imul(h, 0x846ca68b) >>> 0; h ^= h >>> 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
 /** The reference code a seeded note mentions when the corpus was seeded with `referenceEvery` (format PX-XXXX-XXXX). */
 export function seededReferenceCode(seed: number, i: number): string {
   const alphabet = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
-  let h1 = mix(seed + 7, i), h2 = mix(seed + 13, i);
+  let h1 = mix(seed + 7, i),
+    h2 = mix(seed + 13, i);
   let s = '';
-  for (let k = 0; k < 4; k++) { s += alphabet[h1 % alphabet.length]; h1 = Math.floor(h1 / alphabet.length); }
+  for (let k = 0; k < 4; k++) {
+    s += alphabet[h1 % alphabet.length];
+    h1 = Math.floor(h1 / alphabet.length);
+  }
   s += '-';
-  for (let k = 0; k < 4; k++) { s += alphabet[h2 % alphabet.length]; h2 = Math.floor(h2 / alphabet.length); }
+  for (let k = 0; k < 4; k++) {
+    s += alphabet[h2 % alphabet.length];
+    h2 = Math.floor(h2 / alphabet.length);
+  }
   return `PX-${s}-${(i % 1000).toString().padStart(3, '0')}`;
 }
 
@@ -98,7 +148,10 @@ export class Corpus {
     this.clock = Math.max(Date.now(), SEED_EPOCH + 1200 * DAY);
   }
 
-  private tick(): number { this.clock = Math.max(this.clock + 1, Date.now()); return this.clock; }
+  private tick(): number {
+    this.clock = Math.max(this.clock + 1, Date.now());
+    return this.clock;
+  }
 
   /** Opaque 27-character id (as on Praxis) that still encodes the index, so lookups need no table. */
   idOf(index: number): string {
@@ -117,22 +170,34 @@ export class Corpus {
     return this.idOf(index) === id ? index : null;
   }
 
-  carnetOfSeeded(i: number): string { return `carnet-${i % this.seededCarnets}`; }
+  carnetOfSeeded(i: number): string {
+    return `carnet-${i % this.seededCarnets}`;
+  }
 
   private seededNote(i: number): Note {
     const h = mix(this.seed, i);
     const w = (k: number): string => WORDS[(h >>> (k * 3)) % WORDS.length] ?? 'note';
     const title = `${w(0)[0]!.toUpperCase()}${w(0).slice(1)} ${w(1)} et ${w(2)} — note ${i}`;
-    let body = `Cette note documente une démarche de ${w(3)} ${w(4)} menée dans le ${w(5)}. ` +
+    let body =
+      `Cette note documente une démarche de ${w(3)} ${w(4)} menée dans le ${w(5)}. ` +
       `Les participantes et participants y partagent leurs apprentissages sur la ${w(6)} et l'${w(7)}. ` +
       `Nous décrivons les étapes, les difficultés rencontrées et les pistes pour la suite.`;
-    if (this.referenceEvery > 0 && i % this.referenceEvery === 0) body += ` Code de référence : ${seededReferenceCode(this.seed, i)}.`;
+    if (this.referenceEvery > 0 && i % this.referenceEvery === 0)
+      body += ` Code de référence : ${seededReferenceCode(this.seed, i)}.`;
     const published = SEED_EPOCH + (h % 1000) * DAY + (h % 86_400) * 1000;
     return {
-      index: i, id: this.idOf(i), title, body,
-      author: PEOPLE[h % PEOPLE.length]!, community: COMMUNITIES[(h >>> 5) % COMMUNITIES.length]!,
-      publishedAt: new Date(published).toISOString(), modifiedAt: published, visibility: 'public', deleted: null,
-      metaDates: true, carnets: [this.carnetOfSeeded(i)],
+      index: i,
+      id: this.idOf(i),
+      title,
+      body,
+      author: PEOPLE[h % PEOPLE.length]!,
+      community: COMMUNITIES[(h >>> 5) % COMMUNITIES.length]!,
+      publishedAt: new Date(published).toISOString(),
+      modifiedAt: published,
+      visibility: 'public',
+      deleted: null,
+      metaDates: true,
+      carnets: [this.carnetOfSeeded(i)],
     };
   }
 
@@ -159,7 +224,10 @@ export class Corpus {
     };
   }
 
-  byId(id: string): Note | null { const i = this.indexOf(id); return i === null ? null : this.get(i); }
+  byId(id: string): Note | null {
+    const i = this.indexOf(id);
+    return i === null ? null : this.get(i);
+  }
 
   private touchCarnets(carnets: string[], at: number): void {
     for (const c of carnets) {
@@ -173,10 +241,18 @@ export class Corpus {
     const at = this.tick();
     const carnets = input.carnets && input.carnets.length > 0 ? input.carnets : ['carnet-0'];
     const note: Note = {
-      index, id: this.idOf(index), title: input.title ?? `Note ${index}`, body: input.body ?? '',
-      author: input.author ?? PEOPLE[0]!, community: input.community ?? COMMUNITIES[0]!,
+      index,
+      id: this.idOf(index),
+      title: input.title ?? `Note ${index}`,
+      body: input.body ?? '',
+      author: input.author ?? PEOPLE[0]!,
+      community: input.community ?? COMMUNITIES[0]!,
       publishedAt: input.publishedAt === undefined ? new Date(at).toISOString() : input.publishedAt,
-      modifiedAt: at, visibility: input.visibility ?? 'public', deleted: null, metaDates: input.metaDates ?? true, carnets,
+      modifiedAt: at,
+      visibility: input.visibility ?? 'public',
+      deleted: null,
+      metaDates: input.metaDates ?? true,
+      carnets,
     };
     this.created.set(index, note);
     for (const c of carnets) this.members(c).add(index);
@@ -186,7 +262,10 @@ export class Corpus {
 
   private members(carnet: string): Set<number> {
     let s = this.extraMembers.get(carnet);
-    if (!s) { s = new Set(); this.extraMembers.set(carnet, s); }
+    if (!s) {
+      s = new Set();
+      this.extraMembers.set(carnet, s);
+    }
     return s;
   }
 
@@ -211,15 +290,18 @@ export class Corpus {
   }
 
   setVisibility(id: string, visibility: Visibility): Note | null {
-    const i = this.indexOf(id); return i === null ? null : this.change(i, { visibility });
+    const i = this.indexOf(id);
+    return i === null ? null : this.change(i, { visibility });
   }
 
   remove(id: string, mode: Deletion = 'not_found'): Note | null {
-    const i = this.indexOf(id); return i === null ? null : this.change(i, { deleted: mode });
+    const i = this.indexOf(id);
+    return i === null ? null : this.change(i, { deleted: mode });
   }
 
   restore(id: string): Note | null {
-    const i = this.indexOf(id); return i === null ? null : this.change(i, { deleted: null, visibility: 'public' });
+    const i = this.indexOf(id);
+    return i === null ? null : this.change(i, { deleted: null, visibility: 'public' });
   }
 
   addToCarnet(id: string, carnet: string): Note | null {

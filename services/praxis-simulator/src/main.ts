@@ -20,10 +20,20 @@ if (require.main === module) {
   const cfg = loadConfig(simulatorEnv);
   const logger = createLogger('praxis-simulator', cfg.LOG_LEVEL);
   startSimulator({
-    port: cfg.PORT, host: cfg.HOST, seed: cfg.SIM_SEED, notes: cfg.SIM_NOTES, carnets: cfg.SIM_CARNETS,
+    port: cfg.PORT,
+    host: cfg.HOST,
+    seed: cfg.SIM_SEED,
+    notes: cfg.SIM_NOTES,
+    carnets: cfg.SIM_CARNETS,
     ...(cfg.SIM_PUBLIC_BASE_URL ? { publicBaseUrl: cfg.SIM_PUBLIC_BASE_URL } : {}),
   }).then(
-    (sim) => { logger.info({ port: sim.port, base: sim.baseUrl }, 'praxis simulator listening'); onShutdown(logger, () => sim.stop()); },
-    (err: unknown) => { logger.fatal({ err }, 'praxis simulator failed to start'); process.exit(1); },
+    (sim) => {
+      logger.info({ port: sim.port, base: sim.baseUrl }, 'praxis simulator listening');
+      onShutdown(logger, () => sim.stop());
+    },
+    (err: unknown) => {
+      logger.fatal({ err }, 'praxis simulator failed to start');
+      process.exit(1);
+    },
   );
 }

@@ -1,13 +1,31 @@
 import type { Note } from './corpus';
 
-const MONTHS_FR = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+const MONTHS_FR = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+];
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** "22 février 2024", as Praxis prints dates (in Montréal). */
-const MONTREAL = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Montreal', year: 'numeric', month: '2-digit', day: '2-digit' });
+const MONTREAL = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'America/Montreal',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 export function frenchDate(ms: number): string {
   const [y, m, d] = MONTREAL.format(new Date(ms)).split('-').map(Number) as [number, number, number];
@@ -18,12 +36,17 @@ export function frenchDate(ms: number): string {
 export function notePage(base: string, n: Note, padBytes = 0): string {
   const url = `${base}/n/${n.id}/`;
   const published = n.publishedAt ? Date.parse(n.publishedAt) : null;
-  const meta = n.metaDates && n.publishedAt
-    ? `<meta property="article:published_time" content="${n.publishedAt}"><meta itemprop="datePublished" content="${n.publishedAt}">`
-    : '';
-  const paragraphs = n.body.split(/\n{2,}/).map((p) => `<p>${esc(p)}</p>`).join('');
+  const meta =
+    n.metaDates && n.publishedAt
+      ? `<meta property="article:published_time" content="${n.publishedAt}"><meta itemprop="datePublished" content="${n.publishedAt}">`
+      : '';
+  const paragraphs = n.body
+    .split(/\n{2,}/)
+    .map((p) => `<p>${esc(p)}</p>`)
+    .join('');
   const carnets = n.carnets.map((c) => `<a href="${base}/carnets/${esc(c)}/">${esc(c)}</a>`).join(', ');
-  return `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>${esc(n.title)} · Praxis</title>` +
+  return (
+    `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>${esc(n.title)} · Praxis</title>` +
     `<meta property="og:title" content="${esc(n.title)}"><meta property="og:type" content="article">${meta}` +
     `<link rel="canonical" href="${url}"><script>window.__praxis={note:"${n.id}"}</script><style>body{font-family:sans-serif}</style></head>` +
     `<body><header><nav><a href="${base}/">Praxis</a> · <a href="${base}/connexion/">Se connecter</a></nav></header>` +
@@ -37,38 +60,67 @@ export function notePage(base: string, n: Note, padBytes = 0): string {
     `<p class="visibility">Visibilité ${n.visibility}</p>` +
     `<p class="licence">Licence Creative Commons CC BY-SA 4.0</p></aside></article></main>` +
     (padBytes > 0 ? `<!-- ${'x'.repeat(padBytes)} -->` : '') +
-    `</body></html>`;
+    `</body></html>`
+  );
 }
 
 export function loginPage(base: string): string {
-  return `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Connexion · Praxis</title></head><body>` +
+  return (
+    `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Connexion · Praxis</title></head><body>` +
     `<main><h1>Connexion</h1><form method="post" action="${base}/connexion/"><label>Courriel <input name="email" type="email"></label>` +
-    `<label>Mot de passe <input name="password" type="password"></label><button>Se connecter</button></form></main></body></html>`;
+    `<label>Mot de passe <input name="password" type="password"></label><button>Se connecter</button></form></main></body></html>`
+  );
 }
 
 /** RSS 2.0 feed of a carnet; each item carries atom:updated so edits are visible to pollers. */
-export function carnetRss(base: string, carnet: string, notes: Note[], lastModified: number, next: string | null = null): string {
-  const items = notes.map((n) => {
-    const url = `${base}/n/${n.id}/`;
-    return `<item><title>${esc(n.title)}</title><link>${url}</link><guid isPermaLink="true">${url}</guid>` +
-      (n.publishedAt ? `<pubDate>${new Date(n.publishedAt).toUTCString()}</pubDate>` : '') +
-      `<atom:updated>${new Date(n.modifiedAt).toISOString()}</atom:updated>` +
-      `<description>${esc(n.body.slice(0, 280))}</description></item>`;
-  }).join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>` +
+export function carnetRss(
+  base: string,
+  carnet: string,
+  notes: Note[],
+  lastModified: number,
+  next: string | null = null,
+): string {
+  const items = notes
+    .map((n) => {
+      const url = `${base}/n/${n.id}/`;
+      return (
+        `<item><title>${esc(n.title)}</title><link>${url}</link><guid isPermaLink="true">${url}</guid>` +
+        (n.publishedAt ? `<pubDate>${new Date(n.publishedAt).toUTCString()}</pubDate>` : '') +
+        `<atom:updated>${new Date(n.modifiedAt).toISOString()}</atom:updated>` +
+        `<description>${esc(n.body.slice(0, 280))}</description></item>`
+      );
+    })
+    .join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>` +
     `<title>Praxis — ${esc(carnet)}</title><link>${base}/carnets/${esc(carnet)}/</link><description>Notes du carnet ${esc(carnet)}</description>` +
     `<language>fr</language><lastBuildDate>${new Date(lastModified).toUTCString()}</lastBuildDate>` +
-    (next ? `<atom:link rel="next" href="${esc(next)}"/>` : '') + `${items}</channel></rss>`;
+    (next ? `<atom:link rel="next" href="${esc(next)}"/>` : '') +
+    `${items}</channel></rss>`
+  );
 }
 
-export function carnetAtom(base: string, carnet: string, notes: Note[], lastModified: number, next: string | null = null): string {
-  const entries = notes.map((n) => {
-    const url = `${base}/n/${n.id}/`;
-    return `<entry><title>${esc(n.title)}</title><link rel="alternate" href="${url}"/><id>${url}</id>` +
-      (n.publishedAt ? `<published>${n.publishedAt}</published>` : '') +
-      `<updated>${new Date(n.modifiedAt).toISOString()}</updated><summary>${esc(n.body.slice(0, 280))}</summary></entry>`;
-  }).join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Praxis — ${esc(carnet)}</title>` +
+export function carnetAtom(
+  base: string,
+  carnet: string,
+  notes: Note[],
+  lastModified: number,
+  next: string | null = null,
+): string {
+  const entries = notes
+    .map((n) => {
+      const url = `${base}/n/${n.id}/`;
+      return (
+        `<entry><title>${esc(n.title)}</title><link rel="alternate" href="${url}"/><id>${url}</id>` +
+        (n.publishedAt ? `<published>${n.publishedAt}</published>` : '') +
+        `<updated>${new Date(n.modifiedAt).toISOString()}</updated><summary>${esc(n.body.slice(0, 280))}</summary></entry>`
+      );
+    })
+    .join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Praxis — ${esc(carnet)}</title>` +
     `<id>${base}/carnets/${esc(carnet)}/</id><updated>${new Date(lastModified).toISOString()}</updated>` +
-    (next ? `<link rel="next" href="${esc(next)}"/>` : '') + `${entries}</feed>`;
+    (next ? `<link rel="next" href="${esc(next)}"/>` : '') +
+    `${entries}</feed>`
+  );
 }

@@ -22,7 +22,15 @@ export interface Faults {
   privateAs: 'redirect' | 'forbidden';
 }
 
-const noFaults = (): Faults => ({ scope: 'all', latencyMs: 0, status: null, oversizeBytes: 0, malformed: false, reset: false, privateAs: 'redirect' });
+const noFaults = (): Faults => ({
+  scope: 'all',
+  latencyMs: 0,
+  status: null,
+  oversizeBytes: 0,
+  malformed: false,
+  reset: false,
+  privateAs: 'redirect',
+});
 
 export interface SimulatorOptions extends CorpusOptions {
   port?: number;
@@ -52,10 +60,23 @@ function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; if (size > 5_000_000) { reject(new Error('too large')); req.destroy(); } else chunks.push(c); });
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 5_000_000) {
+        reject(new Error('too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
     req.on('end', () => {
-      if (chunks.length === 0) { resolve({}); return; }
-      try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>); } catch (e) { reject(e as Error); }
+      if (chunks.length === 0) {
+        resolve({});
+        return;
+      }
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+      } catch (e) {
+        reject(e as Error);
+      }
     });
     req.on('error', reject);
   });
@@ -69,8 +90,14 @@ const json = (res: http.ServerResponse, status: number, body: unknown): void =>
   send(res, status, JSON.stringify(body), { 'content-type': 'application/json' });
 
 const noteJson = (base: string, n: Note): Record<string, unknown> => ({
-  id: n.id, url: `${base}/n/${n.id}/`, title: n.title, visibility: n.visibility, deleted: n.deleted,
-  publishedAt: n.publishedAt, modifiedAt: new Date(n.modifiedAt).toISOString(), carnets: n.carnets,
+  id: n.id,
+  url: `${base}/n/${n.id}/`,
+  title: n.title,
+  visibility: n.visibility,
+  deleted: n.deleted,
+  publishedAt: n.publishedAt,
+  modifiedAt: new Date(n.modifiedAt).toISOString(),
+  carnets: n.carnets,
 });
 
 /**
@@ -81,7 +108,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const corpus = new Corpus(opts);
   const feedLimit = opts.feedLimit ?? 100;
   const sim = {
-    corpus, faults: noFaults(), raw: new Map(), stats: { pages: 0, feeds: 0, notModified: 0, other: 0 },
+    corpus,
+    faults: noFaults(),
+    raw: new Map(),
+    stats: { pages: 0, feeds: 0, notModified: 0, other: 0 },
   } as Omit<Simulator, 'port' | 'baseUrl' | 'stop' | 'createNote' | 'noteUrl' | 'resetFaults'> & Partial<Simulator>;
   let base = '';
 
@@ -91,49 +121,87 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     let m: RegExpExecArray | null;
     if (path === '/_admin/notes' && method === 'POST') {
       const n = corpus.create(body as NoteInput);
-      json(res, 201, noteJson(base, n)); return;
+      json(res, 201, noteJson(base, n));
+      return;
     }
     if ((m = /^\/_admin\/notes\/([\w-]+)$/.exec(path))) {
       const id = m[1]!;
-      if (method === 'GET') { const n = corpus.byId(id); if (n) json(res, 200, noteJson(base, n)); else json(res, 404, { error: 'no such note' }); return; }
-      if (method === 'PATCH') { const n = corpus.update(id, body as NoteInput); if (n) json(res, 200, noteJson(base, n)); else json(res, 404, { error: 'no such note' }); return; }
+      if (method === 'GET') {
+        const n = corpus.byId(id);
+        if (n) json(res, 200, noteJson(base, n));
+        else json(res, 404, { error: 'no such note' });
+        return;
+      }
+      if (method === 'PATCH') {
+        const n = corpus.update(id, body as NoteInput);
+        if (n) json(res, 200, noteJson(base, n));
+        else json(res, 404, { error: 'no such note' });
+        return;
+      }
       if (method === 'DELETE') {
-        const mode: Deletion = new URL(req.url ?? '/', 'http://x').searchParams.get('mode') === 'gone' ? 'gone' : 'not_found';
-        const n = corpus.remove(id, mode); if (n) json(res, 200, noteJson(base, n)); else json(res, 404, { error: 'no such note' }); return;
+        const mode: Deletion =
+          new URL(req.url ?? '/', 'http://x').searchParams.get('mode') === 'gone' ? 'gone' : 'not_found';
+        const n = corpus.remove(id, mode);
+        if (n) json(res, 200, noteJson(base, n));
+        else json(res, 404, { error: 'no such note' });
+        return;
       }
     }
     if ((m = /^\/_admin\/notes\/([\w-]+)\/(hide|show|restore)$/.exec(path)) && method === 'POST') {
       const id = m[1]!;
-      const n = m[2] === 'hide' ? corpus.setVisibility(id, 'private') : m[2] === 'show' ? corpus.setVisibility(id, 'public') : corpus.restore(id);
-      if (n) json(res, 200, noteJson(base, n)); else json(res, 404, { error: 'no such note' });
+      const n =
+        m[2] === 'hide'
+          ? corpus.setVisibility(id, 'private')
+          : m[2] === 'show'
+            ? corpus.setVisibility(id, 'public')
+            : corpus.restore(id);
+      if (n) json(res, 200, noteJson(base, n));
+      else json(res, 404, { error: 'no such note' });
       return;
     }
     if ((m = /^\/_admin\/carnets\/([\w-]+)\/notes\/([\w-]+)$/.exec(path)) && method === 'PUT') {
       const n = corpus.addToCarnet(m[2]!, m[1]!);
-      if (n) json(res, 200, noteJson(base, n)); else json(res, 404, { error: 'no such note' });
+      if (n) json(res, 200, noteJson(base, n));
+      else json(res, 404, { error: 'no such note' });
       return;
     }
     if (path === '/_admin/touch' && method === 'POST') {
-      json(res, 200, { ids: corpus.touchSeeded(Number(body.count ?? 1), Number(body.round ?? 1)) }); return;
+      json(res, 200, { ids: corpus.touchSeeded(Number(body.count ?? 1), Number(body.round ?? 1)) });
+      return;
     }
     if (path === '/_admin/faults') {
       if (method === 'DELETE') sim.faults = noFaults();
       else if (method === 'PUT' || method === 'POST') sim.faults = { ...noFaults(), ...(body as Partial<Faults>) };
-      json(res, 200, sim.faults); return;
+      json(res, 200, sim.faults);
+      return;
     }
     if (path === '/_admin/raw' && method === 'PUT') {
-      sim.raw.set(String(body.path), { status: Number(body.status ?? 200), headers: (body.headers ?? {}) as Record<string, string>, body: String(body.body ?? '') });
-      json(res, 200, { ok: true }); return;
+      sim.raw.set(String(body.path), {
+        status: Number(body.status ?? 200),
+        headers: (body.headers ?? {}) as Record<string, string>,
+        body: String(body.body ?? ''),
+      });
+      json(res, 200, { ok: true });
+      return;
     }
-    if (path === '/_admin/stats' && method === 'GET') { json(res, 200, sim.stats); return; }
+    if (path === '/_admin/stats' && method === 'GET') {
+      json(res, 200, sim.stats);
+      return;
+    }
     json(res, 404, { error: `no admin route ${method} ${path}` });
   };
 
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = url.pathname;
-    if (path === '/healthz' || path === '/readyz') { json(res, 200, { status: 'ok' }); return; }
-    if (path.startsWith('/_admin/')) { await admin(req, res, path); return; }
+    if (path === '/healthz' || path === '/readyz') {
+      json(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path.startsWith('/_admin/')) {
+      await admin(req, res, path);
+      return;
+    }
 
     const noteMatch = /^\/n\/([A-Za-z0-9_-]+)\/?$/.exec(path);
     const feedMatch = /^\/carnets\/([\w-]+)\/(rss|atom)\.xml$/.exec(path);
@@ -142,20 +210,46 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const faulted = f.scope === 'all' || f.scope === kind;
     if (faulted && f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
     if (res.destroyed) return;
-    if (faulted && f.reset && kind !== 'other') { req.socket.destroy(); return; }
-    if (faulted && f.status && kind !== 'other') { send(res, f.status, 'Erreur du serveur', { 'content-type': 'text/plain' }); return; }
+    if (faulted && f.reset && kind !== 'other') {
+      req.socket.destroy();
+      return;
+    }
+    if (faulted && f.status && kind !== 'other') {
+      send(res, f.status, 'Erreur du serveur', { 'content-type': 'text/plain' });
+      return;
+    }
 
     const raw = sim.raw.get(path);
-    if (raw) { sim.stats.other++; send(res, raw.status, raw.body, raw.headers); return; }
+    if (raw) {
+      sim.stats.other++;
+      send(res, raw.status, raw.body, raw.headers);
+      return;
+    }
 
     if (noteMatch) {
       sim.stats.pages++;
       const n = corpus.byId(noteMatch[1]!);
-      if (!n || n.deleted === 'not_found') { send(res, 404, '<!DOCTYPE html><title>Page introuvable</title><h1>Page introuvable</h1>', { 'content-type': 'text/html; charset=utf-8' }); return; }
-      if (n.deleted === 'gone') { send(res, 410, '<!DOCTYPE html><title>Note supprimée</title><h1>Cette note a été supprimée</h1>', { 'content-type': 'text/html; charset=utf-8' }); return; }
+      if (!n || n.deleted === 'not_found') {
+        send(res, 404, '<!DOCTYPE html><title>Page introuvable</title><h1>Page introuvable</h1>', {
+          'content-type': 'text/html; charset=utf-8',
+        });
+        return;
+      }
+      if (n.deleted === 'gone') {
+        send(res, 410, '<!DOCTYPE html><title>Note supprimée</title><h1>Cette note a été supprimée</h1>', {
+          'content-type': 'text/html; charset=utf-8',
+        });
+        return;
+      }
       if (n.visibility === 'private') {
-        if (f.privateAs === 'forbidden') { send(res, 403, '<!DOCTYPE html><title>Accès refusé</title><h1>Note privée</h1>', { 'content-type': 'text/html; charset=utf-8' }); return; }
-        send(res, 302, '', { location: `${base}/connexion/?next=${encodeURIComponent(path)}` }); return;
+        if (f.privateAs === 'forbidden') {
+          send(res, 403, '<!DOCTYPE html><title>Accès refusé</title><h1>Note privée</h1>', {
+            'content-type': 'text/html; charset=utf-8',
+          });
+          return;
+        }
+        send(res, 302, '', { location: `${base}/connexion/?next=${encodeURIComponent(path)}` });
+        return;
       }
       let html = notePage(base, n, faulted ? f.oversizeBytes : 0);
       if (faulted && f.malformed) html = html.slice(0, Math.floor(html.length / 2)) + '<div <<p></art';
@@ -174,42 +268,74 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const ims = req.headers['if-modified-since'];
       if ((inm && inm === etag) || (!inm && ims && Date.parse(ims) >= Math.floor(st.modifiedAt / 1000) * 1000)) {
         sim.stats.notModified++;
-        res.writeHead(304, { etag, 'last-modified': lastModified }); res.end(); return;
+        res.writeHead(304, { etag, 'last-modified': lastModified });
+        res.end();
+        return;
       }
       const limit = Math.min(Number(url.searchParams.get('limit') ?? feedLimit) || feedLimit, 100_000);
       const all = corpus.carnetNotes(carnet, Number.MAX_SAFE_INTEGER);
       const notes = all.slice((pageNo - 1) * limit, pageNo * limit);
-      const next = all.length > pageNo * limit ? `${base}${path}?page=${pageNo + 1}${url.searchParams.has('limit') ? `&limit=${limit}` : ''}` : null;
-      let xml = feedMatch[2] === 'rss' ? carnetRss(base, carnet, notes, st.modifiedAt, next) : carnetAtom(base, carnet, notes, st.modifiedAt, next);
-      if (faulted && f.oversizeBytes > 0) xml = xml.replace('</channel>', `<!-- ${'x'.repeat(f.oversizeBytes)} --></channel>`);
+      const next =
+        all.length > pageNo * limit
+          ? `${base}${path}?page=${pageNo + 1}${url.searchParams.has('limit') ? `&limit=${limit}` : ''}`
+          : null;
+      let xml =
+        feedMatch[2] === 'rss'
+          ? carnetRss(base, carnet, notes, st.modifiedAt, next)
+          : carnetAtom(base, carnet, notes, st.modifiedAt, next);
+      if (faulted && f.oversizeBytes > 0)
+        xml = xml.replace('</channel>', `<!-- ${'x'.repeat(f.oversizeBytes)} --></channel>`);
       if (faulted && f.malformed) xml = xml.slice(0, Math.floor(xml.length / 2)) + '<item><title>cassé</tit';
       send(res, 200, xml, {
-        'content-type': feedMatch[2] === 'rss' ? 'application/rss+xml; charset=utf-8' : 'application/atom+xml; charset=utf-8',
-        etag, 'last-modified': lastModified,
+        'content-type':
+          feedMatch[2] === 'rss' ? 'application/rss+xml; charset=utf-8' : 'application/atom+xml; charset=utf-8',
+        etag,
+        'last-modified': lastModified,
       });
       return;
     }
     sim.stats.other++;
-    if (path === '/connexion/' || path === '/connexion') { send(res, 200, loginPage(base), { 'content-type': 'text/html; charset=utf-8' }); return; }
-    if (path === '/') { send(res, 200, '<!DOCTYPE html><title>Praxis</title><h1>Praxis (simulateur)</h1>', { 'content-type': 'text/html; charset=utf-8' }); return; }
+    if (path === '/connexion/' || path === '/connexion') {
+      send(res, 200, loginPage(base), { 'content-type': 'text/html; charset=utf-8' });
+      return;
+    }
+    if (path === '/') {
+      send(res, 200, '<!DOCTYPE html><title>Praxis</title><h1>Praxis (simulateur)</h1>', {
+        'content-type': 'text/html; charset=utf-8',
+      });
+      return;
+    }
     send(res, 404, '<!DOCTYPE html><title>Page introuvable</title>', { 'content-type': 'text/html; charset=utf-8' });
   };
 
   const server = http.createServer((req, res) => {
-    serve(req, res).catch((err: unknown) => { if (!res.headersSent) json(res, 500, { error: (err as Error).message }); else res.destroy(); });
+    serve(req, res).catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { error: (err as Error).message });
+      else res.destroy();
+    });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
+  });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   // Pages name the host as a client would reach it (localhost), so a connector configured with
   // PRAXIS_BASE_URL=http://localhost:<port> sees same-host links.
   base = (opts.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return Object.assign(sim, {
-    port, baseUrl: base,
+    port,
+    baseUrl: base,
     createNote: (input: NoteInput) => corpus.create(input),
     noteUrl: (id: string) => `${base}/n/${id}/`,
-    resetFaults: () => { sim.faults = noFaults(); },
-    stop: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    resetFaults: () => {
+      sim.faults = noFaults();
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   }) as Simulator;
 }

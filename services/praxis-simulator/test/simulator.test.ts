@@ -7,25 +7,39 @@ jest.setTimeout(30_000);
 /** Runs the heap fixture in its own node process (killed if it has not answered within 20 s). */
 async function corpusHeap(): Promise<{ added: number; id: string }> {
   const child = spawnTs(path.join(__dirname, 'fixtures', 'corpus-heap.ts'), {
-    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' ') }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' ') },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), 20_000); });
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), 20_000);
+  });
   const code = await Promise.race([exited, timedOut]);
   clearTimeout(timer);
-  if (code === 'timeout') { await killHard(child); throw new Error(`the heap fixture did not finish within 20 s: ${err}`); }
+  if (code === 'timeout') {
+    await killHard(child);
+    throw new Error(`the heap fixture did not finish within 20 s: ${err}`);
+  }
   if (code !== 0) throw new Error(`the heap fixture exited with ${code}: ${err}`);
   return JSON.parse(out) as { added: number; id: string };
 }
 
 let sim: Simulator;
-beforeAll(async () => { sim = await startSimulator({ seed: 9, notes: 1_000_000, carnets: 2_000 }); });
-afterAll(async () => { await sim?.stop(); });
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 9, notes: 1_000_000, carnets: 2_000 });
+});
+afterAll(async () => {
+  await sim?.stop();
+});
 
 describe('praxis simulator', () => {
   it('seeds deterministically and lazily: a million notes, opaque ids that decode without a table', async () => {
@@ -43,7 +57,8 @@ describe('praxis simulator', () => {
     const res = await fetch(sim.noteUrl(sim.corpus.idOf(42)));
     expect(res.status).toBe(200);
     const html = await res.text();
-    for (const s of ['Intégré par', 'Publication ', 'Modification ', 'Visibilité public', 'article:published_time']) expect(html).toContain(s);
+    for (const s of ['Intégré par', 'Publication ', 'Modification ', 'Visibilité public', 'article:published_time'])
+      expect(html).toContain(s);
     expect(html).toMatch(/Publication \d{1,2}(er)? [a-zéû]+ \d{4}/);
   });
 
@@ -56,16 +71,23 @@ describe('praxis simulator', () => {
     expect((xml.match(/<item>/g) ?? []).length).toBe(100);
     const etag = first.headers.get('etag')!;
     expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
-    expect((await fetch(url, { headers: { 'if-modified-since': first.headers.get('last-modified')! } })).status).toBe(304);
+    expect((await fetch(url, { headers: { 'if-modified-since': first.headers.get('last-modified')! } })).status).toBe(
+      304,
+    );
     sim.corpus.touchSeeded(1, 7); // may land elsewhere: touch a note of carnet-7 explicitly
     sim.corpus.update(sim.corpus.idOf(7), { title: 'Changée' });
     expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(200);
-    expect((await (await fetch(`${sim.baseUrl}/carnets/carnet-7/atom.xml`)).text())).toContain('<feed xmlns="http://www.w3.org/2005/Atom"');
+    expect(await (await fetch(`${sim.baseUrl}/carnets/carnet-7/atom.xml`)).text()).toContain(
+      '<feed xmlns="http://www.w3.org/2005/Atom"',
+    );
   });
 
   it('admin API: create, update, hide (login redirect or 403), delete (404 / 410), put in a carnet, faults', async () => {
-    const admin = (path: string, method: string, body?: unknown) => fetch(`${sim.baseUrl}/_admin${path}`, { method, body: body ? JSON.stringify(body) : undefined });
-    const created = (await (await admin('/notes', 'POST', { title: 'Nouvelle', body: 'PX-1', carnets: ['c-test'] })).json()) as { id: string; url: string };
+    const admin = (path: string, method: string, body?: unknown) =>
+      fetch(`${sim.baseUrl}/_admin${path}`, { method, body: body ? JSON.stringify(body) : undefined });
+    const created = (await (
+      await admin('/notes', 'POST', { title: 'Nouvelle', body: 'PX-1', carnets: ['c-test'] })
+    ).json()) as { id: string; url: string };
     expect((await fetch(created.url)).status).toBe(200);
     await admin(`/notes/${created.id}`, 'PATCH', { title: 'Renommée' });
     expect(await (await fetch(created.url)).text()).toContain('Renommée');

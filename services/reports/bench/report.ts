@@ -24,42 +24,154 @@ const uuid = (): string => crypto.randomUUID();
 const actor = { kind: 'api_key', id: uuid() };
 const secs = (ms: number): string => (ms / 1000).toFixed(2);
 
-interface Env { id: string; type: string; source: string; specversion: '1.0'; time: string; datacontenttype: 'application/json'; data: unknown }
-const env = (type: string, data: unknown): Env => ({ specversion: '1.0', id: uuid(), source: 'bench', type, time: new Date().toISOString(), datacontenttype: 'application/json', data });
+interface Env {
+  id: string;
+  type: string;
+  source: string;
+  specversion: '1.0';
+  time: string;
+  datacontenttype: 'application/json';
+  data: unknown;
+}
+const env = (type: string, data: unknown): Env => ({
+  specversion: '1.0',
+  id: uuid(),
+  source: 'bench',
+  type,
+  time: new Date().toISOString(),
+  datacontenttype: 'application/json',
+  data,
+});
 
 function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + days); return d.toISOString().slice(0, 10);
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 /** The events a funder with `n` agreements (2 obligations each) produces over its life. */
 function world(n: number): { funderId: string; events: Env[] } {
   const funderId = uuid();
-  const events: Env[] = [env('funder.registered.v1', { funderId, name: 'Ministère du banc d’essai', kind: 'ministry', locale: 'fr', reportRecipients: [], actor })];
+  const events: Env[] = [
+    env('funder.registered.v1', {
+      funderId,
+      name: 'Ministère du banc d’essai',
+      kind: 'ministry',
+      locale: 'fr',
+      reportRecipients: [],
+      actor,
+    }),
+  ];
   const programmes = Array.from({ length: 10 }, (_, i) => ({ id: uuid(), code: `P${i}` }));
-  for (const p of programmes) events.push(env('programme.registered.v1', { programmeId: p.id, funderId, code: p.code, name: `Programme ${p.code}`, sector: null, praxisFeeds: [], reminderStages: [], actor }));
-  const grantees = Array.from({ length: Math.max(1, Math.floor(n / 4)) }, (_, i) => ({ id: uuid(), name: `Organisme ${i}`, neq: String(1_000_000_000 + i) }));
+  for (const p of programmes)
+    events.push(
+      env('programme.registered.v1', {
+        programmeId: p.id,
+        funderId,
+        code: p.code,
+        name: `Programme ${p.code}`,
+        sector: null,
+        praxisFeeds: [],
+        reminderStages: [],
+        actor,
+      }),
+    );
+  const grantees = Array.from({ length: Math.max(1, Math.floor(n / 4)) }, (_, i) => ({
+    id: uuid(),
+    name: `Organisme ${i}`,
+    neq: String(1_000_000_000 + i),
+  }));
   const transitions: Env[] = [];
   for (let i = 0; i < n; i++) {
     const p = programmes[i % programmes.length]!;
     const g = grantees[i % grantees.length]!;
-    const agreementId = uuid(), requirementId = uuid();
+    const agreementId = uuid(),
+      requirementId = uuid();
     const end = addDays('2024-01-31', (i * 7) % 900);
-    const obligations = [1, 2].map((seq) => ({ id: uuid(), requirementId, kind: 'learning_note', sequence: seq, dueDate: addDays(end, 90 * seq) }));
-    events.push(env('agreement.registered.v1', {
-      agreementId, funderId, programmeId: p.id, programmeCode: p.code, externalRef: `EXT-${i}`, referenceCode: `B-${String(i).padStart(6, '0')}`,
-      title: `Entente ${i}`, startDate: '2023-01-01', endDate: end, signedAt: null, grantee: g,
-      contacts: [{ name: 'Contact', email: `c${i}@exemple.org`, locale: 'fr' }], obligations, revision: 1, actor,
+    const obligations = [1, 2].map((seq) => ({
+      id: uuid(),
+      requirementId,
+      kind: 'learning_note',
+      sequence: seq,
+      dueDate: addDays(end, 90 * seq),
     }));
+    events.push(
+      env('agreement.registered.v1', {
+        agreementId,
+        funderId,
+        programmeId: p.id,
+        programmeCode: p.code,
+        externalRef: `EXT-${i}`,
+        referenceCode: `B-${String(i).padStart(6, '0')}`,
+        title: `Entente ${i}`,
+        startDate: '2023-01-01',
+        endDate: end,
+        signedAt: null,
+        grantee: g,
+        contacts: [{ name: 'Contact', email: `c${i}@exemple.org`, locale: 'fr' }],
+        obligations,
+        revision: 1,
+        actor,
+      }),
+    );
     for (const o of obligations) {
-      const base = { obligationId: o.id, agreementId, funderId, programmeId: p.id, granteeId: g.id, kind: 'learning_note', dueDate: o.dueDate, reason: null, actor };
-      transitions.push(env('obligation.transitioned.v1', { ...base, from: null, to: 'upcoming', at: new Date(Date.now() - 1000).toISOString() }));
+      const base = {
+        obligationId: o.id,
+        agreementId,
+        funderId,
+        programmeId: p.id,
+        granteeId: g.id,
+        kind: 'learning_note',
+        dueDate: o.dueDate,
+        reason: null,
+        actor,
+      };
+      transitions.push(
+        env('obligation.transitioned.v1', {
+          ...base,
+          from: null,
+          to: 'upcoming',
+          at: new Date(Date.now() - 1000).toISOString(),
+        }),
+      );
       const r = (i * 2 + o.sequence) % 10;
       const at = new Date().toISOString();
-      if (r < 5) transitions.push(env('obligation.transitioned.v1', { ...base, from: 'upcoming', to: 'fulfilled', at, evidence: { noteUrl: `https://praxis.example/n/${o.id}`, title: 'n', publishedOn: o.dueDate, late: r === 4 } }));
-      else if (r < 8) transitions.push(env('obligation.transitioned.v1', { ...base, from: 'upcoming', to: 'overdue', at }));
-      else if (r === 8) transitions.push(env('obligation.transitioned.v1', { ...base, from: 'upcoming', to: 'waived', reason: 'dispense', at }));
+      if (r < 5)
+        transitions.push(
+          env('obligation.transitioned.v1', {
+            ...base,
+            from: 'upcoming',
+            to: 'fulfilled',
+            at,
+            evidence: {
+              noteUrl: `https://praxis.example/n/${o.id}`,
+              title: 'n',
+              publishedOn: o.dueDate,
+              late: r === 4,
+            },
+          }),
+        );
+      else if (r < 8)
+        transitions.push(env('obligation.transitioned.v1', { ...base, from: 'upcoming', to: 'overdue', at }));
+      else if (r === 8)
+        transitions.push(
+          env('obligation.transitioned.v1', { ...base, from: 'upcoming', to: 'waived', reason: 'dispense', at }),
+        );
       if (r === 6 && i % 50 === 0) {
-        transitions.push(env('reminder.failed.v1', { reminderId: uuid(), runId: uuid(), obligationId: o.id, funderId, stageKey: 'D+7', contactRef: `p_${i}`, email: `c${i}@exemple.org`, permanent: true, reason: '550 unknown user', at }));
+        transitions.push(
+          env('reminder.failed.v1', {
+            reminderId: uuid(),
+            runId: uuid(),
+            obligationId: o.id,
+            funderId,
+            stageKey: 'D+7',
+            contactRef: `p_${i}`,
+            email: `c${i}@exemple.org`,
+            permanent: true,
+            reason: '550 unknown user',
+            at,
+          }),
+        );
       }
     }
   }
@@ -93,7 +205,11 @@ async function rawBusRate(url: string, n: number, body: Buffer): Promise<number>
   let got = 0;
   const t0 = Date.now();
   const done = new Promise<void>((resolve) => {
-    void sub.consume(q, (m) => { if (!m) return; sub.ack(m); if (++got === n) resolve(); });
+    void sub.consume(q, (m) => {
+      if (!m) return;
+      sub.ack(m);
+      if (++got === n) resolve();
+    });
   });
   for (let i = 0; i < n; i++) {
     pub.sendToQueue(q, body, { persistent: true, messageId: String(i) });
@@ -110,7 +226,9 @@ async function rawBusRate(url: string, n: number, body: Buffer): Promise<number>
 async function waitFor(db: pg.Pool, funderId: string, expected: number, timeoutMs = 600_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await db.query<{ seq: string }>('SELECT seq FROM reports.audit_head WHERE funder_id = $1', [funderId]);
+    const { rows } = await db.query<{ seq: string }>('SELECT seq FROM reports.audit_head WHERE funder_id = $1', [
+      funderId,
+    ]);
     if (rows[0] && Number(rows[0].seq) >= expected) return;
     if (Date.now() > until) throw new Error(`read model did not catch up (${rows[0]?.seq ?? 0}/${expected})`);
     await new Promise((r) => setTimeout(r, 100));
@@ -129,14 +247,24 @@ async function main(): Promise<void> {
   const amqpUrl = `${AMQP_BASE}/${name}`;
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const logger = createLogger('reports-bench', 'error');
-  const cfg = (batch: number) => loadReportsConfig({ DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, PORT: '0', LOG_LEVEL: 'error', INTERNAL_SECRET: TEST_INTERNAL_SECRET, REPORTS_BATCH_SIZE: String(batch) });
+  const cfg = (batch: number) =>
+    loadReportsConfig({
+      DATABASE_URL: databaseUrl,
+      AMQP_URL: amqpUrl,
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      REPORTS_BATCH_SIZE: String(batch),
+    });
   try {
     const big = world(AGREEMENTS);
     const sampleBody = Buffer.from(JSON.stringify(big.events[big.events.length - 1]));
     console.log(`world: ${AGREEMENTS} agreements, ${AGREEMENTS * 2} obligations, ${big.events.length} events`);
 
     const raw = await rawBusRate(amqpUrl, RAW_MESSAGES, sampleBody);
-    console.log(`raw bus (amqplib confirm publish + consume/ack, quorum queue, ${RAW_MESSAGES} msgs of ${sampleBody.length} B): ${raw.toFixed(0)} msg/s`);
+    console.log(
+      `raw bus (amqplib confirm publish + consume/ack, quorum queue, ${RAW_MESSAGES} msgs of ${sampleBody.length} B): ${raw.toFixed(0)} msg/s`,
+    );
 
     // one transaction per message, on a sample
     const small = world(Math.ceil(SAMPLE / 3.6));
@@ -145,7 +273,9 @@ async function main(): Promise<void> {
     await publishAll(amqpUrl, small.events);
     await waitFor(db, small.funderId, audited(small.events));
     const perMessage = small.events.length / ((Date.now() - t0) / 1000);
-    console.log(`read model, one transaction per message: ${small.events.length} events in ${secs(Date.now() - t0)} s = ${perMessage.toFixed(0)} events/s (${((perMessage / raw) * 100).toFixed(1)}% of raw bus)`);
+    console.log(
+      `read model, one transaction per message: ${small.events.length} events in ${secs(Date.now() - t0)} s = ${perMessage.toFixed(0)} events/s (${((perMessage / raw) * 100).toFixed(1)}% of raw bus)`,
+    );
     await svc.stop();
 
     // batched consumer (default settings)
@@ -156,7 +286,9 @@ async function main(): Promise<void> {
     await waitFor(db, big.funderId, audited(big.events));
     const applyMs = Date.now() - t0;
     const batched = big.events.length / (applyMs / 1000);
-    console.log(`read model, batched (250/tx): ${big.events.length} events in ${secs(applyMs)} s = ${batched.toFixed(0)} events/s (${((batched / raw) * 100).toFixed(1)}% of raw bus); publishing took ${secs(pubMs)} s, lag after the last publish ${secs(Date.now() - pubDone)} s`);
+    console.log(
+      `read model, batched (250/tx): ${big.events.length} events in ${secs(applyMs)} s = ${batched.toFixed(0)} events/s (${((batched / raw) * 100).toFixed(1)}% of raw bus); publishing took ${secs(pubMs)} s, lag after the last publish ${secs(Date.now() - pubDone)} s`,
+    );
 
     const headers = asPrincipal({ role: 'funder', funderId: big.funderId });
     const base = `http://127.0.0.1:${svc.port}/v1/reports/compliance?asOf=2026-11-01`;
@@ -167,17 +299,32 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`${format}: HTTP ${res.status}`);
       console.log(`report ${format.padEnd(4)}: ${secs(Date.now() - s)} s, ${(bytes / 1024 / 1024).toFixed(2)} MiB`);
     }
-    const r = (await (await fetch(`${base}&format=json`, { headers })).json()) as { totals: Record<string, unknown>; overdue: unknown[]; grantees: unknown[] };
-    console.log(`report content: ${JSON.stringify(r.totals)}; ${r.grantees.length} grantees, ${r.overdue.length} outstanding`);
+    const r = (await (await fetch(`${base}&format=json`, { headers })).json()) as {
+      totals: Record<string, unknown>;
+      overdue: unknown[];
+      grantees: unknown[];
+    };
+    console.log(
+      `report content: ${JSON.stringify(r.totals)}; ${r.grantees.length} grantees, ${r.overdue.length} outstanding`,
+    );
     const verifyStart = Date.now();
-    const v = await (await fetch(`http://127.0.0.1:${svc.port}/v1/audit/verify?funderId=${big.funderId}`, { headers })).json();
+    const v = await (
+      await fetch(`http://127.0.0.1:${svc.port}/v1/audit/verify?funderId=${big.funderId}`, { headers })
+    ).json();
     console.log(`audit verify: ${JSON.stringify(v)} in ${secs(Date.now() - verifyStart)} s`);
     await svc.stop();
   } finally {
     await db.end();
     await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-    try { execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]); } catch { /* gone */ }
+    try {
+      execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]);
+    } catch {
+      /* gone */
+    }
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -7,7 +7,10 @@ export const reportsEnv = {
   HOST: z.string().default('127.0.0.1'),
   VALIDATE_RESPONSES: z.stringbool().default(false),
   /** SMTP server of the monthly report email (smtp:// or smtps://). */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().min(3).default('Praxis Conformité <rapports@praxis-compliance.local>'),
   /** Events applied per database transaction by the read-model consumer (1 = one transaction per message). */
   REPORTS_BATCH_SIZE: z.coerce.number().int().min(1).max(2000).default(250),

@@ -42,9 +42,15 @@ async function writer(w: number): Promise<void> {
       const batch = new AuditBatch();
       for (let i = 0; i < PER_BATCH; i++) {
         batch.add({
-          funderId, eventId: `w${w}-b${b}-${i}`, type: 'obligation.status_changed.v1', subject: `obligation/${w}-${b}-${i}`,
-          actor: { kind: 'system', id: 'obligations' }, at: new Date().toISOString(), reason: null,
-          before: { status: 'upcoming' }, after: { status: 'due_soon' },
+          funderId,
+          eventId: `w${w}-b${b}-${i}`,
+          type: 'obligation.status_changed.v1',
+          subject: `obligation/${w}-${b}-${i}`,
+          actor: { kind: 'system', id: 'obligations' },
+          at: new Date().toISOString(),
+          reason: null,
+          before: { status: 'upcoming' },
+          after: { status: 'due_soon' },
         });
       }
       await batch.flush(client);
@@ -68,16 +74,38 @@ async function row(seq: number): Promise<AuditEntry> {
   const { rows } = await pool.query('SELECT * FROM audit_event WHERE funder_id = $1 AND seq = $2', [funderId, seq]);
   const r = rows[0];
   return {
-    funderId: r.funder_id, seq: Number(r.seq), eventId: r.event_id, type: r.type, subject: r.subject,
-    actor: { kind: r.actor_kind, id: r.actor_id }, at: (r.occurred_at as Date).toISOString(), reason: r.reason,
-    before: r.before, after: r.after, prevHash: r.prev_hash, hash: r.hash,
+    funderId: r.funder_id,
+    seq: Number(r.seq),
+    eventId: r.event_id,
+    type: r.type,
+    subject: r.subject,
+    actor: { kind: r.actor_kind, id: r.actor_id },
+    at: (r.occurred_at as Date).toISOString(),
+    reason: r.reason,
+    before: r.before,
+    after: r.after,
+    prevHash: r.prev_hash,
+    hash: r.hash,
   };
 }
 
 const INSERT_ROW = `INSERT INTO audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
-const insertArgs = (e: AuditEntry) => [e.funderId, e.seq, e.eventId, e.type, e.subject, e.actor.kind, e.actor.id, e.at, e.reason,
-  JSON.stringify(e.before), JSON.stringify(e.after), e.prevHash, e.hash];
+const insertArgs = (e: AuditEntry) => [
+  e.funderId,
+  e.seq,
+  e.eventId,
+  e.type,
+  e.subject,
+  e.actor.kind,
+  e.actor.id,
+  e.at,
+  e.reason,
+  JSON.stringify(e.before),
+  JSON.stringify(e.after),
+  e.prevHash,
+  e.hash,
+];
 
 it('verifying while 10,000 entries are appended by concurrent writers never reports tampering', async () => {
   let writing = true;
@@ -104,25 +132,47 @@ it('still finds an edited row, a deleted last row and an inserted row, each at i
   // an edited row: its own hash no longer holds
   const edited = await row(4321);
   await pool.query(`UPDATE audit_event SET reason = 'corrigé' WHERE funder_id = $1 AND seq = 4321`, [funderId]);
-  expect(await verifyHttp()).toMatchObject({ intact: false, events: TOTAL, firstBrokenAt: { seq: 4321, problem: 'hash_mismatch', at: edited.at } });
+  expect(await verifyHttp()).toMatchObject({
+    intact: false,
+    events: TOTAL,
+    firstBrokenAt: { seq: 4321, problem: 'hash_mismatch', at: edited.at },
+  });
   await pool.query('UPDATE audit_event SET reason = $2 WHERE funder_id = $1 AND seq = 4321', [funderId, edited.reason]);
   expect(await verifyHttp()).toEqual({ intact: true, events: TOTAL });
 
   // the last row deleted: the chain itself holds, the head names the first missing seq
   const last = await row(TOTAL);
   await pool.query('DELETE FROM audit_event WHERE funder_id = $1 AND seq = $2', [funderId, TOTAL]);
-  expect(await verifyHttp()).toMatchObject({ intact: false, events: TOTAL - 1, firstBrokenAt: { seq: TOTAL, problem: 'head_mismatch' } });
+  expect(await verifyHttp()).toMatchObject({
+    intact: false,
+    events: TOTAL - 1,
+    firstBrokenAt: { seq: TOTAL, problem: 'head_mismatch' },
+  });
   await pool.query(INSERT_ROW, insertArgs(last));
   expect(await verifyHttp()).toEqual({ intact: true, events: TOTAL });
 
   // a row inserted after the last one, naively (not linked): its link is wrong
   const replay = { ...(await row(17)), seq: TOTAL + 1, eventId: 'forged-1' };
   await pool.query(INSERT_ROW, insertArgs(replay));
-  expect(await verifyHttp()).toMatchObject({ intact: false, events: TOTAL + 1, firstBrokenAt: { seq: TOTAL + 1, problem: 'prev_hash_mismatch' } });
+  expect(await verifyHttp()).toMatchObject({
+    intact: false,
+    events: TOTAL + 1,
+    firstBrokenAt: { seq: TOTAL + 1, problem: 'prev_hash_mismatch' },
+  });
   // the same row forged with a correct link and hash: only the head can tell, and it names that row
   const { prevHash: _p, hash: _h, ...content } = replay;
-  void _p; void _h;
+  void _p;
+  void _h;
   const forgedHash = entryHash(content, last.hash);
-  await pool.query('UPDATE audit_event SET prev_hash = $3, hash = $4 WHERE funder_id = $1 AND seq = $2', [funderId, TOTAL + 1, last.hash, forgedHash]);
-  expect(await verifyHttp()).toMatchObject({ intact: false, events: TOTAL + 1, firstBrokenAt: { seq: TOTAL + 1, problem: 'head_mismatch' } });
+  await pool.query('UPDATE audit_event SET prev_hash = $3, hash = $4 WHERE funder_id = $1 AND seq = $2', [
+    funderId,
+    TOTAL + 1,
+    last.hash,
+    forgedHash,
+  ]);
+  expect(await verifyHttp()).toMatchObject({
+    intact: false,
+    events: TOTAL + 1,
+    firstBrokenAt: { seq: TOTAL + 1, problem: 'head_mismatch' },
+  });
 });

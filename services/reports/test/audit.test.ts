@@ -17,15 +17,26 @@ const A = new World();
 const auditor = asPrincipal({ role: 'auditor', funderIds: [A.funderId] });
 
 async function auditCount(funderId: string): Promise<number> {
-  return (await db.query('SELECT count(*)::int AS n FROM reports.audit_event WHERE funder_id = $1', [funderId])).rows[0].n;
+  return (await db.query('SELECT count(*)::int AS n FROM reports.audit_event WHERE funder_id = $1', [funderId])).rows[0]
+    .n;
 }
-async function exportLines(funderId: string, headers = auditor, query = ''): Promise<(AuditEntry & { recordedAt: string })[]> {
+async function exportLines(
+  funderId: string,
+  headers = auditor,
+  query = '',
+): Promise<(AuditEntry & { recordedAt: string })[]> {
   const res = await fetch(`${base}/v1/audit/events?funderId=${funderId}${query}`, { headers });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('application/x-ndjson');
-  return (await res.text()).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return (await res.text())
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
-async function verify(funderId: string): Promise<{ intact: boolean; events: number; firstBrokenAt?: { seq: number; problem: string } }> {
+async function verify(
+  funderId: string,
+): Promise<{ intact: boolean; events: number; firstBrokenAt?: { seq: number; problem: string } }> {
   const res = await fetch(`${base}/v1/audit/verify?funderId=${funderId}`, { headers: auditor });
   expect(res.status).toBe(200);
   return (await res.json()) as never;
@@ -45,34 +56,142 @@ describe('audit trail', () => {
   it('records who, when, what, why and before/after for every recorded change', async () => {
     A.funder('Ministère de la Culture', 'fr', ['rapports@exemple.org']);
     const p = A.programme('CULT');
-    const a = A.agreement({ programmeId: p, programmeCode: 'CULT', ref: 'M-1', title: 'Théâtre', grantee: { name: 'Troupe' }, dues: ['2026-05-01'],
-      contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }] });
+    const a = A.agreement({
+      programmeId: p,
+      programmeCode: 'CULT',
+      ref: 'M-1',
+      title: 'Théâtre',
+      grantee: { name: 'Troupe' },
+      dues: ['2026-05-01'],
+      contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }],
+    });
     obligationId = a.obligationIds[0]!;
     const c = { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p };
     A.transition(c, obligationId, '2026-05-01', null, 'upcoming', { actor: { kind: 'system', id: 'obligations' } });
-    A.transition(c, obligationId, '2026-06-01', 'upcoming', 'extended', { previousDueDate: '2026-05-01', reason: 'inondation' });
-    A.events.push(envelope('agreement.amended.v1', { ...a.snapshot, title: 'Théâtre jeunesse', revision: 2, changes: ['title'] }));
+    A.transition(c, obligationId, '2026-06-01', 'upcoming', 'extended', {
+      previousDueDate: '2026-05-01',
+      reason: 'inondation',
+    });
+    A.events.push(
+      envelope('agreement.amended.v1', { ...a.snapshot, title: 'Théâtre jeunesse', revision: 2, changes: ['title'] }),
+    );
     const noteUrl = 'https://praxis.example/notes/42';
-    A.events.push(envelope('praxis.note.verified.v1', { noteUrl, noteId: '42', title: 'Bilan', textSha256: 'ab'.repeat(32), publishedOn: '2026-05-20', firstSeenAt: new Date().toISOString(), verifiedAt: new Date().toISOString(), source: 'declared', agreementIds: [a.agreementId] }, { source: 'praxis-connector' }));
-    A.transition(c, obligationId, '2026-06-01', 'extended', 'fulfilled', { evidence: { noteUrl, title: 'Bilan', publishedOn: '2026-05-20', late: false }, actor: { kind: 'system', id: 'obligations' } });
-    A.events.push(envelope('praxis.note.withdrawn.v1', { noteUrl, noteId: '42', reason: 'gone', httpStatus: 410, at: new Date().toISOString() }, { source: 'praxis-connector' }));
-    A.transition(c, obligationId, '2026-06-01', 'fulfilled', 'evidence_withdrawn', { reason: 'gone', actor: { kind: 'system', id: 'obligations' } });
-    A.transition(c, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', { reason: 'projet annulé par le bailleur' });
-    A.events.push(envelope('reminder.sent.v1', { reminderId: uuid(), runId: uuid(), obligationId, funderId: A.funderId, stageKey: 'D-7', contactRef: 'p_1', messageId: '<m1@x>', sentAt: new Date().toISOString() }, { source: 'notifier' }));
-    A.events.push(envelope('reminder.failed.v1', { reminderId: uuid(), runId: uuid(), obligationId, funderId: A.funderId, stageKey: 'D-7', contactRef: 'p_1', email: 'alex@exemple.org', permanent: true, reason: '550 <alex@exemple.org> unknown', at: new Date().toISOString() }));
-    A.events.push(envelope('api_key.created.v1', { keyId, role: 'auditor', funderId: null, funderIds: [A.funderId], granteeId: null, label: 'vérificateur', actor: { kind: 'api_key', id: 'bootstrap' } }));
-    A.events.push(envelope('api_key.revoked.v1', { keyId, funderId: null, funderIds: [A.funderId], actor: { kind: 'api_key', id: 'bootstrap' } }));
+    A.events.push(
+      envelope(
+        'praxis.note.verified.v1',
+        {
+          noteUrl,
+          noteId: '42',
+          title: 'Bilan',
+          textSha256: 'ab'.repeat(32),
+          publishedOn: '2026-05-20',
+          firstSeenAt: new Date().toISOString(),
+          verifiedAt: new Date().toISOString(),
+          source: 'declared',
+          agreementIds: [a.agreementId],
+        },
+        { source: 'praxis-connector' },
+      ),
+    );
+    A.transition(c, obligationId, '2026-06-01', 'extended', 'fulfilled', {
+      evidence: { noteUrl, title: 'Bilan', publishedOn: '2026-05-20', late: false },
+      actor: { kind: 'system', id: 'obligations' },
+    });
+    A.events.push(
+      envelope(
+        'praxis.note.withdrawn.v1',
+        { noteUrl, noteId: '42', reason: 'gone', httpStatus: 410, at: new Date().toISOString() },
+        { source: 'praxis-connector' },
+      ),
+    );
+    A.transition(c, obligationId, '2026-06-01', 'fulfilled', 'evidence_withdrawn', {
+      reason: 'gone',
+      actor: { kind: 'system', id: 'obligations' },
+    });
+    A.transition(c, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', {
+      reason: 'projet annulé par le bailleur',
+    });
+    A.events.push(
+      envelope(
+        'reminder.sent.v1',
+        {
+          reminderId: uuid(),
+          runId: uuid(),
+          obligationId,
+          funderId: A.funderId,
+          stageKey: 'D-7',
+          contactRef: 'p_1',
+          messageId: '<m1@x>',
+          sentAt: new Date().toISOString(),
+        },
+        { source: 'notifier' },
+      ),
+    );
+    A.events.push(
+      envelope('reminder.failed.v1', {
+        reminderId: uuid(),
+        runId: uuid(),
+        obligationId,
+        funderId: A.funderId,
+        stageKey: 'D-7',
+        contactRef: 'p_1',
+        email: 'alex@exemple.org',
+        permanent: true,
+        reason: '550 <alex@exemple.org> unknown',
+        at: new Date().toISOString(),
+      }),
+    );
+    A.events.push(
+      envelope('api_key.created.v1', {
+        keyId,
+        role: 'auditor',
+        funderId: null,
+        funderIds: [A.funderId],
+        granteeId: null,
+        label: 'vérificateur',
+        actor: { kind: 'api_key', id: 'bootstrap' },
+      }),
+    );
+    A.events.push(
+      envelope('api_key.revoked.v1', {
+        keyId,
+        funderId: null,
+        funderIds: [A.funderId],
+        actor: { kind: 'api_key', id: 'bootstrap' },
+      }),
+    );
     await publish(t.amqpUrl, A.events);
     await eventually(async () => (await auditCount(A.funderId)) === A.events.length, 'audit entries');
 
     const lines = await exportLines(A.funderId);
     expect(lines.map((l) => l.type)).toEqual(A.events.map((e) => e.type));
     const ext = lines.find((l) => l.type === 'obligation.transitioned.v1' && l.reason === 'inondation')!;
-    expect(ext).toMatchObject({ subject: obligationId, actor, before: { status: 'upcoming', dueDate: '2026-05-01' }, after: { status: 'extended', dueDate: '2026-06-01' } });
-    expect(lines.find((l) => l.type === 'praxis.note.verified.v1')).toMatchObject({ actor: { kind: 'system', id: 'praxis-connector' }, subject: 'https://praxis.example/notes/42', after: { agreementIds: [expect.any(String)], source: 'declared' } });
-    expect(lines.find((l) => l.type === 'praxis.note.withdrawn.v1')).toMatchObject({ reason: 'gone', before: { public: true, obligationIds: [obligationId] }, after: { public: false, httpStatus: 410 } });
-    expect(lines.find((l) => l.reason === 'projet annulé par le bailleur')).toMatchObject({ actor, before: { status: 'evidence_withdrawn' }, after: { status: 'waived' } });
-    expect(lines.find((l) => l.type === 'reminder.sent.v1')).toMatchObject({ actor: { kind: 'system', id: 'notifier' }, subject: obligationId, after: { contactRef: 'p_1', stageKey: 'D-7' } });
+    expect(ext).toMatchObject({
+      subject: obligationId,
+      actor,
+      before: { status: 'upcoming', dueDate: '2026-05-01' },
+      after: { status: 'extended', dueDate: '2026-06-01' },
+    });
+    expect(lines.find((l) => l.type === 'praxis.note.verified.v1')).toMatchObject({
+      actor: { kind: 'system', id: 'praxis-connector' },
+      subject: 'https://praxis.example/notes/42',
+      after: { agreementIds: [expect.any(String)], source: 'declared' },
+    });
+    expect(lines.find((l) => l.type === 'praxis.note.withdrawn.v1')).toMatchObject({
+      reason: 'gone',
+      before: { public: true, obligationIds: [obligationId] },
+      after: { public: false, httpStatus: 410 },
+    });
+    expect(lines.find((l) => l.reason === 'projet annulé par le bailleur')).toMatchObject({
+      actor,
+      before: { status: 'evidence_withdrawn' },
+      after: { status: 'waived' },
+    });
+    expect(lines.find((l) => l.type === 'reminder.sent.v1')).toMatchObject({
+      actor: { kind: 'system', id: 'notifier' },
+      subject: obligationId,
+      after: { contactRef: 'p_1', stageKey: 'D-7' },
+    });
     expect(lines.find((l) => l.type === 'reminder.failed.v1')!.reason).toMatch(/^550 <?p_[0-9a-f]{12}>? unknown$/);
     const amended = lines.find((l) => l.type === 'agreement.amended.v1')!;
     expect(amended.before).toMatchObject({ title: 'Théâtre', revision: 1 });
@@ -81,7 +200,11 @@ describe('audit trail', () => {
     const text = JSON.stringify(lines);
     expect(text).not.toContain('alex@exemple.org');
     expect(text).not.toContain('rapports@exemple.org');
-    expect(lines.find((l) => l.type === 'api_key.revoked.v1')).toMatchObject({ actor: { kind: 'api_key', id: 'bootstrap' }, subject: keyId, after: { active: false } });
+    expect(lines.find((l) => l.type === 'api_key.revoked.v1')).toMatchObject({
+      actor: { kind: 'api_key', id: 'bootstrap' },
+      subject: keyId,
+      after: { active: false },
+    });
     expect(lines.every((l) => /^\d{4}-\d\d-\d\dT.*Z$/.test(l.at))).toBe(true);
   });
 
@@ -99,9 +222,15 @@ describe('audit trail', () => {
     });
     expect(await verify(A.funderId)).toEqual({ intact: true, events: lines.length });
     // the funder itself may export its own log
-    expect((await exportLines(A.funderId, asPrincipal({ role: 'funder', funderId: A.funderId }))).length).toBe(lines.length);
+    expect((await exportLines(A.funderId, asPrincipal({ role: 'funder', funderId: A.funderId }))).length).toBe(
+      lines.length,
+    );
     // a time window
-    const window = await exportLines(A.funderId, auditor, `&from=${encodeURIComponent(lines[2]!.at)}&to=${encodeURIComponent(lines[3]!.at)}`);
+    const window = await exportLines(
+      A.funderId,
+      auditor,
+      `&from=${encodeURIComponent(lines[2]!.at)}&to=${encodeURIComponent(lines[3]!.at)}`,
+    );
     expect(window.length).toBeGreaterThan(0);
     expect(window.every((l) => l.at >= lines[2]!.at && l.at <= lines[3]!.at)).toBe(true);
   });
@@ -111,13 +240,23 @@ describe('audit trail', () => {
     second = await startReports(loadReportsConfig({ ...t.env, REPORTS_BATCH_SIZE: '7', REPORTS_BATCH_LINGER_MS: '0' }));
     const before = await auditCount(A.funderId);
     const p = A.programme('RACE');
-    const a = A.agreement({ programmeId: p, programmeCode: 'RACE', ref: 'R-1', title: 'Course', grantee: { name: 'Coureurs' }, dues: ['2026-05-01'] });
+    const a = A.agreement({
+      programmeId: p,
+      programmeCode: 'RACE',
+      ref: 'R-1',
+      title: 'Course',
+      grantee: { name: 'Coureurs' },
+      dues: ['2026-05-01'],
+    });
     const c = { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p };
     const batch = A.events.slice(-2);
-    for (let i = 0; i < 300; i++) batch.push(A.transition(c, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));
+    for (let i = 0; i < 300; i++)
+      batch.push(A.transition(c, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));
     await publish(t.amqpUrl, batch);
     await eventually(async () => (await auditCount(A.funderId)) === before + batch.length, 'all appended', 30_000);
-    const seqs = (await db.query('SELECT seq FROM reports.audit_event WHERE funder_id = $1 ORDER BY seq', [A.funderId])).rows.map((r) => Number(r.seq));
+    const seqs = (
+      await db.query('SELECT seq FROM reports.audit_event WHERE funder_id = $1 ORDER BY seq', [A.funderId])
+    ).rows.map((r) => Number(r.seq));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const v = await verify(A.funderId);
     expect(v).toEqual({ intact: true, events: before + batch.length });
@@ -128,14 +267,27 @@ describe('audit trail', () => {
 
   it('reports the first broken entry after a row is edited directly in SQL', async () => {
     const n = await auditCount(A.funderId);
-    await db.query(`UPDATE reports.audit_event SET reason = 'rien à signaler' WHERE funder_id = $1 AND seq = 3`, [A.funderId]);
-    expect(await verify(A.funderId)).toMatchObject({ intact: false, events: n, firstBrokenAt: { seq: 3, problem: 'hash_mismatch' } });
+    await db.query(`UPDATE reports.audit_event SET reason = 'rien à signaler' WHERE funder_id = $1 AND seq = 3`, [
+      A.funderId,
+    ]);
+    expect(await verify(A.funderId)).toMatchObject({
+      intact: false,
+      events: n,
+      firstBrokenAt: { seq: 3, problem: 'hash_mismatch' },
+    });
     // recomputing that row's hash to hide the edit breaks the link of the next one
     const row = (await exportLines(A.funderId)).find((l) => l.seq === 3)!;
     const { hash, prevHash, recordedAt, ...content } = row;
-    void hash; void recordedAt;
-    await db.query('UPDATE reports.audit_event SET hash = $2 WHERE funder_id = $1 AND seq = 3', [A.funderId, entryHash(content, prevHash)]);
-    expect(await verify(A.funderId)).toMatchObject({ intact: false, firstBrokenAt: { seq: 4, problem: 'prev_hash_mismatch' } });
+    void hash;
+    void recordedAt;
+    await db.query('UPDATE reports.audit_event SET hash = $2 WHERE funder_id = $1 AND seq = 3', [
+      A.funderId,
+      entryHash(content, prevHash),
+    ]);
+    expect(await verify(A.funderId)).toMatchObject({
+      intact: false,
+      firstBrokenAt: { seq: 4, problem: 'prev_hash_mismatch' },
+    });
     // deleting the newest entries is caught by the head
     const other = new World();
     other.funder('Autre', 'fr');
@@ -143,7 +295,13 @@ describe('audit trail', () => {
     await publish(t.amqpUrl, other.events);
     await eventually(async () => (await auditCount(other.funderId)) === 2, 'other chain');
     await db.query('DELETE FROM reports.audit_event WHERE funder_id = $1 AND seq = 2', [other.funderId]);
-    const res = await fetch(`${base}/v1/audit/verify?funderId=${other.funderId}`, { headers: asPrincipal({ role: 'funder', funderId: other.funderId }) });
-    expect(await res.json()).toMatchObject({ intact: false, events: 1, firstBrokenAt: { seq: 2, problem: 'head_mismatch' } });
+    const res = await fetch(`${base}/v1/audit/verify?funderId=${other.funderId}`, {
+      headers: asPrincipal({ role: 'funder', funderId: other.funderId }),
+    });
+    expect(await res.json()).toMatchObject({
+      intact: false,
+      events: 1,
+      firstBrokenAt: { seq: 2, problem: 'head_mismatch' },
+    });
   });
 });

@@ -23,7 +23,15 @@ describe('classify (the rules the report definition states)', () => {
   });
 
   it('leaves the rate undefined (null) when nothing is due, shown as s.o. / n/a', () => {
-    const r = buildReport({ asOf: '2026-01-01', generatedAt: '2026-01-01T00:00:00.000Z', locale: 'fr', scope: { funders: [], programme: null }, obligations: [], withdrawals: [], contactFailures: [] });
+    const r = buildReport({
+      asOf: '2026-01-01',
+      generatedAt: '2026-01-01T00:00:00.000Z',
+      locale: 'fr',
+      scope: { funders: [], programme: null },
+      obligations: [],
+      withdrawals: [],
+      contactFailures: [],
+    });
     expect(r.totals.complianceRate).toBeNull();
     expect(formatRate(null, 'fr')).toBe('s.o.');
     expect(formatRate(0.8756, 'fr')).toBe('87,6 %');
@@ -32,15 +40,41 @@ describe('classify (the rules the report definition states)', () => {
 });
 
 describe('CSV', () => {
-  it.each([['=SUM(A1)', "'=SUM(A1)"], ['+33 1', "'+33 1"], ['-1', "'-1"], ['@cmd', "'@cmd"], ['\tx', "'\tx"], ['\rx', "'\rx"], ['a=b', 'a=b'], ['', '']])('neutralises %j', (cell, out) => {
+  it.each([
+    ['=SUM(A1)', "'=SUM(A1)"],
+    ['+33 1', "'+33 1"],
+    ['-1', "'-1"],
+    ['@cmd', "'@cmd"],
+    ['\tx', "'\tx"],
+    ['\rx', "'\rx"],
+    ['a=b', 'a=b'],
+    ['', ''],
+  ])('neutralises %j', (cell, out) => {
     expect(neutralise(cell)).toBe(out);
   });
 
   it('writes a BOM and the locale’s separator', () => {
     const row: ObligationRow = {
-      obligationId: 'o', funderId: 'f', funderName: 'F', programmeCode: 'P', agreementId: 'a', referenceCode: 'R', externalRef: 'E', agreementTitle: 'T; "x"',
-      agreementStatus: 'active', granteeId: 'g', granteeName: 'Gé', granteeNeq: null, kind: 'learning_note', sequence: 1, dueDate: '2026-01-01',
-      status: 'upcoming', late: null, fulfilledAt: null, evidenceUrl: null, evidencePublishedOn: null,
+      obligationId: 'o',
+      funderId: 'f',
+      funderName: 'F',
+      programmeCode: 'P',
+      agreementId: 'a',
+      referenceCode: 'R',
+      externalRef: 'E',
+      agreementTitle: 'T; "x"',
+      agreementStatus: 'active',
+      granteeId: 'g',
+      granteeName: 'Gé',
+      granteeNeq: null,
+      kind: 'learning_note',
+      sequence: 1,
+      dueDate: '2026-01-01',
+      status: 'upcoming',
+      late: null,
+      fulfilledAt: null,
+      evidenceUrl: null,
+      evidencePublishedOn: null,
     };
     const fr = renderCsv([row], '2026-02-01', 'fr').toString('utf8');
     expect(fr.charCodeAt(0)).toBe(0xfeff);
@@ -51,13 +85,25 @@ describe('CSV', () => {
 
 describe('audit chain', () => {
   it('canonical JSON sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"z":1}]},"b":1}',
+    );
   });
 
   it('verifies a chain and names the first broken entry', () => {
     let head = { seq: 0, hash: GENESIS_HASH };
     const entries = [1, 2, 3, 4].map((i) => {
-      const e = link(head, { funderId: 'f', eventId: `e${i}`, type: 't', subject: null, actor: { kind: 'system', id: 's' }, at: '2026-01-01T00:00:00.000Z', reason: null, before: null, after: { i } });
+      const e = link(head, {
+        funderId: 'f',
+        eventId: `e${i}`,
+        type: 't',
+        subject: null,
+        actor: { kind: 'system', id: 's' },
+        at: '2026-01-01T00:00:00.000Z',
+        reason: null,
+        before: null,
+        after: { i },
+      });
       head = { seq: e.seq, hash: e.hash };
       return e;
     });
@@ -80,19 +126,32 @@ describe('fulfilledLate (on time: published, or recorded, no later than the due 
     ['fulfilled', undefined, '2026-04-01T03:59:00.000Z', '2026-03-31', false], // still March 31 in Montréal (EDT, UTC−4)
     ['fulfilled', undefined, '2026-04-01T04:00:00.000Z', '2026-03-31', true],
   ] as const)('%s (evidence late %s) at %s, due %s → %s', (to, evidenceLate, at, dueDate, late) => {
-    const evidence = evidenceLate === undefined ? undefined : { noteUrl: 'https://praxis.example/n', title: 'N', publishedOn: '2026-03-01', late: evidenceLate };
+    const evidence =
+      evidenceLate === undefined
+        ? undefined
+        : { noteUrl: 'https://praxis.example/n', title: 'N', publishedOn: '2026-03-01', late: evidenceLate };
     expect(fulfilledLate({ to, evidence, dueDate }, at)).toBe(late);
   });
 });
 
 describe('audit entries (which change of which event becomes which entry)', () => {
   const w = new World();
-  const snapshot = w.agreement({ programmeId: w.programme('P'), programmeCode: 'P', ref: 'R-1', title: 'T', grantee: { name: 'G' }, dues: ['2026-05-01'],
-    contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }] }).snapshot;
+  const snapshot = w.agreement({
+    programmeId: w.programme('P'),
+    programmeCode: 'P',
+    ref: 'R-1',
+    title: 'T',
+    grantee: { name: 'G' },
+    dues: ['2026-05-01'],
+    contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }],
+  }).snapshot;
 
   it('an applied snapshot shows what it replaced; a superseded one is recorded as such, with no before', () => {
     const e = envelope('agreement.amended.v1', { ...snapshot, revision: 2, changes: ['title'] });
-    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } })).toMatchObject({ before: { revision: 1 }, after: { revision: 2, changes: ['title'] } });
+    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } })).toMatchObject({
+      before: { revision: 1 },
+      after: { revision: 2, changes: ['title'] },
+    });
     expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } }).after).not.toHaveProperty('superseded');
     const old = agreementSnapshot(e, { applied: false });
     expect(old).toMatchObject({ before: null, after: { revision: 2, superseded: true } });
@@ -101,8 +160,18 @@ describe('audit entries (which change of which event becomes which entry)', () =
   });
 
   it('a withdrawn note: one entry per funder, in funder order, its obligations sorted', () => {
-    const e = envelope('praxis.note.withdrawn.v1', { noteUrl: 'https://praxis.example/n', noteId: 'n', reason: 'gone', httpStatus: 404, at: '2026-04-01T10:00:00Z' });
-    const out = noteWithdrawn(e, [{ funderId: 'f2', obligationId: 'o9' }, { funderId: 'f1', obligationId: 'o3' }, { funderId: 'f2', obligationId: 'o1' }]);
+    const e = envelope('praxis.note.withdrawn.v1', {
+      noteUrl: 'https://praxis.example/n',
+      noteId: 'n',
+      reason: 'gone',
+      httpStatus: 404,
+      at: '2026-04-01T10:00:00Z',
+    });
+    const out = noteWithdrawn(e, [
+      { funderId: 'f2', obligationId: 'o9' },
+      { funderId: 'f1', obligationId: 'o3' },
+      { funderId: 'f2', obligationId: 'o1' },
+    ]);
     expect(out.map((a) => [a.funderId, a.before])).toEqual([
       ['f1', { noteUrl: 'https://praxis.example/n', public: true, obligationIds: ['o3'] }],
       ['f2', { noteUrl: 'https://praxis.example/n', public: true, obligationIds: ['o1', 'o9'] }],
@@ -112,19 +181,53 @@ describe('audit entries (which change of which event becomes which entry)', () =
   });
 
   it('an API key goes in the log of each funder it reads, once; an admin key in none', () => {
-    const f1 = '00000000-0000-4000-8000-000000000001', f2 = '00000000-0000-4000-8000-000000000002';
+    const f1 = '00000000-0000-4000-8000-000000000001',
+      f2 = '00000000-0000-4000-8000-000000000002';
     const keyId = '00000000-0000-4000-8000-0000000000aa';
-    const created = envelope('api_key.created.v1', { keyId, role: 'auditor', funderId: null, funderIds: [f2, f1, f2], granteeId: null, label: 'v', actor });
+    const created = envelope('api_key.created.v1', {
+      keyId,
+      role: 'auditor',
+      funderId: null,
+      funderIds: [f2, f1, f2],
+      granteeId: null,
+      label: 'v',
+      actor,
+    });
     expect(apiKeyChanged(created).map((a) => [a.funderId, a.before, a.after])).toEqual([
-      [f1, null, expect.objectContaining({ keyId, active: true, role: 'auditor' })], [f2, null, expect.objectContaining({ active: true })],
+      [f1, null, expect.objectContaining({ keyId, active: true, role: 'auditor' })],
+      [f2, null, expect.objectContaining({ active: true })],
     ]);
-    expect(apiKeyChanged(envelope('api_key.revoked.v1', { keyId, funderId: f1, funderIds: [], actor }))).toMatchObject([{ funderId: f1, before: { active: true }, after: { keyId, active: false } }]);
-    expect(apiKeyChanged(envelope('api_key.created.v1', { keyId, role: 'admin', funderId: null, funderIds: [], granteeId: null, label: 'a', actor }))).toEqual([]);
+    expect(apiKeyChanged(envelope('api_key.revoked.v1', { keyId, funderId: f1, funderIds: [], actor }))).toMatchObject([
+      { funderId: f1, before: { active: true }, after: { keyId, active: false } },
+    ]);
+    expect(
+      apiKeyChanged(
+        envelope('api_key.created.v1', {
+          keyId,
+          role: 'admin',
+          funderId: null,
+          funderIds: [],
+          granteeId: null,
+          label: 'a',
+          actor,
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('a failed reminder keeps only pseudonyms of the addresses the server quoted', () => {
-    const e = envelope('reminder.failed.v1', { reminderId: uuid(), runId: uuid(), obligationId: uuid(), funderId: w.funderId,
-      stageKey: 'D-7', contactRef: 'p_1', email: 'alex@exemple.org', permanent: true, reason: '550 5.1.1 <alex@exemple.org>: unknown', at: '2026-04-01T10:00:00Z' });
+    const e = envelope('reminder.failed.v1', {
+      reminderId: uuid(),
+      runId: uuid(),
+      obligationId: uuid(),
+      funderId: w.funderId,
+      stageKey: 'D-7',
+      contactRef: 'p_1',
+      email: 'alex@exemple.org',
+      permanent: true,
+      reason: '550 5.1.1 <alex@exemple.org>: unknown',
+      at: '2026-04-01T10:00:00Z',
+    });
     expect(reminderFailed(e).reason).toBe(`550 5.1.1 <${pseudonymize('alex@exemple.org')}>: unknown`);
   });
 });

@@ -6,7 +6,12 @@ import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
 
 /** The service on a database and vhost of its own, with a client on that database to look at its tables. */
-export interface Started { t: TestEnv; svc: RunningService; base: string; db: pg.Client }
+export interface Started {
+  t: TestEnv;
+  svc: RunningService;
+  base: string;
+  db: pg.Client;
+}
 
 /** Starts the service as `startReports(cfg)` (config from the test env, or `env` of it) and connects a client to its database. */
 export async function startService(env: (t: TestEnv) => NodeJS.ProcessEnv = (t) => t.env): Promise<Started> {
@@ -35,10 +40,19 @@ export async function stopService(s: Partial<Started>, ...others: (Closable | un
 }
 
 /** A CloudEvents envelope as packages/bus publishes it (payload validated against the catalog). */
-export function envelope<T extends EventType>(type: T, data: EventData<T>, opts: { id?: string; time?: string; source?: string; subject?: string } = {}): Envelope<T> {
+export function envelope<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  opts: { id?: string; time?: string; source?: string; subject?: string } = {},
+): Envelope<T> {
   return {
-    specversion: '1.0', id: opts.id ?? crypto.randomUUID(), source: opts.source ?? 'test', type,
-    time: opts.time ?? new Date().toISOString(), datacontenttype: 'application/json', dataschema: `urn:praxis-compliance:event:${type}`,
+    specversion: '1.0',
+    id: opts.id ?? crypto.randomUUID(),
+    source: opts.source ?? 'test',
+    type,
+    time: opts.time ?? new Date().toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: `urn:praxis-compliance:event:${type}`,
     ...(opts.subject ? { subject: opts.subject } : {}),
     data: parseEventData(type, data),
   };
@@ -58,35 +72,103 @@ export class World {
   constructor(readonly funderId = uuid()) {}
 
   funder(name: string, locale: 'fr' | 'en', reportRecipients: string[] = []): this {
-    this.events.push(envelope('funder.registered.v1', { funderId: this.funderId, name, kind: 'foundation', locale, reportRecipients, actor }));
+    this.events.push(
+      envelope('funder.registered.v1', {
+        funderId: this.funderId,
+        name,
+        kind: 'foundation',
+        locale,
+        reportRecipients,
+        actor,
+      }),
+    );
     return this;
   }
 
   programme(code: string, name = `Programme ${code}`): string {
     const programmeId = uuid();
-    this.events.push(envelope('programme.registered.v1', { programmeId, funderId: this.funderId, code, name, sector: null, praxisFeeds: [], reminderStages: [], actor }));
+    this.events.push(
+      envelope('programme.registered.v1', {
+        programmeId,
+        funderId: this.funderId,
+        code,
+        name,
+        sector: null,
+        praxisFeeds: [],
+        reminderStages: [],
+        actor,
+      }),
+    );
     return programmeId;
   }
 
-  agreement(p: { programmeId: string; programmeCode: string; ref: string; title: string; grantee: { id?: string; name: string; neq?: string | null }; dues: string[]; contacts?: { name: string; email: string; locale: 'fr' | 'en' }[] }): { agreementId: string; granteeId: string; obligationIds: string[]; snapshot: EventData<'agreement.registered.v1'> } {
+  agreement(p: {
+    programmeId: string;
+    programmeCode: string;
+    ref: string;
+    title: string;
+    grantee: { id?: string; name: string; neq?: string | null };
+    dues: string[];
+    contacts?: { name: string; email: string; locale: 'fr' | 'en' }[];
+  }): {
+    agreementId: string;
+    granteeId: string;
+    obligationIds: string[];
+    snapshot: EventData<'agreement.registered.v1'>;
+  } {
     const agreementId = uuid();
     const granteeId = p.grantee.id ?? uuid();
     const requirementId = uuid();
-    const obligations = p.dues.map((dueDate, i) => ({ id: uuid(), requirementId, kind: 'learning_note' as const, sequence: i + 1, dueDate }));
+    const obligations = p.dues.map((dueDate, i) => ({
+      id: uuid(),
+      requirementId,
+      kind: 'learning_note' as const,
+      sequence: i + 1,
+      dueDate,
+    }));
     const snapshot: EventData<'agreement.registered.v1'> = {
-      agreementId, funderId: this.funderId, programmeId: p.programmeId, programmeCode: p.programmeCode, externalRef: `EXT-${p.ref}`,
-      referenceCode: p.ref, title: p.title, startDate: '2026-01-01', endDate: '2026-12-31', signedAt: null,
-      grantee: { id: granteeId, name: p.grantee.name, neq: p.grantee.neq ?? null }, contacts: p.contacts ?? [], obligations, revision: 1, actor,
+      agreementId,
+      funderId: this.funderId,
+      programmeId: p.programmeId,
+      programmeCode: p.programmeCode,
+      externalRef: `EXT-${p.ref}`,
+      referenceCode: p.ref,
+      title: p.title,
+      startDate: '2026-01-01',
+      endDate: '2026-12-31',
+      signedAt: null,
+      grantee: { id: granteeId, name: p.grantee.name, neq: p.grantee.neq ?? null },
+      contacts: p.contacts ?? [],
+      obligations,
+      revision: 1,
+      actor,
     };
     this.events.push(envelope('agreement.registered.v1', snapshot));
     return { agreementId, granteeId, obligationIds: obligations.map((o) => o.id), snapshot };
   }
 
-  transition(a: { agreementId: string; granteeId: string; programmeId: string }, obligationId: string, dueDate: string, from: EventData<'obligation.transitioned.v1'>['from'], to: EventData<'obligation.transitioned.v1'>['to'],
-    extra: Partial<EventData<'obligation.transitioned.v1'>> = {}): Envelope<'obligation.transitioned.v1'> {
+  transition(
+    a: { agreementId: string; granteeId: string; programmeId: string },
+    obligationId: string,
+    dueDate: string,
+    from: EventData<'obligation.transitioned.v1'>['from'],
+    to: EventData<'obligation.transitioned.v1'>['to'],
+    extra: Partial<EventData<'obligation.transitioned.v1'>> = {},
+  ): Envelope<'obligation.transitioned.v1'> {
     const e = envelope('obligation.transitioned.v1', {
-      obligationId, agreementId: a.agreementId, funderId: this.funderId, programmeId: a.programmeId, granteeId: a.granteeId,
-      kind: 'learning_note', dueDate, from, to, reason: null, at: new Date(Date.now() + this.events.length).toISOString(), actor, ...extra,
+      obligationId,
+      agreementId: a.agreementId,
+      funderId: this.funderId,
+      programmeId: a.programmeId,
+      granteeId: a.granteeId,
+      kind: 'learning_note',
+      dueDate,
+      from,
+      to,
+      reason: null,
+      at: new Date(Date.now() + this.events.length).toISOString(),
+      actor,
+      ...extra,
     });
     this.events.push(e);
     return e;

@@ -18,16 +18,36 @@ const B = new World();
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  ({ t, svc, db } = await startService((e) => ({ ...e.env, SMTP_URL: sink.url, MAIL_FROM: 'Rapports <rapports@praxis.example>' })));
+  ({ t, svc, db } = await startService((e) => ({
+    ...e.env,
+    SMTP_URL: sink.url,
+    MAIL_FROM: 'Rapports <rapports@praxis.example>',
+  })));
   tap = await tapEvents(t.amqpUrl, 'job.finished.v1');
 
   A.funder('Fondation Lucie', 'fr', ['rapports@fondation.example', 'dg@fondation.example']);
   const p = A.programme('MOB');
-  const a = A.agreement({ programmeId: p, programmeCode: 'MOB', ref: 'A-1', title: '=1+1', grantee: { name: 'Cuisines' }, dues: ['2026-03-31', '2026-09-30'] });
-  A.transition({ agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p }, a.obligationIds[0]!, '2026-03-31', null, 'overdue');
+  const a = A.agreement({
+    programmeId: p,
+    programmeCode: 'MOB',
+    ref: 'A-1',
+    title: '=1+1',
+    grantee: { name: 'Cuisines' },
+    dues: ['2026-03-31', '2026-09-30'],
+  });
+  A.transition(
+    { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p },
+    a.obligationIds[0]!,
+    '2026-03-31',
+    null,
+    'overdue',
+  );
   B.funder('No recipients', 'en', []);
   await publish(t.amqpUrl, [...A.events, ...B.events]);
-  await eventually(async () => (await db.query('SELECT 1 FROM reports.obligation WHERE status IS NOT NULL')).rowCount, 'read model');
+  await eventually(
+    async () => (await db.query('SELECT 1 FROM reports.obligation WHERE status IS NOT NULL')).rowCount,
+    'read model',
+  );
 });
 afterAll(async () => {
   await stopService({ t, svc, db }, tap, sink);
@@ -38,10 +58,20 @@ describe('monthly report email (job.requested kind reports)', () => {
 
   it('emails each funder’s recipients the HTML report with the CSV attached, and reports the job running then succeeded', async () => {
     await publish(t.amqpUrl, [envelope('job.requested.v1', { jobId, kind: 'reports', asOf: '2026-10-01', actor })]);
-    await eventually(async () => finished().find((f) => f.jobId === jobId && f.status === 'succeeded'), 'job succeeded');
-    const states = finished().filter((f) => f.jobId === jobId).map((f) => f.status);
+    await eventually(
+      async () => finished().find((f) => f.jobId === jobId && f.status === 'succeeded'),
+      'job succeeded',
+    );
+    const states = finished()
+      .filter((f) => f.jobId === jobId)
+      .map((f) => f.status);
     expect(states).toEqual(['running', 'succeeded']);
-    expect(finished().find((f) => f.status === 'succeeded')!.counts).toMatchObject({ funders: 1, emailsSent: 1, recipients: 2, failed: 0 });
+    expect(finished().find((f) => f.status === 'succeeded')!.counts).toMatchObject({
+      funders: 1,
+      emailsSent: 1,
+      recipients: 2,
+      failed: 0,
+    });
     expect(sink.messages).toHaveLength(1);
     const mail = sink.messages[0]!;
     expect(mail.envelopeTo.sort()).toEqual(['dg@fondation.example', 'rapports@fondation.example']);
@@ -60,20 +90,36 @@ describe('monthly report email (job.requested kind reports)', () => {
       envelope('job.requested.v1', { jobId, kind: 'reports', asOf: '2026-10-01', actor }),
       envelope('job.requested.v1', { jobId: uuid(), kind: 'evaluate', asOf: null, actor }),
     ]);
-    await eventually(async () => (await db.query('SELECT count(*)::int AS n FROM reports.inbox WHERE consumer = $1', ['reports.jobs'])).rows[0].n === 3, 'jobs consumed');
+    await eventually(
+      async () =>
+        (await db.query('SELECT count(*)::int AS n FROM reports.inbox WHERE consumer = $1', ['reports.jobs'])).rows[0]
+          .n === 3,
+      'jobs consumed',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.messages).toHaveLength(1);
     expect(finished().filter((f) => f.kind !== 'reports')).toEqual([]);
     // job.finished ids are deterministic per (job, status): the re-run re-emits nothing new
-    expect(finished().filter((f) => f.jobId === jobId).map((f) => f.status)).toEqual(['running', 'succeeded']);
-    expect((await db.query('SELECT count(*)::int AS n FROM reports.report_dispatch WHERE job_id = $1', [jobId])).rows[0].n).toBe(1);
+    expect(
+      finished()
+        .filter((f) => f.jobId === jobId)
+        .map((f) => f.status),
+    ).toEqual(['running', 'succeeded']);
+    expect(
+      (await db.query('SELECT count(*)::int AS n FROM reports.report_dispatch WHERE job_id = $1', [jobId])).rows[0].n,
+    ).toBe(1);
   });
 
   it('counts recipients the SMTP server refused while still delivering to the others', async () => {
     sink.rejectPermanently.add('dg@fondation.example');
     const job = uuid();
-    await publish(t.amqpUrl, [envelope('job.requested.v1', { jobId: job, kind: 'reports', asOf: '2026-11-01', actor })]);
-    const f = await eventually(async () => finished().find((x) => x.jobId === job && x.status === 'succeeded'), 'job succeeded');
+    await publish(t.amqpUrl, [
+      envelope('job.requested.v1', { jobId: job, kind: 'reports', asOf: '2026-11-01', actor }),
+    ]);
+    const f = await eventually(
+      async () => finished().find((x) => x.jobId === job && x.status === 'succeeded'),
+      'job succeeded',
+    );
     expect(f.counts).toMatchObject({ emailsSent: 1, recipients: 1, rejectedRecipients: 1 });
     expect(sink.messages.at(-1)!.envelopeTo).toEqual(['rapports@fondation.example']);
   });
@@ -83,7 +129,10 @@ describe('monthly report email (job.requested kind reports)', () => {
     sink.rejectPermanently.add('dg@fondation.example');
     const failing = uuid();
     await publish(t.amqpUrl, [envelope('job.requested.v1', { jobId: failing, kind: 'reports', asOf: null, actor })]);
-    const f = await eventually(async () => finished().find((x) => x.jobId === failing && x.status === 'failed'), 'job failed');
+    const f = await eventually(
+      async () => finished().find((x) => x.jobId === failing && x.status === 'failed'),
+      'job failed',
+    );
     expect(f.counts).toMatchObject({ funders: 1, emailsSent: 0, failed: 1 });
     expect(f.error).not.toContain('fondation.example');
   });

@@ -32,7 +32,8 @@ async function json<T = ComplianceReport>(path: string, headers: Record<string, 
   return (await res.json()) as T;
 }
 async function auditCount(funderId: string): Promise<number> {
-  return (await db.query('SELECT count(*)::int AS n FROM reports.audit_event WHERE funder_id = $1', [funderId])).rows[0].n;
+  return (await db.query('SELECT count(*)::int AS n FROM reports.audit_event WHERE funder_id = $1', [funderId])).rows[0]
+    .n;
 }
 
 beforeAll(async () => {
@@ -41,18 +42,64 @@ beforeAll(async () => {
   A.funder('Fondation Lucie', 'fr');
   pMob = A.programme('MOB', 'Mobilisation');
   const pOther = A.programme('AUTRE', 'Autre programme');
-  const a1 = A.agreement({ programmeId: pMob, programmeCode: 'MOB', ref: 'A-0001', title: '=HYPERLINK("http://evil.example")', grantee: { name: 'Cuisines solidaires' }, dues: ['2026-03-31', '2026-06-30', '2026-09-30', '2027-03-31'] });
-  const a2 = A.agreement({ programmeId: pMob, programmeCode: 'MOB', ref: 'A-0002', title: '-2+3', grantee: { name: '@Groupe' }, dues: ['2026-02-28', '2026-05-31', '2026-08-31'] });
-  const a3 = A.agreement({ programmeId: pOther, programmeCode: 'AUTRE', ref: 'A-0003', title: 'Jardins', grantee: { id: a1.granteeId, name: 'Cuisines solidaires' }, dues: ['2026-04-30'] });
-  const a4 = A.agreement({ programmeId: pMob, programmeCode: 'MOB', ref: 'A-0004', title: 'Résiliée', grantee: { name: '\tTab Org' }, dues: ['2026-01-31'] });
+  const a1 = A.agreement({
+    programmeId: pMob,
+    programmeCode: 'MOB',
+    ref: 'A-0001',
+    title: '=HYPERLINK("http://evil.example")',
+    grantee: { name: 'Cuisines solidaires' },
+    dues: ['2026-03-31', '2026-06-30', '2026-09-30', '2027-03-31'],
+  });
+  const a2 = A.agreement({
+    programmeId: pMob,
+    programmeCode: 'MOB',
+    ref: 'A-0002',
+    title: '-2+3',
+    grantee: { name: '@Groupe' },
+    dues: ['2026-02-28', '2026-05-31', '2026-08-31'],
+  });
+  const a3 = A.agreement({
+    programmeId: pOther,
+    programmeCode: 'AUTRE',
+    ref: 'A-0003',
+    title: 'Jardins',
+    grantee: { id: a1.granteeId, name: 'Cuisines solidaires' },
+    dues: ['2026-04-30'],
+  });
+  const a4 = A.agreement({
+    programmeId: pMob,
+    programmeCode: 'MOB',
+    ref: 'A-0004',
+    title: 'Résiliée',
+    grantee: { name: '\tTab Org' },
+    dues: ['2026-01-31'],
+  });
   o = [...a1.obligationIds, ...a2.obligationIds, ...a3.obligationIds, ...a4.obligationIds];
-  const ctx = (a: typeof a1, programmeId: string) => ({ agreementId: a.agreementId, granteeId: a.granteeId, programmeId });
-  const c1 = ctx(a1, pMob), c2 = ctx(a2, pMob), c3 = ctx(a3, pOther), c4 = ctx(a4, pMob);
-  for (const [c, id, due] of [[c1, o[0], '2026-03-31'], [c1, o[1], '2026-06-30'], [c1, o[2], '2026-09-30'], [c1, o[3], '2027-03-31'],
-    [c2, o[4], '2026-02-28'], [c2, o[5], '2026-05-31'], [c2, o[6], '2026-08-31'], [c3, o[7], '2026-04-30'], [c4, o[8], '2026-01-31']] as const) {
+  const ctx = (a: typeof a1, programmeId: string) => ({
+    agreementId: a.agreementId,
+    granteeId: a.granteeId,
+    programmeId,
+  });
+  const c1 = ctx(a1, pMob),
+    c2 = ctx(a2, pMob),
+    c3 = ctx(a3, pOther),
+    c4 = ctx(a4, pMob);
+  for (const [c, id, due] of [
+    [c1, o[0], '2026-03-31'],
+    [c1, o[1], '2026-06-30'],
+    [c1, o[2], '2026-09-30'],
+    [c1, o[3], '2027-03-31'],
+    [c2, o[4], '2026-02-28'],
+    [c2, o[5], '2026-05-31'],
+    [c2, o[6], '2026-08-31'],
+    [c3, o[7], '2026-04-30'],
+    [c4, o[8], '2026-01-31'],
+  ] as const) {
     A.transition(c, id!, due, null, 'upcoming');
   }
-  const note = (u: string, late: boolean) => ({ evidence: { noteUrl: u, title: 'Note', publishedOn: '2026-03-01', late } });
+  const note = (u: string, late: boolean) => ({
+    evidence: { noteUrl: u, title: 'Note', publishedOn: '2026-03-01', late },
+  });
   A.transition(c1, o[0]!, '2026-03-31', 'upcoming', 'fulfilled', note('https://praxis.example/notes/1', false));
   A.transition(c1, o[1]!, '2026-06-30', 'upcoming', 'overdue');
   A.transition(c1, o[1]!, '2026-06-30', 'overdue', 'fulfilled', note('https://praxis.example/notes/2', true));
@@ -61,23 +108,86 @@ beforeAll(async () => {
   A.transition(c2, o[5]!, '2026-05-31', 'upcoming', 'fulfilled', note('https://praxis.example/notes/6', false));
   A.transition(c2, o[6]!, '2026-12-31', 'upcoming', 'extended', { previousDueDate: '2026-08-31', reason: 'congé' });
   A.transition(c3, o[7]!, '2026-04-30', 'upcoming', 'overdue');
-  A.events.push(envelope('agreement.terminated.v1', { agreementId: a4.agreementId, funderId: A.funderId, reason: 'fin anticipée', revision: 2, actor }));
+  A.events.push(
+    envelope('agreement.terminated.v1', {
+      agreementId: a4.agreementId,
+      funderId: A.funderId,
+      reason: 'fin anticipée',
+      revision: 2,
+      actor,
+    }),
+  );
   A.transition(c4, o[8]!, '2026-01-31', 'upcoming', 'cancelled', { reason: 'entente résiliée' });
-  A.events.push(envelope('praxis.note.withdrawn.v1', { noteUrl: 'https://praxis.example/notes/6', noteId: '6', reason: 'gone', httpStatus: 410, at: new Date().toISOString() }));
+  A.events.push(
+    envelope('praxis.note.withdrawn.v1', {
+      noteUrl: 'https://praxis.example/notes/6',
+      noteId: '6',
+      reason: 'gone',
+      httpStatus: 410,
+      at: new Date().toISOString(),
+    }),
+  );
   A.transition(c2, o[5]!, '2026-05-31', 'fulfilled', 'evidence_withdrawn', { reason: 'gone' });
-  A.events.push(envelope('reminder.failed.v1', { reminderId: uuid(), runId: uuid(), obligationId: o[2]!, funderId: A.funderId, stageKey: 'D+7', contactRef: 'p_bad', email: 'bad@exemple.org', permanent: true, reason: '550 5.1.1 <bad@exemple.org>: mailbox unavailable', at: new Date().toISOString() }));
-  A.events.push(envelope('reminder.failed.v1', { reminderId: uuid(), runId: uuid(), obligationId: o[2]!, funderId: A.funderId, stageKey: 'D+7', contactRef: 'p_tmp', email: 'tmp@exemple.org', permanent: false, reason: '451 try later', at: new Date().toISOString() }));
+  A.events.push(
+    envelope('reminder.failed.v1', {
+      reminderId: uuid(),
+      runId: uuid(),
+      obligationId: o[2]!,
+      funderId: A.funderId,
+      stageKey: 'D+7',
+      contactRef: 'p_bad',
+      email: 'bad@exemple.org',
+      permanent: true,
+      reason: '550 5.1.1 <bad@exemple.org>: mailbox unavailable',
+      at: new Date().toISOString(),
+    }),
+  );
+  A.events.push(
+    envelope('reminder.failed.v1', {
+      reminderId: uuid(),
+      runId: uuid(),
+      obligationId: o[2]!,
+      funderId: A.funderId,
+      stageKey: 'D+7',
+      contactRef: 'p_tmp',
+      email: 'tmp@exemple.org',
+      permanent: false,
+      reason: '451 try later',
+      at: new Date().toISOString(),
+    }),
+  );
   replayable = [A.events[A.events.length - 1]!, o3overdue, A.events.find((e) => e.type === 'agreement.registered.v1')!];
 
   B.funder('Ministry of Culture', 'en');
   const pB = B.programme('CULT');
-  const b1 = B.agreement({ programmeId: pB, programmeCode: 'CULT', ref: 'B-0001', title: 'Theatre', grantee: { name: 'Troupe' }, dues: ['2026-05-01'] });
-  B.transition({ agreementId: b1.agreementId, granteeId: b1.granteeId, programmeId: pB }, b1.obligationIds[0]!, '2026-05-01', null, 'fulfilled', { evidence: { noteUrl: 'https://praxis.example/b', title: 'b', publishedOn: null, late: false } });
+  const b1 = B.agreement({
+    programmeId: pB,
+    programmeCode: 'CULT',
+    ref: 'B-0001',
+    title: 'Theatre',
+    grantee: { name: 'Troupe' },
+    dues: ['2026-05-01'],
+  });
+  B.transition(
+    { agreementId: b1.agreementId, granteeId: b1.granteeId, programmeId: pB },
+    b1.obligationIds[0]!,
+    '2026-05-01',
+    null,
+    'fulfilled',
+    { evidence: { noteUrl: 'https://praxis.example/b', title: 'b', publishedOn: null, late: false } },
+  );
 
   await publish(t.amqpUrl, [...A.events, ...B.events]);
-  await eventually(async () => (await db.query(`SELECT 1 FROM reports.contact_failure`)).rowCount && (await db.query(
-    `SELECT count(*)::int AS n FROM reports.obligation WHERE status IS NOT NULL`)).rows[0].n === 10, 'read model caught up');
-  await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM reports.evidence_withdrawal`)).rows[0].n === 1, 'withdrawal');
+  await eventually(
+    async () =>
+      (await db.query(`SELECT 1 FROM reports.contact_failure`)).rowCount &&
+      (await db.query(`SELECT count(*)::int AS n FROM reports.obligation WHERE status IS NOT NULL`)).rows[0].n === 10,
+    'read model caught up',
+  );
+  await eventually(
+    async () => (await db.query(`SELECT count(*)::int AS n FROM reports.evidence_withdrawal`)).rows[0].n === 1,
+    'withdrawal',
+  );
 });
 
 afterAll(async () => {
@@ -88,25 +198,65 @@ describe('compliance report: figures', () => {
   it('counts by status, the compliance rate (on time and late separately, waived excluded) and the lists, in JSON', async () => {
     const r = await json(`/v1/reports/compliance?asOf=${asOf}`);
     expect(r.locale).toBe('fr');
-    expect(r.totals).toMatchObject({ obligations: 9, dueByAsOf: 5, fulfilledOnTime: 1, fulfilledLate: 1, overdue: 3, waived: 1, cancelled: 1, complianceRate: 0.4, onTimeRate: 0.2 });
-    expect(r.totals.byStatus).toEqual({ upcoming: 1, due_soon: 0, overdue: 2, fulfilled: 2, extended: 1, waived: 1, cancelled: 1, evidence_withdrawn: 1 });
+    expect(r.totals).toMatchObject({
+      obligations: 9,
+      dueByAsOf: 5,
+      fulfilledOnTime: 1,
+      fulfilledLate: 1,
+      overdue: 3,
+      waived: 1,
+      cancelled: 1,
+      complianceRate: 0.4,
+      onTimeRate: 0.2,
+    });
+    expect(r.totals.byStatus).toEqual({
+      upcoming: 1,
+      due_soon: 0,
+      overdue: 2,
+      fulfilled: 2,
+      extended: 1,
+      waived: 1,
+      cancelled: 1,
+      evidence_withdrawn: 1,
+    });
     expect(r.definition.fr).toContain('dispensées');
     expect(r.definition.en).toContain('Waived obligations');
     expect(r.overdue.map((x) => x.obligationId).sort()).toEqual([o[2], o[5], o[7]].sort());
-    expect(r.withdrawnEvidence).toEqual([expect.objectContaining({ obligationId: o[5], noteUrl: 'https://praxis.example/notes/6', referenceCode: 'A-0002' })]);
-    expect(r.failingContacts).toEqual([expect.objectContaining({ email: 'bad@exemple.org', granteeName: 'Cuisines solidaires', failures: 1 })]);
+    expect(r.withdrawnEvidence).toEqual([
+      expect.objectContaining({
+        obligationId: o[5],
+        noteUrl: 'https://praxis.example/notes/6',
+        referenceCode: 'A-0002',
+      }),
+    ]);
+    expect(r.failingContacts).toEqual([
+      expect.objectContaining({ email: 'bad@exemple.org', granteeName: 'Cuisines solidaires', failures: 1 }),
+    ]);
     const g1 = r.grantees.find((g) => g.name === 'Cuisines solidaires')!;
-    expect(g1).toMatchObject({ agreements: 2, obligations: 5, dueByAsOf: 4, fulfilledOnTime: 1, fulfilledLate: 1, overdue: 2, complianceRate: 0.5 });
+    expect(g1).toMatchObject({
+      agreements: 2,
+      obligations: 5,
+      dueByAsOf: 4,
+      fulfilledOnTime: 1,
+      fulfilledLate: 1,
+      overdue: 2,
+      complianceRate: 0.5,
+    });
     expect(r.byMonth.map((m) => m.month)).toContain('2026-12');
   });
 
   it('agrees with the read model (direct SQL over reports.obligation)', async () => {
     const r = await json(`/v1/reports/compliance?asOf=${asOf}`);
     const { rows } = await db.query<{ status: string; n: number }>(
-      `SELECT COALESCE(status, 'upcoming') AS status, count(*)::int AS n FROM reports.obligation WHERE funder_id = $1 GROUP BY 1`, [A.funderId]);
+      `SELECT COALESCE(status, 'upcoming') AS status, count(*)::int AS n FROM reports.obligation WHERE funder_id = $1 GROUP BY 1`,
+      [A.funderId],
+    );
     const fromSql = Object.fromEntries(STATUSES.map((s) => [s, rows.find((x) => x.status === s)?.n ?? 0]));
     expect(r.totals.byStatus).toEqual(fromSql);
-    const due = await db.query(`SELECT count(*)::int AS n FROM reports.obligation WHERE funder_id = $1 AND due_date <= $2 AND status NOT IN ('waived','cancelled')`, [A.funderId, asOf]);
+    const due = await db.query(
+      `SELECT count(*)::int AS n FROM reports.obligation WHERE funder_id = $1 AND due_date <= $2 AND status NOT IN ('waived','cancelled')`,
+      [A.funderId, asOf],
+    );
     expect(r.totals.dueByAsOf).toBe(due.rows[0].n);
   });
 
@@ -126,7 +276,12 @@ describe('compliance report: figures', () => {
     expect(csvRes.headers.get('content-type')).toContain('text/csv');
     const csv = Buffer.from(await csvRes.arrayBuffer());
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const lines = csv.toString('utf8').slice(1).trim().split('\r\n').map((l) => l.split(';'));
+    const lines = csv
+      .toString('utf8')
+      .slice(1)
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(';'));
     const body = lines.slice(1);
     expect(body).toHaveLength(r.totals.obligations);
     const col = (name: string) => lines[0]!.indexOf(name);
@@ -142,7 +297,10 @@ describe('compliance report: figures', () => {
     expect(html).toContain(`<th scope="row">Remplies à temps</th><td class="num">${formatInt(1, 'fr')}</td>`);
     expect(html).toContain(`<th scope="row">Obligations (total)</th><td class="num">9</td>`);
     expect(html).toContain(`Obligations en souffrance (${r.overdue.length})`);
-    const overdueSection = html.slice(html.indexOf('<h2 id="over">'), html.indexOf('</section>', html.indexOf('<h2 id="over">')));
+    const overdueSection = html.slice(
+      html.indexOf('<h2 id="over">'),
+      html.indexOf('</section>', html.indexOf('<h2 id="over">')),
+    );
     expect((overdueSection.match(/<tr><th scope="row">A-000\d<\/th>/g) ?? []).length).toBe(r.overdue.length);
 
     // PDF: a real PDF over HTTP; the strings drawn (pdftotext is not installed here) carry the same figures
@@ -163,7 +321,7 @@ describe('compliance report: figures', () => {
   });
 
   it('neutralises formula injection in CSV cells', async () => {
-    const csv = (await (await get(`/v1/reports/compliance?asOf=${asOf}&format=csv`, funderA)).text());
+    const csv = await (await get(`/v1/reports/compliance?asOf=${asOf}&format=csv`, funderA)).text();
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     expect(csv).toContain(";'@Groupe;");
     expect(csv).toContain(";'-2+3;");
@@ -183,7 +341,11 @@ describe('compliance report: figures', () => {
 });
 
 describe('compliance report and audit: tenancy and roles', () => {
-  const routes = [`/v1/reports/compliance?asOf=${asOf}`, `/v1/audit/events?funderId=${A.funderId}`, `/v1/audit/verify?funderId=${A.funderId}`];
+  const routes = [
+    `/v1/reports/compliance?asOf=${asOf}`,
+    `/v1/audit/events?funderId=${A.funderId}`,
+    `/v1/audit/verify?funderId=${A.funderId}`,
+  ];
 
   it('another tenant gets 404 on every route', async () => {
     const auditorOfB = asPrincipal({ role: 'auditor', funderIds: [B.funderId] });
@@ -202,7 +364,9 @@ describe('compliance report and audit: tenancy and roles', () => {
   it('an auditor reads its whole scope by default, or one funder of it', async () => {
     const auditor = asPrincipal({ role: 'auditor', funderIds: [A.funderId, B.funderId] });
     expect((await json(`/v1/reports/compliance?asOf=${asOf}`, auditor)).totals.obligations).toBe(10);
-    expect((await json(`/v1/reports/compliance?asOf=${asOf}&funderId=${B.funderId}`, auditor)).totals.obligations).toBe(1);
+    expect((await json(`/v1/reports/compliance?asOf=${asOf}&funderId=${B.funderId}`, auditor)).totals.obligations).toBe(
+      1,
+    );
     expect((await get(`/v1/audit/verify?funderId=${A.funderId}`, auditor)).status).toBe(200);
   });
 
@@ -217,8 +381,14 @@ describe('compliance report and audit: tenancy and roles', () => {
     expect((await get(routes[0]!, {})).status).toBe(401);
     const unknown = await get(`/v1/reports/compliance?colour=red`, funderA);
     expect(unknown.status).toBe(422);
-    expect(((await unknown.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['query.colour']);
-    for (const [query, path] of [['asOf=2026-13-45', 'query.asOf'], ['asOf=2026-1-1', 'query.asOf'], ['format=xlsx', 'query.format']]) {
+    expect(((await unknown.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'query.colour',
+    ]);
+    for (const [query, path] of [
+      ['asOf=2026-13-45', 'query.asOf'],
+      ['asOf=2026-1-1', 'query.asOf'],
+      ['format=xlsx', 'query.format'],
+    ]) {
       const bad = await get(`/v1/reports/compliance?${query}`, funderA);
       expect(bad.status).toBe(422);
       expect(bad.headers.get('content-type')).toContain('application/problem+json');
@@ -226,7 +396,9 @@ describe('compliance report and audit: tenancy and roles', () => {
     }
     const noFunder = await get(`/v1/audit/verify`, funderA);
     expect(noFunder.status).toBe(422);
-    expect(((await noFunder.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['query.funderId']);
+    expect(((await noFunder.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'query.funderId',
+    ]);
   });
 });
 
@@ -235,18 +407,33 @@ describe('read model: idempotent and order-tolerant', () => {
     const before = await json(`/v1/reports/compliance?asOf=${asOf}`);
     const auditBefore = await auditCount(A.funderId);
     const stale = envelope('obligation.transitioned.v1', {
-      obligationId: o[0]!, agreementId: (replayable[2]!.data as { agreementId: string }).agreementId, funderId: A.funderId, programmeId: pMob,
-      granteeId: (replayable[2]!.data as { grantee: { id: string } }).grantee.id, kind: 'learning_note', dueDate: '2026-03-31',
-      from: null, to: 'upcoming', reason: null, at: '2020-01-01T00:00:00.000Z', actor,
+      obligationId: o[0]!,
+      agreementId: (replayable[2]!.data as { agreementId: string }).agreementId,
+      funderId: A.funderId,
+      programmeId: pMob,
+      granteeId: (replayable[2]!.data as { grantee: { id: string } }).grantee.id,
+      kind: 'learning_note',
+      dueDate: '2026-03-31',
+      from: null,
+      to: 'upcoming',
+      reason: null,
+      at: '2020-01-01T00:00:00.000Z',
+      actor,
     });
     const marker = B.programme('MARKER');
     await publish(t.amqpUrl, [...replayable, stale, B.events[B.events.length - 1]!]);
-    await eventually(async () => (await db.query('SELECT 1 FROM reports.programme WHERE id = $1', [marker])).rowCount, 'marker applied');
+    await eventually(
+      async () => (await db.query('SELECT 1 FROM reports.programme WHERE id = $1', [marker])).rowCount,
+      'marker applied',
+    );
     const after = await json(`/v1/reports/compliance?asOf=${asOf}`);
     expect({ ...after, generatedAt: '' }).toEqual({ ...before, generatedAt: '' });
     // the stale transition is a recorded change (+1); the replays are not
     expect(await auditCount(A.funderId)).toBe(auditBefore + 1);
-    const status = await db.query('SELECT status, failures FROM reports.obligation o, reports.contact_failure c WHERE o.id = $1', [o[0]]);
+    const status = await db.query(
+      'SELECT status, failures FROM reports.obligation o, reports.contact_failure c WHERE o.id = $1',
+      [o[0]],
+    );
     expect(status.rows[0]).toEqual({ status: 'fulfilled', failures: 1 });
   });
 });
@@ -256,21 +443,46 @@ describe('read model: a poison event in a batch', () => {
     const W = new World();
     W.funder('Poison', 'fr');
     const p = W.programme('P');
-    const good = W.agreement({ programmeId: p, programmeCode: 'P', ref: 'G-1', title: 'ok', grantee: { name: 'g' }, dues: ['2026-01-01'] });
-    const bad = W.agreement({ programmeId: p, programmeCode: 'P', ref: 'X-1', title: 'bad', grantee: { name: 'x' }, dues: ['2026-01-01'] });
+    const good = W.agreement({
+      programmeId: p,
+      programmeCode: 'P',
+      ref: 'G-1',
+      title: 'ok',
+      grantee: { name: 'g' },
+      dues: ['2026-01-01'],
+    });
+    const bad = W.agreement({
+      programmeId: p,
+      programmeCode: 'P',
+      ref: 'X-1',
+      title: 'bad',
+      grantee: { name: 'x' },
+      dues: ['2026-01-01'],
+    });
     // the same obligation twice in one snapshot: valid JSON, but no upsert can apply it
     const badEvent = W.events.pop()!;
-    (badEvent.data as { obligations: unknown[] }).obligations.push((badEvent.data as { obligations: unknown[] }).obligations[0]);
+    (badEvent.data as { obligations: unknown[] }).obligations.push(
+      (badEvent.data as { obligations: unknown[] }).obligations[0],
+    );
     const after = W.programme('AFTER');
     await publish(t.amqpUrl, [W.events[0]!, W.events[1]!, W.events[2]!, badEvent, W.events[3]!]);
-    await eventually(async () => (await db.query('SELECT 1 FROM reports.programme WHERE id = $1', [after])).rowCount, 'events after the poison applied');
+    await eventually(
+      async () => (await db.query('SELECT 1 FROM reports.programme WHERE id = $1', [after])).rowCount,
+      'events after the poison applied',
+    );
     expect((await db.query('SELECT 1 FROM reports.agreement WHERE id = $1', [good.agreementId])).rowCount).toBe(1);
     const amqp = await import('amqplib');
     const conn = await amqp.connect(t.amqpUrl);
     const ch = await conn.createChannel();
     try {
-      await eventually(async () => (await ch.checkQueue('reports.events.dlq')).messageCount === 1, 'poison dead-lettered', 20_000);
-    } finally { await conn.close(); }
+      await eventually(
+        async () => (await ch.checkQueue('reports.events.dlq')).messageCount === 1,
+        'poison dead-lettered',
+        20_000,
+      );
+    } finally {
+      await conn.close();
+    }
     expect((await db.query('SELECT 1 FROM reports.agreement WHERE id = $1', [bad.agreementId])).rowCount).toBe(0);
   });
 });

@@ -34,11 +34,28 @@ const post = async <T>(path: string, body: unknown): Promise<T> => {
 };
 
 it('serves reports and the audit trail through the edge, from events the edge emitted', async () => {
-  const f1 = await post<{ id: string }>('/v1/funders', { name: 'Fondation Un', kind: 'foundation', locale: 'en', reportRecipients: ['r@un.example'] });
+  const f1 = await post<{ id: string }>('/v1/funders', {
+    name: 'Fondation Un',
+    kind: 'foundation',
+    locale: 'en',
+    reportRecipients: ['r@un.example'],
+  });
   const f2 = await post<{ id: string }>('/v1/funders', { name: 'Fondation Deux', kind: 'foundation' });
-  const k1 = await post<{ id: string; token: string }>('/v1/api-keys', { role: 'funder', funderId: f1.id, label: 'un' });
-  const k2 = await post<{ id: string; token: string }>('/v1/api-keys', { role: 'funder', funderId: f2.id, label: 'deux' });
-  const aud = await post<{ id: string; token: string }>('/v1/api-keys', { role: 'auditor', funderIds: [f1.id], label: 'vérif' });
+  const k1 = await post<{ id: string; token: string }>('/v1/api-keys', {
+    role: 'funder',
+    funderId: f1.id,
+    label: 'un',
+  });
+  const k2 = await post<{ id: string; token: string }>('/v1/api-keys', {
+    role: 'funder',
+    funderId: f2.id,
+    label: 'deux',
+  });
+  const aud = await post<{ id: string; token: string }>('/v1/api-keys', {
+    role: 'auditor',
+    funderIds: [f1.id],
+    label: 'vérif',
+  });
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
   const report = await eventually(async () => {
@@ -54,7 +71,11 @@ it('serves reports and the audit trail through the edge, from events the edge em
   const lines = await eventually(async () => {
     const res = await fetch(`${base}/v1/audit/events?funderId=${f1.id}`, { headers: as(aud.token) });
     expect(res.headers.get('content-type')).toContain('application/x-ndjson');
-    const l = (await res.text()).trim().split('\n').filter(Boolean).map((x) => JSON.parse(x) as { type: string; subject: string });
+    const l = (await res.text())
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((x) => JSON.parse(x) as { type: string; subject: string });
     return l.length >= 3 ? l : null;
   }, 'audit entries');
   expect(lines.map((l) => l.type)).toEqual(['funder.registered.v1', 'api_key.created.v1', 'api_key.created.v1']);

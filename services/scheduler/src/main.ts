@@ -31,11 +31,19 @@ export interface RunningScheduler {
 }
 
 /** Composition root of the scheduler service: job routes, job.finished consumer, and the schedules. */
-export async function startScheduler(cfg: SchedulerConfig, logger: Logger = createLogger('scheduler', cfg.LOG_LEVEL), opts: SchedulerOptions = {}): Promise<RunningScheduler> {
+export async function startScheduler(
+  cfg: SchedulerConfig,
+  logger: Logger = createLogger('scheduler', cfg.LOG_LEVEL),
+  opts: SchedulerOptions = {},
+): Promise<RunningScheduler> {
   const clock = opts.clock ?? systemClock;
   const runtime = await ServiceRuntime.start({
-    service: 'scheduler', schema: 'scheduler', databaseUrl: cfg.DATABASE_URL, amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'), logger,
+    service: 'scheduler',
+    schema: 'scheduler',
+    databaseUrl: cfg.DATABASE_URL,
+    amqpUrl: cfg.AMQP_URL,
+    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
+    logger,
   });
   const prisma = createPrisma(runtime.pool);
   const kick = (): void => runtime.relay.kick();
@@ -45,18 +53,28 @@ export async function startScheduler(cfg: SchedulerConfig, logger: Logger = crea
   let cron: CronTrigger | null = null;
   if (cfg.SCHEDULES_ENABLED) {
     await scheduler.tick(); // catch-up: the latest slot of each schedule, if nobody fired it
-    if ((opts.trigger ?? 'node-cron') === 'node-cron') cron = await startCronTrigger(() => scheduler.tick(), logger, opts.heartbeat);
+    if ((opts.trigger ?? 'node-cron') === 'node-cron')
+      cron = await startCronTrigger(() => scheduler.tick(), logger, opts.heartbeat);
   }
 
   const http = createHttpApp({
-    service: 'scheduler', logger, readiness: runtime.readiness(), internalSecret: cfg.INTERNAL_SECRET,
+    service: 'scheduler',
+    logger,
+    readiness: runtime.readiness(),
+    internalSecret: cfg.INTERNAL_SECRET,
     openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (app) => mountRoutes(app, { prisma, clock, kick }),
   });
   const server = await listen(http.app, cfg.PORT, cfg.HOST);
-  logger.info({ port: server.port, schedules: cfg.SCHEDULES_ENABLED, trigger: cron ? 'node-cron' : 'manual' }, 'scheduler listening');
+  logger.info(
+    { port: server.port, schedules: cfg.SCHEDULES_ENABLED, trigger: cron ? 'node-cron' : 'manual' },
+    'scheduler listening',
+  );
   return {
-    port: server.port, runtime, scheduler, cron,
+    port: server.port,
+    runtime,
+    scheduler,
+    cron,
     async stop() {
       http.drain();
       await cron?.stop();

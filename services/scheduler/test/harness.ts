@@ -10,7 +10,15 @@ export const logger = createLogger('scheduler-test', process.env.TEST_LOG_LEVEL 
 /** A clock the test moves by hand. */
 export function fakeClock(start: string): Clock & { set(iso: string): void; advance(ms: number): void } {
   let t = Date.parse(start);
-  return { now: () => new Date(t), set: (iso) => { t = Date.parse(iso); }, advance: (ms) => { t += ms; } };
+  return {
+    now: () => new Date(t),
+    set: (iso) => {
+      t = Date.parse(iso);
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 export const HOUR = 3_600_000;
@@ -19,8 +27,13 @@ export const DAY = 24 * HOUR;
 /** Plays the worker side of a job over the real broker: publishes job.finished.v1 as a worker service would. */
 export class FakeWorker {
   private readonly taps: Array<EventTap<'job.requested.v1'>> = [];
-  private constructor(private readonly amqpUrl: string, private readonly publisher: EventPublisher) {}
-  static async connect(amqpUrl: string): Promise<FakeWorker> { return new FakeWorker(amqpUrl, await eventPublisher(amqpUrl)); }
+  private constructor(
+    private readonly amqpUrl: string,
+    private readonly publisher: EventPublisher,
+  ) {}
+  static async connect(amqpUrl: string): Promise<FakeWorker> {
+    return new FakeWorker(amqpUrl, await eventPublisher(amqpUrl));
+  }
 
   /** Publishes one event (a given `id` replays the same message, as a broker redelivery would). */
   async finished(data: EventData<'job.finished.v1'>, id: string = crypto.randomUUID()): Promise<string> {

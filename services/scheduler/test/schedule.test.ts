@@ -1,5 +1,13 @@
 import { localDate, zonedInstant } from '../src/domain/zoned-time';
-import { dueFire, latestSlot, nextSlot, SCHEDULES, type Fire, type Recurrence, type Schedule } from '../src/domain/schedule';
+import {
+  dueFire,
+  latestSlot,
+  nextSlot,
+  SCHEDULES,
+  type Fire,
+  type Recurrence,
+  type Schedule,
+} from '../src/domain/schedule';
 import { Scheduler } from '../src/use-cases/fire-due-schedules';
 import type { Clock, SlotClaims } from '../src/domain/ports';
 
@@ -65,7 +73,12 @@ describe('latestSlot: the most recent slot at or before an instant', () => {
   });
 
   it('is consistent with nextSlot every 61 minutes through 2027', () => {
-    for (const r of [daily(6), daily(2, 30), daily(1, 30), { every: 'month', day: 1, hour: 7, minute: 0, tz } as Recurrence]) {
+    for (const r of [
+      daily(6),
+      daily(2, 30),
+      daily(1, 30),
+      { every: 'month', day: 1, hour: 7, minute: 0, tz } as Recurrence,
+    ]) {
       for (let t = Date.parse('2027-01-01T00:00:00Z'); t < Date.parse('2028-01-01T00:00:00Z'); t += 61 * 60_000) {
         const latest = latestSlot(r, new Date(t));
         expect(latest.getTime()).toBeLessThanOrEqual(t);
@@ -81,7 +94,10 @@ class MemoryClaims implements SlotClaims {
   failNext = 0;
   private readonly keys = new Set<string>();
   async claim(fire: Fire): Promise<string | null> {
-    if (this.failNext > 0) { this.failNext -= 1; throw new Error('database unavailable'); }
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('database unavailable');
+    }
     if (this.keys.has(fire.key)) return null;
     this.keys.add(fire.key);
     this.fired.push(fire);
@@ -93,10 +109,19 @@ const fakeClock = (start: string): Clock & { t: number } => {
   const c = { t: Date.parse(start), now: () => new Date(c.t) };
   return c;
 };
-const dailySchedule = (hour: number, minute = 0): Schedule => ({ name: `daily-${hour}-${minute}`, kind: 'evaluate', recurrence: daily(hour, minute), graceMs: Infinity });
+const dailySchedule = (hour: number, minute = 0): Schedule => ({
+  name: `daily-${hour}-${minute}`,
+  kind: 'evaluate',
+  recurrence: daily(hour, minute),
+  graceMs: Infinity,
+});
 
 describe('Scheduler with a fake clock across a whole year (2027)', () => {
-  it.each([[6, 0], [2, 30], [1, 30]])('a daily %i:%i schedule fires exactly once per Montréal day, DST days included', async (hour, minute) => {
+  it.each([
+    [6, 0],
+    [2, 30],
+    [1, 30],
+  ])('a daily %i:%i schedule fires exactly once per Montréal day, DST days included', async (hour, minute) => {
     const clock = fakeClock('2027-01-01T05:00:00Z'); // 00:00 EST on 1 January
     const claims = new MemoryClaims();
     const s = new Scheduler([dailySchedule(hour, minute)], clock, claims, quiet);
@@ -109,7 +134,10 @@ describe('Scheduler with a fake clock across a whole year (2027)', () => {
     expect(days.slice(1).every((d) => d.startsWith('2027-'))).toBe(true);
     for (const f of claims.fired) expect(localDate(f.slot, tz)).toBe(f.asOf);
     const at = (day: string): string | undefined => claims.fired.find((f) => f.asOf === day)?.slot.toISOString();
-    if (hour === 6) { expect(at('2027-03-14')).toBe('2027-03-14T10:00:00.000Z'); expect(at('2027-11-07')).toBe('2027-11-07T11:00:00.000Z'); }
+    if (hour === 6) {
+      expect(at('2027-03-14')).toBe('2027-03-14T10:00:00.000Z');
+      expect(at('2027-11-07')).toBe('2027-11-07T11:00:00.000Z');
+    }
     if (hour === 2) expect(at('2027-03-14')).toBe('2027-03-14T07:30:00.000Z');
     if (hour === 1) expect(at('2027-11-07')).toBe('2027-11-07T05:30:00.000Z');
   });
@@ -117,7 +145,12 @@ describe('Scheduler with a fake clock across a whole year (2027)', () => {
   it('hourly Praxis sync fires 25 times on the long November day and 23 on the short March day', async () => {
     const clock = fakeClock('2027-03-14T05:00:00Z');
     const claims = new MemoryClaims();
-    const s = new Scheduler(SCHEDULES.filter((x) => x.kind === 'praxis_sync'), clock, claims, quiet);
+    const s = new Scheduler(
+      SCHEDULES.filter((x) => x.kind === 'praxis_sync'),
+      clock,
+      claims,
+      quiet,
+    );
     const countDay = async (from: string, to: string): Promise<number> => {
       claims.fired.length = 0;
       for (clock.t = Date.parse(from); clock.t < Date.parse(to); clock.t += 5 * 60_000) await s.tick();

@@ -34,7 +34,11 @@ const json = (v: unknown): Prisma.InputJsonObject => JSON.parse(JSON.stringify(v
  */
 export async function lockAgreement(tx: Tx, id: string, funderId: string): Promise<AgreementRow | null> {
   if (!UUID.test(id)) return null;
-  const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>('SELECT id FROM agreement WHERE id = $1::uuid AND funder_id = $2::uuid FOR UPDATE', id, funderId);
+  const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+    'SELECT id FROM agreement WHERE id = $1::uuid AND funder_id = $2::uuid FOR UPDATE',
+    id,
+    funderId,
+  );
   if (locked.length === 0) return null;
   return tx.agreement.findUniqueOrThrow({ where: { id }, include: agreementInclude });
 }
@@ -53,17 +57,32 @@ export function historyOf(db: Tx, agreementId: string): Promise<HistoryRow[]> {
   return db.agreementHistory.findMany({ where: { agreementId }, orderBy: { revision: 'asc' } });
 }
 
-export interface AgreementFilter { programme?: string; status?: string; granteeNeq?: string }
+export interface AgreementFilter {
+  programme?: string;
+  status?: string;
+  granteeNeq?: string;
+}
 
 /** One page (and one row more, to tell whether another page follows) of the funders' agreements. */
-export function agreementPage(db: Tx, funders: string[], filter: AgreementFilter, page: PageRequest): Promise<AgreementRow[]> {
+export function agreementPage(
+  db: Tx,
+  funders: string[],
+  filter: AgreementFilter,
+  page: PageRequest,
+): Promise<AgreementRow[]> {
   const where: Prisma.AgreementWhereInput = {
-    funderId: { in: funders }, ...afterCursor(page.after),
+    funderId: { in: funders },
+    ...afterCursor(page.after),
     ...(filter.programme !== undefined ? { programme: { code: filter.programme } } : {}),
     ...(filter.status !== undefined ? { status: filter.status } : {}),
     ...(filter.granteeNeq !== undefined ? { grantee: { neq: filter.granteeNeq } } : {}),
   };
-  return db.agreement.findMany({ where, include: agreementInclude, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit + 1 });
+  return db.agreement.findMany({
+    where,
+    include: agreementInclude,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: page.limit + 1,
+  });
 }
 
 /**
@@ -71,14 +90,21 @@ export function agreementPage(db: Tx, funders: string[], filter: AgreementFilter
  * identity is its position: the row at that position is updated (same id, so its obligations keep
  * theirs), a new position gets a new row, and rows beyond the new list are retired, not deleted.
  */
-export async function replaceRequirements(tx: Tx, agreementId: string, requirements: RequirementSpec[]): Promise<string[]> {
+export async function replaceRequirements(
+  tx: Tx,
+  agreementId: string,
+  requirements: RequirementSpec[],
+): Promise<string[]> {
   const all = await tx.requirement.findMany({ where: { agreementId }, orderBy: { position: 'asc' } });
   const ids: string[] = [];
   for (const [position, r] of requirements.entries()) {
     const existing = all.find((x) => x.position === position);
     const data = {
-      kind: r.kind, count: r.count, retired: false,
-      dueAnchor: 'anchor' in r.due ? r.due.anchor : null, dueOffset: 'offset' in r.due ? r.due.offset : null,
+      kind: r.kind,
+      count: r.count,
+      retired: false,
+      dueAnchor: 'anchor' in r.due ? r.due.anchor : null,
+      dueOffset: 'offset' in r.due ? r.due.offset : null,
       dueDate: 'date' in r.due ? asDate(r.due.date) : null,
     };
     const id = existing?.id ?? crypto.randomUUID();
@@ -86,7 +112,10 @@ export async function replaceRequirements(tx: Tx, agreementId: string, requireme
     else await tx.requirement.create({ data: { ...data, id, agreementId, position } });
     ids.push(id);
   }
-  await tx.requirement.updateMany({ where: { agreementId, position: { gte: requirements.length } }, data: { retired: true } });
+  await tx.requirement.updateMany({
+    where: { agreementId, position: { gte: requirements.length } },
+    data: { retired: true },
+  });
   return ids;
 }
 
@@ -108,15 +137,38 @@ export interface ObligationWrites {
 
 export async function writeObligations(tx: Tx, agreementId: string, w: ObligationWrites, now: Date): Promise<void> {
   for (const c of w.changed) {
-    await tx.obligation.update({ where: { id: c.id }, data: { kind: c.kind, dueDate: asDate(c.dueDate), currentDueDate: null, status: c.status, statusAt: now } });
+    await tx.obligation.update({
+      where: { id: c.id },
+      data: { kind: c.kind, dueDate: asDate(c.dueDate), currentDueDate: null, status: c.status, statusAt: now },
+    });
   }
   for (const r of w.revived) {
-    await tx.obligation.update({ where: { id: r.id }, data: { kind: r.kind, dueDate: asDate(r.dueDate), currentDueDate: null, retired: false, status: r.status, statusAt: now } });
+    await tx.obligation.update({
+      where: { id: r.id },
+      data: {
+        kind: r.kind,
+        dueDate: asDate(r.dueDate),
+        currentDueDate: null,
+        retired: false,
+        status: r.status,
+        statusAt: now,
+      },
+    });
   }
-  if (w.retired.length > 0) await tx.obligation.updateMany({ where: { id: { in: w.retired } }, data: { retired: true, statusAt: now } });
+  if (w.retired.length > 0)
+    await tx.obligation.updateMany({ where: { id: { in: w.retired } }, data: { retired: true, statusAt: now } });
   if (w.added.length > 0) {
     await tx.obligation.createMany({
-      data: w.added.map((o) => ({ id: crypto.randomUUID(), agreementId, requirementId: o.requirementId, sequence: o.sequence, kind: o.kind, dueDate: asDate(o.dueDate), status: o.status, statusAt: now })),
+      data: w.added.map((o) => ({
+        id: crypto.randomUUID(),
+        agreementId,
+        requirementId: o.requirementId,
+        sequence: o.sequence,
+        kind: o.kind,
+        dueDate: asDate(o.dueDate),
+        status: o.status,
+        statusAt: now,
+      })),
     });
   }
 }
@@ -126,23 +178,53 @@ export async function replaceContacts(tx: Tx, agreementId: string, contacts: Con
   await tx.agreementContact.createMany({ data: contacts.map((c, position) => ({ agreementId, position, ...c })) });
 }
 
-export async function saveAmendedDates(tx: Tx, id: string, d: { startDate: string; endDate: string; revision: number }, now: Date): Promise<void> {
-  await tx.agreement.update({ where: { id }, data: { startDate: asDate(d.startDate), endDate: asDate(d.endDate), revision: d.revision, updatedAt: now } });
+export async function saveAmendedDates(
+  tx: Tx,
+  id: string,
+  d: { startDate: string; endDate: string; revision: number },
+  now: Date,
+): Promise<void> {
+  await tx.agreement.update({
+    where: { id },
+    data: { startDate: asDate(d.startDate), endDate: asDate(d.endDate), revision: d.revision, updatedAt: now },
+  });
 }
 
 /** The agreement terminated and its open obligations cancelled. */
-export async function saveTermination(tx: Tx, id: string, d: { reason: string; revision: number; cancelled: string[] }, now: Date): Promise<void> {
-  await tx.agreement.update({ where: { id }, data: { status: 'terminated', terminatedAt: now, terminationReason: d.reason, revision: d.revision, updatedAt: now } });
+export async function saveTermination(
+  tx: Tx,
+  id: string,
+  d: { reason: string; revision: number; cancelled: string[] },
+  now: Date,
+): Promise<void> {
+  await tx.agreement.update({
+    where: { id },
+    data: {
+      status: 'terminated',
+      terminatedAt: now,
+      terminationReason: d.reason,
+      revision: d.revision,
+      updatedAt: now,
+    },
+  });
   await tx.obligation.updateMany({ where: { id: { in: d.cancelled } }, data: { status: 'cancelled', statusAt: now } });
 }
 
 export interface HistoryEntry {
-  agreementId: string; revision: number; kind: 'amended' | 'terminated'; reason: string | null; changes: string[];
-  actorKeyId: string; before: unknown; after: unknown;
+  agreementId: string;
+  revision: number;
+  kind: 'amended' | 'terminated';
+  reason: string | null;
+  changes: string[];
+  actorKeyId: string;
+  before: unknown;
+  after: unknown;
 }
 
 export async function appendHistory(tx: Tx, h: HistoryEntry): Promise<void> {
-  await tx.agreementHistory.create({ data: { id: crypto.randomUUID(), ...h, before: json(h.before), after: json(h.after) } });
+  await tx.agreementHistory.create({
+    data: { id: crypto.randomUUID(), ...h, before: json(h.before), after: json(h.after) },
+  });
 }
 
 /**
@@ -150,11 +232,18 @@ export async function appendHistory(tx: Tx, h: HistoryEntry): Promise<void> {
  * order), so a redelivered or reordered event never moves a status backwards. A due date other than
  * the derived one (an extension) is kept beside it. False when the transition was stale.
  */
-export async function saveObligationStatus(tx: Tx, t: { obligationId: string; to: string; at: string; dueDate: string }): Promise<boolean> {
+export async function saveObligationStatus(
+  tx: Tx,
+  t: { obligationId: string; to: string; at: string; dueDate: string },
+): Promise<boolean> {
   const n = await tx.$executeRawUnsafe(
     `UPDATE obligation SET status = $2, status_at = $3::timestamptz,
             current_due_date = CASE WHEN due_date = $4::date THEN NULL ELSE $4::date END
      WHERE id = $1::uuid AND status_at <= $3::timestamptz`,
-    t.obligationId, t.to, t.at, t.dueDate);
+    t.obligationId,
+    t.to,
+    t.at,
+    t.dueDate,
+  );
   return n > 0;
 }

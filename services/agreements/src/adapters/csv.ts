@@ -29,7 +29,12 @@ export function decodeCsv(bytes: Buffer, declaredCharset?: string): Decoded {
 }
 
 export class CsvSyntaxError extends Error {
-  constructor(message: string, readonly row: number) { super(message); }
+  constructor(
+    message: string,
+    readonly row: number,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -45,7 +50,11 @@ export function parseCsv(input: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let quoted = false;
-  const endRow = (): void => { if (quoted || !(row.length === 1 && row[0] === '')) rows.push(row); row = []; quoted = false; };
+  const endRow = (): void => {
+    if (quoted || !(row.length === 1 && row[0] === '')) rows.push(row);
+    row = [];
+    quoted = false;
+  };
   let i = 0;
   while (i < n) {
     let value: string;
@@ -57,24 +66,40 @@ export function parseCsv(input: string): string[][] {
       for (;;) {
         const q = text.indexOf('"', k);
         if (q < 0) throw new CsvSyntaxError('a quoted field is never closed', rows.length + 1);
-        if (text.charCodeAt(q + 1) === 34) { value += text.slice(k, q + 1); k = q + 2; continue; }
+        if (text.charCodeAt(q + 1) === 34) {
+          value += text.slice(k, q + 1);
+          k = q + 2;
+          continue;
+        }
         value += text.slice(k, q);
         j = q + 1;
         break;
       }
       const c = text.charCodeAt(j);
-      if (j < n && c !== delim && c !== 10 && c !== 13) throw new CsvSyntaxError('unexpected text after a closing quote', rows.length + 1);
+      if (j < n && c !== delim && c !== 10 && c !== 13)
+        throw new CsvSyntaxError('unexpected text after a closing quote', rows.length + 1);
     } else {
       j = i;
-      while (j < n) { const c = text.charCodeAt(j); if (c === delim || c === 10 || c === 13) break; j++; }
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === delim || c === 10 || c === 13) break;
+        j++;
+      }
       value = text.slice(i, j);
     }
     row.push(value);
-    if (j >= n) { endRow(); i = j; break; }
+    if (j >= n) {
+      endRow();
+      i = j;
+      break;
+    }
     const c = text.charCodeAt(j);
     if (c === delim) {
       i = j + 1;
-      if (i >= n) { row.push(''); endRow(); }
+      if (i >= n) {
+        row.push('');
+        endRow();
+      }
       continue;
     }
     i = j + 1;

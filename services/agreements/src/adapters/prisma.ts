@@ -18,7 +18,10 @@ export function transactor(prisma: PrismaClient): Transact {
 }
 
 /** Where a list page starts: the (createdAt, id) of the previous page's last item. */
-export interface PageRequest { limit: number; after: { createdAt: Date; id: string } | null }
+export interface PageRequest {
+  limit: number;
+  after: { createdAt: Date; id: string } | null;
+}
 
 /** Keyset condition "after this item" in (createdAt, id) order, the order every list is read in. */
 export const afterCursor = (after: PageRequest['after']) =>

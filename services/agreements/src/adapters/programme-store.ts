@@ -8,8 +8,14 @@ import { afterCursor, type PageRequest, type Tx } from './prisma';
 export type ProgrammeRow = Prisma.ProgrammeGetPayload<object>;
 
 export interface NewProgramme {
-  id: string; funderId: string; code: string; name: string; sector: string | null; praxisFeeds: string[];
-  reminderStages: Array<{ offsetDays: number; escalate: boolean }>; defaultRequirements: object[];
+  id: string;
+  funderId: string;
+  code: string;
+  name: string;
+  sector: string | null;
+  praxisFeeds: string[];
+  reminderStages: Array<{ offsetDays: number; escalate: boolean }>;
+  defaultRequirements: object[];
 }
 
 /** The programme as stored, or null when the funder already has a programme with this code. */
@@ -30,6 +36,7 @@ export function programmeById(db: Tx, id: string): Promise<ProgrammeRow> {
 export function programmePage(db: Tx, funders: string[], page: PageRequest): Promise<ProgrammeRow[]> {
   return db.programme.findMany({
     where: { funderId: { in: funders }, ...afterCursor(page.after) },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit + 1,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: page.limit + 1,
   });
 }

@@ -10,7 +10,10 @@ export function randomIndexSource(): (n: number) => number {
   return (n) => {
     const limit = 256 - (256 % n);
     for (;;) {
-      if (i >= buf.length) { buf = crypto.randomBytes(4096); i = 0; }
+      if (i >= buf.length) {
+        buf = crypto.randomBytes(4096);
+        i = 0;
+      }
       const b = buf[i++]!;
       if (b < limit) return b % n;
     }

@@ -25,12 +25,17 @@ export function agreementView(a: AgreementRow, opts: ViewOptions): Record<string
     grantee: { id: a.grantee.id, name: a.grantee.name, neq: a.grantee.neq },
     ...(opts.contacts ? { contacts: a.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })) } : {}),
     requirements: a.requirements.map((r) => ({
-      kind: r.kind, count: r.count,
+      kind: r.kind,
+      count: r.count,
       due: r.dueDate ? { date: day(r.dueDate) } : { anchor: r.dueAnchor, offset: r.dueOffset },
     })),
     defaultRequirements: a.defaultRequirements,
     obligations: a.obligations.map((o) => ({
-      id: o.id, kind: o.kind, sequence: o.sequence, dueDate: day(o.currentDueDate ?? o.dueDate), status: o.status,
+      id: o.id,
+      kind: o.kind,
+      sequence: o.sequence,
+      dueDate: day(o.currentDueDate ?? o.dueDate),
+      status: o.status,
       ...(o.currentDueDate ? { derivedDueDate: day(o.dueDate) } : {}),
     })),
     revision: a.revision,
@@ -38,29 +43,48 @@ export function agreementView(a: AgreementRow, opts: ViewOptions): Record<string
     terminationReason: a.terminationReason,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
-    ...(opts.history ? {
-      history: opts.history.map((h) => ({
-        revision: h.revision, kind: h.kind, at: h.at.toISOString(), actor: { kind: 'api_key', id: h.actorKeyId },
-        reason: h.reason, changes: h.changes, before: h.before, after: h.after,
-      })),
-    } : {}),
+    ...(opts.history
+      ? {
+          history: opts.history.map((h) => ({
+            revision: h.revision,
+            kind: h.kind,
+            at: h.at.toISOString(),
+            actor: { kind: 'api_key', id: h.actorKeyId },
+            reason: h.reason,
+            changes: h.changes,
+            before: h.before,
+            after: h.after,
+          })),
+        }
+      : {}),
   };
 }
 
 export function programmeView(p: ProgrammeRow): Record<string, unknown> {
   return {
-    id: p.id, code: p.code, name: p.name, sector: p.sector, praxisFeeds: p.praxisFeeds,
-    reminderPolicy: { stages: p.reminderStages }, defaultRequirements: p.defaultRequirements,
+    id: p.id,
+    code: p.code,
+    name: p.name,
+    sector: p.sector,
+    praxisFeeds: p.praxisFeeds,
+    reminderPolicy: { stages: p.reminderStages },
+    defaultRequirements: p.defaultRequirements,
     createdAt: p.createdAt.toISOString(),
   };
 }
 
 /** A list answer: `limit` items and the cursor of the next page when the store found one row more. */
-export function pageOf<R extends { createdAt: Date; id: string }>(rows: R[], limit: number, view: (r: R) => Record<string, unknown>):
-  { data: Array<Record<string, unknown>>; nextCursor: string | null } {
+export function pageOf<R extends { createdAt: Date; id: string }>(
+  rows: R[],
+  limit: number,
+  view: (r: R) => Record<string, unknown>,
+): { data: Array<Record<string, unknown>>; nextCursor: string | null } {
   const data = rows.slice(0, limit);
   const last = data.at(-1);
-  return { data: data.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  return {
+    data: data.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
 }
 
 /** Opaque list cursor: the (createdAt, id) of the last item, base64url JSON. */
@@ -73,5 +97,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
     const createdAt = new Date(at);
     if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
     return { createdAt, id };
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }

@@ -13,8 +13,16 @@ export const ANCHORS = ['start', 'end', 'signature'] as const;
 export type Anchor = (typeof ANCHORS)[number];
 
 export type DueRule = { anchor: Anchor; offset: string } | { date: string };
-export interface RequirementSpec { kind: ObligationKind; count: number; due: DueRule }
-export interface Contact { name: string; email: string; locale: Locale }
+export interface RequirementSpec {
+  kind: ObligationKind;
+  count: number;
+  due: DueRule;
+}
+export interface Contact {
+  name: string;
+  email: string;
+  locale: Locale;
+}
 
 /** An agreement as submitted, after defaults (count 1, locale fr) — what the content hash covers. */
 export interface AgreementDraft {
@@ -32,10 +40,16 @@ export interface AgreementDraft {
 }
 
 /** One problem with the input; `path` uses the contract's style (`requirements[0].due.offset`). */
-export interface Issue { path: string; code: MessageCode; params?: Record<string, string | number> }
+export interface Issue {
+  path: string;
+  code: MessageCode;
+  params?: Record<string, string | number>;
+}
 
 /** Default when a programme defines none, as the public API promises: one learning note 90 days after the end. */
-export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [{ kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } }];
+export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [
+  { kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } },
+];
 
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -47,14 +61,26 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 export function readAgreement(input: Record<string, unknown>): { draft: AgreementDraft; issues: Issue[] } {
   const issues: Issue[] = [];
   const text = (path: string, v: unknown, max: number, required = true): string => {
-    if (v === undefined || v === null || (isStr(v) && v.trim() === '')) { if (required) issues.push({ path, code: 'required' }); return ''; }
-    if (!isStr(v)) { issues.push({ path, code: 'required' }); return ''; }
+    if (v === undefined || v === null || (isStr(v) && v.trim() === '')) {
+      if (required) issues.push({ path, code: 'required' });
+      return '';
+    }
+    if (!isStr(v)) {
+      issues.push({ path, code: 'required' });
+      return '';
+    }
     if (v.length > max) issues.push({ path, code: 'too_long', params: { max } });
     return v;
   };
   const date = (path: string, v: unknown, required = true): string | null => {
-    if (v === undefined || v === null || v === '') { if (required) issues.push({ path, code: 'required' }); return null; }
-    if (!isStr(v) || !isCalendarDate(v)) { issues.push({ path, code: 'not_a_date' }); return null; }
+    if (v === undefined || v === null || v === '') {
+      if (required) issues.push({ path, code: 'required' });
+      return null;
+    }
+    if (!isStr(v) || !isCalendarDate(v)) {
+      issues.push({ path, code: 'not_a_date' });
+      return null;
+    }
     return v;
   };
 
@@ -66,10 +92,16 @@ export function readAgreement(input: Record<string, unknown>): { draft: Agreemen
   const a = input.amount as { value?: unknown; currency?: unknown } | undefined | null;
   if (a !== undefined && a !== null) {
     const value = a.value;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) issues.push({ path: 'amount.value', code: 'amount_not_integer' });
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      issues.push({ path: 'amount.value', code: 'amount_not_integer' });
     else if (value < 0) issues.push({ path: 'amount.value', code: 'amount_negative' });
     const currency = isStr(a.currency) ? a.currency : '';
-    if (currency !== 'CAD') issues.push({ path: 'amount.currency', code: currency ? 'currency_unsupported' : 'required', params: { value: currency } });
+    if (currency !== 'CAD')
+      issues.push({
+        path: 'amount.currency',
+        code: currency ? 'currency_unsupported' : 'required',
+        params: { value: currency },
+      });
     amount = { value: typeof value === 'number' ? value : 0, currency };
   }
 
@@ -86,13 +118,23 @@ export function readAgreement(input: Record<string, unknown>): { draft: Agreemen
     else neq = g.neq;
   }
   const contacts = readContacts(g.contacts, 'grantee.contacts', issues);
-  const requirements = input.requirements === undefined || input.requirements === null
-    ? null : readRequirements(input.requirements, 'requirements', signedAt, issues);
+  const requirements =
+    input.requirements === undefined || input.requirements === null
+      ? null
+      : readRequirements(input.requirements, 'requirements', signedAt, issues);
 
   return {
     draft: {
-      externalRef, programmeCode, title, amount, startDate: startDate ?? '', endDate: endDate ?? '', signedAt,
-      grantee: { name: granteeName, neq }, contacts, requirements,
+      externalRef,
+      programmeCode,
+      title,
+      amount,
+      startDate: startDate ?? '',
+      endDate: endDate ?? '',
+      signedAt,
+      grantee: { name: granteeName, neq },
+      contacts,
+      requirements,
     },
     issues,
   };
@@ -100,13 +142,17 @@ export function readAgreement(input: Record<string, unknown>): { draft: Agreemen
 
 export function readContacts(v: unknown, base: string, issues: Issue[]): Contact[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) { issues.push({ path: base, code: 'required' }); return []; }
+  if (!Array.isArray(v)) {
+    issues.push({ path: base, code: 'required' });
+    return [];
+  }
   return v.map((c: { name?: unknown; email?: unknown; locale?: unknown }, i) => {
     const name = isStr(c?.name) ? c.name.trim() : '';
     if (!name) issues.push({ path: `${base}[${i}].name`, code: 'required' });
     const email = isStr(c?.email) ? c.email.trim() : '';
     if (!email) issues.push({ path: `${base}[${i}].email`, code: 'required' });
-    else if (!EMAIL.test(email) || email.length > 254) issues.push({ path: `${base}[${i}].email`, code: 'email_format' });
+    else if (!EMAIL.test(email) || email.length > 254)
+      issues.push({ path: `${base}[${i}].email`, code: 'email_format' });
     let locale: Locale = DEFAULT_LOCALE;
     if (c?.locale !== undefined && c.locale !== null && c.locale !== '') {
       if (isLocale(c.locale)) locale = c.locale;
@@ -116,14 +162,28 @@ export function readContacts(v: unknown, base: string, issues: Issue[]): Contact
   });
 }
 
-export function readRequirements(v: unknown, base: string, signedAt: string | null, issues: Issue[]): RequirementSpec[] {
-  if (!Array.isArray(v) || v.length === 0) { issues.push({ path: base, code: 'required' }); return []; }
+export function readRequirements(
+  v: unknown,
+  base: string,
+  signedAt: string | null,
+  issues: Issue[],
+): RequirementSpec[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    issues.push({ path: base, code: 'required' });
+    return [];
+  }
   return v.map((r: { kind?: unknown; count?: unknown; due?: unknown }, i) => {
     const p = `${base}[${i}]`;
     const kind = r?.kind;
-    if (!isStr(kind) || !(OBLIGATION_KINDS as readonly string[]).includes(kind)) issues.push({ path: `${p}.kind`, code: kind ? 'kind_unknown' : 'required', params: { value: String(kind ?? '') } });
+    if (!isStr(kind) || !(OBLIGATION_KINDS as readonly string[]).includes(kind))
+      issues.push({
+        path: `${p}.kind`,
+        code: kind ? 'kind_unknown' : 'required',
+        params: { value: String(kind ?? '') },
+      });
     const count = r?.count === undefined || r?.count === null ? 1 : r.count;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 20) issues.push({ path: `${p}.count`, code: 'count_range' });
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 20)
+      issues.push({ path: `${p}.count`, code: 'count_range' });
     const due = readDue(r?.due, `${p}.due`, signedAt, issues);
     return { kind: kind as ObligationKind, count: count as number, due };
   });
@@ -132,28 +192,51 @@ export function readRequirements(v: unknown, base: string, signedAt: string | nu
 function readDue(v: unknown, p: string, signedAt: string | null, issues: Issue[]): DueRule {
   const d = (v ?? {}) as { anchor?: unknown; offset?: unknown; date?: unknown };
   const hasDate = d.date !== undefined && d.date !== null && d.date !== '';
-  const hasAnchor = (d.anchor !== undefined && d.anchor !== null && d.anchor !== '') || (d.offset !== undefined && d.offset !== null && d.offset !== '');
-  if (hasDate === hasAnchor) { issues.push({ path: p, code: 'due_rule' }); return { date: '' }; }
+  const hasAnchor =
+    (d.anchor !== undefined && d.anchor !== null && d.anchor !== '') ||
+    (d.offset !== undefined && d.offset !== null && d.offset !== '');
+  if (hasDate === hasAnchor) {
+    issues.push({ path: p, code: 'due_rule' });
+    return { date: '' };
+  }
   if (hasDate) {
     if (!isStr(d.date) || !isCalendarDate(d.date)) issues.push({ path: `${p}.date`, code: 'not_a_date' });
     return { date: String(d.date) };
   }
   const anchor = d.anchor;
-  if (!isStr(anchor) || !(ANCHORS as readonly string[]).includes(anchor)) issues.push({ path: `${p}.anchor`, code: anchor ? 'anchor_unknown' : 'required', params: { value: String(anchor ?? '') } });
-  else if (anchor === 'signature' && !signedAt) issues.push({ path: `${p}.anchor`, code: 'signature_without_signed_at' });
+  if (!isStr(anchor) || !(ANCHORS as readonly string[]).includes(anchor))
+    issues.push({
+      path: `${p}.anchor`,
+      code: anchor ? 'anchor_unknown' : 'required',
+      params: { value: String(anchor ?? '') },
+    });
+  else if (anchor === 'signature' && !signedAt)
+    issues.push({ path: `${p}.anchor`, code: 'signature_without_signed_at' });
   const offset = d.offset;
   if (!isStr(offset) || offset === '') issues.push({ path: `${p}.offset`, code: 'required' });
-  else if (!parseDuration(offset)) issues.push({ path: `${p}.offset`, code: 'duration_invalid', params: { value: offset } });
+  else if (!parseDuration(offset))
+    issues.push({ path: `${p}.offset`, code: 'duration_invalid', params: { value: offset } });
   return { anchor: anchor as Anchor, offset: isStr(offset) ? offset.toUpperCase() : '' };
 }
 
 /** Canonical form of the content (fixed key order) — what "same content" means for a replay. */
 export function canonicalContent(d: AgreementDraft): string {
   return JSON.stringify([
-    d.externalRef, d.programmeCode, d.title, d.amount ? [d.amount.value, d.amount.currency] : null,
-    d.startDate, d.endDate, d.signedAt, d.grantee.name, d.grantee.neq,
+    d.externalRef,
+    d.programmeCode,
+    d.title,
+    d.amount ? [d.amount.value, d.amount.currency] : null,
+    d.startDate,
+    d.endDate,
+    d.signedAt,
+    d.grantee.name,
+    d.grantee.neq,
     d.contacts.map((c) => [c.name, c.email.toLowerCase(), c.locale]),
-    d.requirements?.map((r) => [r.kind, r.count, 'date' in r.due ? ['date', r.due.date] : [r.due.anchor, r.due.offset]]) ?? null,
+    d.requirements?.map((r) => [
+      r.kind,
+      r.count,
+      'date' in r.due ? ['date', r.due.date] : [r.due.anchor, r.due.offset],
+    ]) ?? null,
   ]);
 }
 

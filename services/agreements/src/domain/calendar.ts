@@ -4,7 +4,12 @@
  * year/month/day numbers: a daylight-saving change can never shift a due date.
  */
 
-export interface Duration { years: number; months: number; weeks: number; days: number }
+export interface Duration {
+  years: number;
+  months: number;
+  weeks: number;
+  days: number;
+}
 
 const DURATION = /^P(?!$)(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?$/;
 

@@ -33,7 +33,8 @@ export const issueMessages = catalog({
     csv_field_count: (p: Params) => `la ligne compte ${p.got} champs au lieu de ${p.expected}`,
     csv_syntax: (p: Params) => `CSV mal formé : ${p.value}`,
     csv_partial_due: 'exigence incomplète : requirement_kind et (due_anchor + due_offset) ou due_date',
-    conflict_external_ref: 'cette external_ref est déjà enregistrée avec un contenu différent (utilisez PATCH pour la modifier)',
+    conflict_external_ref:
+      'cette external_ref est déjà enregistrée avec un contenu différent (utilisez PATCH pour la modifier)',
   },
   en: {
     required: 'required',
@@ -71,17 +72,26 @@ export const issueText = (locale: Locale, issue: { code: MessageCode; params?: P
   issueMessages.t(locale, issue.code, issue.params ?? {});
 
 /** Issues found in a request body as one 422 naming every field, in the caller's language. */
-export function issuesToError(issues: Array<{ path: string; code: MessageCode; params?: Params }>, locale: Locale, detail: string): AppError {
-  return invalid(issues.map((i) => ({ path: i.path, message: issueText(locale, i) })), detail);
+export function issuesToError(
+  issues: Array<{ path: string; code: MessageCode; params?: Params }>,
+  locale: Locale,
+  detail: string,
+): AppError {
+  return invalid(
+    issues.map((i) => ({ path: i.path, message: issueText(locale, i) })),
+    detail,
+  );
 }
 
 /** Titles (problem `detail`) of whole-request errors, and the texts of errors that have no code. */
 export const details = catalog({
   fr: {
     invalid_agreement: "l'entente est invalide",
-    invalid_csv: (n: number, shown: number) => `le fichier contient ${n} erreur(s)${n > shown ? ` (les ${shown} premières sont listées)` : ''}; rien n'a été importé`,
+    invalid_csv: (n: number, shown: number) =>
+      `le fichier contient ${n} erreur(s)${n > shown ? ` (les ${shown} premières sont listées)` : ''}; rien n'a été importé`,
     empty_csv: 'le fichier est vide : il faut une ligne d\u2019en-tête et au moins une ligne de données',
-    encoding: (enc: string) => `le fichier est encodé en ${enc}, pas en UTF-8 : enregistrez-le au format « CSV UTF-8 » et réessayez`,
+    encoding: (enc: string) =>
+      `le fichier est encodé en ${enc}, pas en UTF-8 : enregistrez-le au format « CSV UTF-8 » et réessayez`,
     conflict: 'cette externalRef est déjà enregistrée avec un contenu différent',
     terminated: "l'entente est résiliée : elle ne peut plus être modifiée",
     nothing_to_amend: 'rien à modifier : indiquez startDate, endDate, contacts ou requirements',
@@ -90,7 +100,8 @@ export const details = catalog({
   },
   en: {
     invalid_agreement: 'the agreement is invalid',
-    invalid_csv: (n, shown) => `the file has ${n} error(s)${n > shown ? ` (the first ${shown} are listed)` : ''}; nothing was imported`,
+    invalid_csv: (n, shown) =>
+      `the file has ${n} error(s)${n > shown ? ` (the first ${shown} are listed)` : ''}; nothing was imported`,
     empty_csv: 'the file is empty: a header row and at least one data row are needed',
     encoding: (enc) => `the file is encoded as ${enc}, not UTF-8: save it as "CSV UTF-8" and try again`,
     conflict: 'this externalRef is already registered with different content',

@@ -7,8 +7,17 @@ import { classify } from '@pc/lifecycle';
 import { addDuration, parseDuration } from './calendar';
 import type { DueRule, ObligationKind, RequirementSpec } from './agreement';
 
-export interface AgreementDates { startDate: string; endDate: string; signedAt: string | null }
-export interface DerivedObligation { requirementId: string; sequence: number; kind: ObligationKind; dueDate: string }
+export interface AgreementDates {
+  startDate: string;
+  endDate: string;
+  signedAt: string | null;
+}
+export interface DerivedObligation {
+  requirementId: string;
+  sequence: number;
+  kind: ObligationKind;
+  dueDate: string;
+}
 
 /** The due date a rule gives for these agreement dates. Throws on a rule validation let through. */
 export function dueDateOf(rule: DueRule, dates: AgreementDates): string {
@@ -24,16 +33,21 @@ export function dueDateOf(rule: DueRule, dates: AgreementDates): string {
  * Every obligation of an agreement: a requirement with count n yields sequences 1..n, all due on
  * the rule's date (the clause asks for n notes by that date, not one per period).
  */
-export function deriveObligations(dates: AgreementDates, requirements: Array<RequirementSpec & { id: string }>): DerivedObligation[] {
+export function deriveObligations(
+  dates: AgreementDates,
+  requirements: Array<RequirementSpec & { id: string }>,
+): DerivedObligation[] {
   const out: DerivedObligation[] = [];
   for (const r of requirements) {
     const dueDate = dueDateOf(r.due, dates);
-    for (let sequence = 1; sequence <= r.count; sequence++) out.push({ requirementId: r.id, sequence, kind: r.kind, dueDate });
+    for (let sequence = 1; sequence <= r.count; sequence++)
+      out.push({ requirementId: r.id, sequence, kind: r.kind, dueDate });
   }
   return out;
 }
 
-export type ObligationStatus = 'upcoming' | 'due_soon' | 'overdue' | 'fulfilled' | 'extended' | 'waived' | 'cancelled' | 'evidence_withdrawn';
+export type ObligationStatus =
+  'upcoming' | 'due_soon' | 'overdue' | 'fulfilled' | 'extended' | 'waived' | 'cancelled' | 'evidence_withdrawn';
 
 /** Statuses an amendment must not touch: their date is history (fulfilled, waived) or moot (cancelled). */
 export const SETTLED: ReadonlySet<string> = new Set(['fulfilled', 'waived', 'cancelled']);
@@ -46,17 +60,34 @@ const CALENDAR_STATUSES: ReadonlySet<string> = new Set(['upcoming', 'due_soon', 
  * decided again for the new date; one the obligations service reported (extended,
  * evidence_withdrawn) stays until that service reports otherwise.
  */
-export function statusAfterMove(current: string, dueDate: string, today: string, stages: ReadonlyArray<{ offsetDays: number }>): string {
+export function statusAfterMove(
+  current: string,
+  dueDate: string,
+  today: string,
+  stages: ReadonlyArray<{ offsetDays: number }>,
+): string {
   return CALENDAR_STATUSES.has(current) ? classify(dueDate, today, stages) : current;
 }
 
 export interface ExistingObligation {
-  id: string; requirementId: string; sequence: number; kind: ObligationKind; dueDate: string; status: string; retired: boolean;
+  id: string;
+  requirementId: string;
+  sequence: number;
+  kind: ObligationKind;
+  dueDate: string;
+  status: string;
+  retired: boolean;
 }
 
 export interface Reconciliation {
   /** open obligations whose derived date or kind changed (old values kept for history) */
-  changed: Array<{ id: string; kind: ObligationKind; dueDate: string; previousDueDate: string; previousKind: ObligationKind }>;
+  changed: Array<{
+    id: string;
+    kind: ObligationKind;
+    dueDate: string;
+    previousDueDate: string;
+    previousKind: ObligationKind;
+  }>;
   /** (requirement, sequence) newly required: the caller mints ids (or revives a retired row) */
   added: DerivedObligation[];
   /** retired rows required again: same id comes back */
@@ -76,9 +107,15 @@ export function reconcile(existing: ExistingObligation[], desired: DerivedObliga
   const r: Reconciliation = { changed: [], added: [], revived: [], retired: [] };
   for (const d of desired) {
     const e = byKey.get(key(d));
-    if (!e) { r.added.push(d); continue; }
+    if (!e) {
+      r.added.push(d);
+      continue;
+    }
     if (SETTLED.has(e.status)) continue;
-    if (e.retired) { r.revived.push({ id: e.id, dueDate: d.dueDate, kind: d.kind }); continue; }
+    if (e.retired) {
+      r.revived.push({ id: e.id, dueDate: d.dueDate, kind: d.kind });
+      continue;
+    }
     if (e.dueDate !== d.dueDate || e.kind !== d.kind) {
       r.changed.push({ id: e.id, kind: d.kind, dueDate: d.dueDate, previousDueDate: e.dueDate, previousKind: e.kind });
     }

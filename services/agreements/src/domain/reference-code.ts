@@ -29,7 +29,7 @@ export function checkSymbol(payload: string): string {
     sum += (i + 1) * v;
   }
   // Solve 8·c ≡ −sum (mod 31); 8⁻¹ ≡ 4 (mod 31) since 8·4 = 32 ≡ 1.
-  const c = (((-sum % N) + N) % N) * 4 % N;
+  const c = ((((-sum % N) + N) % N) * 4) % N;
   return REFERENCE_ALPHABET[c]!;
 }
 

@@ -3,7 +3,11 @@ import { decodeCsv, type Decoded } from '../adapters/csv';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express { interface Request { csv?: Decoded } }
+  namespace Express {
+    interface Request {
+      csv?: Decoded;
+    }
+  }
 }
 
 export const IMPORT_PATH = '/v1/agreements/import';

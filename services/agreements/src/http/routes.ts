@@ -1,6 +1,15 @@
 import type { Express, Request } from 'express';
 import type { components } from '@pc/contracts';
-import { AppError, invalid, localeOf, principalOf, readableFunders, requireRole, writingFunder, type Principal } from '@pc/service-kit';
+import {
+  AppError,
+  invalid,
+  localeOf,
+  principalOf,
+  readableFunders,
+  requireRole,
+  writingFunder,
+  type Principal,
+} from '@pc/service-kit';
 import type { PageRequest, Transact, Tx } from '../adapters/prisma';
 import { decodeCursor } from '../adapters/views';
 import { details } from '../domain/messages';
@@ -74,18 +83,28 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   app.post('/v1/agreements/import', async (req, res) => {
     const p = principalOf(req);
     const funderId = writingFunder(p);
-    if (!req.csv) throw new AppError('unsupported_media_type', { en: 'send the file as Content-Type: text/csv', fr: 'envoyez le fichier en Content-Type: text/csv' });
+    if (!req.csv)
+      throw new AppError('unsupported_media_type', {
+        en: 'send the file as Content-Type: text/csv',
+        fr: 'envoyez le fichier en Content-Type: text/csv',
+      });
     const result = await importAgreements(intake, funderId, p.keyId, req.csv, localeOf(req));
     if (result.created > 0) kick();
     deps.logger?.info({ import: result.report }, 'CSV import committed');
     deps.onImport?.(result.report);
-    res.status(201).json({ created: result.created, unchanged: result.unchanged, obligationsCreated: result.obligationsCreated });
+    res
+      .status(201)
+      .json({ created: result.created, unchanged: result.unchanged, obligationsCreated: result.obligationsCreated });
   });
 
   app.get('/v1/agreements', async (req, res) => {
     const p = principalOf(req);
     const funders = readerScope(p);
-    const filter = { programme: queryText(req.query.programme), status: queryText(req.query.status), granteeNeq: queryText(req.query.granteeNeq) };
+    const filter = {
+      programme: queryText(req.query.programme),
+      status: queryText(req.query.status),
+      granteeNeq: queryText(req.query.granteeNeq),
+    };
     res.json(await listAgreements(db, p, funders, filter, page(req)));
   });
 

@@ -4,7 +4,13 @@ import type { PageRequest, Tx } from '../adapters/prisma';
 import { agreementView, pageOf } from '../adapters/views';
 
 /** GET /v1/agreements: one page of the reader's funders' agreements, contacts for a funder only. */
-export async function listAgreements(db: Tx, reader: Principal, funders: string[], filter: AgreementFilter, page: PageRequest) {
+export async function listAgreements(
+  db: Tx,
+  reader: Principal,
+  funders: string[],
+  filter: AgreementFilter,
+  page: PageRequest,
+) {
   const rows = await agreementPage(db, funders, filter, page);
   return pageOf(rows, page.limit, (a) => agreementView(a, { contacts: reader.role === 'funder' }));
 }

@@ -9,6 +9,9 @@ import type { Tx } from '../adapters/prisma';
  * reordered event never moves the status backwards ('skipped'). A due date that differs from the
  * derived one (an extension) is kept beside it.
  */
-export async function recordObligationStatus(d: EventData<'obligation.transitioned.v1'>, tx: Tx): Promise<HandlerResult> {
+export async function recordObligationStatus(
+  d: EventData<'obligation.transitioned.v1'>,
+  tx: Tx,
+): Promise<HandlerResult> {
   return (await saveObligationStatus(tx, d)) ? 'done' : 'skipped';
 }

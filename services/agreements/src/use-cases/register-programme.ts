@@ -13,24 +13,57 @@ import type { Actor } from './amend-agreement';
 export type ProgrammeInput = components['schemas']['ProgrammeInput'];
 
 /** POST /v1/programmes: the programme and programme.registered.v1 in one transaction; answers the programme as stored. */
-export async function registerProgramme(transact: Transact, funderId: string, input: ProgrammeInput, actor: Actor, locale: Locale): Promise<Record<string, unknown>> {
+export async function registerProgramme(
+  transact: Transact,
+  funderId: string,
+  input: ProgrammeInput,
+  actor: Actor,
+  locale: Locale,
+): Promise<Record<string, unknown>> {
   const issues: Issue[] = [];
-  const defaults = input.defaultRequirements === undefined ? DEFAULT_REQUIREMENTS
-    // Defaults apply to agreements that may have no signature date: 'signature' anchors are refused.
-    : readRequirements(input.defaultRequirements, 'defaultRequirements', null, issues);
+  const defaults =
+    input.defaultRequirements === undefined
+      ? DEFAULT_REQUIREMENTS
+      : // Defaults apply to agreements that may have no signature date: 'signature' anchors are refused.
+        readRequirements(input.defaultRequirements, 'defaultRequirements', null, issues);
   if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_agreement'));
   const stages = (input.reminderPolicy?.stages ?? DEFAULT_STAGES)
     .map((s) => ({ offsetDays: s.offsetDays, escalate: s.escalate ?? false }))
     .sort((x, y) => x.offsetDays - y.offsetDays);
   const id = crypto.randomUUID();
-  const sector = input.sector ?? null, praxisFeeds = input.praxisFeeds ?? [];
+  const sector = input.sector ?? null,
+    praxisFeeds = input.praxisFeeds ?? [];
   const stored = await transact(async (tx) => {
-    const row = await insertProgramme(tx, { id, funderId, code: input.code, name: input.name, sector, praxisFeeds, reminderStages: stages, defaultRequirements: defaults as object[] });
-    if (!row) throw new AppError('conflict', details.t(locale, 'programme_exists'), [{ path: 'code', message: details.t(locale, 'programme_exists') }]);
-    await enqueue(tx, [{
-      type: 'programme.registered.v1', subject: id,
-      data: { programmeId: id, funderId, code: input.code, name: input.name, sector, praxisFeeds, reminderStages: stages, actor: { kind: 'api_key', id: actor.keyId } },
-    }]);
+    const row = await insertProgramme(tx, {
+      id,
+      funderId,
+      code: input.code,
+      name: input.name,
+      sector,
+      praxisFeeds,
+      reminderStages: stages,
+      defaultRequirements: defaults as object[],
+    });
+    if (!row)
+      throw new AppError('conflict', details.t(locale, 'programme_exists'), [
+        { path: 'code', message: details.t(locale, 'programme_exists') },
+      ]);
+    await enqueue(tx, [
+      {
+        type: 'programme.registered.v1',
+        subject: id,
+        data: {
+          programmeId: id,
+          funderId,
+          code: input.code,
+          name: input.name,
+          sector,
+          praxisFeeds,
+          reminderStages: stages,
+          actor: { kind: 'api_key', id: actor.keyId },
+        },
+      },
+    ]);
     return row;
   });
   return programmeView(stored);

@@ -10,7 +10,14 @@ import type { Actor } from './amend-agreement';
  * POST /v1/agreements/{id}/terminate: open obligations become cancelled (settled ones are history
  * and stay); the history row and one terminated event commit with the change.
  */
-export async function terminateAgreement(transact: Transact, funderId: string, id: string, reason: string, actor: Actor, locale: Locale): Promise<void> {
+export async function terminateAgreement(
+  transact: Transact,
+  funderId: string,
+  id: string,
+  reason: string,
+  actor: Actor,
+  locale: Locale,
+): Promise<void> {
   await transact(async (tx) => {
     const a = await lockAgreement(tx, id, funderId);
     if (!a) throw notFound('agreement');
@@ -20,10 +27,21 @@ export async function terminateAgreement(transact: Transact, funderId: string, i
     const open = a.obligations.filter((o) => !SETTLED.has(o.status));
     await saveTermination(tx, id, { reason, revision, cancelled: open.map((o) => o.id) }, now);
     await appendHistory(tx, {
-      agreementId: id, revision, kind: 'terminated', reason, changes: ['status'], actorKeyId: actor.keyId,
+      agreementId: id,
+      revision,
+      kind: 'terminated',
+      reason,
+      changes: ['status'],
+      actorKeyId: actor.keyId,
       before: { status: a.status, obligations: open.map((o) => ({ id: o.id, status: o.status })) },
       after: { status: 'terminated', obligations: open.map((o) => ({ id: o.id, status: 'cancelled' })) },
     });
-    await enqueue(tx, [{ type: 'agreement.terminated.v1', subject: id, data: { agreementId: id, funderId, reason, revision, actor: { kind: 'api_key', id: actor.keyId } } }]);
+    await enqueue(tx, [
+      {
+        type: 'agreement.terminated.v1',
+        subject: id,
+        data: { agreementId: id, funderId, reason, revision, actor: { kind: 'api_key', id: actor.keyId } },
+      },
+    ]);
   }, 30_000);
 }

@@ -8,9 +8,15 @@ export function authenticate(keys: ApiKeyStore, adminToken: string) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     try {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      if (!m || !m[1]) throw new AppError('unauthenticated', { en: 'an Authorization: Bearer token is required', fr: 'un jeton Authorization: Bearer est requis' });
+      if (!m || !m[1])
+        throw new AppError('unauthenticated', {
+          en: 'an Authorization: Bearer token is required',
+          fr: 'un jeton Authorization: Bearer est requis',
+        });
       req.principal = await authenticateCaller(keys, adminToken, m[1]);
       next();
-    } catch (err) { next(err); }
+    } catch (err) {
+      next(err);
+    }
   };
 }

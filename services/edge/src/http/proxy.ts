@@ -11,7 +11,11 @@ import { idempotency } from './idempotency';
 export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: string; url: string }> {
   return [
     { pattern: /^\/v1\/(programmes|agreements)(\/|$)/, service: 'agreements', url: cfg.AGREEMENTS_URL },
-    { pattern: /^\/v1\/(obligations(\/|$)|me\/obligations$|me\/calendar\.ics$)/, service: 'obligations', url: cfg.OBLIGATIONS_URL },
+    {
+      pattern: /^\/v1\/(obligations(\/|$)|me\/obligations$|me\/calendar\.ics$)/,
+      service: 'obligations',
+      url: cfg.OBLIGATIONS_URL,
+    },
     { pattern: /^\/v1\/me\/contacts\//, service: 'notifier', url: cfg.NOTIFIER_URL },
     { pattern: /^\/v1\/(reports|audit)(\/|$)/, service: 'reports', url: cfg.REPORTS_URL },
     { pattern: /^\/v1\/jobs(\/|$)/, service: 'scheduler', url: cfg.SCHEDULER_URL },
@@ -23,26 +27,45 @@ export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: s
  * identity signed in a header. Bodies up to 10 MiB are read here (CSV imports); each service
  * applies its own, tighter limits and validates against the contract.
  */
-export function mountProxy(app: Express, cfg: EdgeConfig, stores: { keys: ApiKeyStore; idempotency: IdempotencyStore }): void {
+export function mountProxy(
+  app: Express,
+  cfg: EdgeConfig,
+  stores: { keys: ApiKeyStore; idempotency: IdempotencyStore },
+): void {
   const table = routeTable(cfg);
   app.use('/v1', authenticate(stores.keys, cfg.ADMIN_TOKEN));
-  const proxied = (req: Request): (typeof table)[number] | undefined => table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));
+  const proxied = (req: Request): (typeof table)[number] | undefined =>
+    table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));
   const raw = express.raw({ type: () => true, limit: '10mb' });
   const idem = idempotency(stores.idempotency, (req) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
   app.use('/v1', (req: Request, res: Response, next: NextFunction) => {
     const target = proxied(req);
-    if (!target) { next(); return; }
+    if (!target) {
+      next();
+      return;
+    }
     void raw(req, res, (err?: unknown) => {
-      if (err) { next(err); return; }
+      if (err) {
+        next(err);
+        return;
+      }
       void idem(req, res, (err2?: unknown) => {
-        if (err2) { next(err2); return; }
+        if (err2) {
+          next(err2);
+          return;
+        }
         forward(req, res, target, cfg.INTERNAL_SECRET).catch(next);
       });
     });
   });
 }
 
-async function forward(req: Request, res: Response, target: { service: string; url: string }, secret: string): Promise<void> {
+async function forward(
+  req: Request,
+  res: Response,
+  target: { service: string; url: string },
+  secret: string,
+): Promise<void> {
   const upstream = new URL(req.originalUrl, target.url);
   const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const headers: http.OutgoingHttpHeaders = {
@@ -65,10 +88,12 @@ async function forward(req: Request, res: Response, target: { service: string; u
     });
     out.on('timeout', () => out.destroy(new Error('upstream timeout')));
     out.on('error', (err: NodeJS.ErrnoException) => {
-      reject(new AppError('unavailable', {
-        en: `the ${target.service} service is unavailable (${err.code ?? err.message})`,
-        fr: `le service ${target.service} est indisponible (${err.code ?? err.message})`,
-      }));
+      reject(
+        new AppError('unavailable', {
+          en: `the ${target.service} service is unavailable (${err.code ?? err.message})`,
+          fr: `le service ${target.service} est indisponible (${err.code ?? err.message})`,
+        }),
+      );
     });
     out.end(body);
   });

@@ -15,11 +15,19 @@ type ApiKeyInput = components['schemas']['ApiKeyInput'];
 type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
 type NoParams = Record<string, never>;
 
-export interface AdminRouteDeps { funders: FunderStore; keys: ApiKeyStore; idempotency: IdempotencyStore; kick: () => void }
+export interface AdminRouteDeps {
+  funders: FunderStore;
+  keys: ApiKeyStore;
+  idempotency: IdempotencyStore;
+  kick: () => void;
+}
 
 /** The routes the edge owns: funders (tenants) and API keys. Admin only (the use cases check it). */
 export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
-  app.use(['/v1/funders', '/v1/api-keys'], idempotency(deps.idempotency, (req) => Buffer.from(JSON.stringify(req.body ?? null))));
+  app.use(
+    ['/v1/funders', '/v1/api-keys'],
+    idempotency(deps.idempotency, (req) => Buffer.from(JSON.stringify(req.body ?? null))),
+  );
 
   app.post('/v1/funders', async (req: Request<NoParams, Funder, FunderInput>, res: Response<Funder>) => {
     res.status(201).json(await registerFunder(deps, principalOf(req), req.body));

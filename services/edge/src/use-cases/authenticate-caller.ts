@@ -8,15 +8,20 @@ import type { ApiKeyStore } from '../adapters/api-key-store';
  * from the credential.
  */
 export async function authenticateCaller(keys: ApiKeyStore, adminToken: string, token: string): Promise<Principal> {
-  if (sameToken(token, adminToken)) return { keyId: 'bootstrap', role: 'admin', funderId: null, funderIds: [], granteeId: null };
+  if (sameToken(token, adminToken))
+    return { keyId: 'bootstrap', role: 'admin', funderId: null, funderIds: [], granteeId: null };
   const parsed = parseApiKeyToken(token);
   const key = parsed ? await keys.find(parsed.id) : null;
   if (!parsed || !key || key.revokedAt || !secretMatches(parsed.secret, key.secretHash)) {
-    throw new AppError('unauthenticated', { en: 'the token is unknown or revoked', fr: 'le jeton est inconnu ou révoqué' });
+    throw new AppError('unauthenticated', {
+      en: 'the token is unknown or revoked',
+      fr: 'le jeton est inconnu ou révoqué',
+    });
   }
   const role = key.role as Principal['role'];
   return {
-    keyId: key.id, role,
+    keyId: key.id,
+    role,
     funderId: key.funderId,
     funderIds: role === 'funder' && key.funderId ? [key.funderId] : key.funderIds,
     granteeId: key.granteeId,

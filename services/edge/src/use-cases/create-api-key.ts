@@ -13,30 +13,65 @@ type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
  * grantee key its grantee, and every funder named must exist. The token is returned this once; only
  * the SHA-256 of its secret is stored.
  */
-export async function createApiKey(deps: { keys: ApiKeyStore; funders: FunderStore; kick: () => void }, p: Principal, input: ApiKeyInput): Promise<ApiKeyCreated> {
+export async function createApiKey(
+  deps: { keys: ApiKeyStore; funders: FunderStore; kick: () => void },
+  p: Principal,
+  input: ApiKeyInput,
+): Promise<ApiKeyCreated> {
   requireRole(p, 'admin');
   const errors: FieldError[] = [];
-  if (input.role === 'funder' && !input.funderId) errors.push(fieldError('funderId', { en: 'required for role funder', fr: 'requis pour le rôle funder' }));
-  if (input.role === 'auditor' && !input.funderIds?.length) errors.push(fieldError('funderIds', { en: 'required for role auditor', fr: 'requis pour le rôle auditor' }));
-  if (input.role === 'grantee' && !input.granteeId) errors.push(fieldError('granteeId', { en: 'required for role grantee', fr: 'requis pour le rôle grantee' }));
-  if (errors.length) throw new AppError('validation_failed', { en: 'the key is missing its scope', fr: 'la portée de la clé manque' }, errors);
-  const funderIds = input.role === 'auditor' ? [...new Set(input.funderIds)] : input.role === 'funder' && input.funderId ? [input.funderId] : [];
+  if (input.role === 'funder' && !input.funderId)
+    errors.push(fieldError('funderId', { en: 'required for role funder', fr: 'requis pour le rôle funder' }));
+  if (input.role === 'auditor' && !input.funderIds?.length)
+    errors.push(fieldError('funderIds', { en: 'required for role auditor', fr: 'requis pour le rôle auditor' }));
+  if (input.role === 'grantee' && !input.granteeId)
+    errors.push(fieldError('granteeId', { en: 'required for role grantee', fr: 'requis pour le rôle grantee' }));
+  if (errors.length)
+    throw new AppError(
+      'validation_failed',
+      { en: 'the key is missing its scope', fr: 'la portée de la clé manque' },
+      errors,
+    );
+  const funderIds =
+    input.role === 'auditor'
+      ? [...new Set(input.funderIds)]
+      : input.role === 'funder' && input.funderId
+        ? [input.funderId]
+        : [];
   for (const [i, f] of funderIds.entries()) {
     if (!(await deps.funders.exists(f))) {
-      throw new AppError('validation_failed', { en: 'unknown funder', fr: 'bailleur de fonds inconnu' },
-        [fieldError(input.role === 'funder' ? 'funderId' : `funderIds[${i}]`, { en: 'no such funder', fr: 'aucun bailleur de fonds avec cet identifiant' })]);
+      throw new AppError('validation_failed', { en: 'unknown funder', fr: 'bailleur de fonds inconnu' }, [
+        fieldError(input.role === 'funder' ? 'funderId' : `funderIds[${i}]`, {
+          en: 'no such funder',
+          fr: 'aucun bailleur de fonds avec cet identifiant',
+        }),
+      ]);
     }
   }
   const id = crypto.randomUUID();
   const { token, secretHash } = newApiKeyToken(id);
   const key = {
-    id, role: input.role, label: input.label, secretHash,
-    funderId: input.role === 'funder' ? input.funderId ?? null : null,
+    id,
+    role: input.role,
+    label: input.label,
+    secretHash,
+    funderId: input.role === 'funder' ? (input.funderId ?? null) : null,
     funderIds,
-    granteeId: input.role === 'grantee' ? input.granteeId ?? null : null,
+    granteeId: input.role === 'grantee' ? (input.granteeId ?? null) : null,
   };
-  await deps.keys.create(key, { type: 'api_key.created.v1', subject: id, data: {
-    keyId: id, role: input.role, funderId: key.funderId, funderIds, granteeId: key.granteeId, label: input.label, actor: { kind: 'api_key', id: p.keyId } } });
+  await deps.keys.create(key, {
+    type: 'api_key.created.v1',
+    subject: id,
+    data: {
+      keyId: id,
+      role: input.role,
+      funderId: key.funderId,
+      funderIds,
+      granteeId: key.granteeId,
+      label: input.label,
+      actor: { kind: 'api_key', id: p.keyId },
+    },
+  });
   deps.kick();
   return { id, token, role: key.role, label: key.label, funderId: key.funderId, funderIds, granteeId: key.granteeId };
 }

@@ -4,8 +4,12 @@ import type { IdempotencyStore } from '../adapters/idempotency-store';
  * Keeps the response of a request that claimed an Idempotency-Key, for its replays. A 5xx is not
  * kept: the key is released so the client may retry.
  */
-export async function recordIdempotentResponse(store: IdempotencyStore, keyId: string, key: string,
-  res: { status: number; contentType: string | null; body: Buffer }): Promise<void> {
+export async function recordIdempotentResponse(
+  store: IdempotencyStore,
+  keyId: string,
+  key: string,
+  res: { status: number; contentType: string | null; body: Buffer },
+): Promise<void> {
   if (res.status >= 500) await store.release(keyId, key);
   else await store.complete(keyId, key, res.status, res.contentType, res.body);
 }

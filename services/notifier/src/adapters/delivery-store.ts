@@ -8,7 +8,12 @@ import type { ReminderStage } from '../domain/reminder';
  * queued once. Plain SQL: rows go in and out by the set (unnest, ANY, FOR UPDATE).
  */
 
-export interface LedgerEntry { id: string; email: string; name: string; locale: string }
+export interface LedgerEntry {
+  id: string;
+  email: string;
+  name: string;
+  locale: string;
+}
 
 /**
  * One ledger row per address for the stage. ON CONFLICT: a later run announcing the same stage finds
@@ -25,9 +30,18 @@ export async function queueStage(tx: SqlTx, stage: ReminderStage, entries: Ledge
        run_id = EXCLUDED.run_id, contact_name = EXCLUDED.contact_name, contact_locale = EXCLUDED.contact_locale,
        stage_key = EXCLUDED.stage_key, escalate = EXCLUDED.escalate, reminder = EXCLUDED.reminder, updated_at = now()
      WHERE reminder_delivery.digest_id IS NULL`,
-    entries.map((r) => r.id), stage.reminderId, stage.runId, stage.obligation.id, stage.agreement.id,
-    stage.agreement.funderId, stage.stage.key, stage.stage.escalate, JSON.stringify(stage),
-    entries.map((r) => r.email), entries.map((r) => r.name), entries.map((r) => r.locale),
+    entries.map((r) => r.id),
+    stage.reminderId,
+    stage.runId,
+    stage.obligation.id,
+    stage.agreement.id,
+    stage.agreement.funderId,
+    stage.stage.key,
+    stage.stage.escalate,
+    JSON.stringify(stage),
+    entries.map((r) => r.email),
+    entries.map((r) => r.name),
+    entries.map((r) => r.locale),
   );
 }
 
@@ -35,24 +49,40 @@ export async function queueStage(tx: SqlTx, stage: ReminderStage, entries: Ledge
 export async function lockUndigested(tx: SqlTx, runId: string): Promise<PendingStage[]> {
   return tx.$queryRawUnsafe<PendingStage[]>(
     `SELECT id, email, funder_id AS "funderId", escalate, contact_locale AS "contactLocale" FROM reminder_delivery
-     WHERE run_id = $1::uuid AND digest_id IS NULL ORDER BY email, id FOR UPDATE`, runId);
+     WHERE run_id = $1::uuid AND digest_id IS NULL ORDER BY email, id FOR UPDATE`,
+    runId,
+  );
 }
 
 export async function assignToDigests(tx: SqlTx, assign: { id: string; digest: string }[]): Promise<void> {
   await tx.$executeRawUnsafe(
     `UPDATE reminder_delivery r SET digest_id = u.digest, updated_at = now()
      FROM unnest($1::uuid[], $2::uuid[]) AS u(id, digest) WHERE r.id = u.id`,
-    assign.map((a) => a.id), assign.map((a) => a.digest));
+    assign.map((a) => a.id),
+    assign.map((a) => a.digest),
+  );
 }
 
 export interface LedgerRow {
-  id: string; digest_id: string; reminder_id: string; run_id: string; obligation_id: string; funder_id: string;
-  stage_key: string; email: string; contact_name: string; reminder: ReminderStage;
+  id: string;
+  digest_id: string;
+  reminder_id: string;
+  run_id: string;
+  obligation_id: string;
+  funder_id: string;
+  stage_key: string;
+  email: string;
+  contact_name: string;
+  reminder: ReminderStage;
 }
 
 /** The ledger rows of these digests (what their emails say). */
 export async function ledgerOf(pool: pg.Pool, digestIds: string[]): Promise<LedgerRow[]> {
-  return (await pool.query<LedgerRow>(
-    `SELECT id, digest_id, reminder_id, run_id, obligation_id, funder_id, stage_key, email, contact_name, reminder
-     FROM reminder_delivery WHERE digest_id = ANY($1::uuid[]) ORDER BY id`, [digestIds])).rows;
+  return (
+    await pool.query<LedgerRow>(
+      `SELECT id, digest_id, reminder_id, run_id, obligation_id, funder_id, stage_key, email, contact_name, reminder
+     FROM reminder_delivery WHERE digest_id = ANY($1::uuid[]) ORDER BY id`,
+      [digestIds],
+    )
+  ).rows;
 }

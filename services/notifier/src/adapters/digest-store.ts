@@ -18,15 +18,33 @@ export async function insertDigests(tx: SqlTx, runId: string, now: Date, digests
      FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
           AS u(id, kind, parent, email, funder, to_addrs, cc_addrs, locale, message_id)
      ON CONFLICT (id) DO NOTHING`,
-    runId, now, digests.map((d) => d.id), digests.map((d) => d.kind), digests.map((d) => d.parent), digests.map((d) => d.email),
-    digests.map((d) => d.funder), digests.map((d) => JSON.stringify(d.to)), digests.map((d) => JSON.stringify(d.cc)),
-    digests.map((d) => d.locale), digests.map((d) => d.messageId),
+    runId,
+    now,
+    digests.map((d) => d.id),
+    digests.map((d) => d.kind),
+    digests.map((d) => d.parent),
+    digests.map((d) => d.email),
+    digests.map((d) => d.funder),
+    digests.map((d) => JSON.stringify(d.to)),
+    digests.map((d) => JSON.stringify(d.cc)),
+    digests.map((d) => d.locale),
+    digests.map((d) => d.messageId),
   );
 }
 
 export interface DigestRow {
-  id: string; run_id: string; kind: DigestKind; parent_id: string | null; email: string; funder_id: string | null;
-  to_addrs: string[]; cc_addrs: string[]; locale: string; message_id: string; attempts: number; submitted_at: Date;
+  id: string;
+  run_id: string;
+  kind: DigestKind;
+  parent_id: string | null;
+  email: string;
+  funder_id: string | null;
+  to_addrs: string[];
+  cc_addrs: string[];
+  locale: string;
+  message_id: string;
+  attempts: number;
+  submitted_at: Date;
 }
 
 const CLAIMABLE = `((state IN ('pending', 'failed_temporary', 'skipped_window') AND next_attempt_at <= $1::timestamptz)
@@ -38,7 +56,8 @@ export async function deferToWindow(pool: pg.Pool, now: Date, opensAt: Date): Pr
     `WITH c AS (SELECT id FROM digest WHERE ${CLAIMABLE} AND NOT (state = 'skipped_window' AND next_attempt_at = $2::timestamptz) FOR UPDATE SKIP LOCKED),
           u AS (UPDATE digest d SET state = 'skipped_window', next_attempt_at = $2::timestamptz, lease_until = NULL FROM c WHERE d.id = c.id RETURNING d.id, d.kind)
      UPDATE reminder_delivery r SET state = 'skipped_window', updated_at = $1::timestamptz FROM u WHERE r.digest_id = u.id AND u.kind = 'contact'`,
-    [now, opensAt]);
+    [now, opensAt],
+  );
   return rowCount ?? 0;
 }
 
@@ -55,7 +74,8 @@ export async function claimDigests(pool: pg.Pool, now: Date, leaseUntil: Date, b
                 RETURNING d.id, d.run_id, d.kind, d.parent_id, d.email, d.funder_id, d.to_addrs, d.cc_addrs, d.locale, d.message_id, d.attempts, d.submitted_at),
           l AS (UPDATE reminder_delivery r SET state = 'sending', updated_at = $1::timestamptz FROM u WHERE r.digest_id = u.id AND u.kind = 'contact')
      SELECT * FROM u`,
-    [now, leaseUntil, batch]);
+    [now, leaseUntil, batch],
+  );
   return rows;
 }
 
@@ -66,11 +86,18 @@ export async function claimDigests(pool: pg.Pool, now: Date, leaseUntil: Date, b
  * false when another worker re-claimed the digest. The outbox rows are those `enqueue()` would
  * write, validated against the catalog the same way (`outboxColumns`).
  */
-export async function recordOutcome(pool: pg.Pool, d: DigestRow, verdict: DeliveryVerdict, at: { now: Date; next: Date },
-  newEvents: Array<NewEvent & { id: string }>): Promise<boolean> {
+export async function recordOutcome(
+  pool: pg.Pool,
+  d: DigestRow,
+  verdict: DeliveryVerdict,
+  at: { now: Date; next: Date },
+  newEvents: Array<NewEvent & { id: string }>,
+): Promise<boolean> {
   const error = verdict.state === 'sent' ? null : verdict.reason;
   const events = outboxColumns(newEvents);
-  const { rows: [res] } = await pool.query<{ owned: number }>(
+  const {
+    rows: [res],
+  } = await pool.query<{ owned: number }>(
     `WITH d AS (
        UPDATE digest SET state = $2, lease_until = NULL, last_error = $3, next_attempt_at = $4, sent_at = $5
        WHERE id = $1 AND state = 'sending' AND attempts = $6 RETURNING id, kind, email),
@@ -89,8 +116,20 @@ export async function recordOutcome(pool: pg.Pool, d: DigestRow, verdict: Delive
        WHERE EXISTS (SELECT 1 FROM d)
        ON CONFLICT (id) DO NOTHING RETURNING 1)
      SELECT (SELECT count(*) FROM d)::int AS owned`,
-    [d.id, verdict.state, error, at.next, verdict.state === 'sent' ? at.now : null, d.attempts, at.now,
+    [
+      d.id,
+      verdict.state,
+      error,
+      at.next,
+      verdict.state === 'sent' ? at.now : null,
+      d.attempts,
+      at.now,
       verdict.state !== 'sent' && verdict.addressFailing,
-      events.ids, events.types, events.subjects, events.data]);
+      events.ids,
+      events.types,
+      events.subjects,
+      events.data,
+    ],
+  );
   return Boolean(res && res.owned > 0);
 }

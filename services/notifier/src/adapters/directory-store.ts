@@ -10,9 +10,23 @@ import type { PrismaClient, Tx } from './prisma';
  * revision-guarded upsert and for lookups of a whole run or batch.
  */
 
-export interface FunderEntry { id: string; name: string; locale: string; reportRecipients: string[] }
-export interface ProgrammeEntry { id: string; funderId: string; code: string; name: string }
-export interface AgreementContactEntry { email: string; name: string; locale: string }
+export interface FunderEntry {
+  id: string;
+  name: string;
+  locale: string;
+  reportRecipients: string[];
+}
+export interface ProgrammeEntry {
+  id: string;
+  funderId: string;
+  code: string;
+  name: string;
+}
+export interface AgreementContactEntry {
+  email: string;
+  name: string;
+  locale: string;
+}
 
 export async function upsertFunder(tx: Tx, { id, ...data }: FunderEntry): Promise<void> {
   await tx.funder.upsert({ where: { id }, create: { id, ...data }, update: data });
@@ -27,21 +41,40 @@ export async function upsertProgramme(tx: Tx, { id, ...data }: ProgrammeEntry): 
  * snapshot). Conditional upsert: concurrent snapshots of one agreement serialize on its row, and only
  * a newer revision wins (a read-then-write would let a stale one overwrite a newer one).
  */
-export async function advanceAgreement(tx: Tx, a: { id: string; funderId: string; granteeId: string; revision: number }): Promise<boolean> {
+export async function advanceAgreement(
+  tx: Tx,
+  a: { id: string; funderId: string; granteeId: string; revision: number },
+): Promise<boolean> {
   const applied = await tx.$queryRawUnsafe<unknown[]>(
     `INSERT INTO directory_agreement (id, funder_id, grantee_id, revision, updated_at) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, now())
      ON CONFLICT (id) DO UPDATE SET funder_id = EXCLUDED.funder_id, grantee_id = EXCLUDED.grantee_id, revision = EXCLUDED.revision, updated_at = now()
      WHERE directory_agreement.revision < EXCLUDED.revision
-     RETURNING id`, a.id, a.funderId, a.granteeId, a.revision);
+     RETURNING id`,
+    a.id,
+    a.funderId,
+    a.granteeId,
+    a.revision,
+  );
   return applied.length > 0;
 }
 
 /** The agreement's contacts become exactly `contacts` (distinct addresses). */
-export async function replaceAgreementContacts(tx: Tx, a: { id: string; funderId: string; granteeId: string }, contacts: AgreementContactEntry[]): Promise<void> {
+export async function replaceAgreementContacts(
+  tx: Tx,
+  a: { id: string; funderId: string; granteeId: string },
+  contacts: AgreementContactEntry[],
+): Promise<void> {
   await tx.agreementContact.deleteMany({ where: { agreementId: a.id } });
   if (contacts.length > 0) {
     await tx.agreementContact.createMany({
-      data: contacts.map((c) => ({ agreementId: a.id, email: c.email, granteeId: a.granteeId, funderId: a.funderId, name: c.name, locale: c.locale })),
+      data: contacts.map((c) => ({
+        agreementId: a.id,
+        email: c.email,
+        granteeId: a.granteeId,
+        funderId: a.funderId,
+        name: c.name,
+        locale: c.locale,
+      })),
     });
   }
 }
@@ -54,15 +87,24 @@ export async function isContactOf(prisma: PrismaClient, granteeId: string, email
 /** Language and report recipients of these funders (copied on escalations). */
 export async function funderCopiesTo(tx: SqlTx, funderIds: string[]): Promise<Map<string, FunderCopyTo>> {
   const rows = await tx.$queryRawUnsafe<{ id: string; locale: string; reportRecipients: string[] }[]>(
-    'SELECT id, locale, report_recipients AS "reportRecipients" FROM funder WHERE id = ANY($1::uuid[])', funderIds);
+    'SELECT id, locale, report_recipients AS "reportRecipients" FROM funder WHERE id = ANY($1::uuid[])',
+    funderIds,
+  );
   return new Map(rows.map((f) => [f.id, f]));
 }
 
 /** Funder and programme names, as the emails show them. */
-export async function directoryNames(pool: pg.Pool, funderIds: string[], programmeIds: string[]): Promise<DirectoryNames> {
+export async function directoryNames(
+  pool: pg.Pool,
+  funderIds: string[],
+  programmeIds: string[],
+): Promise<DirectoryNames> {
   const [f, p] = await Promise.all([
     pool.query<{ id: string; name: string }>('SELECT id, name FROM funder WHERE id = ANY($1::uuid[])', [funderIds]),
-    pool.query<{ id: string; name: string; code: string }>('SELECT id, name, code FROM programme WHERE id = ANY($1::uuid[])', [programmeIds]),
+    pool.query<{ id: string; name: string; code: string }>(
+      'SELECT id, name, code FROM programme WHERE id = ANY($1::uuid[])',
+      [programmeIds],
+    ),
   ]);
   return { funders: new Map(f.rows.map((r) => [r.id, r])), programmes: new Map(p.rows.map((r) => [r.id, r])) };
 }

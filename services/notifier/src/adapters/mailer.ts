@@ -26,29 +26,60 @@ export interface Mailer {
  */
 export function createSmtpMailer(url: string, poolSize: number): Mailer {
   const transport: Transporter = nodemailer.createTransport({
-    url, pool: true, maxConnections: poolSize, maxMessages: 1000,
-    connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000,
+    url,
+    pool: true,
+    maxConnections: poolSize,
+    maxMessages: 1000,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
   } as never);
   return {
     async send(mail) {
       try {
         const info = (await transport.sendMail({
-          messageId: mail.messageId, date: mail.date, from: mail.from, to: mail.to, cc: mail.cc.length ? mail.cc : undefined,
-          subject: mail.subject, text: mail.text, html: mail.html,
-          headers: { 'Auto-Submitted': 'auto-generated', 'Content-Language': mail.language, 'X-Auto-Response-Suppress': 'All' },
+          messageId: mail.messageId,
+          date: mail.date,
+          from: mail.from,
+          to: mail.to,
+          cc: mail.cc.length ? mail.cc : undefined,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          headers: {
+            'Auto-Submitted': 'auto-generated',
+            'Content-Language': mail.language,
+            'X-Auto-Response-Suppress': 'All',
+          },
         })) as { response?: string; rejected?: Recipient[]; rejectedErrors?: RecipientError[] };
         return { ok: true, response: info.response ?? '', rejected: rejections(info.rejected, info.rejectedErrors) };
       } catch (err) {
-        const e = err as Error & { responseCode?: number; code?: string; rejected?: Recipient[]; rejectedErrors?: RecipientError[] };
-        return { ok: false, failure: { responseCode: e.responseCode, code: e.code, message: e.message }, rejected: rejections(e.rejected, e.rejectedErrors) };
+        const e = err as Error & {
+          responseCode?: number;
+          code?: string;
+          rejected?: Recipient[];
+          rejectedErrors?: RecipientError[];
+        };
+        return {
+          ok: false,
+          failure: { responseCode: e.responseCode, code: e.code, message: e.message },
+          rejected: rejections(e.rejected, e.rejectedErrors),
+        };
       }
     },
-    close() { transport.close(); },
+    close() {
+      transport.close();
+    },
   };
 }
 
 type Recipient = string | { address: string };
-interface RecipientError { recipient?: string; responseCode?: number; response?: string; message: string }
+interface RecipientError {
+  recipient?: string;
+  responseCode?: number;
+  response?: string;
+  message: string;
+}
 
 function rejections(list: Recipient[] | undefined, errors: RecipientError[] | undefined): Rejection[] {
   return (list ?? []).map((a) => {

@@ -8,32 +8,51 @@ import type { SqlTx } from '@pc/bus';
 
 /** Locks the run's row (run, then ledger rows: the order every writer takes); null while the run is not closed. */
 export async function lockRun(tx: SqlTx, runId: string): Promise<{ expected: number } | null> {
-  const [run] = await tx.$queryRawUnsafe<{ expected: number }[]>('SELECT expected FROM run WHERE run_id = $1::uuid FOR UPDATE', runId);
+  const [run] = await tx.$queryRawUnsafe<{ expected: number }[]>(
+    'SELECT expected FROM run WHERE run_id = $1::uuid FOR UPDATE',
+    runId,
+  );
   return run ?? null;
 }
 
 export async function addRunStage(tx: SqlTx, runId: string, reminderId: string): Promise<void> {
-  await tx.$executeRawUnsafe('INSERT INTO run_stage (run_id, reminder_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING', runId, reminderId);
+  await tx.$executeRawUnsafe(
+    'INSERT INTO run_stage (run_id, reminder_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING',
+    runId,
+    reminderId,
+  );
 }
 
 /** Records a run's close once (a redelivered run_closed changes nothing). */
 export async function recordRunClose(tx: SqlTx, runId: string, expected: number, asOf: string): Promise<void> {
-  await tx.$executeRawUnsafe('INSERT INTO run (run_id, expected, as_of) VALUES ($1::uuid, $2, $3) ON CONFLICT DO NOTHING', runId, expected, asOf);
+  await tx.$executeRawUnsafe(
+    'INSERT INTO run (run_id, expected, as_of) VALUES ($1::uuid, $2, $3) ON CONFLICT DO NOTHING',
+    runId,
+    expected,
+    asOf,
+  );
 }
 
 export async function countRunStages(tx: SqlTx, runId: string): Promise<number> {
-  const [count] = await tx.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM run_stage WHERE run_id = $1::uuid', runId);
+  const [count] = await tx.$queryRawUnsafe<{ n: number }[]>(
+    'SELECT count(*)::int AS n FROM run_stage WHERE run_id = $1::uuid',
+    runId,
+  );
   return count?.n ?? 0;
 }
 
 export async function markRunDigested(tx: SqlTx, runId: string): Promise<void> {
-  await tx.$executeRawUnsafe('UPDATE run SET digested_at = now() WHERE run_id = $1::uuid AND digested_at IS NULL', runId);
+  await tx.$executeRawUnsafe(
+    'UPDATE run SET digested_at = now() WHERE run_id = $1::uuid AND digested_at IS NULL',
+    runId,
+  );
 }
 
 /** Closed runs whose stages are all here but whose digests are not built (the sweeper's part). */
 export async function completeRuns(tx: SqlTx): Promise<string[]> {
   const rows = await tx.$queryRawUnsafe<{ run_id: string }[]>(
     `SELECT r.run_id FROM run r WHERE r.digested_at IS NULL
-       AND r.expected <= (SELECT count(*) FROM run_stage s WHERE s.run_id = r.run_id) ORDER BY r.closed_at LIMIT 100`);
+       AND r.expected <= (SELECT count(*) FROM run_stage s WHERE s.run_id = r.run_id) ORDER BY r.closed_at LIMIT 100`,
+  );
   return rows.map((r) => r.run_id);
 }

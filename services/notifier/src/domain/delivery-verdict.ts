@@ -6,14 +6,21 @@
 import type { DigestKind } from './digest-plan';
 
 /** How a failed SMTP submission is reported (the mailer adapter maps its errors to this shape). */
-export interface SmtpFailure { responseCode?: number; code?: string; message: string }
+export interface SmtpFailure {
+  responseCode?: number;
+  code?: string;
+  message: string;
+}
 
 /** A recipient the server refused at RCPT TO, with its reply code (4xx deferred, 5xx refused). */
-export interface Rejection { address: string; responseCode?: number; message: string }
+export interface Rejection {
+  address: string;
+  responseCode?: number;
+  message: string;
+}
 
 export type SendOutcome =
-  | { ok: true; response: string; rejected: Rejection[] }
-  | { ok: false; failure: SmtpFailure; rejected: Rejection[] };
+  { ok: true; response: string; rejected: Rejection[] } | { ok: false; failure: SmtpFailure; rejected: Rejection[] };
 
 export type FailureKind = 'temporary' | 'permanent';
 
@@ -33,13 +40,20 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
 
 /** The state a digest and its ledger rows are recorded in after an attempt. */
 export type DeliveryVerdict =
-  | { state: 'sent' }
-  | { state: 'failed_temporary' | 'failed_permanent'; reason: string; addressFailing: boolean };
+  { state: 'sent' } | { state: 'failed_temporary' | 'failed_permanent'; reason: string; addressFailing: boolean };
 
 /** The digest as the verdict sees it: whose it is, and how many times it was claimed for sending. */
-export interface DeliveryAttempt { kind: DigestKind; email: string; attempts: number }
+export interface DeliveryAttempt {
+  kind: DigestKind;
+  email: string;
+  attempts: number;
+}
 
-export interface RetryPolicy { retryBaseMs: number; retryMaxMs: number; maxAttempts: number }
+export interface RetryPolicy {
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+}
 
 /**
  * Before any SMTP attempt: a digest with no ledger rows left is given up, and so is a contact's
@@ -49,7 +63,11 @@ export interface RetryPolicy { retryBaseMs: number; retryMaxMs: number; maxAttem
 export function verdictBeforeSend(d: DeliveryAttempt, stages: number, addressFailing: boolean): DeliveryVerdict | null {
   if (stages === 0) return { state: 'failed_permanent', reason: 'digest has no reminder rows', addressFailing: false };
   if (d.kind === 'contact' && addressFailing) {
-    return { state: 'failed_permanent', reason: 'address previously rejected permanently (5xx); not retried', addressFailing: false };
+    return {
+      state: 'failed_permanent',
+      reason: 'address previously rejected permanently (5xx); not retried',
+      addressFailing: false,
+    };
   }
   return null;
 }
@@ -67,12 +85,25 @@ export function judgeDelivery(d: DeliveryAttempt, outcome: SendOutcome, maxAttem
   else if (outcome.ok) return { state: 'sent' };
   else failure = outcome.failure;
   const reason = `${failure.responseCode ?? failure.code ?? 'error'}: ${failure.message}`.slice(0, 500);
-  if (classifyFailure(failure) === 'permanent') return { state: 'failed_permanent', reason, addressFailing: d.kind === 'contact' };
-  if (d.attempts >= maxAttempts) return { state: 'failed_permanent', reason: `gave up after ${d.attempts} attempts; last: ${reason}`, addressFailing: false };
+  if (classifyFailure(failure) === 'permanent')
+    return { state: 'failed_permanent', reason, addressFailing: d.kind === 'contact' };
+  if (d.attempts >= maxAttempts)
+    return {
+      state: 'failed_permanent',
+      reason: `gave up after ${d.attempts} attempts; last: ${reason}`,
+      addressFailing: false,
+    };
   return { state: 'failed_temporary', reason, addressFailing: false };
 }
 
 /** When the digest may be claimed again: after the backoff for a temporary failure, else at once (it is final). */
-export function nextAttemptAt(verdict: DeliveryVerdict, attempts: number, now: Date, policy: Pick<RetryPolicy, 'retryBaseMs' | 'retryMaxMs'>): Date {
-  return verdict.state === 'failed_temporary' ? new Date(now.getTime() + backoffMs(attempts, policy.retryBaseMs, policy.retryMaxMs)) : now;
+export function nextAttemptAt(
+  verdict: DeliveryVerdict,
+  attempts: number,
+  now: Date,
+  policy: Pick<RetryPolicy, 'retryBaseMs' | 'retryMaxMs'>,
+): Date {
+  return verdict.state === 'failed_temporary'
+    ? new Date(now.getTime() + backoffMs(attempts, policy.retryBaseMs, policy.retryMaxMs))
+    : now;
 }

@@ -14,14 +14,30 @@ import { asLocale } from './reminder';
 export type DigestKind = 'contact' | 'funder_copy';
 
 /** A ledger row of the run not yet in a digest (one stage for one address). */
-export interface PendingStage { id: string; email: string; funderId: string; escalate: boolean; contactLocale: string }
+export interface PendingStage {
+  id: string;
+  email: string;
+  funderId: string;
+  escalate: boolean;
+  contactLocale: string;
+}
 
 /** What a funder's copy needs: its language and who follows up there. */
-export interface FunderCopyTo { locale: string; reportRecipients: string[] }
+export interface FunderCopyTo {
+  locale: string;
+  reportRecipients: string[];
+}
 
 export interface PlannedDigest {
-  id: string; kind: DigestKind; parent: string | null; email: string; funder: string | null;
-  to: string[]; cc: string[]; locale: Locale; messageId: string;
+  id: string;
+  kind: DigestKind;
+  parent: string | null;
+  email: string;
+  funder: string | null;
+  to: string[];
+  cc: string[];
+  locale: Locale;
+  messageId: string;
 }
 
 export interface DigestPlan {
@@ -35,8 +51,13 @@ export interface DigestPlan {
  * @param chosenLocales the locale a contact chose (preferences route), by address
  * @param funders the escalating funders' languages and report recipients, by funder id
  */
-export function planDigests(runId: string, stages: PendingStage[], chosenLocales: Map<string, string | null>,
-  funders: Map<string, FunderCopyTo>, messageDomain: string): DigestPlan {
+export function planDigests(
+  runId: string,
+  stages: PendingStage[],
+  chosenLocales: Map<string, string | null>,
+  funders: Map<string, FunderCopyTo>,
+  messageDomain: string,
+): DigestPlan {
   const byEmail = new Map<string, PendingStage[]>();
   for (const r of stages) byEmail.set(r.email, [...(byEmail.get(r.email) ?? []), r]);
   const digests: PlannedDigest[] = [];
@@ -59,8 +80,15 @@ export function planDigests(runId: string, stages: PendingStage[], chosenLocales
         if (to.length === 0) continue;
         const part = group.filter((r) => r.funderId === f).map((r) => r.id);
         digests.push({
-          id: eventId('funder_copy', id, f), kind: 'funder_copy', parent: id, email, funder: f, to, cc: [],
-          locale: asLocale(funders.get(f)?.locale) ?? 'fr', messageId: digestMessageId(part, messageDomain, `copy:${f}`),
+          id: eventId('funder_copy', id, f),
+          kind: 'funder_copy',
+          parent: id,
+          email,
+          funder: f,
+          to,
+          cc: [],
+          locale: asLocale(funders.get(f)?.locale) ?? 'fr',
+          messageId: digestMessageId(part, messageDomain, `copy:${f}`),
         });
       }
     }

@@ -17,6 +17,7 @@ export function toneOf(stage: ReminderStage): Tone {
   return 'upcoming';
 }
 
-export const firmest = (tones: Tone[]): Tone => tones.reduce<Tone>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'upcoming');
+export const firmest = (tones: Tone[]): Tone =>
+  tones.reduce<Tone>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'upcoming');
 
 export const asLocale = (v: string | null | undefined): Locale | null => (isLocale(v) ? v : null);

@@ -18,9 +18,10 @@ export const messages = catalog({
       }[tone];
     },
     greeting: (name: string) => `Bonjour ${name},`,
-    intro: (n: number) => n > 1
-      ? `Vos ententes de subvention prévoient la publication de notes publiques sur Praxis. Voici les ${n} notes attendues.`
-      : 'Votre entente de subvention prévoit la publication d’une note publique sur Praxis. Voici la note attendue.',
+    intro: (n: number) =>
+      n > 1
+        ? `Vos ententes de subvention prévoient la publication de notes publiques sur Praxis. Voici les ${n} notes attendues.`
+        : 'Votre entente de subvention prévoit la publication d’une note publique sur Praxis. Voici la note attendue.',
     copyIntro: (contact: string, grantee: string) =>
       `Copie pour information : dernier rappel envoyé à ${contact} (${grantee}) pour les ententes de votre organisation ci-dessous.`,
     ccNotice: 'Ce dernier rappel est envoyé en copie aux responsables du suivi chez votre bailleur de fonds.',
@@ -42,7 +43,8 @@ export const messages = catalog({
       'La note est reconnue automatiquement ; vous pouvez aussi en déclarer l’adresse sur votre page.',
     ],
     yourPage: 'Votre page de suivi',
-    footer: 'Message automatique de Praxis conformité. Vous le recevez comme personne-ressource d’une entente de subvention.',
+    footer:
+      'Message automatique de Praxis conformité. Vous le recevez comme personne-ressource d’une entente de subvention.',
     preferences: 'Langue des messages : modifiable sur votre page de suivi.',
   },
   en: {
@@ -59,9 +61,10 @@ export const messages = catalog({
       }[tone];
     },
     greeting: (name: string) => `Hello ${name},`,
-    intro: (n: number) => n > 1
-      ? `Your grant agreements require public notes on Praxis. Here are the ${n} notes due.`
-      : 'Your grant agreement requires a public note on Praxis. Here is the note due.',
+    intro: (n: number) =>
+      n > 1
+        ? `Your grant agreements require public notes on Praxis. Here are the ${n} notes due.`
+        : 'Your grant agreement requires a public note on Praxis. Here is the note due.',
     copyIntro: (contact: string, grantee: string) =>
       `Copy for your information: final reminder sent to ${contact} (${grantee}) for your organisation's agreements below.`,
     ccNotice: 'This final reminder is copied to the people who follow up at your funder.',

@@ -77,7 +77,12 @@ const TEXT = `{{#if greeting}}{{greeting}}
 const html = hbs.compile<DigestView>(HTML, { strict: true });
 const text = hbs.compile<DigestView>(TEXT, { strict: true, noEscape: true });
 
-export interface RenderedEmail { subject: string; html: string; text: string; lang: string }
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+  lang: string;
+}
 
 export function renderDigest(input: DigestInput): RenderedEmail {
   const view = digestView(input);

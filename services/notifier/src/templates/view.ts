@@ -20,12 +20,37 @@ export interface DigestInput {
   copiedToFunder?: boolean;
 }
 
-export interface ObligationView { kind: string; dueDate: string; when: string; late: boolean; tone: Tone; toneText: string; link: string }
-export interface AgreementView { title: string; externalRef: string; referenceCode: string; programme: string; grantee: string; obligations: ObligationView[] }
-export interface FunderView { name: string; agreements: AgreementView[] }
+export interface ObligationView {
+  kind: string;
+  dueDate: string;
+  when: string;
+  late: boolean;
+  tone: Tone;
+  toneText: string;
+  link: string;
+}
+export interface AgreementView {
+  title: string;
+  externalRef: string;
+  referenceCode: string;
+  programme: string;
+  grantee: string;
+  obligations: ObligationView[];
+}
+export interface FunderView {
+  name: string;
+  agreements: AgreementView[];
+}
 export interface DigestView {
-  lang: Locale; subject: string; greeting: string; intro: string; notice: string | null;
-  funders: FunderView[]; t: (typeof messages)[Locale]; steps: { n: number; text: string }[]; pageLink: string;
+  lang: Locale;
+  subject: string;
+  greeting: string;
+  intro: string;
+  notice: string | null;
+  funders: FunderView[];
+  t: (typeof messages)[Locale];
+  steps: { n: number; text: string }[];
+  pageLink: string;
 }
 
 const byText = (a: string, b: string): number => a.localeCompare(b, 'fr');
@@ -41,20 +66,30 @@ export function digestView(input: DigestInput): DigestView {
   const t = messages[input.locale];
   const links = granteeLinks(input.publicBaseUrl);
   const funders = new Map<string, FunderView & { agreementsById: Map<string, AgreementView> }>();
-  const sorted = [...input.stages].sort((a, b) => byText(a.obligation.dueDate, b.obligation.dueDate) || byText(a.obligation.id, b.obligation.id));
+  const sorted = [...input.stages].sort(
+    (a, b) => byText(a.obligation.dueDate, b.obligation.dueDate) || byText(a.obligation.id, b.obligation.id),
+  );
   for (const s of sorted) {
     const a = s.agreement;
     let f = funders.get(a.funderId);
     if (!f) {
-      f = { name: input.directory.funders.get(a.funderId)?.name ?? a.programmeCode, agreements: [], agreementsById: new Map() };
+      f = {
+        name: input.directory.funders.get(a.funderId)?.name ?? a.programmeCode,
+        agreements: [],
+        agreementsById: new Map(),
+      };
       funders.set(a.funderId, f);
     }
     let ag = f.agreementsById.get(a.id);
     if (!ag) {
       const p = input.directory.programmes.get(a.programmeId);
       ag = {
-        title: a.title, externalRef: a.externalRef, referenceCode: a.referenceCode, grantee: s.grantee.name,
-        programme: p ? `${p.name} (${p.code})` : a.programmeCode, obligations: [],
+        title: a.title,
+        externalRef: a.externalRef,
+        referenceCode: a.referenceCode,
+        grantee: s.grantee.name,
+        programme: p ? `${p.name} (${p.code})` : a.programmeCode,
+        obligations: [],
       };
       f.agreementsById.set(a.id, ag);
       f.agreements.push(ag);
@@ -64,12 +99,18 @@ export function digestView(input: DigestInput): DigestView {
     ag.obligations.push({
       kind: t.kind[s.obligation.kind] + (s.obligation.sequence > 1 ? t.number(s.obligation.sequence) : ''),
       dueDate: longDate(s.obligation.dueDate, input.locale),
-      when: relativeDays(days, input.locale), late: days < 0, tone, toneText: t.tone[tone],
+      when: relativeDays(days, input.locale),
+      late: days < 0,
+      tone,
+      toneText: t.tone[tone],
       link: links.obligation(s.obligation.id),
     });
   }
   const funderViews: FunderView[] = [...funders.values()]
-    .map((f) => ({ name: f.name, agreements: [...f.agreements].sort((x, y) => byText(x.title, y.title) || byText(x.externalRef, y.externalRef)) }))
+    .map((f) => ({
+      name: f.name,
+      agreements: [...f.agreements].sort((x, y) => byText(x.title, y.title) || byText(x.externalRef, y.externalRef)),
+    }))
     .sort((x, y) => byText(x.name, y.name));
   const n = input.stages.length;
   const tone = firmest(input.stages.map(toneOf));
@@ -80,6 +121,9 @@ export function digestView(input: DigestInput): DigestView {
     greeting: granteeName !== undefined ? '' : t.greeting(input.contactName),
     intro: granteeName !== undefined ? t.copyIntro(input.contactName, granteeName) : t.intro(n),
     notice: input.copiedToFunder ? t.ccNotice : null,
-    funders: funderViews, t, steps: t.howTo.map((text, i) => ({ n: i + 1, text })), pageLink: links.page,
+    funders: funderViews,
+    t,
+    steps: t.howTo.map((text, i) => ({ n: i + 1, text })),
+    pageLink: links.page,
   };
 }

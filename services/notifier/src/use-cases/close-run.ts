@@ -9,7 +9,11 @@ import { buildDigests, type DigestDeps } from './build-digests';
  * concurrently): then the handler whose stage completes the run builds them, and the sweeper catches a
  * race between the two. Nothing waits on bus retries, so a slow run never reaches the dead-letter queue.
  */
-export async function closeRun(tx: SqlTx, d: EventData<'reminder.run_closed.v1'>, deps: DigestDeps): Promise<HandlerResult> {
+export async function closeRun(
+  tx: SqlTx,
+  d: EventData<'reminder.run_closed.v1'>,
+  deps: DigestDeps,
+): Promise<HandlerResult> {
   await recordRunClose(tx, d.runId, d.reminders, d.asOf);
   await buildDigests(tx, d.runId, deps);
   return 'done';

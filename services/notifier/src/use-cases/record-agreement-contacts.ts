@@ -8,7 +8,10 @@ import type { Tx } from '../adapters/prisma';
  * agreement.registered.v1 / agreement.amended.v1: who the contacts of the agreement are (who may set
  * preferences for which grantee). A snapshot whose revision is not newer than the stored one is ignored.
  */
-export async function recordAgreementContacts(tx: Tx, d: EventData<'agreement.registered.v1' | 'agreement.amended.v1'>): Promise<HandlerResult> {
+export async function recordAgreementContacts(
+  tx: Tx,
+  d: EventData<'agreement.registered.v1' | 'agreement.amended.v1'>,
+): Promise<HandlerResult> {
   const agreement = { id: d.agreementId, funderId: d.funderId, granteeId: d.grantee.id, revision: d.revision };
   if (!(await advanceAgreement(tx, agreement))) return 'skipped';
   const seen = new Set<string>();

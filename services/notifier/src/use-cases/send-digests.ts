@@ -2,7 +2,13 @@ import type pg from 'pg';
 import type { NewEvent } from '@pc/bus';
 import { eventId } from '@pc/contracts';
 import { pseudonymize, type Logger } from '@pc/service-kit';
-import { judgeDelivery, nextAttemptAt, verdictBeforeSend, type DeliveryVerdict, type RetryPolicy } from '../domain/delivery-verdict';
+import {
+  judgeDelivery,
+  nextAttemptAt,
+  verdictBeforeSend,
+  type DeliveryVerdict,
+  type RetryPolicy,
+} from '../domain/delivery-verdict';
 import { asLocale } from '../domain/reminder';
 import { windowState, type SendWindow } from '../domain/send-window';
 import type { Mailer } from '../adapters/mailer';
@@ -74,9 +80,14 @@ async function deliver(deps: SendDigestsDeps, digests: DigestRow[]): Promise<voi
   const ledger = await ledgerOf(deps.pool, [...new Set(digests.map((d) => d.parent_id ?? d.id))]);
   const byDigest = new Map<string, LedgerRow[]>();
   for (const l of ledger) byDigest.set(l.digest_id, [...(byDigest.get(l.digest_id) ?? []), l]);
-  const directory = await directoryNames(deps.pool,
-    [...new Set(ledger.map((r) => r.funder_id))], [...new Set(ledger.map((r) => r.reminder.agreement.programmeId))]);
-  const failing = await failingAddresses(deps.pool, [...new Set(digests.filter((d) => d.kind === 'contact').map((d) => d.email))]);
+  const directory = await directoryNames(
+    deps.pool,
+    [...new Set(ledger.map((r) => r.funder_id))],
+    [...new Set(ledger.map((r) => r.reminder.agreement.programmeId))],
+  );
+  const failing = await failingAddresses(deps.pool, [
+    ...new Set(digests.filter((d) => d.kind === 'contact').map((d) => d.email)),
+  ]);
 
   let next = 0;
   const work = async (): Promise<void> => {
@@ -96,26 +107,49 @@ async function deliver(deps: SendDigestsDeps, digests: DigestRow[]): Promise<voi
   deps.kickRelay();
 }
 
-async function deliverOne(deps: SendDigestsDeps, d: DigestRow, allRows: LedgerRow[], directory: DirectoryNames, failing: Set<string>): Promise<void> {
+async function deliverOne(
+  deps: SendDigestsDeps,
+  d: DigestRow,
+  allRows: LedgerRow[],
+  directory: DirectoryNames,
+  failing: Set<string>,
+): Promise<void> {
   // A funder's copy speaks of that funder's part of the contact's digest only.
   const rows = d.kind === 'funder_copy' ? allRows.filter((r) => r.funder_id === d.funder_id) : allRows;
   const refused = verdictBeforeSend(d, rows.length, failing.has(d.email));
-  if (refused) { await record(deps, d, rows, refused); return; }
+  if (refused) {
+    await record(deps, d, rows, refused);
+    return;
+  }
   const mail = renderDigest({
-    locale: asLocale(d.locale) ?? 'fr', contactName: rows[0]!.contact_name, stages: rows.map((r) => r.reminder), directory,
+    locale: asLocale(d.locale) ?? 'fr',
+    contactName: rows[0]!.contact_name,
+    stages: rows.map((r) => r.reminder),
+    directory,
     publicBaseUrl: deps.opts.publicBaseUrl,
     copyOf: d.kind === 'funder_copy' ? { granteeName: rows[0]!.reminder.grantee.name } : null,
     copiedToFunder: d.kind === 'contact' && d.cc_addrs.length > 0,
   });
   if (d.attempts > 1) emailsTotal.inc({ kind: d.kind, result: 'resent' });
   const outcome = await deps.mailer.send({
-    messageId: d.message_id, date: d.submitted_at, from: deps.opts.from, to: d.to_addrs, cc: d.cc_addrs,
-    subject: mail.subject, text: mail.text, html: mail.html, language: mail.lang,
+    messageId: d.message_id,
+    date: d.submitted_at,
+    from: deps.opts.from,
+    to: d.to_addrs,
+    cc: d.cc_addrs,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    language: mail.lang,
   });
-  if (outcome.ok) await deps.hooks?.afterSend?.({ id: d.id, messageId: d.message_id, attempts: d.attempts, to: d.to_addrs });
+  if (outcome.ok)
+    await deps.hooks?.afterSend?.({ id: d.id, messageId: d.message_id, attempts: d.attempts, to: d.to_addrs });
   const verdict = judgeDelivery(d, outcome, deps.opts.maxAttempts);
   if (verdict.state === 'sent' && outcome.rejected.length) {
-    deps.logger.warn({ digest: d.id, rejected: outcome.rejected.map((r) => pseudonymize(r.address)) }, 'some copied recipients were refused');
+    deps.logger.warn(
+      { digest: d.id, rejected: outcome.rejected.map((r) => pseudonymize(r.address)) },
+      'some copied recipients were refused',
+    );
   }
   await record(deps, d, rows, verdict);
 }
@@ -123,29 +157,61 @@ async function deliverOne(deps: SendDigestsDeps, d: DigestRow, allRows: LedgerRo
 async function record(deps: SendDigestsDeps, d: DigestRow, rows: LedgerRow[], verdict: DeliveryVerdict): Promise<void> {
   const now = deps.clock();
   const events = d.kind === 'contact' ? outcomeEvents(d, rows, verdict, now) : [];
-  const owned = await recordOutcome(deps.pool, d, verdict, { now, next: nextAttemptAt(verdict, d.attempts, now, deps.opts) }, events);
+  const owned = await recordOutcome(
+    deps.pool,
+    d,
+    verdict,
+    { now, next: nextAttemptAt(verdict, d.attempts, now, deps.opts) },
+    events,
+  );
   if (!owned) {
     deps.logger.warn({ digest: d.id }, 'digest was re-claimed by another worker before this outcome was recorded');
     return;
   }
   emailsTotal.inc({ kind: d.kind, result: verdict.state });
-  const log = { digest: d.id, kind: d.kind, contactRef: pseudonymize(d.email), stages: rows.length, attempts: d.attempts, messageId: d.message_id };
+  const log = {
+    digest: d.id,
+    kind: d.kind,
+    contactRef: pseudonymize(d.email),
+    stages: rows.length,
+    attempts: d.attempts,
+    messageId: d.message_id,
+  };
   if (verdict.state === 'sent') deps.logger.debug(log, 'reminder digest sent');
   else deps.logger.warn({ ...log, state: verdict.state, reason: verdict.reason }, 'reminder digest not delivered');
 }
 
 /** What the bus hears of a contact's digest: one event per ledger row (funder copies tell nothing). */
-function outcomeEvents(d: DigestRow, rows: LedgerRow[], verdict: DeliveryVerdict, now: Date): Array<NewEvent & { id: string }> {
+function outcomeEvents(
+  d: DigestRow,
+  rows: LedgerRow[],
+  verdict: DeliveryVerdict,
+  now: Date,
+): Array<NewEvent & { id: string }> {
   const at = now.toISOString();
   return rows.map((r): NewEvent & { id: string } => {
-    const base = { reminderId: r.reminder_id, runId: r.run_id, obligationId: r.obligation_id, funderId: r.funder_id, stageKey: r.stage_key, contactRef: pseudonymize(r.email) };
+    const base = {
+      reminderId: r.reminder_id,
+      runId: r.run_id,
+      obligationId: r.obligation_id,
+      funderId: r.funder_id,
+      stageKey: r.stage_key,
+      contactRef: pseudonymize(r.email),
+    };
     if (verdict.state === 'sent') {
-      return { type: 'reminder.sent.v1', id: eventId('reminder.sent', r.id), subject: r.obligation_id, data: { ...base, messageId: d.message_id, sentAt: at } };
+      return {
+        type: 'reminder.sent.v1',
+        id: eventId('reminder.sent', r.id),
+        subject: r.obligation_id,
+        data: { ...base, messageId: d.message_id, sentAt: at },
+      };
     }
     const permanent = verdict.state === 'failed_permanent';
     // Temporary failures are told once per row (deterministic id); the final verdict once more.
     return {
-      type: 'reminder.failed.v1', id: eventId('reminder.failed', r.id, permanent ? 'permanent' : 'temporary'), subject: r.obligation_id,
+      type: 'reminder.failed.v1',
+      id: eventId('reminder.failed', r.id, permanent ? 'permanent' : 'temporary'),
+      subject: r.obligation_id,
       data: { ...base, email: r.email, permanent, reason: verdict.reason, at },
     };
   });

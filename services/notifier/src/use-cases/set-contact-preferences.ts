@@ -3,15 +3,25 @@ import { findContact, saveContactLocale } from '../adapters/contact-store';
 import { isContactOf } from '../adapters/directory-store';
 import type { PrismaClient } from '../adapters/prisma';
 
-export interface ContactPreferences { email: string; locale: string | null; failing: boolean }
+export interface ContactPreferences {
+  email: string;
+  locale: string | null;
+  failing: boolean;
+}
 
 /**
  * A grantee sets (or, without `locale`, reads) the language of one of its contacts' reminders. The
  * address must be a contact of one of the grantee's agreements; anything else is 404, exactly like
  * an address that does not exist (another tenant's contact included).
  */
-export async function setContactPreferences(prisma: PrismaClient, granteeId: string, email: string, locale: Locale | undefined): Promise<ContactPreferences> {
+export async function setContactPreferences(
+  prisma: PrismaClient,
+  granteeId: string,
+  email: string,
+  locale: Locale | undefined,
+): Promise<ContactPreferences> {
   if (!(await isContactOf(prisma, granteeId, email))) throw notFound('contact');
-  const saved = locale === undefined ? await findContact(prisma, email) : await saveContactLocale(prisma, email, locale);
+  const saved =
+    locale === undefined ? await findContact(prisma, email) : await saveContactLocale(prisma, email, locale);
   return { email, locale: saved?.locale ?? null, failing: Boolean(saved?.failingAt) };
 }

@@ -18,15 +18,28 @@ const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM
 /** Stores an accepted run, once per job: false when this job was already accepted. */
 export async function insertRun(tx: SqlTx, jobId: string, asOf: string): Promise<boolean> {
   const inserted = await tx.$executeRawUnsafe(
-    `INSERT INTO evaluation_run (job_id, as_of, status) VALUES ($1::uuid, $2::date, 'queued') ON CONFLICT (job_id) DO NOTHING`, jobId, asOf);
+    `INSERT INTO evaluation_run (job_id, as_of, status) VALUES ($1::uuid, $2::date, 'queued') ON CONFLICT (job_id) DO NOTHING`,
+    jobId,
+    asOf,
+  );
   return inserted > 0;
 }
 
-export interface RunRow { job_id: string; as_of: string; status: string; cursor: string | null; counts: RunCounts }
+export interface RunRow {
+  job_id: string;
+  as_of: string;
+  status: string;
+  cursor: string | null;
+  counts: RunCounts;
+}
 
 export async function findRun(pool: pg.Pool, jobId: string): Promise<RunRow | null> {
-  const { rows: [run] } = await pool.query<RunRow>(
-    `SELECT job_id, to_char(as_of, 'YYYY-MM-DD') AS as_of, status, cursor, counts FROM evaluation_run WHERE job_id = $1::uuid`, [jobId]);
+  const {
+    rows: [run],
+  } = await pool.query<RunRow>(
+    `SELECT job_id, to_char(as_of, 'YYYY-MM-DD') AS as_of, status, cursor, counts FROM evaluation_run WHERE job_id = $1::uuid`,
+    [jobId],
+  );
   return run ?? null;
 }
 
@@ -137,33 +150,68 @@ WITH batch AS (
 SELECT (SELECT count(*) FROM ins)::int AS sent, (SELECT count(*) FROM ins_skip)::int AS skipped`;
 
 export interface BatchInput {
-  jobId: string; asOf: string; cursor: string; batchSize: number;
+  jobId: string;
+  asOf: string;
+  cursor: string;
+  batchSize: number;
   /** earliestStageOffset of the default stages (a programme without stages) */
-  earliestDefault: number; now: Date; reason: string; actorId: string;
+  earliestDefault: number;
+  now: Date;
+  reason: string;
+  actorId: string;
 }
 
 /** One batch: classification with its transitions, then its reminder stages. Null past the last obligation. */
-export async function evaluateBatch(tx: PgTx, b: BatchInput): Promise<{ n: number; lastId: string; changed: number; sent: number; skipped: number } | null> {
-  const cls = await tx.client.query<{ n: number; last_id: string | null; changed: number }>(CLASSIFY_SQL,
-    [b.cursor, b.batchSize, OPEN_FOR_EVALUATION, b.asOf, b.earliestDefault, b.now, b.reason, b.actorId]);
+export async function evaluateBatch(
+  tx: PgTx,
+  b: BatchInput,
+): Promise<{ n: number; lastId: string; changed: number; sent: number; skipped: number } | null> {
+  const cls = await tx.client.query<{ n: number; last_id: string | null; changed: number }>(CLASSIFY_SQL, [
+    b.cursor,
+    b.batchSize,
+    OPEN_FOR_EVALUATION,
+    b.asOf,
+    b.earliestDefault,
+    b.now,
+    b.reason,
+    b.actorId,
+  ]);
   const { n, last_id: lastId, changed } = cls.rows[0]!;
   if (n === 0 || !lastId) return null;
-  const rem = await tx.client.query<{ sent: number; skipped: number }>(REMINDERS_SQL,
-    [b.cursor, lastId, OPEN_FOR_EVALUATION, DEFAULT_STAGES_JSON, b.asOf, b.jobId]);
+  const rem = await tx.client.query<{ sent: number; skipped: number }>(REMINDERS_SQL, [
+    b.cursor,
+    lastId,
+    OPEN_FOR_EVALUATION,
+    DEFAULT_STAGES_JSON,
+    b.asOf,
+    b.jobId,
+  ]);
   const { sent, skipped } = rem.rows[0]!;
   return { n, lastId, changed, sent, skipped };
 }
 
 /** Commits the cursor and counts with the batch, and renews the lease. */
-export async function saveProgress(tx: PgTx, jobId: string, cursor: string, counts: RunCounts, leaseSeconds: number): Promise<void> {
+export async function saveProgress(
+  tx: PgTx,
+  jobId: string,
+  cursor: string,
+  counts: RunCounts,
+  leaseSeconds: number,
+): Promise<void> {
   await tx.client.query(
     `UPDATE evaluation_run SET cursor = $2::uuid, counts = $3::jsonb, lease_until = now() + make_interval(secs => $4) WHERE job_id = $1::uuid`,
-    [jobId, cursor, JSON.stringify(counts), leaseSeconds]);
+    [jobId, cursor, JSON.stringify(counts), leaseSeconds],
+  );
 }
 
 /** Every stage the run emitted, across the processes that worked it. */
 export async function countDueReminders(tx: PgTx, jobId: string): Promise<number> {
-  const { rows: [r] } = await tx.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM reminder WHERE run_id = $1::uuid AND status = 'due'`, [jobId]);
+  const {
+    rows: [r],
+  } = await tx.client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM reminder WHERE run_id = $1::uuid AND status = 'due'`,
+    [jobId],
+  );
   return r?.n ?? 0;
 }
 
@@ -172,36 +220,50 @@ export async function markSucceeded(tx: PgTx, jobId: string, counts: RunCounts, 
   await enqueue(tx, events);
   await tx.client.query(
     `UPDATE evaluation_run SET status = 'succeeded', counts = $2::jsonb, finished_at = now(), lease_until = NULL, error = NULL WHERE job_id = $1::uuid`,
-    [jobId, JSON.stringify(counts)]);
+    [jobId, JSON.stringify(counts)],
+  );
 }
 
 /** Closes a run still open as failed; its counts so far, or null when it was already closed. */
 export async function markFailed(tx: PgTx, jobId: string, error: string): Promise<RunCounts | null> {
-  const { rows: [run] } = await tx.client.query<{ counts: RunCounts }>(
+  const {
+    rows: [run],
+  } = await tx.client.query<{ counts: RunCounts }>(
     `UPDATE evaluation_run SET status = 'failed', error = $2, finished_at = now(), lease_until = NULL
-     WHERE job_id = $1::uuid AND status IN ('queued', 'running') RETURNING counts`, [jobId, error]);
+     WHERE job_id = $1::uuid AND status IN ('queued', 'running') RETURNING counts`,
+    [jobId, error],
+  );
   return run?.counts ?? null;
 }
 
 /** Claims the oldest open run whose lease is free or expired (a dead owner's), with a fresh lease. */
-export async function claimRun(pool: pg.Pool, leaseSeconds: number): Promise<{ job_id: string; attempts: number } | null> {
+export async function claimRun(
+  pool: pg.Pool,
+  leaseSeconds: number,
+): Promise<{ job_id: string; attempts: number } | null> {
   const { rows } = await pool.query<{ job_id: string; attempts: number }>(
     `UPDATE evaluation_run SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
             lease_until = now() + make_interval(secs => $1)
      WHERE job_id = (SELECT job_id FROM evaluation_run
                      WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
                      ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING job_id, attempts`, [leaseSeconds]);
+     RETURNING job_id, attempts`,
+    [leaseSeconds],
+  );
   return rows[0] ?? null;
 }
 
 /** Hands a paused run back at once (its lease and this attempt), so the next process resumes it. */
 export async function releaseRun(pool: pg.Pool, jobId: string): Promise<void> {
-  await pool.query(`UPDATE evaluation_run SET lease_until = NULL, attempts = attempts - 1 WHERE job_id = $1::uuid`, [jobId]);
+  await pool.query(`UPDATE evaluation_run SET lease_until = NULL, attempts = attempts - 1 WHERE job_id = $1::uuid`, [
+    jobId,
+  ]);
 }
 
 /** Keeps a failed run for a retry in `seconds`, with the error that stopped it. */
 export async function postponeRun(pool: pg.Pool, jobId: string, error: string, seconds: number): Promise<void> {
-  await pool.query(`UPDATE evaluation_run SET error = $2, lease_until = now() + make_interval(secs => $3) WHERE job_id = $1::uuid`,
-    [jobId, error, seconds]);
+  await pool.query(
+    `UPDATE evaluation_run SET error = $2, lease_until = now() + make_interval(secs => $3) WHERE job_id = $1::uuid`,
+    [jobId, error, seconds],
+  );
 }

@@ -13,16 +13,37 @@ export function evidenceOfNote(tx: Tx, agreementId: string, noteId: string): Pro
 export async function refreshEvidence(tx: Tx, id: string, note: NoteFacts, late: boolean): Promise<void> {
   await tx.evidence.update({
     where: { id },
-    data: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn ? toDbDate(note.publishedOn) : null, late,
-      verifiedAt: new Date(note.verifiedAt), withdrawnAt: null, withdrawnReason: null },
+    data: {
+      noteUrl: note.noteUrl,
+      title: note.title,
+      publishedOn: note.publishedOn ? toDbDate(note.publishedOn) : null,
+      late,
+      verifiedAt: new Date(note.verifiedAt),
+      withdrawnAt: null,
+      withdrawnReason: null,
+    },
   });
 }
 
-export async function createEvidence(tx: Tx, obligationId: string, agreementId: string, note: NoteFacts, late: boolean): Promise<void> {
+export async function createEvidence(
+  tx: Tx,
+  obligationId: string,
+  agreementId: string,
+  note: NoteFacts,
+  late: boolean,
+): Promise<void> {
   await tx.evidence.create({
     data: {
-      id: crypto.randomUUID(), obligationId, agreementId, noteId: note.noteId, noteUrl: note.noteUrl, title: note.title,
-      publishedOn: note.publishedOn ? toDbDate(note.publishedOn) : null, late, source: note.source, verifiedAt: new Date(note.verifiedAt),
+      id: crypto.randomUUID(),
+      obligationId,
+      agreementId,
+      noteId: note.noteId,
+      noteUrl: note.noteUrl,
+      title: note.title,
+      publishedOn: note.publishedOn ? toDbDate(note.publishedOn) : null,
+      late,
+      source: note.source,
+      verifiedAt: new Date(note.verifiedAt),
     },
   });
 }

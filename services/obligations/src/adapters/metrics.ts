@@ -8,7 +8,9 @@ function counter(name: string, help: string): client.Counter {
 }
 
 export const obligationMetrics = {
-  notesForUnknownAgreements: counter('obligations_notes_unknown_agreement_total',
-    'Verified Praxis notes naming an agreement this service does not know (ignored)'),
+  notesForUnknownAgreements: counter(
+    'obligations_notes_unknown_agreement_total',
+    'Verified Praxis notes naming an agreement this service does not know (ignored)',
+  ),
   remindersDue: counter('obligations_reminders_due_total', 'reminder.due.v1 events emitted by evaluation runs'),
 };

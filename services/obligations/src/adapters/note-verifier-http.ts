@@ -10,7 +10,10 @@ import type { NoteVerifier, VerificationRequest } from '../domain/ports';
  * grantee may simply retry.
  */
 export function httpNoteVerifier(baseUrl: string, internalSecret: string, timeoutMs = 20_000): NoteVerifier {
-  const principal = signPrincipal({ keyId: 'system:obligations', role: 'admin', funderId: null, funderIds: [], granteeId: null }, internalSecret);
+  const principal = signPrincipal(
+    { keyId: 'system:obligations', role: 'admin', funderId: null, funderIds: [], granteeId: null },
+    internalSecret,
+  );
   return {
     async verify(req: VerificationRequest) {
       const body: VerificationRequestBody = req;
@@ -23,11 +26,15 @@ export function httpNoteVerifier(baseUrl: string, internalSecret: string, timeou
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        throw new AppError('unavailable', `the Praxis connector cannot be reached (${(err as Error).message}); try again later`);
+        throw new AppError(
+          'unavailable',
+          `the Praxis connector cannot be reached (${(err as Error).message}); try again later`,
+        );
       }
       if (!res.ok) throw new AppError('unavailable', `the Praxis connector answered ${res.status}; try again later`);
       const parsed = verificationResponse.safeParse(await res.json().catch(() => null));
-      if (!parsed.success) throw new AppError('unavailable', 'the Praxis connector gave an unexpected answer; try again later');
+      if (!parsed.success)
+        throw new AppError('unavailable', 'the Praxis connector gave an unexpected answer; try again later');
       return parsed.data;
     },
   };

@@ -16,17 +16,43 @@ export type { Obligation };
 
 /** An obligation as the public API shows it (contract: Obligation). */
 export interface ObligationView {
-  id: string; agreementId: string; funderId: string; granteeId: string; programmeCode: string; externalRef: string;
-  referenceCode: string; agreementTitle: string; kind: string; sequence: number; dueDate: string; status: string;
-  fulfilledAt: string | null; late: boolean | null;
+  id: string;
+  agreementId: string;
+  funderId: string;
+  granteeId: string;
+  programmeCode: string;
+  externalRef: string;
+  referenceCode: string;
+  agreementTitle: string;
+  kind: string;
+  sequence: number;
+  dueDate: string;
+  status: string;
+  fulfilledAt: string | null;
+  late: boolean | null;
 }
 
-export interface Page<T> { data: T[]; nextCursor: string | null }
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
 
 interface Row {
-  id: string; agreement_id: string; funder_id: string; grantee_id: string; programme_code: string; external_ref: string;
-  reference_code: string; title: string; kind: string; sequence: number; due_date: string; status: string;
-  fulfilled_at: Date | null; late: boolean | null; updated_at: Date;
+  id: string;
+  agreement_id: string;
+  funder_id: string;
+  grantee_id: string;
+  programme_code: string;
+  external_ref: string;
+  reference_code: string;
+  title: string;
+  kind: string;
+  sequence: number;
+  due_date: string;
+  status: string;
+  fulfilled_at: Date | null;
+  late: boolean | null;
+  updated_at: Date;
 }
 
 const SELECT = `SELECT o.id, o.agreement_id, o.funder_id, o.grantee_id, a.programme_code, a.external_ref, a.reference_code, a.title,
@@ -34,9 +60,20 @@ const SELECT = `SELECT o.id, o.agreement_id, o.funder_id, o.grantee_id, a.progra
   FROM obligation o JOIN agreement a ON a.id = o.agreement_id`;
 
 const toView = (r: Row): ObligationView => ({
-  id: r.id, agreementId: r.agreement_id, funderId: r.funder_id, granteeId: r.grantee_id, programmeCode: r.programme_code,
-  externalRef: r.external_ref, referenceCode: r.reference_code, agreementTitle: r.title, kind: r.kind, sequence: r.sequence,
-  dueDate: r.due_date, status: r.status, fulfilledAt: r.fulfilled_at ? r.fulfilled_at.toISOString() : null, late: r.late,
+  id: r.id,
+  agreementId: r.agreement_id,
+  funderId: r.funder_id,
+  granteeId: r.grantee_id,
+  programmeCode: r.programme_code,
+  externalRef: r.external_ref,
+  referenceCode: r.reference_code,
+  agreementTitle: r.title,
+  kind: r.kind,
+  sequence: r.sequence,
+  dueDate: r.due_date,
+  status: r.status,
+  fulfilledAt: r.fulfilled_at ? r.fulfilled_at.toISOString() : null,
+  late: r.late,
 });
 
 /** One obligation with its agreement's public fields; null when there is none. */
@@ -48,13 +85,28 @@ export async function findObligationView(db: Db, id: string): Promise<Obligation
 /** Whose obligations a list shows: some funders' (a funder's own, an auditor's scope) or one grantee's. */
 export type ListScope = { funderIds: string[] } | { granteeId: string };
 
-export interface ListFilters { status?: string; programme?: string; dueBefore?: string; dueAfter?: string; agreementId?: string }
+export interface ListFilters {
+  status?: string;
+  programme?: string;
+  dueBefore?: string;
+  dueAfter?: string;
+  agreementId?: string;
+}
 
 /** One page of a scope, by due date then id; dueBefore/dueAfter are inclusive. */
-export async function pageObligations(db: Db, scope: ListScope, f: ListFilters, limit: number, after: Keyset | null): Promise<Page<ObligationView>> {
+export async function pageObligations(
+  db: Db,
+  scope: ListScope,
+  f: ListFilters,
+  limit: number,
+  after: Keyset | null,
+): Promise<Page<ObligationView>> {
   const params: unknown[] = [];
   const where: string[] = [];
-  const add = (sql: (n: number) => string, v: unknown): void => { params.push(v); where.push(sql(params.length)); };
+  const add = (sql: (n: number) => string, v: unknown): void => {
+    params.push(v);
+    where.push(sql(params.length));
+  };
   if ('funderIds' in scope) add((n) => `o.funder_id = ANY($${n}::uuid[])`, scope.funderIds);
   else add((n) => `o.grantee_id = $${n}::uuid`, scope.granteeId);
   if (f.status) add((n) => `o.status = $${n}`, f.status);
@@ -68,7 +120,9 @@ export async function pageObligations(db: Db, scope: ListScope, f: ListFilters, 
   }
   params.push(limit + 1);
   const rows = await db.$queryRawUnsafe<Row[]>(
-    `${SELECT} WHERE ${where.join(' AND ')} ORDER BY o.due_date, o.id LIMIT $${params.length}`, ...params);
+    `${SELECT} WHERE ${where.join(' AND ')} ORDER BY o.due_date, o.id LIMIT $${params.length}`,
+    ...params,
+  );
   const more = rows.length > limit;
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
@@ -76,9 +130,15 @@ export async function pageObligations(db: Db, scope: ListScope, f: ListFilters, 
 }
 
 /** Open obligations of a grantee, for its calendar feed (with when each last changed). */
-export async function openObligationsOfGrantee(db: Db, granteeId: string): Promise<(ObligationView & { updatedAt: Date })[]> {
+export async function openObligationsOfGrantee(
+  db: Db,
+  granteeId: string,
+): Promise<(ObligationView & { updatedAt: Date })[]> {
   const rows = await db.$queryRawUnsafe<Row[]>(
-    `${SELECT} WHERE o.grantee_id = $1::uuid AND o.status = ANY($2::text[]) ORDER BY o.due_date, o.id`, granteeId, [...OPEN]);
+    `${SELECT} WHERE o.grantee_id = $1::uuid AND o.status = ANY($2::text[]) ORDER BY o.due_date, o.id`,
+    granteeId,
+    [...OPEN],
+  );
   return rows.map((r) => ({ ...toView(r), updatedAt: r.updated_at }));
 }
 
@@ -94,19 +154,43 @@ export async function obligationDetail(db: Db, o: ObligationView): Promise<Recor
   return {
     ...o,
     transitions: transitions.map((t) => ({
-      from: t.fromStatus, to: t.toStatus, at: t.at.toISOString(), reason: t.reason,
-      actor: { kind: t.actorKind, id: t.actorId }, dueDate: day(t.dueDate), previousDueDate: day(t.previousDueDate),
+      from: t.fromStatus,
+      to: t.toStatus,
+      at: t.at.toISOString(),
+      reason: t.reason,
+      actor: { kind: t.actorKind, id: t.actorId },
+      dueDate: day(t.dueDate),
+      previousDueDate: day(t.previousDueDate),
     })),
     evidence: evidence.map((e) => ({
-      noteUrl: e.noteUrl, noteId: e.noteId, title: e.title, publishedOn: day(e.publishedOn), late: e.late, source: e.source,
-      verifiedAt: e.verifiedAt.toISOString(), withdrawnAt: e.withdrawnAt?.toISOString() ?? null, withdrawnReason: e.withdrawnReason,
+      noteUrl: e.noteUrl,
+      noteId: e.noteId,
+      title: e.title,
+      publishedOn: day(e.publishedOn),
+      late: e.late,
+      source: e.source,
+      verifiedAt: e.verifiedAt.toISOString(),
+      withdrawnAt: e.withdrawnAt?.toISOString() ?? null,
+      withdrawnReason: e.withdrawnReason,
     })),
     reminders: reminders.map((m) => ({
-      reminderId: m.id, stageKey: m.stageKey, offsetDays: m.offsetDays, escalate: m.escalate, status: m.status,
-      runId: m.runId, asOf: day(m.asOf),
-      deliveries: deliveries.filter((d) => d.reminderId === m.id).map((d) => ({
-        contactRef: d.contactRef, outcome: d.outcome, at: d.at.toISOString(), messageId: d.messageId, reason: d.reason, permanent: d.permanent,
-      })),
+      reminderId: m.id,
+      stageKey: m.stageKey,
+      offsetDays: m.offsetDays,
+      escalate: m.escalate,
+      status: m.status,
+      runId: m.runId,
+      asOf: day(m.asOf),
+      deliveries: deliveries
+        .filter((d) => d.reminderId === m.id)
+        .map((d) => ({
+          contactRef: d.contactRef,
+          outcome: d.outcome,
+          at: d.at.toISOString(),
+          messageId: d.messageId,
+          reason: d.reason,
+          permanent: d.permanent,
+        })),
     })),
   };
 }
@@ -122,13 +206,20 @@ export function obligationById(tx: Tx, id: string): Promise<Obligation> {
 
 /** Locks one obligation for the rest of the transaction; null when there is none. */
 export async function lockObligation(tx: Tx, id: string): Promise<{ id: string; status: string } | null> {
-  const rows = await tx.$queryRawUnsafe<{ id: string; status: string }[]>('SELECT id, status FROM obligation WHERE id = $1::uuid FOR UPDATE', id);
+  const rows = await tx.$queryRawUnsafe<{ id: string; status: string }[]>(
+    'SELECT id, status FROM obligation WHERE id = $1::uuid FOR UPDATE',
+    id,
+  );
   return rows[0] ?? null;
 }
 
 /** Locks a funder's obligation and reads it; null for any other tenant's (or none). */
 export async function lockFundersObligation(tx: Tx, funderId: string, id: string): Promise<Obligation | null> {
-  const rows = await tx.$queryRawUnsafe<{ id: string }[]>('SELECT id FROM obligation WHERE id = $1::uuid AND funder_id = $2::uuid FOR UPDATE', id, funderId);
+  const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
+    'SELECT id FROM obligation WHERE id = $1::uuid AND funder_id = $2::uuid FOR UPDATE',
+    id,
+    funderId,
+  );
   if (!rows[0]) return null;
   return tx.obligation.findUniqueOrThrow({ where: { id } });
 }
@@ -137,16 +228,27 @@ export async function lockFundersObligation(tx: Tx, funderId: string, id: string
 export async function lockFirstOpen(tx: Tx, agreementId: string): Promise<{ id: string; status: string } | null> {
   const rows = await tx.$queryRawUnsafe<{ id: string; status: string }[]>(
     `SELECT id, status FROM obligation WHERE agreement_id = $1::uuid AND status = ANY($2::text[])
-     ORDER BY due_date, sequence, id LIMIT 1 FOR UPDATE`, agreementId, [...OPEN]);
+     ORDER BY due_date, sequence, id LIMIT 1 FOR UPDATE`,
+    agreementId,
+    [...OPEN],
+  );
   return rows[0] ?? null;
 }
 
 /** The obligations of an agreement, all of them or those in `statuses`. */
-export function obligationsOfAgreement(tx: Tx, agreementId: string, statuses?: readonly ObligationStatus[]): Promise<Obligation[]> {
+export function obligationsOfAgreement(
+  tx: Tx,
+  agreementId: string,
+  statuses?: readonly ObligationStatus[],
+): Promise<Obligation[]> {
   return tx.obligation.findMany({ where: { agreementId, ...(statuses ? { status: { in: [...statuses] } } : {}) } });
 }
 
-export interface Owners { funderId: string; programmeId: string; granteeId: string }
+export interface Owners {
+  funderId: string;
+  programmeId: string;
+  granteeId: string;
+}
 
 /** The denormalised owner columns of an agreement's obligations follow the agreement. */
 export async function setOwners(tx: Tx, agreementId: string, owners: Owners): Promise<void> {
@@ -154,19 +256,35 @@ export async function setOwners(tx: Tx, agreementId: string, owners: Owners): Pr
 }
 
 export interface NewObligation extends Owners {
-  id: string; agreementId: string; requirementId: string; kind: string; sequence: number; dueDate: string; status: ObligationStatus; at: Date;
+  id: string;
+  agreementId: string;
+  requirementId: string;
+  kind: string;
+  sequence: number;
+  dueDate: string;
+  status: ObligationStatus;
+  at: Date;
 }
 
 /** A new obligation; its derived due date is its due date until a funder extends it. */
 export async function createObligation(tx: Tx, o: NewObligation): Promise<void> {
   const { dueDate, at, ...rest } = o;
-  await tx.obligation.create({ data: { ...rest, dueDate: toDbDate(dueDate), derivedDueDate: toDbDate(dueDate), updatedAt: at } });
+  await tx.obligation.create({
+    data: { ...rest, dueDate: toDbDate(dueDate), derivedDueDate: toDbDate(dueDate), updatedAt: at },
+  });
 }
 
 /** The columns a change may set (dates as calendar days); `updatedAt` only when the obligation itself moved. */
 export interface ObligationChange {
-  requirementId?: string; kind?: string; sequence?: number; derivedDueDate?: string; dueDate?: string;
-  status?: ObligationStatus; fulfilledAt?: Date; late?: boolean; updatedAt?: Date;
+  requirementId?: string;
+  kind?: string;
+  sequence?: number;
+  derivedDueDate?: string;
+  dueDate?: string;
+  status?: ObligationStatus;
+  fulfilledAt?: Date;
+  late?: boolean;
+  updatedAt?: Date;
 }
 
 export async function updateObligation(tx: Tx, id: string, change: ObligationChange): Promise<void> {
@@ -186,9 +304,22 @@ export async function cancelObligations(tx: Tx, ids: string[], at: Date): Promis
 }
 
 /** The ref of an obligation row (its kind column is text: checked against the catalog's kinds). */
-export function refOf(o: { id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string; kind: string; dueDate: Date }): ObligationRef {
+export function refOf(o: {
+  id: string;
+  agreementId: string;
+  funderId: string;
+  programmeId: string;
+  granteeId: string;
+  kind: string;
+  dueDate: Date;
+}): ObligationRef {
   return {
-    id: o.id, agreementId: o.agreementId, funderId: o.funderId, programmeId: o.programmeId, granteeId: o.granteeId,
-    kind: obligationKind.parse(o.kind), dueDate: fromDbDate(o.dueDate),
+    id: o.id,
+    agreementId: o.agreementId,
+    funderId: o.funderId,
+    programmeId: o.programmeId,
+    granteeId: o.granteeId,
+    kind: obligationKind.parse(o.kind),
+    dueDate: fromDbDate(o.dueDate),
   };
 }

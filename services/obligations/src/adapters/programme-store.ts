@@ -4,11 +4,21 @@ import type { ReminderStage } from '@pc/lifecycle';
 import type { Tx } from './prisma';
 
 /** Keeps the programme and its reminder stages (already normalised: never empty). */
-export async function saveProgramme(tx: Tx, d: EventData<'programme.registered.v1'>, stages: ReminderStage[]): Promise<void> {
+export async function saveProgramme(
+  tx: Tx,
+  d: EventData<'programme.registered.v1'>,
+  stages: ReminderStage[],
+): Promise<void> {
   await tx.programme.upsert({
     where: { id: d.programmeId },
     create: { id: d.programmeId, funderId: d.funderId, code: d.code, name: d.name, reminderStages: stages as never },
-    update: { funderId: d.funderId, code: d.code, name: d.name, reminderStages: stages as never, updatedAt: new Date() },
+    update: {
+      funderId: d.funderId,
+      code: d.code,
+      name: d.name,
+      reminderStages: stages as never,
+      updatedAt: new Date(),
+    },
   });
 }
 

@@ -2,8 +2,14 @@
 import type { SqlTx } from '@pc/bus';
 
 export interface ReminderOutcome {
-  reminderId: string; contactRef: string; obligationId: string; outcome: 'sent' | 'failed';
-  messageId: string | null; reason: string | null; permanent: boolean | null; at: string;
+  reminderId: string;
+  contactRef: string;
+  obligationId: string;
+  outcome: 'sent' | 'failed';
+  messageId: string | null;
+  reason: string | null;
+  permanent: boolean | null;
+  at: string;
 }
 
 /**
@@ -18,5 +24,13 @@ export async function recordDelivery(tx: SqlTx, o: ReminderOutcome): Promise<voi
        SET outcome = EXCLUDED.outcome, message_id = EXCLUDED.message_id, reason = EXCLUDED.reason,
            permanent = EXCLUDED.permanent, at = EXCLUDED.at
        WHERE reminder_delivery.at <= EXCLUDED.at`,
-    o.reminderId, o.contactRef, o.obligationId, o.outcome, o.messageId, o.reason, o.permanent, o.at);
+    o.reminderId,
+    o.contactRef,
+    o.obligationId,
+    o.outcome,
+    o.messageId,
+    o.reason,
+    o.permanent,
+    o.at,
+  );
 }

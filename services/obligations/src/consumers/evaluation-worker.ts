@@ -12,14 +12,23 @@ import { failEvaluation } from '../use-cases/fail-evaluation';
  * A periodic sweep picks up runs whose owner died (lease expired), e.g. after a crash.
  */
 export class EvaluationWorker {
-  private readonly loop = singleFlight(() => this.drain(),
-    (err) => this.opts.logger.warn({ err: (err as Error).message }, 'evaluation worker pass failed; will retry'));
+  private readonly loop = singleFlight(
+    () => this.drain(),
+    (err) => this.opts.logger.warn({ err: (err as Error).message }, 'evaluation worker pass failed; will retry'),
+  );
 
-  constructor(private readonly pool: pg.Pool, private readonly opts: EvaluateOptions & { logger: Logger; maxAttempts?: number; sweepMs?: number }) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: EvaluateOptions & { logger: Logger; maxAttempts?: number; sweepMs?: number },
+  ) {}
 
-  start(): void { this.loop.start(this.opts.sweepMs ?? 5000); }
+  start(): void {
+    this.loop.start(this.opts.sweepMs ?? 5000);
+  }
 
-  kick(): void { this.loop.kick(); }
+  kick(): void {
+    this.loop.kick();
+  }
 
   private async drain(): Promise<void> {
     for (;;) {
@@ -48,5 +57,7 @@ export class EvaluationWorker {
     }
   }
 
-  async stop(): Promise<void> { await this.loop.stop(); }
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
 }

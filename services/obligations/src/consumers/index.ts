@@ -11,13 +11,19 @@ import { withdrawEvidence } from '../use-cases/withdraw-evidence';
 import { recordReminderOutcome } from '../use-cases/record-reminder-outcome';
 
 /** Every queue this service consumes, each handler idempotent (inbox + revision/unique rows). */
-export async function startConsumers(runtime: ServiceRuntime, prisma: PrismaClient, clock: Clock, logger: Logger,
-  onEvaluationAccepted: () => void): Promise<void> {
+export async function startConsumers(
+  runtime: ServiceRuntime,
+  prisma: PrismaClient,
+  clock: Clock,
+  logger: Logger,
+  onEvaluationAccepted: () => void,
+): Promise<void> {
   // A snapshot of a large agreement is many statements: more than Prisma's default 5 s.
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => transaction(prisma, fn, 60_000);
 
   await runtime.consume<Tx>({
-    queue: QUEUES.obligationsAgreements, transact,
+    queue: QUEUES.obligationsAgreements,
+    transact,
     on: {
       'programme.registered.v1': (d, tx) => registerProgramme(tx, d),
       'agreement.registered.v1': (d, tx) => reconcileAgreement(tx, d, clock, false),
@@ -27,13 +33,18 @@ export async function startConsumers(runtime: ServiceRuntime, prisma: PrismaClie
   });
 
   await runtime.consume<Tx>({
-    queue: QUEUES.obligationsJobs, transact,
+    queue: QUEUES.obligationsJobs,
+    transact,
     on: { 'job.requested.v1': (d, tx) => acceptEvaluation(tx, d, clock, logger) },
-    afterCommit: () => { runtime.relay.kick(); onEvaluationAccepted(); },
+    afterCommit: () => {
+      runtime.relay.kick();
+      onEvaluationAccepted();
+    },
   });
 
   await runtime.consume<Tx>({
-    queue: QUEUES.obligationsEvidence, transact,
+    queue: QUEUES.obligationsEvidence,
+    transact,
     on: {
       'praxis.note.verified.v1': (d, tx) => recordVerifiedNote(tx, d, clock, logger),
       'praxis.note.withdrawn.v1': (d, tx) => withdrawEvidence(tx, d, clock),
@@ -41,16 +52,31 @@ export async function startConsumers(runtime: ServiceRuntime, prisma: PrismaClie
   });
 
   await runtime.consume<Tx>({
-    queue: QUEUES.obligationsReminders, transact,
+    queue: QUEUES.obligationsReminders,
+    transact,
     on: {
-      'reminder.sent.v1': (d, tx) => recordReminderOutcome(tx, {
-        reminderId: d.reminderId, contactRef: d.contactRef, obligationId: d.obligationId, outcome: 'sent',
-        messageId: d.messageId, reason: null, permanent: null, at: d.sentAt,
-      }),
-      'reminder.failed.v1': (d, tx) => recordReminderOutcome(tx, {
-        reminderId: d.reminderId, contactRef: d.contactRef, obligationId: d.obligationId, outcome: 'failed',
-        messageId: null, reason: d.reason, permanent: d.permanent, at: d.at,
-      }),
+      'reminder.sent.v1': (d, tx) =>
+        recordReminderOutcome(tx, {
+          reminderId: d.reminderId,
+          contactRef: d.contactRef,
+          obligationId: d.obligationId,
+          outcome: 'sent',
+          messageId: d.messageId,
+          reason: null,
+          permanent: null,
+          at: d.sentAt,
+        }),
+      'reminder.failed.v1': (d, tx) =>
+        recordReminderOutcome(tx, {
+          reminderId: d.reminderId,
+          contactRef: d.contactRef,
+          obligationId: d.obligationId,
+          outcome: 'failed',
+          messageId: null,
+          reason: d.reason,
+          permanent: d.permanent,
+          at: d.at,
+        }),
     },
   });
 }

@@ -7,15 +7,25 @@ import { DEFAULT_LOCALE, type Locale } from '@pc/service-kit';
 import { messages } from './messages';
 
 export interface CalendarObligation {
-  id: string; kind: string; dueDate: string; status: string; updatedAt: Date;
-  title: string; referenceCode: string; externalRef: string;
+  id: string;
+  kind: string;
+  dueDate: string;
+  status: string;
+  updatedAt: Date;
+  title: string;
+  referenceCode: string;
+  externalRef: string;
 }
 
 const CRLF = '\r\n';
 
 /** TEXT escaping (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines. */
 export function escapeText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /**
@@ -29,21 +39,34 @@ export function foldLine(line: string): string {
   for (const ch of line) {
     const n = Buffer.byteLength(ch, 'utf8');
     const limit = out.length === 0 ? 75 : 74; // a continuation line spends one octet on its leading space
-    if (octets + n > limit) { out.push(current); current = ''; octets = 0; }
-    current += ch; octets += n;
+    if (octets + n > limit) {
+      out.push(current);
+      current = '';
+      octets = 0;
+    }
+    current += ch;
+    octets += n;
   }
   out.push(current);
   return out.join(`${CRLF} `);
 }
 
 const basicDate = (d: string): string => d.replace(/-/g, '');
-const utcStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const utcStamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 export function renderCalendar(obligations: readonly CalendarObligation[], locale: Locale = DEFAULT_LOCALE): string {
   const m = messages[locale];
   const lines: string[] = [
-    'BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:-//En commun//Praxis compliance//${locale.toUpperCase()}`,
-    'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(m.calendarName)}`,
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    `PRODID:-//En commun//Praxis compliance//${locale.toUpperCase()}`,
+    'CALSCALE:GREGORIAN',
+    'METHOD:PUBLISH',
+    `X-WR-CALNAME:${escapeText(m.calendarName)}`,
   ];
   for (const o of obligations) {
     lines.push(

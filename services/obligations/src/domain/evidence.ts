@@ -4,7 +4,12 @@ import type { Actor } from './lifecycle';
 
 /** A verified Praxis note, whichever way it arrived (a feed, the grantee's declaration, a re-verification). */
 export interface NoteFacts {
-  noteUrl: string; noteId: string; title: string; publishedOn: string | null; firstSeenAt: string; verifiedAt: string;
+  noteUrl: string;
+  noteId: string;
+  title: string;
+  publishedOn: string | null;
+  firstSeenAt: string;
+  verifiedAt: string;
   source: 'feed' | 'declared' | 'reverify';
 }
 

@@ -13,7 +13,16 @@ import type { EventData } from '@pc/contracts';
 import { AppError } from '@pc/service-kit';
 import { transitionTexts } from './messages';
 
-export const STATUSES = ['upcoming', 'due_soon', 'overdue', 'fulfilled', 'extended', 'waived', 'cancelled', 'evidence_withdrawn'] as const;
+export const STATUSES = [
+  'upcoming',
+  'due_soon',
+  'overdue',
+  'fulfilled',
+  'extended',
+  'waived',
+  'cancelled',
+  'evidence_withdrawn',
+] as const;
 export type ObligationStatus = (typeof STATUSES)[number];
 
 /** States the daily evaluation classifies and sends reminders for (time drives them). */
@@ -55,8 +64,13 @@ export type Actor = EventData<'obligation.transitioned.v1'>['actor'];
 
 /** What obligation.transitioned.v1 says of the obligation that moved. */
 export interface ObligationRef {
-  id: string; agreementId: string; funderId: string; programmeId: string; granteeId: string;
-  kind: EventData<'obligation.transitioned.v1'>['kind']; dueDate: string;
+  id: string;
+  agreementId: string;
+  funderId: string;
+  programmeId: string;
+  granteeId: string;
+  kind: EventData<'obligation.transitioned.v1'>['kind'];
+  dueDate: string;
 }
 
 /** One move of the life cycle, as history keeps it and the event announces it. */

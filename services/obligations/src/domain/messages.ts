@@ -12,22 +12,25 @@ const kindOf = (locale: Locale, kind: string): string => (kinds.has(kind) ? kind
 export const messages = catalog({
   fr: {
     calendarName: 'Obligations de diffusion Praxis',
-    summary: (kind: string, title: string, ref: string) => `Praxis : ${kindOf('fr', kind)} à publier — ${title} (${ref})`,
+    summary: (kind: string, title: string, ref: string) =>
+      `Praxis : ${kindOf('fr', kind)} à publier — ${title} (${ref})`,
     description: (kind: string, ref: string, externalRef: string, due: string, overdue: boolean) =>
-      `Publiez sur Praxis (praxis.encommun.io) une note publique — ${kindOf('fr', kind)} — qui mentionne le code de référence ${ref} (entente ${externalRef}). Échéance : ${due}.`
-      + (overdue ? ' Cette obligation est en retard.' : ''),
+      `Publiez sur Praxis (praxis.encommun.io) une note publique — ${kindOf('fr', kind)} — qui mentionne le code de référence ${ref} (entente ${externalRef}). Échéance : ${due}.` +
+      (overdue ? ' Cette obligation est en retard.' : ''),
     notUsed: 'Cette note ne sert encore de preuve pour aucune autre obligation de cette entente.',
-    alreadyUsed: 'Cette note sert déjà de preuve pour une autre obligation de cette entente : une note ne compte qu’une fois par entente.',
+    alreadyUsed:
+      'Cette note sert déjà de preuve pour une autre obligation de cette entente : une note ne compte qu’une fois par entente.',
     notReached: 'Vérification non effectuée : la note n’a pas passé les vérifications précédentes.',
   },
   en: {
     calendarName: 'Praxis publishing obligations',
     summary: (kind, title, ref) => `Praxis: ${kindOf('en', kind)} due — ${title} (${ref})`,
     description: (kind, ref, externalRef, due, overdue) =>
-      `Publish on Praxis (praxis.encommun.io) a public note — ${kindOf('en', kind)} — that mentions the reference code ${ref} (agreement ${externalRef}). Due date: ${due}.`
-      + (overdue ? ' This obligation is overdue.' : ''),
+      `Publish on Praxis (praxis.encommun.io) a public note — ${kindOf('en', kind)} — that mentions the reference code ${ref} (agreement ${externalRef}). Due date: ${due}.` +
+      (overdue ? ' This obligation is overdue.' : ''),
     notUsed: 'This note is not yet evidence for another obligation of this agreement.',
-    alreadyUsed: 'This note is already evidence for another obligation of this agreement: a note counts once per agreement.',
+    alreadyUsed:
+      'This note is already evidence for another obligation of this agreement: a note counts once per agreement.',
     notReached: 'Not checked: the note did not pass the previous checks.',
   },
 });
@@ -35,12 +38,24 @@ export const messages = catalog({
 /** How a sentence names each state, for the life cycle's conflict errors. */
 const states = catalog({
   fr: {
-    upcoming: 'à venir', due_soon: 'à échéance proche', overdue: 'en retard', fulfilled: 'remplie', extended: 'prolongée',
-    waived: 'levée', cancelled: 'annulée', evidence_withdrawn: 'à preuve retirée',
+    upcoming: 'à venir',
+    due_soon: 'à échéance proche',
+    overdue: 'en retard',
+    fulfilled: 'remplie',
+    extended: 'prolongée',
+    waived: 'levée',
+    cancelled: 'annulée',
+    evidence_withdrawn: 'à preuve retirée',
   },
   en: {
-    upcoming: 'upcoming', due_soon: 'due soon', overdue: 'overdue', fulfilled: 'fulfilled', extended: 'extended',
-    waived: 'waived', cancelled: 'cancelled', evidence_withdrawn: 'evidence withdrawn',
+    upcoming: 'upcoming',
+    due_soon: 'due soon',
+    overdue: 'overdue',
+    fulfilled: 'fulfilled',
+    extended: 'extended',
+    waived: 'waived',
+    cancelled: 'cancelled',
+    evidence_withdrawn: 'evidence withdrawn',
   },
 });
 
@@ -53,7 +68,8 @@ export const transitionTexts = catalog({
   },
   en: {
     cannotStart: (to) => `an obligation cannot start as ${states.en[to]}`,
-    cannotBecome: (from, to, final) => `an obligation that is ${states.en[from]} cannot become ${states.en[to]}${final ? ` (${states.en[from]} is final)` : ''}`,
+    cannotBecome: (from, to, final) =>
+      `an obligation that is ${states.en[from]} cannot become ${states.en[to]}${final ? ` (${states.en[from]} is final)` : ''}`,
   },
 });
 

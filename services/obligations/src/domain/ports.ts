@@ -7,18 +7,36 @@ export interface Clock {
   today(): string;
 }
 
-export type CheckName = 'host_allowed' | 'publicly_accessible' | 'mentions_reference' | 'published_in_window' | 'not_already_used';
-export interface Check { name: CheckName; passed: boolean; detail: string }
+export type CheckName =
+  'host_allowed' | 'publicly_accessible' | 'mentions_reference' | 'published_in_window' | 'not_already_used';
+export interface Check {
+  name: CheckName;
+  passed: boolean;
+  detail: string;
+}
 
 export interface VerifiedNote {
-  url: string; noteId: string; title: string; textSha256: string; publishedOn: string | null;
-  firstSeenAt: string; verifiedAt: string; late: boolean;
+  url: string;
+  noteId: string;
+  title: string;
+  textSha256: string;
+  publishedOn: string | null;
+  firstSeenAt: string;
+  verifiedAt: string;
+  late: boolean;
 }
 
 export interface VerificationRequest {
   url: string;
   locale: Locale;
-  agreement: { id: string; funderId: string; referenceCode: string; externalRef: string; startDate: string; dueDate: string };
+  agreement: {
+    id: string;
+    funderId: string;
+    referenceCode: string;
+    externalRef: string;
+    startDate: string;
+    dueDate: string;
+  };
 }
 
 /** The Praxis connector's verification of a declared URL (four checks; `note` iff all four passed). */

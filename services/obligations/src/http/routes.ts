@@ -11,7 +11,12 @@ import { extendObligation } from '../use-cases/extend-obligation';
 import { waiveObligation } from '../use-cases/waive-obligation';
 import { declareEvidence } from '../use-cases/declare-evidence';
 
-export interface RouteDeps { prisma: PrismaClient; clock: Clock; verifier: NoteVerifier; kick: () => void }
+export interface RouteDeps {
+  prisma: PrismaClient;
+  clock: Clock;
+  verifier: NoteVerifier;
+  kick: () => void;
+}
 
 // Request bodies as the contract declares them (the extension's and the evidence's are inline in their operation).
 type ExtensionInput = operations['extendObligation']['requestBody']['content']['application/json'];
@@ -31,10 +36,17 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   const { prisma, clock } = deps;
 
   app.get('/v1/obligations', async (req, res) => {
-    res.json(await listObligations(prisma, principalOf(req), {
-      status: q(req, 'status'), programme: q(req, 'programme'), dueBefore: q(req, 'dueBefore'), dueAfter: q(req, 'dueAfter'),
-      agreementId: q(req, 'agreementId'), limit: limitOf(req), cursor: q(req, 'cursor'),
-    }));
+    res.json(
+      await listObligations(prisma, principalOf(req), {
+        status: q(req, 'status'),
+        programme: q(req, 'programme'),
+        dueBefore: q(req, 'dueBefore'),
+        dueAfter: q(req, 'dueAfter'),
+        agreementId: q(req, 'agreementId'),
+        limit: limitOf(req),
+        cursor: q(req, 'cursor'),
+      }),
+    );
   });
 
   app.get('/v1/obligations/:id', async (req, res) => {

@@ -10,12 +10,19 @@ import { insertRun } from '../adapters/evaluation-store';
  * running; the evaluation worker then works it in batches (run-evaluation). A malformed asOf (not a
  * calendar day, e.g. 2027-02-30) fails the job at once, storing nothing else.
  */
-export async function acceptEvaluation(tx: SqlTx, d: EventData<'job.requested.v1'>, clock: Clock, logger: Logger): Promise<HandlerResult> {
+export async function acceptEvaluation(
+  tx: SqlTx,
+  d: EventData<'job.requested.v1'>,
+  clock: Clock,
+  logger: Logger,
+): Promise<HandlerResult> {
   if (d.kind !== 'evaluate') return 'skipped';
   const asOf = d.asOf ?? clock.today();
   if (!isCalendarDate(asOf)) {
     logger.warn({ jobId: d.jobId, asOf }, 'evaluation refused: asOf is not a calendar date');
-    await enqueue(tx, [jobFinished(d.jobId, 'failed', {}, `asOf ${asOf} is not a calendar date (YYYY-MM-DD)`, clock.now())]);
+    await enqueue(tx, [
+      jobFinished(d.jobId, 'failed', {}, `asOf ${asOf} is not a calendar date (YYYY-MM-DD)`, clock.now()),
+    ]);
     return 'done';
   }
   if (!(await insertRun(tx, d.jobId, asOf))) return 'skipped';

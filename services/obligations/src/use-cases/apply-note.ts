@@ -17,8 +17,14 @@ import { recordTransitions } from '../adapters/transition-store';
  * note may arrive first — letting it pick "the earliest open obligation" would steal the note from
  * the obligation the grantee chose. (A declaration lost midway is caught by the next re-verification.)
  */
-export async function applyNote(tx: Tx, agreementId: string, note: NoteFacts, at: Date, actor: Actor,
-  onlyObligationId?: string): Promise<FulfilOutcome> {
+export async function applyNote(
+  tx: Tx,
+  agreementId: string,
+  note: NoteFacts,
+  at: Date,
+  actor: Actor,
+  onlyObligationId?: string,
+): Promise<FulfilOutcome> {
   const used = await evidenceOfNote(tx, agreementId, note.noteId);
   if (used) {
     if (onlyObligationId && used.obligationId !== onlyObligationId) return 'already_used';
@@ -29,12 +35,23 @@ export async function applyNote(tx: Tx, agreementId: string, note: NoteFacts, at
     const from = o.status as ObligationStatus;
     if (from === 'fulfilled') return 'refreshed';
     if (!OPEN.includes(from)) return 'refreshed'; // waived or cancelled meanwhile: evidence kept, state unchanged
-    await updateObligation(tx, o.id, { status: 'fulfilled', fulfilledAt: new Date(note.verifiedAt), late, updatedAt: at });
-    await recordTransitions(tx, [{
-      obligation: refOf(o), from, to: 'fulfilled', actor, at,
-      reason: from === 'evidence_withdrawn' ? 'the note is public again' : 'note verified on Praxis',
-      evidence: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn, late },
-    }]);
+    await updateObligation(tx, o.id, {
+      status: 'fulfilled',
+      fulfilledAt: new Date(note.verifiedAt),
+      late,
+      updatedAt: at,
+    });
+    await recordTransitions(tx, [
+      {
+        obligation: refOf(o),
+        from,
+        to: 'fulfilled',
+        actor,
+        at,
+        reason: from === 'evidence_withdrawn' ? 'the note is public again' : 'note verified on Praxis',
+        evidence: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn, late },
+      },
+    ]);
     return 'restored';
   }
   if (!onlyObligationId && note.source === 'declared') return 'nothing_open';
@@ -49,11 +66,23 @@ export async function applyNote(tx: Tx, agreementId: string, note: NoteFacts, at
   const o = await obligationById(tx, target.id);
   const late = isLate(note, fromDbDate(o.dueDate));
   await createEvidence(tx, o.id, agreementId, note, late);
-  await updateObligation(tx, o.id, { status: 'fulfilled', fulfilledAt: new Date(note.verifiedAt), late, updatedAt: at });
-  await recordTransitions(tx, [{
-    obligation: refOf(o), from: o.status as ObligationStatus, to: 'fulfilled', actor, at,
-    reason: note.source === 'declared' ? 'note declared by the grantee and verified on Praxis' : 'note verified on Praxis',
-    evidence: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn, late },
-  }]);
+  await updateObligation(tx, o.id, {
+    status: 'fulfilled',
+    fulfilledAt: new Date(note.verifiedAt),
+    late,
+    updatedAt: at,
+  });
+  await recordTransitions(tx, [
+    {
+      obligation: refOf(o),
+      from: o.status as ObligationStatus,
+      to: 'fulfilled',
+      actor,
+      at,
+      reason:
+        note.source === 'declared' ? 'note declared by the grantee and verified on Praxis' : 'note verified on Praxis',
+      evidence: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn, late },
+    },
+  ]);
   return 'fulfilled';
 }

@@ -7,7 +7,11 @@ import { fromDbDate, transaction, type PrismaClient } from '../adapters/prisma';
 import { findObligationView, findObligationWithAgreement, type ObligationView } from '../adapters/obligation-store';
 import { applyNote } from './apply-note';
 
-export interface DeclareResult { accepted: boolean; checks: Check[]; obligation: ObligationView }
+export interface DeclareResult {
+  accepted: boolean;
+  checks: Check[];
+  obligation: ObligationView;
+}
 
 /**
  * POST /v1/obligations/{id}/evidence (the grantee that owns the obligation): the Praxis connector
@@ -15,8 +19,13 @@ export interface DeclareResult { accepted: boolean; checks: Check[]; obligation:
  * when all five pass the obligation is fulfilled in the same request (transition, evidence row and
  * outbox event in one transaction). A refused URL changes nothing and says why, check by check.
  */
-export async function declareEvidence(deps: { prisma: PrismaClient; verifier: NoteVerifier; clock: Clock },
-  p: Principal, id: string, url: string, locale: Locale): Promise<DeclareResult> {
+export async function declareEvidence(
+  deps: { prisma: PrismaClient; verifier: NoteVerifier; clock: Clock },
+  p: Principal,
+  id: string,
+  url: string,
+  locale: Locale,
+): Promise<DeclareResult> {
   const granteeId = granteeOf(p);
   const o = await findObligationWithAgreement(deps.prisma, id);
   if (!o || o.granteeId !== granteeId) throw notFound('obligation');
@@ -28,10 +37,15 @@ export async function declareEvidence(deps: { prisma: PrismaClient; verifier: No
   }
   const a = o.agreement;
   const verdict = await deps.verifier.verify({
-    url, locale,
+    url,
+    locale,
     agreement: {
-      id: a.id, funderId: a.funderId, referenceCode: a.referenceCode, externalRef: a.externalRef,
-      startDate: a.startDate ? fromDbDate(a.startDate) : fromDbDate(o.dueDate), dueDate: fromDbDate(o.dueDate),
+      id: a.id,
+      funderId: a.funderId,
+      referenceCode: a.referenceCode,
+      externalRef: a.externalRef,
+      startDate: a.startDate ? fromDbDate(a.startDate) : fromDbDate(o.dueDate),
+      dueDate: fromDbDate(o.dueDate),
     },
   });
   const m = messages[locale];
@@ -41,13 +55,30 @@ export async function declareEvidence(deps: { prisma: PrismaClient; verifier: No
   if (!note || !verdict.checks.every((c) => c.passed)) {
     notUsed = { name: 'not_already_used', passed: false, detail: m.notReached };
   } else {
-    const outcome = await transaction(deps.prisma, (tx) => applyNote(tx, a.id, {
-      noteUrl: note.url, noteId: note.noteId, title: note.title, publishedOn: note.publishedOn,
-      firstSeenAt: note.firstSeenAt, verifiedAt: note.verifiedAt, source: 'declared',
-    }, deps.clock.now(), actorOf(p), id));
+    const outcome = await transaction(deps.prisma, (tx) =>
+      applyNote(
+        tx,
+        a.id,
+        {
+          noteUrl: note.url,
+          noteId: note.noteId,
+          title: note.title,
+          publishedOn: note.publishedOn,
+          firstSeenAt: note.firstSeenAt,
+          verifiedAt: note.verifiedAt,
+          source: 'declared',
+        },
+        deps.clock.now(),
+        actorOf(p),
+        id,
+      ),
+    );
     accepted = outcome === 'fulfilled' || outcome === 'restored' || outcome === 'refreshed';
     if (outcome === 'nothing_open') {
-      throw new AppError('conflict', { en: 'this obligation was closed while the note was being verified', fr: 'cette obligation a été close pendant la vérification de la note' });
+      throw new AppError('conflict', {
+        en: 'this obligation was closed while the note was being verified',
+        fr: 'cette obligation a été close pendant la vérification de la note',
+      });
     }
     notUsed = { name: 'not_already_used', passed: accepted, detail: accepted ? m.notUsed : m.alreadyUsed };
   }

@@ -1,10 +1,24 @@
-import { fieldError, invalid, isCalendarDate, notFound, writingFunder, type FieldError, type Principal } from '@pc/service-kit';
+import {
+  fieldError,
+  invalid,
+  isCalendarDate,
+  notFound,
+  writingFunder,
+  type FieldError,
+  type Principal,
+} from '@pc/service-kit';
 import { actorOf, readable } from '../domain/access';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import { changeTexts } from '../domain/messages';
 import type { Clock } from '../domain/ports';
 import { fromDbDate, transaction, type PrismaClient } from '../adapters/prisma';
-import { findObligationView, lockFundersObligation, obligationDetail, refOf, updateObligation } from '../adapters/obligation-store';
+import {
+  findObligationView,
+  lockFundersObligation,
+  obligationDetail,
+  refOf,
+  updateObligation,
+} from '../adapters/obligation-store';
 import { recordTransitions } from '../adapters/transition-store';
 
 /**
@@ -13,8 +27,13 @@ import { recordTransitions } from '../adapters/transition-store';
  * (fulfilled, waived, cancelled) cannot be extended (409). History keeps the previous date and reason.
  * The rule of the new date is here; the next evaluation classifies the obligation against it.
  */
-export async function extendObligation(prisma: PrismaClient, clock: Clock, p: Principal, id: string,
-  body: { newDueDate: string; reason: string }): Promise<Record<string, unknown>> {
+export async function extendObligation(
+  prisma: PrismaClient,
+  clock: Clock,
+  p: Principal,
+  id: string,
+  body: { newDueDate: string; reason: string },
+): Promise<Record<string, unknown>> {
   const funderId = writingFunder(p);
   const reason = body.reason.trim();
   return transaction(prisma, async (tx) => {
@@ -24,7 +43,8 @@ export async function extendObligation(prisma: PrismaClient, clock: Clock, p: Pr
     const current = fromDbDate(o.dueDate);
     const today = clock.today();
     if (!isCalendarDate(body.newDueDate)) errors.push(fieldError('newDueDate', changeTexts.both('calendarDate')));
-    else if (body.newDueDate <= current) errors.push(fieldError('newDueDate', changeTexts.both('afterCurrent', current)));
+    else if (body.newDueDate <= current)
+      errors.push(fieldError('newDueDate', changeTexts.both('afterCurrent', current)));
     else if (body.newDueDate < today) errors.push(fieldError('newDueDate', changeTexts.both('notPast', today)));
     if (!reason) errors.push(fieldError('reason', changeTexts.both('reasonRequired')));
     if (errors.length) throw invalid(errors);
@@ -32,9 +52,17 @@ export async function extendObligation(prisma: PrismaClient, clock: Clock, p: Pr
     assertTransition(from, 'extended');
     const at = clock.now();
     await updateObligation(tx, id, { dueDate: body.newDueDate, status: 'extended', updatedAt: at });
-    await recordTransitions(tx, [{
-      obligation: { ...refOf(o), dueDate: body.newDueDate }, from, to: 'extended', reason, actor: actorOf(p), at, previousDueDate: current,
-    }]);
+    await recordTransitions(tx, [
+      {
+        obligation: { ...refOf(o), dueDate: body.newDueDate },
+        from,
+        to: 'extended',
+        reason,
+        actor: actorOf(p),
+        at,
+        previousDueDate: current,
+      },
+    ]);
     return obligationDetail(tx, readable(p, await findObligationView(tx, id)));
   });
 }

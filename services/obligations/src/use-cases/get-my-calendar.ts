@@ -8,8 +8,17 @@ import { openObligationsOfGrantee } from '../adapters/obligation-store';
 export async function getMyCalendar(db: Db, p: Principal, locale: Locale): Promise<string> {
   const granteeId = granteeOf(p);
   const open = await openObligationsOfGrantee(db, granteeId);
-  return renderCalendar(open.map((o) => ({
-    id: o.id, kind: o.kind, dueDate: o.dueDate, status: o.status, updatedAt: o.updatedAt,
-    title: o.agreementTitle, referenceCode: o.referenceCode, externalRef: o.externalRef,
-  })), locale);
+  return renderCalendar(
+    open.map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      dueDate: o.dueDate,
+      status: o.status,
+      updatedAt: o.updatedAt,
+      title: o.agreementTitle,
+      referenceCode: o.referenceCode,
+      externalRef: o.externalRef,
+    })),
+    locale,
+  );
 }

@@ -5,7 +5,12 @@ import type { Db } from '../adapters/prisma';
 import { pageObligations, type ObligationView, type Page } from '../adapters/obligation-store';
 
 /** GET /v1/me/obligations: every obligation of the calling grantee, across all funders. */
-export async function listMyObligations(db: Db, p: Principal, limit = 50, cursor?: string): Promise<Page<ObligationView>> {
+export async function listMyObligations(
+  db: Db,
+  p: Principal,
+  limit = 50,
+  cursor?: string,
+): Promise<Page<ObligationView>> {
   const granteeId = granteeOf(p);
   return pageObligations(db, { granteeId }, {}, limit, cursor ? decodeCursor(cursor) : null);
 }

@@ -8,7 +8,9 @@ export type ListQuery = ListFilters & { limit?: number; cursor?: string };
 function checkDates(f: ListFilters): void {
   const errors = (['dueBefore', 'dueAfter'] as const)
     .filter((k) => f[k] !== undefined && !isCalendarDate(f[k]!))
-    .map((k) => fieldError(k, { fr: 'doit être une date du calendrier AAAA-MM-JJ', en: 'must be a calendar date YYYY-MM-DD' }));
+    .map((k) =>
+      fieldError(k, { fr: 'doit être une date du calendrier AAAA-MM-JJ', en: 'must be a calendar date YYYY-MM-DD' }),
+    );
   if (errors.length) throw invalid(errors);
 }
 
@@ -17,5 +19,11 @@ export async function listObligations(db: Db, p: Principal, q: ListQuery): Promi
   requireRole(p, 'funder', 'auditor');
   checkDates(q);
   const { limit, cursor, ...filters } = q;
-  return pageObligations(db, { funderIds: readableFunders(p) }, filters, limit ?? 50, cursor ? decodeCursor(cursor) : null);
+  return pageObligations(
+    db,
+    { funderIds: readableFunders(p) },
+    filters,
+    limit ?? 50,
+    cursor ? decodeCursor(cursor) : null,
+  );
 }

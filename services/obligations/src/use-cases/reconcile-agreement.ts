@@ -4,7 +4,13 @@ import { isOpen, TIME_DRIVEN, type ObligationStatus, type TransitionInput } from
 import type { Clock } from '../domain/ports';
 import { fromDbDate, type Tx } from '../adapters/prisma';
 import { lockAgreement, saveSnapshot, type Snapshot } from '../adapters/agreement-store';
-import { createObligation, obligationsOfAgreement, refOf, setOwners, updateObligation } from '../adapters/obligation-store';
+import {
+  createObligation,
+  obligationsOfAgreement,
+  refOf,
+  setOwners,
+  updateObligation,
+} from '../adapters/obligation-store';
 import { storedStages } from '../adapters/programme-store';
 import { recordTransitions } from '../adapters/transition-store';
 
@@ -33,19 +39,34 @@ export async function reconcileAgreement(tx: Tx, d: Snapshot, clock: Clock, amen
   const at = clock.now();
   const actor = d.actor;
   const transitions: TransitionInput[] = [];
-  const base = { agreementId: d.agreementId, funderId: d.funderId, programmeId: d.programmeId, granteeId: d.grantee.id };
+  const base = {
+    agreementId: d.agreementId,
+    funderId: d.funderId,
+    programmeId: d.programmeId,
+    granteeId: d.grantee.id,
+  };
 
   for (const derived of d.obligations) {
     const cur = byId.get(derived.id);
     if (!cur) {
       const status = classify(derived.dueDate, today, stages);
       await createObligation(tx, {
-        id: derived.id, ...base, requirementId: derived.requirementId, kind: derived.kind, sequence: derived.sequence,
-        dueDate: derived.dueDate, status, at,
+        id: derived.id,
+        ...base,
+        requirementId: derived.requirementId,
+        kind: derived.kind,
+        sequence: derived.sequence,
+        dueDate: derived.dueDate,
+        status,
+        at,
       });
       transitions.push({
-        obligation: { id: derived.id, ...base, kind: derived.kind, dueDate: derived.dueDate }, from: null, to: status,
-        reason: amended ? 'added by an amendment of the agreement' : 'agreement registered', actor, at,
+        obligation: { id: derived.id, ...base, kind: derived.kind, dueDate: derived.dueDate },
+        from: null,
+        to: status,
+        reason: amended ? 'added by an amendment of the agreement' : 'agreement registered',
+        actor,
+        at,
       });
       continue;
     }
@@ -65,10 +86,21 @@ export async function reconcileAgreement(tx: Tx, d: Snapshot, clock: Clock, amen
       continue;
     }
     const to: ObligationStatus = TIME_DRIVEN.includes(curStatus) ? classify(newDue, today, stages) : curStatus;
-    await updateObligation(tx, cur.id, { ...descriptive, derivedDueDate: derived.dueDate, dueDate: newDue, status: to, updatedAt: at });
+    await updateObligation(tx, cur.id, {
+      ...descriptive,
+      derivedDueDate: derived.dueDate,
+      dueDate: newDue,
+      status: to,
+      updatedAt: at,
+    });
     transitions.push({
-      obligation: { ...refOf({ ...cur, ...base }), kind: derived.kind, dueDate: newDue }, from: curStatus, to,
-      reason: 'due date changed by an amendment of the agreement', actor, at, previousDueDate: curDue,
+      obligation: { ...refOf({ ...cur, ...base }), kind: derived.kind, dueDate: newDue },
+      from: curStatus,
+      to,
+      reason: 'due date changed by an amendment of the agreement',
+      actor,
+      at,
+      previousDueDate: curDue,
     });
   }
   // Obligations the agreement no longer has (requirement removed, count lowered).
@@ -76,7 +108,14 @@ export async function reconcileAgreement(tx: Tx, d: Snapshot, clock: Clock, amen
     const from = gone.status as ObligationStatus;
     if (!isOpen(from)) continue;
     await updateObligation(tx, gone.id, { status: 'cancelled', updatedAt: at });
-    transitions.push({ obligation: refOf({ ...gone, ...base }), from, to: 'cancelled', reason: 'removed by an amendment of the agreement', actor, at });
+    transitions.push({
+      obligation: refOf({ ...gone, ...base }),
+      from,
+      to: 'cancelled',
+      reason: 'removed by an amendment of the agreement',
+      actor,
+      at,
+    });
   }
   await recordTransitions(tx, transitions);
   return 'done';

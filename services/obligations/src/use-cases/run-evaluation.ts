@@ -45,10 +45,20 @@ export async function evaluateRun(pool: pg.Pool, jobId: string, opts: EvaluateOp
     if (opts.shouldStop?.()) return null;
     const done = await transact(async (tx) => {
       const batch = await evaluateBatch(tx, {
-        jobId, asOf: run.as_of, cursor, batchSize: opts.batchSize, earliestDefault, now: opts.clock.now(), reason, actorId,
+        jobId,
+        asOf: run.as_of,
+        cursor,
+        batchSize: opts.batchSize,
+        earliestDefault,
+        now: opts.clock.now(),
+        reason,
+        actorId,
       });
       if (!batch) return true;
-      counts.obligations += batch.n; counts.transitions += batch.changed; counts.reminders += batch.sent; counts.skipped += batch.skipped;
+      counts.obligations += batch.n;
+      counts.transitions += batch.changed;
+      counts.reminders += batch.sent;
+      counts.skipped += batch.skipped;
       await saveProgress(tx, jobId, batch.lastId, counts, lease);
       obligationMetrics.remindersDue.inc(batch.sent);
       cursor = batch.lastId;
@@ -61,7 +71,10 @@ export async function evaluateRun(pool: pg.Pool, jobId: string, opts: EvaluateOp
   await transact(async (tx) => {
     const total = await countDueReminders(tx, jobId);
     counts.reminders = total;
-    await markSucceeded(tx, jobId, counts, [runClosed(jobId, run.as_of, total), jobFinished(jobId, 'succeeded', counts, null, opts.clock.now())]);
+    await markSucceeded(tx, jobId, counts, [
+      runClosed(jobId, run.as_of, total),
+      jobFinished(jobId, 'succeeded', counts, null, opts.clock.now()),
+    ]);
   });
   opts.onCommit?.();
   return counts;

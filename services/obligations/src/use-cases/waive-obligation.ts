@@ -4,12 +4,23 @@ import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import { changeTexts } from '../domain/messages';
 import type { Clock } from '../domain/ports';
 import { transaction, type PrismaClient } from '../adapters/prisma';
-import { findObligationView, lockFundersObligation, obligationDetail, refOf, updateObligation } from '../adapters/obligation-store';
+import {
+  findObligationView,
+  lockFundersObligation,
+  obligationDetail,
+  refOf,
+  updateObligation,
+} from '../adapters/obligation-store';
 import { recordTransitions } from '../adapters/transition-store';
 
 /** POST /v1/obligations/{id}/waiver (funder only, reason required): the obligation is waived for good. */
-export async function waiveObligation(prisma: PrismaClient, clock: Clock, p: Principal, id: string,
-  body: { reason: string }): Promise<Record<string, unknown>> {
+export async function waiveObligation(
+  prisma: PrismaClient,
+  clock: Clock,
+  p: Principal,
+  id: string,
+  body: { reason: string },
+): Promise<Record<string, unknown>> {
   const funderId = writingFunder(p);
   const reason = (body.reason ?? '').trim();
   return transaction(prisma, async (tx) => {

@@ -8,7 +8,11 @@ import { lockObligation, obligationById, refOf, updateObligation } from '../adap
 import { recordTransitions } from '../adapters/transition-store';
 
 /** praxis.note.withdrawn.v1: obligations this note fulfilled become evidence_withdrawn. */
-export async function withdrawEvidence(tx: Tx, d: EventData<'praxis.note.withdrawn.v1'>, clock: Clock): Promise<HandlerResult> {
+export async function withdrawEvidence(
+  tx: Tx,
+  d: EventData<'praxis.note.withdrawn.v1'>,
+  clock: Clock,
+): Promise<HandlerResult> {
   const evidence = await currentEvidenceOfNote(tx, d.noteId);
   if (evidence.length === 0) return 'skipped';
   const at = clock.now();
@@ -18,10 +22,16 @@ export async function withdrawEvidence(tx: Tx, d: EventData<'praxis.note.withdra
     const o = await obligationById(tx, e.obligationId);
     if (o.status !== 'fulfilled') continue;
     await updateObligation(tx, o.id, { status: 'evidence_withdrawn', updatedAt: at });
-    await recordTransitions(tx, [{
-      obligation: refOf(o), from: 'fulfilled', to: 'evidence_withdrawn', actor: CONNECTOR, at,
-      reason: `the note is no longer public on Praxis (${d.reason})`,
-    }]);
+    await recordTransitions(tx, [
+      {
+        obligation: refOf(o),
+        from: 'fulfilled',
+        to: 'evidence_withdrawn',
+        actor: CONNECTOR,
+        at,
+        reason: `the note is no longer public on Praxis (${d.reason})`,
+      },
+    ]);
   }
   return 'done';
 }

@@ -6,9 +6,22 @@ import type { Tx } from './prisma';
  * status) and the revision it was last updated to. Prisma for the consumer's reads and writes of one
  * agreement by its id; plain SQL for the run's reads of many agreements at once.
  */
-export interface AgreementRow { id: string; funderId: string; referenceCode: string; externalRef: string; startDate: string; status: string }
+export interface AgreementRow {
+  id: string;
+  funderId: string;
+  referenceCode: string;
+  externalRef: string;
+  startDate: string;
+  status: string;
+}
 export interface AgreementFields {
-  funderId: string; programmeId: string; referenceCode: string; externalRef: string; startDate: string; endDate: string; revision: number;
+  funderId: string;
+  programmeId: string;
+  referenceCode: string;
+  externalRef: string;
+  startDate: string;
+  endDate: string;
+  revision: number;
 }
 
 export async function agreementRevision(tx: Tx, id: string): Promise<{ revision: number; status: string } | null> {
@@ -31,11 +44,17 @@ const AGREEMENT_COLUMNS = `id, funder_id AS "funderId", reference_code AS "refer
 
 /** The active agreements of these funders (what discovery matches notes against). */
 export async function activeAgreements(pool: pg.Pool, funderIds: string[]): Promise<AgreementRow[]> {
-  const { rows } = await pool.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM agreement WHERE funder_id = ANY($1::uuid[]) AND status = 'active'`, [funderIds]);
+  const { rows } = await pool.query<AgreementRow>(
+    `SELECT ${AGREEMENT_COLUMNS} FROM agreement WHERE funder_id = ANY($1::uuid[]) AND status = 'active'`,
+    [funderIds],
+  );
   return rows;
 }
 
 export async function agreementsById(pool: pg.Pool, ids: string[]): Promise<AgreementRow[]> {
-  const { rows } = await pool.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM agreement WHERE id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await pool.query<AgreementRow>(
+    `SELECT ${AGREEMENT_COLUMNS} FROM agreement WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
   return rows;
 }

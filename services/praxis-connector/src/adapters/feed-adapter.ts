@@ -17,16 +17,29 @@ export interface FeedItem {
 
 export type FeedPoll =
   | { kind: 'not_modified' }
-  | { kind: 'items'; items: FeedItem[]; duplicates: number; truncated: number; etag: string | null; lastModified: string | null;
+  | {
+      kind: 'items';
+      items: FeedItem[];
+      duplicates: number;
+      truncated: number;
+      etag: string | null;
+      lastModified: string | null;
       /** the next (older) page of a paged feed (RFC 5005 rel="next"), if any */
-      next: string | null }
+      next: string | null;
+    }
   | { kind: 'refused'; reason: string; host: string | null }
   | { kind: 'unavailable'; reason: string; message: string }
   | { kind: 'malformed'; message: string };
 
 const parser = new XMLParser({
-  ignoreAttributes: false, attributeNamePrefix: '@_', textNodeName: '#text', parseTagValue: false, parseAttributeValue: false,
-  trimValues: true, processEntities: true, htmlEntities: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  textNodeName: '#text',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: true,
   isArray: (name) => name === 'item' || name === 'entry' || name === 'link',
 });
 
@@ -43,7 +56,10 @@ function atomLink(links: unknown): string | null {
   const list = Array.isArray(links) ? links : links ? [links] : [];
   let fallback: string | null = null;
   for (const l of list) {
-    if (typeof l === 'string') { fallback ??= l; continue; }
+    if (typeof l === 'string') {
+      fallback ??= l;
+      continue;
+    }
     const n = l as Node;
     const href = text(n['@_href']) || text(n);
     if (!href) continue;
@@ -55,7 +71,10 @@ function atomLink(links: unknown): string | null {
 }
 
 /** Parses RSS 2.0, RSS 1.0 (RDF) or Atom. Throws on malformed XML. */
-export function parseFeed(xml: string, maxItems: number): { items: FeedItem[]; duplicates: number; truncated: number; next: string | null } {
+export function parseFeed(
+  xml: string,
+  maxItems: number,
+): { items: FeedItem[]; duplicates: number; truncated: number; next: string | null } {
   // Entity declarations are how XML bombs expand; no real feed needs them.
   if (/<!ENTITY/i.test(xml)) throw new Error('feed declares XML entities (refused)');
   const valid = XMLValidator.validate(xml);
@@ -66,33 +85,44 @@ export function parseFeed(xml: string, maxItems: number): { items: FeedItem[]; d
   let next: string | null = null;
   const nextOf = (links: unknown): string | null => {
     for (const l of Array.isArray(links) ? links : links ? [links] : []) {
-      if (l && typeof l === 'object' && text((l as Node)['@_rel']) === 'next') return text((l as Node)['@_href']) || null;
+      if (l && typeof l === 'object' && text((l as Node)['@_rel']) === 'next')
+        return text((l as Node)['@_href']) || null;
     }
     return null;
   };
   if (doc.rss) {
     const channel = (doc.rss as Node).channel as Node | undefined;
-    raw = channel?.item as Node[] ?? [];
+    raw = (channel?.item as Node[]) ?? [];
     next = nextOf(channel?.['atom:link']);
-  } else if (doc.feed) { raw = (doc.feed as Node).entry as Node[] ?? []; atom = true; next = nextOf((doc.feed as Node).link); }
-  else if (doc['rdf:RDF']) raw = (doc['rdf:RDF'] as Node).item as Node[] ?? [];
+  } else if (doc.feed) {
+    raw = ((doc.feed as Node).entry as Node[]) ?? [];
+    atom = true;
+    next = nextOf((doc.feed as Node).link);
+  } else if (doc['rdf:RDF']) raw = ((doc['rdf:RDF'] as Node).item as Node[]) ?? [];
   else throw new Error('not an RSS or Atom feed');
   const truncated = Math.max(0, raw.length - maxItems);
   const seen = new Set<string>();
   const items: FeedItem[] = [];
   let duplicates = 0;
   for (const it of raw.slice(0, maxItems)) {
-    const link = atom ? atomLink(it.link) : (text(it.link) || null);
+    const link = atom ? atomLink(it.link) : text(it.link) || null;
     const guid = text(it.guid) || text(it.id) || text(it['@_rdf:about']);
     const key = guid || link;
     if (!key) continue;
-    if (seen.has(key)) { duplicates++; continue; }
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
     seen.add(key);
     const title = text(it.title);
     const pub = text(it.pubDate) || text(it.published) || text(it['dc:date']) || text(it.issued);
     const updated = text(it['atom:updated']) || text(it.updated) || text(it['dc:modified']);
     const description = text(it.description) || text(it.summary) || text(it.content) || text(it['content:encoded']);
-    const fingerprint = crypto.createHash('sha1').update(`${link}\u0000${title}\u0000${pub}\u0000${updated}\u0000${description}`).digest('base64url').slice(0, 16);
+    const fingerprint = crypto
+      .createHash('sha1')
+      .update(`${link}\u0000${title}\u0000${pub}\u0000${updated}\u0000${description}`)
+      .digest('base64url')
+      .slice(0, 16);
     items.push({ key, link, title, publishedOn: machineDate(pub), fingerprint });
   }
   return { items, duplicates, truncated, next };
@@ -100,23 +130,33 @@ export function parseFeed(xml: string, maxItems: number): { items: FeedItem[]; d
 
 /** Feed adapter: conditional GET (ETag / Last-Modified) then parse. */
 export class FeedAdapter {
-  constructor(private readonly http: PraxisHttp, private readonly maxBytes: number, private readonly maxItems: number) {}
+  constructor(
+    private readonly http: PraxisHttp,
+    private readonly maxBytes: number,
+    private readonly maxItems: number,
+  ) {}
 
   async poll(url: string, etag: string | null, lastModified: string | null): Promise<FeedPoll> {
     const headers: Record<string, string> = {};
     if (etag) headers['if-none-match'] = etag;
     if (lastModified) headers['if-modified-since'] = lastModified;
-    const r = await this.http.get(url, { maxBytes: this.maxBytes, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8', headers });
+    const r = await this.http.get(url, {
+      maxBytes: this.maxBytes,
+      accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8',
+      headers,
+    });
     if (r.kind === 'refused') return { kind: 'refused', reason: r.reason, host: r.host };
     if (r.kind === 'unavailable') return { kind: 'unavailable', reason: r.reason, message: r.message };
     if (r.kind === 'too_large') return { kind: 'malformed', message: `feed larger than ${r.limit} bytes` };
     if (r.status === 304) return { kind: 'not_modified' };
-    if (r.status >= 500 || r.status === 429 || r.status === 408) return { kind: 'unavailable', reason: 'server_error', message: `HTTP ${r.status}` };
+    if (r.status >= 500 || r.status === 429 || r.status === 408)
+      return { kind: 'unavailable', reason: 'server_error', message: `HTTP ${r.status}` };
     if (r.status !== 200) return { kind: 'malformed', message: `HTTP ${r.status}` };
     try {
       const parsed = parseFeed(r.body.toString('utf8'), this.maxItems);
       return {
-        kind: 'items', ...parsed,
+        kind: 'items',
+        ...parsed,
         etag: typeof r.headers.etag === 'string' ? r.headers.etag : null,
         lastModified: typeof r.headers['last-modified'] === 'string' ? r.headers['last-modified'] : null,
       };

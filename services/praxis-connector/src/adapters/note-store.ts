@@ -7,17 +7,42 @@ import type { SqlTx } from '@pc/bus';
  * thousands of notes per run in one statement each (`unnest`), never a row at a time.
  */
 export interface NoteRow {
-  id: string; url: string; title: string; textSha256: string; publishedOn: string | null; publishedSource: string;
-  feedPublishedOn: string | null; firstSeenAt: Date; verifiedAt: Date; lastCheckedAt: Date; state: string;
+  id: string;
+  url: string;
+  title: string;
+  textSha256: string;
+  publishedOn: string | null;
+  publishedSource: string;
+  feedPublishedOn: string | null;
+  firstSeenAt: Date;
+  verifiedAt: Date;
+  lastCheckedAt: Date;
+  state: string;
 }
 export interface NoteWrite {
-  id: string; url: string; title: string; textSha256: string; publishedOn: string | null; publishedSource: string;
-  feedPublishedOn: string | null; firstSeenAt: Date; verifiedAt: Date;
+  id: string;
+  url: string;
+  title: string;
+  textSha256: string;
+  publishedOn: string | null;
+  publishedSource: string;
+  feedPublishedOn: string | null;
+  firstSeenAt: Date;
+  verifiedAt: Date;
 }
-export interface NoteMatchPair { noteId: string; agreementId: string }
+export interface NoteMatchPair {
+  noteId: string;
+  agreementId: string;
+}
 /** The outcome of one re-verification, as stored on the note. */
 export interface NoteCheck {
-  id: string; state: 'public' | 'withdrawn'; reason: string | null; status: number | null; title: string | null; sha: string | null; verified: boolean;
+  id: string;
+  state: 'public' | 'withdrawn';
+  reason: string | null;
+  status: number | null;
+  title: string | null;
+  sha: string | null;
+  verified: boolean;
 }
 
 const NOTE_COLUMNS = `id, url, title, text_sha256 AS "textSha256", published_on AS "publishedOn", published_source AS "publishedSource",
@@ -48,21 +73,41 @@ export async function upsertNotes(tx: SqlTx, notes: NoteWrite[]): Promise<void> 
                            ELSE EXCLUDED.published_source END,
        first_seen_at = LEAST(note.first_seen_at, EXCLUDED.first_seen_at),
        verified_at = EXCLUDED.verified_at, last_checked_at = EXCLUDED.verified_at`,
-    col('id'), col('url'), col('title'), col('textSha256'), col('publishedOn'), col('publishedSource'), col('feedPublishedOn'),
-    col('firstSeenAt'), col('verifiedAt'));
+    col('id'),
+    col('url'),
+    col('title'),
+    col('textSha256'),
+    col('publishedOn'),
+    col('publishedSource'),
+    col('feedPublishedOn'),
+    col('firstSeenAt'),
+    col('verifiedAt'),
+  );
 }
 
 /** Inserts matches; returns the (note, agreement) pairs that are new. */
-export async function addMatches(tx: SqlTx, pairs: NoteMatchPair[], source: 'feed' | 'declared'): Promise<NoteMatchPair[]> {
+export async function addMatches(
+  tx: SqlTx,
+  pairs: NoteMatchPair[],
+  source: 'feed' | 'declared',
+): Promise<NoteMatchPair[]> {
   if (pairs.length === 0) return [];
   return tx.$queryRawUnsafe<NoteMatchPair[]>(
     `INSERT INTO note_match (note_id, agreement_id, source) SELECT u.n, u.a, $3 FROM unnest($1::text[], $2::uuid[]) AS u(n, a)
      ON CONFLICT DO NOTHING RETURNING note_id AS "noteId", agreement_id AS "agreementId"`,
-    pairs.map((p) => p.noteId), pairs.map((p) => p.agreementId), source);
+    pairs.map((p) => p.noteId),
+    pairs.map((p) => p.agreementId),
+    source,
+  );
 }
 
 /** Matched notes to re-verify, in pages (keyset on id): checked before `checkedBefore`, or withdrawn. */
-export async function matchedNotesPage(pool: pg.Pool, afterId: string, limit: number, checkedBefore: Date): Promise<Array<NoteRow & { agreementIds: string[] }>> {
+export async function matchedNotesPage(
+  pool: pg.Pool,
+  afterId: string,
+  limit: number,
+  checkedBefore: Date,
+): Promise<Array<NoteRow & { agreementIds: string[] }>> {
   const { rows } = await pool.query<NoteRow & { agreementIds: string[] }>(
     `SELECT n.id, n.url, n.title, n.text_sha256 AS "textSha256", n.published_on AS "publishedOn", n.published_source AS "publishedSource",
             n.feed_published_on AS "feedPublishedOn", n.first_seen_at AS "firstSeenAt", n.verified_at AS "verifiedAt",
@@ -70,7 +115,9 @@ export async function matchedNotesPage(pool: pg.Pool, afterId: string, limit: nu
             array_agg(m.agreement_id::text ORDER BY m.agreement_id) AS "agreementIds"
      FROM note n JOIN note_match m ON m.note_id = n.id
      WHERE n.id > $1 AND (n.last_checked_at < $3 OR n.state = 'withdrawn')
-     GROUP BY n.id ORDER BY n.id LIMIT $2`, [afterId, limit, checkedBefore]);
+     GROUP BY n.id ORDER BY n.id LIMIT $2`,
+    [afterId, limit, checkedBefore],
+  );
   return rows;
 }
 
@@ -87,6 +134,12 @@ export async function recordChecks(tx: SqlTx, checks: NoteCheck[]): Promise<void
        verified_at = CASE WHEN u.verified THEN now() ELSE n.verified_at END
      FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bool[]) AS u(id, state, reason, status, title, sha, verified)
      WHERE n.id = u.id`,
-    checks.map((u) => u.id), checks.map((u) => u.state), checks.map((u) => u.reason), checks.map((u) => u.status),
-    checks.map((u) => u.title), checks.map((u) => u.sha), checks.map((u) => u.verified));
+    checks.map((u) => u.id),
+    checks.map((u) => u.state),
+    checks.map((u) => u.reason),
+    checks.map((u) => u.status),
+    checks.map((u) => u.title),
+    checks.map((u) => u.sha),
+    checks.map((u) => u.verified),
+  );
 }

@@ -14,7 +14,11 @@ export type HttpResult =
   | { kind: 'unavailable'; reason: 'timeout' | 'connection'; message: string }
   | { kind: 'too_large'; limit: number };
 
-export interface HttpOptions { timeoutMs: number; concurrency: number; userAgent?: string }
+export interface HttpOptions {
+  timeoutMs: number;
+  concurrency: number;
+  userAgent?: string;
+}
 
 export class Semaphore {
   private active = 0;
@@ -23,7 +27,12 @@ export class Semaphore {
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((r) => this.queue.push(r));
     this.active++;
-    try { return await fn(); } finally { this.active--; this.queue.shift()?.(); }
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
   }
 }
 
@@ -33,47 +42,94 @@ export class PraxisHttp {
   /** requests actually sent (for tests and the benchmark) */
   sent = 0;
 
-  constructor(readonly policy: HostPolicy, private readonly opts: HttpOptions) {
+  constructor(
+    readonly policy: HostPolicy,
+    private readonly opts: HttpOptions,
+  ) {
     const Agent = policy.base.protocol === 'https:' ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency, maxFreeSockets: opts.concurrency, timeout: opts.timeoutMs });
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: opts.concurrency,
+      maxFreeSockets: opts.concurrency,
+      timeout: opts.timeoutMs,
+    });
     this.slots = new Semaphore(opts.concurrency);
   }
 
-  async get(raw: string, o: { maxBytes: number; accept: string; headers?: Record<string, string>; from?: URL }): Promise<HttpResult> {
+  async get(
+    raw: string,
+    o: { maxBytes: number; accept: string; headers?: Record<string, string>; from?: URL },
+  ): Promise<HttpResult> {
     const decision = this.policy.check(raw, o.from);
     if (!decision.allowed) return { kind: 'refused', reason: decision.reason, host: decision.host };
     const url = decision.url;
     return this.slots.run(() => this.send(url, o));
   }
 
-  private send(url: URL, o: { maxBytes: number; accept: string; headers?: Record<string, string> }): Promise<HttpResult> {
+  private send(
+    url: URL,
+    o: { maxBytes: number; accept: string; headers?: Record<string, string> },
+  ): Promise<HttpResult> {
     this.sent++;
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<HttpResult>((resolve) => {
       let settled = false;
-      const done = (r: HttpResult): void => { if (!settled) { settled = true; clearTimeout(timer); resolve(r); } };
-      const req = mod.request(url, {
-        method: 'GET', agent: this.agent,
-        headers: {
-          accept: o.accept, 'accept-encoding': 'identity', 'user-agent': this.opts.userAgent ?? 'praxis-compliance-connector/0.1',
-          ...(o.headers ?? {}),
+      const done = (r: HttpResult): void => {
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          resolve(r);
+        }
+      };
+      const req = mod.request(
+        url,
+        {
+          method: 'GET',
+          agent: this.agent,
+          headers: {
+            accept: o.accept,
+            'accept-encoding': 'identity',
+            'user-agent': this.opts.userAgent ?? 'praxis-compliance-connector/0.1',
+            ...(o.headers ?? {}),
+          },
         },
-      }, (res) => {
-        const declared = Number(res.headers['content-length'] ?? NaN);
-        if (Number.isFinite(declared) && declared > o.maxBytes) { done({ kind: 'too_large', limit: o.maxBytes }); req.destroy(); return; }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > o.maxBytes) { done({ kind: 'too_large', limit: o.maxBytes }); req.destroy(); return; }
-          chunks.push(c);
-        });
-        res.on('end', () => done({ kind: 'response', status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url }));
-        res.on('error', (err) => done({ kind: 'unavailable', reason: 'connection', message: err.message }));
-        res.on('aborted', () => done({ kind: 'unavailable', reason: 'connection', message: 'response aborted' }));
-      });
+        (res) => {
+          const declared = Number(res.headers['content-length'] ?? NaN);
+          if (Number.isFinite(declared) && declared > o.maxBytes) {
+            done({ kind: 'too_large', limit: o.maxBytes });
+            req.destroy();
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > o.maxBytes) {
+              done({ kind: 'too_large', limit: o.maxBytes });
+              req.destroy();
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () =>
+            done({
+              kind: 'response',
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+              url,
+            }),
+          );
+          res.on('error', (err) => done({ kind: 'unavailable', reason: 'connection', message: err.message }));
+          res.on('aborted', () => done({ kind: 'unavailable', reason: 'connection', message: 'response aborted' }));
+        },
+      );
       const timer = setTimeout(() => {
-        done({ kind: 'unavailable', reason: 'timeout', message: `no complete answer within ${this.opts.timeoutMs} ms` });
+        done({
+          kind: 'unavailable',
+          reason: 'timeout',
+          message: `no complete answer within ${this.opts.timeoutMs} ms`,
+        });
         req.destroy();
       }, this.opts.timeoutMs);
       req.on('error', (err) => done({ kind: 'unavailable', reason: 'connection', message: err.message }));
@@ -81,5 +137,7 @@ export class PraxisHttp {
     });
   }
 
-  close(): void { this.agent.destroy(); }
+  close(): void {
+    this.agent.destroy();
+  }
 }

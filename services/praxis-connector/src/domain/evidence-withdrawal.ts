@@ -15,7 +15,11 @@ import { compact, mentionsCompact } from './references';
 export type WithdrawalReason = NotPublicReason | 'reference_removed';
 
 /** An agreement a note is matched to, as far as the rule needs it. */
-export interface MatchedAgreement { id: string; referenceCode: string; externalRef: string | null }
+export interface MatchedAgreement {
+  id: string;
+  referenceCode: string;
+  externalRef: string | null;
+}
 
 export type EvidenceVerdict =
   /** Praxis did not answer: nothing changes, the next run checks again. */
@@ -31,7 +35,11 @@ export type EvidenceVerdict =
  * The verdict on a note already matched to `agreements` (in match order) given what its page answered
  * now; `state` is the note's stored state (`public` or `withdrawn`).
  */
-export function evidenceVerdict(state: string, outcome: PageOutcome, agreements: readonly MatchedAgreement[]): EvidenceVerdict {
+export function evidenceVerdict(
+  state: string,
+  outcome: PageOutcome,
+  agreements: readonly MatchedAgreement[],
+): EvidenceVerdict {
   const wasWithdrawn = state === 'withdrawn';
   switch (outcome.kind) {
     case 'unavailable':
@@ -43,8 +51,11 @@ export function evidenceVerdict(state: string, outcome: PageOutcome, agreements:
       return { kind: 'withdrawn', reason: outcome.reason, httpStatus: outcome.httpStatus, newly: !wasWithdrawn };
     case 'public': {
       const text = compact(outcome.content.text);
-      const still = agreements.filter((a) => mentionsCompact(text, a.referenceCode) || mentionsCompact(text, a.externalRef)).map((a) => a.id);
-      if (still.length === 0) return { kind: 'withdrawn', reason: 'reference_removed', httpStatus: 200, newly: !wasWithdrawn };
+      const still = agreements
+        .filter((a) => mentionsCompact(text, a.referenceCode) || mentionsCompact(text, a.externalRef))
+        .map((a) => a.id);
+      if (still.length === 0)
+        return { kind: 'withdrawn', reason: 'reference_removed', httpStatus: 200, newly: !wasWithdrawn };
       return { kind: 'public', content: outcome.content, agreementIds: still, restored: wasWithdrawn };
     }
   }

@@ -19,12 +19,18 @@ export class HostPolicy {
     this.port = effectivePort(this.base);
   }
 
-  get hostname(): string { return this.host; }
+  get hostname(): string {
+    return this.host;
+  }
 
   /** Whether `raw` (absolute, or relative to `from`) may be fetched; the allowed URL is rewritten onto the configured origin. */
   check(raw: string, from?: URL): HostDecision {
     let u: URL;
-    try { u = from ? new URL(raw, from) : new URL(raw); } catch { return { allowed: false, reason: 'invalid_url', host: null }; }
+    try {
+      u = from ? new URL(raw, from) : new URL(raw);
+    } catch {
+      return { allowed: false, reason: 'invalid_url', host: null };
+    }
     const host = normHost(u.hostname);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return { allowed: false, reason: 'scheme', host };
     if (u.username || u.password) return { allowed: false, reason: 'credentials', host };
@@ -40,8 +46,12 @@ export class HostPolicy {
   }
 }
 
-function normHost(h: string): string { return h.toLowerCase().replace(/\.$/, ''); }
-function effectivePort(u: URL): string { return u.port || (u.protocol === 'https:' ? '443' : '80'); }
+function normHost(h: string): string {
+  return h.toLowerCase().replace(/\.$/, '');
+}
+function effectivePort(u: URL): string {
+  return u.port || (u.protocol === 'https:' ? '443' : '80');
+}
 
 /** `/n/<id>/` → the note id, or null when the path is not a note page. */
 export function noteIdOf(url: URL): string | null {

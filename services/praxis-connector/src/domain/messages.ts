@@ -5,7 +5,10 @@
 import { catalog } from '@pc/service-kit';
 
 /** The host a refused URL named, and the configured Praxis host. */
-interface Hosts { host: string; praxisHost: string }
+interface Hosts {
+  host: string;
+  praxisHost: string;
+}
 type Status = number | null;
 
 export const checkTexts = catalog({
@@ -14,20 +17,22 @@ export const checkTexts = catalog({
       feed: 'selon le fil de Praxis',
       meta: 'selon les métadonnées de la page',
       page_line: 'selon la mention « Publication » de la page',
-      first_seen: 'date à laquelle le système l\'a vue pour la première fois, faute de date publiée',
+      first_seen: "date à laquelle le système l'a vue pour la première fois, faute de date publiée",
     },
     hostAllowed: (praxisHost: string) => `L'adresse est sur l'hôte Praxis configuré (${praxisHost}).`,
     refused: {
-      invalid_url: () => 'L\'adresse n\'est pas une URL valide.',
+      invalid_url: () => "L'adresse n'est pas une URL valide.",
       scheme: () => 'Seules les adresses http(s) de Praxis sont acceptées.',
-      credentials: () => 'L\'adresse contient des identifiants (utilisateur ou mot de passe) : refusée.',
+      credentials: () => "L'adresse contient des identifiants (utilisateur ou mot de passe) : refusée.",
       ip_literal: ({ host, praxisHost }: Hosts) =>
         `L'adresse désigne une adresse IP (${host}) et non l'hôte Praxis (${praxisHost}) : refusée sans être consultée.`,
-      other_host: ({ host, praxisHost }: Hosts) => `L'adresse est sur ${host}, pas sur l'hôte Praxis (${praxisHost}) : refusée sans être consultée.`,
+      other_host: ({ host, praxisHost }: Hosts) =>
+        `L'adresse est sur ${host}, pas sur l'hôte Praxis (${praxisHost}) : refusée sans être consultée.`,
       port: ({ praxisHost }: Hosts) => `L'adresse vise un autre port que celui de Praxis (${praxisHost}) : refusée.`,
-      redirect_other_host: ({ host }: Hosts) => `La page redirige vers un autre hôte (${host}) ; la redirection n'a pas été suivie.`,
+      redirect_other_host: ({ host }: Hosts) =>
+        `La page redirige vers un autre hôte (${host}) ; la redirection n'a pas été suivie.`,
     },
-    refusedNotChecked: 'Non vérifié : l\'adresse a été refusée.',
+    refusedNotChecked: "Non vérifié : l'adresse a été refusée.",
     public: 'La note est publique : la page répond (HTTP 200) sans connexion.',
     notPublic: {
       not_found: (s: string) => `La note est introuvable${s}.`,
@@ -43,21 +48,23 @@ export const checkTexts = catalog({
     },
     invalid: {
       too_large: () => 'La page dépasse la taille maximale acceptée.',
-      not_html: () => 'L\'adresse ne mène pas à une page HTML de note.',
+      not_html: () => "L'adresse ne mène pas à une page HTML de note.",
       unexpected_status: (status: Status) => `Réponse inattendue de Praxis (HTTP ${status}).`,
       too_many_redirects: () => 'Trop de redirections.',
-      not_a_note: () => 'L\'adresse n\'est pas celle d\'une note Praxis (/n/<identifiant>/).',
+      not_a_note: () => "L'adresse n'est pas celle d'une note Praxis (/n/<identifiant>/).",
     },
-    pageUnread: 'Non vérifié : la page n\'a pas pu être lue.',
+    pageUnread: "Non vérifié : la page n'a pas pu être lue.",
     mentionsCode: (code: string) => `La note mentionne le code de référence ${code}.`,
     mentionsFunderRef: (ref: string) => `La note mentionne la référence du bailleur ${ref}.`,
     mentionsNone: (refs: string) => `La note ne mentionne pas la référence de l'entente (${refs}).`,
     dateUnknown: 'Non vérifié : la date de publication est inconnue.',
-    beforeStart: (d: string, src: string, start: string) => `Publiée le ${d} (${src}), avant le début de l'entente (${start}).`,
-    late: (d: string, src: string, due: string) => `Publiée le ${d} (${src}), après l'échéance du ${due} : acceptée, mais en retard.`,
+    beforeStart: (d: string, src: string, start: string) =>
+      `Publiée le ${d} (${src}), avant le début de l'entente (${start}).`,
+    late: (d: string, src: string, due: string) =>
+      `Publiée le ${d} (${src}), après l'échéance du ${due} : acceptée, mais en retard.`,
     inWindow: (d: string, src: string, start: string, due: string) =>
       `Publiée le ${d} (${src}), depuis le début de l'entente (${start}) et avant l'échéance (${due}).`,
-    notPublicNotChecked: 'Non vérifié : la note n\'est pas accessible publiquement.',
+    notPublicNotChecked: "Non vérifié : la note n'est pas accessible publiquement.",
   },
   en: {
     source: {
@@ -71,8 +78,10 @@ export const checkTexts = catalog({
       invalid_url: () => 'The address is not a valid URL.',
       scheme: () => 'Only http(s) Praxis addresses are accepted.',
       credentials: () => 'The URL contains credentials (user or password): refused.',
-      ip_literal: ({ host, praxisHost }) => `The URL points at an IP address (${host}), not the Praxis host (${praxisHost}): refused without being fetched.`,
-      other_host: ({ host, praxisHost }) => `The URL is on ${host}, not on the Praxis host (${praxisHost}): refused without being fetched.`,
+      ip_literal: ({ host, praxisHost }) =>
+        `The URL points at an IP address (${host}), not the Praxis host (${praxisHost}): refused without being fetched.`,
+      other_host: ({ host, praxisHost }) =>
+        `The URL is on ${host}, not on the Praxis host (${praxisHost}): refused without being fetched.`,
       port: ({ praxisHost }) => `The URL targets another port than Praxis (${praxisHost}): refused.`,
       redirect_other_host: ({ host }) => `The page redirects to another host (${host}); the redirect was not followed.`,
     },
@@ -104,7 +113,8 @@ export const checkTexts = catalog({
     dateUnknown: 'Not checked: the publication date is unknown.',
     beforeStart: (d, src, start) => `Published on ${d} (${src}), before the agreement started (${start}).`,
     late: (d, src, due) => `Published on ${d} (${src}), after the due date ${due}: accepted, but late.`,
-    inWindow: (d, src, start, due) => `Published on ${d} (${src}), since the agreement started (${start}) and by the due date (${due}).`,
+    inWindow: (d, src, start, due) =>
+      `Published on ${d} (${src}), since the agreement started (${start}) and by the due date (${due}).`,
     notPublicNotChecked: 'Not checked: the note is not publicly accessible.',
   },
 });

@@ -8,11 +8,20 @@
  * not the number of agreements.
  */
 export const compact = (s: string): string =>
-  s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 
 const PREFIX = 4;
 
-export interface ReferenceTarget { agreementId: string; startDate: string; code: string; kind: 'referenceCode' | 'externalRef' }
+export interface ReferenceTarget {
+  agreementId: string;
+  startDate: string;
+  code: string;
+  kind: 'referenceCode' | 'externalRef';
+}
 
 export class ReferenceIndex {
   private readonly byPrefix = new Map<string, Array<{ key: string; target: ReferenceTarget }>>();
@@ -25,10 +34,14 @@ export class ReferenceIndex {
     // (a grantee can still declare the note; the declared check compares the one agreement only).
     if (key.length === 0 || (target.kind === 'externalRef' && key.length < 5)) return;
     this.size++;
-    if (key.length < PREFIX) { this.short.push({ key, target }); return; }
+    if (key.length < PREFIX) {
+      this.short.push({ key, target });
+      return;
+    }
     const p = key.slice(0, PREFIX);
     const list = this.byPrefix.get(p);
-    if (list) list.push({ key, target }); else this.byPrefix.set(p, [{ key, target }]);
+    if (list) list.push({ key, target });
+    else this.byPrefix.set(p, [{ key, target }]);
   }
 
   /** Every target whose code appears in `text` (each agreement once, referenceCode preferred). */

@@ -13,17 +13,56 @@ export interface SyncOptions {
 }
 
 export type SyncCounts = Record<
-  | 'feeds' | 'feedsNotModified' | 'feedsChanged' | 'feedsRefused' | 'feedsFailed' | 'feedsUnavailable'
-  | 'items' | 'itemsChanged' | 'itemsDuplicate' | 'itemsIgnored' | 'pagesFetched' | 'pagesNotPublic' | 'pagesInvalid'
-  | 'notesMatched' | 'matchesNew' | 'outOfWindow' | 'reverified' | 'withdrawn' | 'restored' | 'unavailable', number>;
+  | 'feeds'
+  | 'feedsNotModified'
+  | 'feedsChanged'
+  | 'feedsRefused'
+  | 'feedsFailed'
+  | 'feedsUnavailable'
+  | 'items'
+  | 'itemsChanged'
+  | 'itemsDuplicate'
+  | 'itemsIgnored'
+  | 'pagesFetched'
+  | 'pagesNotPublic'
+  | 'pagesInvalid'
+  | 'notesMatched'
+  | 'matchesNew'
+  | 'outOfWindow'
+  | 'reverified'
+  | 'withdrawn'
+  | 'restored'
+  | 'unavailable',
+  number
+>;
 
 export const zeroCounts = (): SyncCounts => ({
-  feeds: 0, feedsNotModified: 0, feedsChanged: 0, feedsRefused: 0, feedsFailed: 0, feedsUnavailable: 0,
-  items: 0, itemsChanged: 0, itemsDuplicate: 0, itemsIgnored: 0, pagesFetched: 0, pagesNotPublic: 0, pagesInvalid: 0,
-  notesMatched: 0, matchesNew: 0, outOfWindow: 0, reverified: 0, withdrawn: 0, restored: 0, unavailable: 0,
+  feeds: 0,
+  feedsNotModified: 0,
+  feedsChanged: 0,
+  feedsRefused: 0,
+  feedsFailed: 0,
+  feedsUnavailable: 0,
+  items: 0,
+  itemsChanged: 0,
+  itemsDuplicate: 0,
+  itemsIgnored: 0,
+  pagesFetched: 0,
+  pagesNotPublic: 0,
+  pagesInvalid: 0,
+  notesMatched: 0,
+  matchesNew: 0,
+  outOfWindow: 0,
+  reverified: 0,
+  withdrawn: 0,
+  restored: 0,
+  unavailable: 0,
 });
 
-export interface SyncResult { counts: SyncCounts; error: string | null }
+export interface SyncResult {
+  counts: SyncCounts;
+  error: string | null;
+}
 
 /** Trips after N consecutive unavailability failures so a down Praxis costs seconds, not a timeout per note. */
 export class OutageBreaker {
@@ -31,13 +70,21 @@ export class OutageBreaker {
   tripped = false;
   constructor(private readonly threshold: number) {}
   record(unavailable: boolean): void {
-    if (!unavailable) { this.consecutive = 0; return; }
+    if (!unavailable) {
+      this.consecutive = 0;
+      return;
+    }
     if (++this.consecutive >= this.threshold) this.tripped = true;
   }
 }
 
 /** The answer every page gets once the breaker tripped: an outage, so nothing is withdrawn. */
-export const PRAXIS_DOWN: PageOutcome = { kind: 'unavailable', reason: 'connection', httpStatus: null, message: 'Praxis considered down for this run' };
+export const PRAXIS_DOWN: PageOutcome = {
+  kind: 'unavailable',
+  reason: 'connection',
+  httpStatus: null,
+  message: 'Praxis considered down for this run',
+};
 
 /** The state of the run in progress, handed to each step. */
 export interface SyncPass {

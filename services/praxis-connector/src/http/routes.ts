@@ -13,7 +13,8 @@ export function mountRoutes(app: Express, deps: VerifyDeclaredDeps): void {
     // Only a signed service identity reaches this: the edge proxies /v1 paths only, never /internal.
     requireRole(principalOf(req), 'admin');
     const parsed = verificationRequest.safeParse(req.body ?? {});
-    if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!parsed.success)
+      throw invalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
     const answer: VerificationResponseBody = await verifyDeclaredNote(deps, parsed.data);
     res.status(200).json(answer);
   });

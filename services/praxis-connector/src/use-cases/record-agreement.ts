@@ -8,13 +8,24 @@ import { agreementRevision, createAgreement, updateAgreement } from '../adapters
  * against. Snapshots carry a revision: an older or equal one is ignored, so redelivered or reordered
  * events never roll an agreement back.
  */
-export async function recordAgreement(d: EventData<'agreement.registered.v1' | 'agreement.amended.v1'>, tx: Tx): Promise<HandlerResult> {
+export async function recordAgreement(
+  d: EventData<'agreement.registered.v1' | 'agreement.amended.v1'>,
+  tx: Tx,
+): Promise<HandlerResult> {
   const fields = {
-    funderId: d.funderId, programmeId: d.programmeId, referenceCode: d.referenceCode, externalRef: d.externalRef,
-    startDate: d.startDate, endDate: d.endDate, revision: d.revision,
+    funderId: d.funderId,
+    programmeId: d.programmeId,
+    referenceCode: d.referenceCode,
+    externalRef: d.externalRef,
+    startDate: d.startDate,
+    endDate: d.endDate,
+    revision: d.revision,
   };
   const current = await agreementRevision(tx, d.agreementId);
-  if (!current) { await createAgreement(tx, d.agreementId, fields); return 'done'; }
+  if (!current) {
+    await createAgreement(tx, d.agreementId, fields);
+    return 'done';
+  }
   if (current.revision >= d.revision) return 'skipped';
   await updateAgreement(tx, d.agreementId, fields);
   return 'done';

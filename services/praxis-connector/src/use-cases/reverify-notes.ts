@@ -31,52 +31,75 @@ export async function reverifyNotes(deps: ReverifyDeps, pass: SyncPass): Promise
     const notes = await matchedNotesPage(deps.pool, after, PAGE, checkedBefore);
     if (notes.length === 0) return;
     after = notes[notes.length - 1]!.id;
-    const agreements = new Map((await agreementsById(deps.pool, [...new Set(notes.flatMap((n) => n.agreementIds))])).map((a) => [a.id, a]));
+    const agreements = new Map(
+      (await agreementsById(deps.pool, [...new Set(notes.flatMap((n) => n.agreementIds))])).map((a) => [a.id, a]),
+    );
     const events: NewEvent[] = [];
     const checks: NoteCheck[] = [];
     const now = new Date();
-    await Promise.all(notes.map(async (n) => {
-      const matched = n.agreementIds.flatMap((id) => agreements.get(id) ?? []);
-      const verdict = evidenceVerdict(n.state, await pass.page(n.url), matched);
-      counts.reverified++;
-      switch (verdict.kind) {
-        case 'unavailable':
-          counts.unavailable++;
-          if (unavailable.length < 100) unavailable.push(`${n.url}: ${verdict.message}`);
-          return;
-        case 'unjudged':
-          counts.pagesInvalid++;
-          return;
-        case 'withdrawn': {
-          const { reason, httpStatus } = verdict;
-          checks.push({ id: n.id, state: 'withdrawn', reason, status: httpStatus, title: null, sha: null, verified: false });
-          if (verdict.newly) {
-            counts.withdrawn++;
-            events.push({
-              type: 'praxis.note.withdrawn.v1', subject: n.id, id: eventId('praxis-connector', 'praxis.note.withdrawn', n.id, now.toISOString()),
-              data: { noteUrl: n.url, noteId: n.id, reason, httpStatus, at: now.toISOString() },
+    await Promise.all(
+      notes.map(async (n) => {
+        const matched = n.agreementIds.flatMap((id) => agreements.get(id) ?? []);
+        const verdict = evidenceVerdict(n.state, await pass.page(n.url), matched);
+        counts.reverified++;
+        switch (verdict.kind) {
+          case 'unavailable':
+            counts.unavailable++;
+            if (unavailable.length < 100) unavailable.push(`${n.url}: ${verdict.message}`);
+            return;
+          case 'unjudged':
+            counts.pagesInvalid++;
+            return;
+          case 'withdrawn': {
+            const { reason, httpStatus } = verdict;
+            checks.push({
+              id: n.id,
+              state: 'withdrawn',
+              reason,
+              status: httpStatus,
+              title: null,
+              sha: null,
+              verified: false,
             });
+            if (verdict.newly) {
+              counts.withdrawn++;
+              events.push({
+                type: 'praxis.note.withdrawn.v1',
+                subject: n.id,
+                id: eventId('praxis-connector', 'praxis.note.withdrawn', n.id, now.toISOString()),
+                data: { noteUrl: n.url, noteId: n.id, reason, httpStatus, at: now.toISOString() },
+              });
+            }
+            return;
           }
-          return;
-        }
-        case 'public': {
-          const c = verdict.content;
-          const sha = sha256(c.text);
-          checks.push({ id: n.id, state: 'public', reason: null, status: 200, title: c.title, sha, verified: true });
-          if (verdict.restored) {
-            counts.restored++;
-            events.push({
-              type: 'praxis.note.verified.v1', subject: n.id, id: eventId('praxis-connector', 'praxis.note.verified', 'reverify', n.id, now.toISOString()),
-              data: {
-                noteUrl: n.url, noteId: n.id, title: c.title, textSha256: sha, publishedOn: n.publishedOn,
-                firstSeenAt: n.firstSeenAt.toISOString(), verifiedAt: now.toISOString(), source: 'reverify', agreementIds: verdict.agreementIds,
-              },
-            });
+          case 'public': {
+            const c = verdict.content;
+            const sha = sha256(c.text);
+            checks.push({ id: n.id, state: 'public', reason: null, status: 200, title: c.title, sha, verified: true });
+            if (verdict.restored) {
+              counts.restored++;
+              events.push({
+                type: 'praxis.note.verified.v1',
+                subject: n.id,
+                id: eventId('praxis-connector', 'praxis.note.verified', 'reverify', n.id, now.toISOString()),
+                data: {
+                  noteUrl: n.url,
+                  noteId: n.id,
+                  title: c.title,
+                  textSha256: sha,
+                  publishedOn: n.publishedOn,
+                  firstSeenAt: n.firstSeenAt.toISOString(),
+                  verifiedAt: now.toISOString(),
+                  source: 'reverify',
+                  agreementIds: verdict.agreementIds,
+                },
+              });
+            }
+            return;
           }
-          return;
         }
-      }
-    }));
+      }),
+    );
     if (checks.length === 0) continue;
     await pgTransact(deps.pool)(async (tx) => {
       await recordChecks(tx, checks);

@@ -2,7 +2,15 @@ import { activeAgreements } from '../adapters/agreement-store';
 import { allProgrammes } from '../adapters/programme-store';
 import type { NotePages, PageOutcome } from '../domain/page';
 import { ReferenceIndex } from '../domain/references';
-import { OutageBreaker, PRAXIS_DOWN, syncFailure, zeroCounts, type SyncOptions, type SyncPass, type SyncResult } from '../domain/sync-run';
+import {
+  OutageBreaker,
+  PRAXIS_DOWN,
+  syncFailure,
+  zeroCounts,
+  type SyncOptions,
+  type SyncPass,
+  type SyncResult,
+} from '../domain/sync-run';
 import { reverifyNotes } from './reverify-notes';
 import { syncFeed, type FeedSyncDeps } from './sync-feed';
 
@@ -13,9 +21,14 @@ export interface PraxisSyncDeps extends FeedSyncDeps {
 
 async function pool<T>(items: readonly T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) { const i = next++; await fn(items[i]!); }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!);
+      }
+    }),
+  );
 }
 
 /**
@@ -29,37 +42,46 @@ export async function runPraxisSync(deps: PraxisSyncDeps, jobId: string): Promis
   const breaker = new OutageBreaker(deps.opts.outageThreshold);
   const cache = new Map<string, Promise<PageOutcome>>();
   const pass: SyncPass = {
-    counts, breaker, unavailable: [],
+    counts,
+    breaker,
+    unavailable: [],
     page(url) {
       let p = cache.get(url);
       if (!p) {
         p = breaker.tripped
           ? Promise.resolve(PRAXIS_DOWN)
           : deps.pages.fetchNote(url).then((o) => {
-            counts.pagesFetched++;
-            breaker.record(o.kind === 'unavailable');
-            return o;
-          });
+              counts.pagesFetched++;
+              breaker.record(o.kind === 'unavailable');
+              return o;
+            });
         cache.set(url, p);
       }
       return p;
     },
-    forget(url) { cache.delete(url); },
+    forget(url) {
+      cache.delete(url);
+    },
   };
 
   // Which funders each feed URL serves: a note in a feed is only matched against the agreements of
   // the funders whose programmes registered that feed.
   const programmes = await allProgrammes(deps.pool);
   const feedFunders = new Map<string, Set<string>>();
-  for (const p of programmes) for (const f of p.feeds) {
-    const s = feedFunders.get(f) ?? new Set<string>();
-    s.add(p.funderId); feedFunders.set(f, s);
-  }
+  for (const p of programmes)
+    for (const f of p.feeds) {
+      const s = feedFunders.get(f) ?? new Set<string>();
+      s.add(p.funderId);
+      feedFunders.set(f, s);
+    }
   const funders = [...new Set(programmes.map((p) => p.funderId))];
   const indexes = new Map<string, ReferenceIndex>();
   for (const a of await activeAgreements(deps.pool, funders)) {
     let idx = indexes.get(a.funderId);
-    if (!idx) { idx = new ReferenceIndex(); indexes.set(a.funderId, idx); }
+    if (!idx) {
+      idx = new ReferenceIndex();
+      indexes.set(a.funderId, idx);
+    }
     idx.add({ agreementId: a.id, startDate: a.startDate, code: a.referenceCode, kind: 'referenceCode' });
     if (a.externalRef) idx.add({ agreementId: a.id, startDate: a.startDate, code: a.externalRef, kind: 'externalRef' });
   }
@@ -75,7 +97,10 @@ export async function runPraxisSync(deps: PraxisSyncDeps, jobId: string): Promis
     }
   });
 
-  await reverifyNotes({ pool: deps.pool, kick: deps.kick, reverifyMinAgeSeconds: deps.opts.reverifyMinAgeSeconds }, pass);
+  await reverifyNotes(
+    { pool: deps.pool, kick: deps.kick, reverifyMinAgeSeconds: deps.opts.reverifyMinAgeSeconds },
+    pass,
+  );
 
   const error = syncFailure(counts, pass.unavailable);
   deps.logger.info({ jobId, counts, failed: error !== null }, 'praxis sync finished');

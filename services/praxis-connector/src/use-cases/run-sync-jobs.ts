@@ -25,7 +25,14 @@ export interface SyncJobRunner {
 }
 
 async function emitFinished(tx: SqlTx, data: EventData<'job.finished.v1'>): Promise<void> {
-  await enqueue(tx, [{ type: 'job.finished.v1', subject: data.jobId, id: eventId('praxis-connector', 'job.finished', data.jobId, data.status), data }]);
+  await enqueue(tx, [
+    {
+      type: 'job.finished.v1',
+      subject: data.jobId,
+      id: eventId('praxis-connector', 'job.finished', data.jobId, data.status),
+      data,
+    },
+  ]);
 }
 
 /**
@@ -41,7 +48,8 @@ export function syncJobRunner(deps: SyncJobsDeps): SyncJobRunner {
       const at = new Date().toISOString();
       const jobId = await transact(async (tx) => {
         const id = await claimSyncRun(tx);
-        if (id) await emitFinished(tx, { jobId: id, kind: 'praxis_sync', status: 'running', counts: {}, error: null, at });
+        if (id)
+          await emitFinished(tx, { jobId: id, kind: 'praxis_sync', status: 'running', counts: {}, error: null, at });
         return id;
       });
       if (!jobId) return;
@@ -50,7 +58,8 @@ export function syncJobRunner(deps: SyncJobsDeps): SyncJobRunner {
       let error: string | null;
       try {
         const r = await deps.sync(jobId);
-        counts = r.counts; error = r.error;
+        counts = r.counts;
+        error = r.error;
       } catch (err) {
         deps.logger.error({ err, jobId }, 'praxis sync crashed');
         error = `sync failed: ${(err as Error).message}`;

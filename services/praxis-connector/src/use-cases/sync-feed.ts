@@ -30,17 +30,39 @@ export interface FeedSyncDeps {
  * matches become `praxis.note.verified.v1` (source `feed`). The item cursor and the validators only
  * advance for what got a definite answer, so an outage is caught up by the next run.
  */
-export async function syncFeed(deps: FeedSyncDeps, pass: SyncPass, url: string, funderIds: string[], indexes: Map<string, ReferenceIndex>): Promise<void> {
+export async function syncFeed(
+  deps: FeedSyncDeps,
+  pass: SyncPass,
+  url: string,
+  funderIds: string[],
+  indexes: Map<string, ReferenceIndex>,
+): Promise<void> {
   const { counts, breaker, unavailable } = pass;
-  if (!deps.policy.check(url).allowed) { counts.feedsRefused++; await touchFeed(deps.pool, url, 'refused', 'feed URL is not on the Praxis host'); return; }
-  if (breaker.tripped) { counts.feedsUnavailable++; unavailable.push(`${url}: skipped, Praxis down`); return; }
+  if (!deps.policy.check(url).allowed) {
+    counts.feedsRefused++;
+    await touchFeed(deps.pool, url, 'refused', 'feed URL is not on the Praxis host');
+    return;
+  }
+  if (breaker.tripped) {
+    counts.feedsUnavailable++;
+    unavailable.push(`${url}: skipped, Praxis down`);
+    return;
+  }
   const validators = await feedValidators(deps.pool, url);
   const poll = await deps.feeds.poll(url, validators.etag, validators.lastModified);
   breaker.record(poll.kind === 'unavailable');
-  if (poll.kind === 'not_modified') { counts.feedsNotModified++; return; }
-  if (poll.kind === 'refused') { counts.feedsRefused++; await touchFeed(deps.pool, url, 'refused', poll.reason); return; }
+  if (poll.kind === 'not_modified') {
+    counts.feedsNotModified++;
+    return;
+  }
+  if (poll.kind === 'refused') {
+    counts.feedsRefused++;
+    await touchFeed(deps.pool, url, 'refused', poll.reason);
+    return;
+  }
   if (poll.kind === 'unavailable') {
-    counts.feedsUnavailable++; counts.unavailable++;
+    counts.feedsUnavailable++;
+    counts.unavailable++;
     unavailable.push(`${url}: ${poll.message}`);
     await touchFeed(deps.pool, url, 'unavailable', poll.message);
     return;
@@ -70,20 +92,32 @@ export async function syncFeed(deps: FeedSyncDeps, pass: SyncPass, url: string, 
     counts.itemsDuplicate += p.duplicates;
     let known = false;
     for (const item of p.items) {
-      if (seen.has(item.key)) { counts.itemsDuplicate++; continue; }
+      if (seen.has(item.key)) {
+        counts.itemsDuplicate++;
+        continue;
+      }
       seen.add(item.key);
       const prev = state.items[item.key];
       if (prev && prev[0] === item.fingerprint) known = true;
       else candidates.push(item);
     }
     page1 = null;
-    if (!p.next) { walkedAll = true; break; }
+    if (!p.next) {
+      walkedAll = true;
+      break;
+    }
     if (known || pages >= MAX_FEED_PAGES) break;
     const more = await deps.feeds.poll(p.next, null, null);
     breaker.record(more.kind === 'unavailable');
     if (more.kind === 'items') page1 = more;
-    else if (more.kind === 'unavailable') { incomplete = walkBroken = true; counts.unavailable++; unavailable.push(`${p.next}: ${more.message}`); }
-    else { incomplete = walkBroken = true; deps.logger.warn({ feed: p.next, outcome: more.kind }, 'feed page unreadable'); }
+    else if (more.kind === 'unavailable') {
+      incomplete = walkBroken = true;
+      counts.unavailable++;
+      unavailable.push(`${p.next}: ${more.message}`);
+    } else {
+      incomplete = walkBroken = true;
+      deps.logger.warn({ feed: p.next, outcome: more.kind }, 'feed page unreadable');
+    }
   }
   // Cursor: a full walk replaces it (items gone from the feed drop out); a partial walk updates it.
   const nextItems: FeedCursor = {};
@@ -92,40 +126,65 @@ export async function syncFeed(deps: FeedSyncDeps, pass: SyncPass, url: string, 
   const writes: NoteWrite[] = [];
   const pairs: NoteMatchPair[] = [];
 
-  await Promise.all(candidates.map(async (item) => {
-    const firstSeen = state.items[item.key]?.[1] ?? nowSec;
-    const link = item.link ? deps.policy.check(item.link) : null;
-    const noteId = link?.allowed ? noteIdOf(link.url) : null;
-    if (!link?.allowed || !noteId) { counts.itemsIgnored++; nextItems[item.key] = [item.fingerprint, firstSeen]; return; }
-    const outcome = await pass.page(link.url.toString());
-    if (outcome.kind === 'unavailable') {
-      incomplete = true; counts.unavailable++;
-      if (unavailable.length < 100) unavailable.push(`${link.url.toString()}: ${outcome.message}`);
-      // keep the old fingerprint (or none): the item is retried next run
-      return;
-    }
-    nextItems[item.key] = [item.fingerprint, firstSeen];
-    if (outcome.kind === 'not_public') { counts.pagesNotPublic++; return; }
-    if (outcome.kind !== 'public') { counts.pagesInvalid++; return; }
-    const pub = publicationOf(item.publishedOn, outcome.content, montrealDate(new Date(firstSeen * 1000)));
-    const hits = new Map<string, true>();
-    for (const f of funderIds) {
-      for (const t of indexes.get(f)?.find(outcome.content.text) ?? []) {
-        if (pub.publishedOn !== null && pub.publishedOn < t.startDate) { counts.outOfWindow++; continue; }
-        hits.set(t.agreementId, true);
+  await Promise.all(
+    candidates.map(async (item) => {
+      const firstSeen = state.items[item.key]?.[1] ?? nowSec;
+      const link = item.link ? deps.policy.check(item.link) : null;
+      const noteId = link?.allowed ? noteIdOf(link.url) : null;
+      if (!link?.allowed || !noteId) {
+        counts.itemsIgnored++;
+        nextItems[item.key] = [item.fingerprint, firstSeen];
+        return;
       }
-    }
-    // Keep in memory only pages that matched (re-verification reuses them); a million unmatched
-    // pages must not stay in the run's cache.
-    if (hits.size === 0) { pass.forget(link.url.toString()); return; }
-    counts.notesMatched++;
-    writes.push({
-      id: outcome.noteId, url: outcome.url, title: outcome.content.title, textSha256: sha256(outcome.content.text),
-      publishedOn: pub.publishedOn, publishedSource: pub.source, feedPublishedOn: item.publishedOn,
-      firstSeenAt: new Date(firstSeen * 1000), verifiedAt: now,
-    });
-    for (const a of hits.keys()) pairs.push({ noteId: outcome.noteId, agreementId: a });
-  }));
+      const outcome = await pass.page(link.url.toString());
+      if (outcome.kind === 'unavailable') {
+        incomplete = true;
+        counts.unavailable++;
+        if (unavailable.length < 100) unavailable.push(`${link.url.toString()}: ${outcome.message}`);
+        // keep the old fingerprint (or none): the item is retried next run
+        return;
+      }
+      nextItems[item.key] = [item.fingerprint, firstSeen];
+      if (outcome.kind === 'not_public') {
+        counts.pagesNotPublic++;
+        return;
+      }
+      if (outcome.kind !== 'public') {
+        counts.pagesInvalid++;
+        return;
+      }
+      const pub = publicationOf(item.publishedOn, outcome.content, montrealDate(new Date(firstSeen * 1000)));
+      const hits = new Map<string, true>();
+      for (const f of funderIds) {
+        for (const t of indexes.get(f)?.find(outcome.content.text) ?? []) {
+          if (pub.publishedOn !== null && pub.publishedOn < t.startDate) {
+            counts.outOfWindow++;
+            continue;
+          }
+          hits.set(t.agreementId, true);
+        }
+      }
+      // Keep in memory only pages that matched (re-verification reuses them); a million unmatched
+      // pages must not stay in the run's cache.
+      if (hits.size === 0) {
+        pass.forget(link.url.toString());
+        return;
+      }
+      counts.notesMatched++;
+      writes.push({
+        id: outcome.noteId,
+        url: outcome.url,
+        title: outcome.content.title,
+        textSha256: sha256(outcome.content.text),
+        publishedOn: pub.publishedOn,
+        publishedSource: pub.source,
+        feedPublishedOn: item.publishedOn,
+        firstSeenAt: new Date(firstSeen * 1000),
+        verifiedAt: now,
+      });
+      for (const a of hits.keys()) pairs.push({ noteId: outcome.noteId, agreementId: a });
+    }),
+  );
 
   // Notes, matches, their events and the cursor move together: a crash re-processes the feed.
   const byNote = new Map(writes.map((w) => [w.id, w]));
@@ -139,19 +198,42 @@ export async function syncFeed(deps: FeedSyncDeps, pass: SyncPass, url: string, 
     for (const [noteId, agreementIds] of grouped) {
       const w = byNote.get(noteId)!;
       events.push({
-        type: 'praxis.note.verified.v1', subject: noteId,
-        id: eventId('praxis-connector', 'praxis.note.verified', 'feed', w.textSha256, [...agreementIds].sort().join(','), noteId),
+        type: 'praxis.note.verified.v1',
+        subject: noteId,
+        id: eventId(
+          'praxis-connector',
+          'praxis.note.verified',
+          'feed',
+          w.textSha256,
+          [...agreementIds].sort().join(','),
+          noteId,
+        ),
         data: {
-          noteUrl: w.url, noteId, title: w.title, textSha256: w.textSha256, publishedOn: w.publishedOn,
-          firstSeenAt: w.firstSeenAt.toISOString(), verifiedAt: w.verifiedAt.toISOString(), source: 'feed', agreementIds: agreementIds.sort(),
+          noteUrl: w.url,
+          noteId,
+          title: w.title,
+          textSha256: w.textSha256,
+          publishedOn: w.publishedOn,
+          firstSeenAt: w.firstSeenAt.toISOString(),
+          verifiedAt: w.verifiedAt.toISOString(),
+          source: 'feed',
+          agreementIds: agreementIds.sort(),
         },
       });
     }
     await enqueue(tx, events);
     // A walk cut short keeps the old cursor, so the next run walks past the pages seen today.
-    await saveFeedState(tx, {
-      url, etag: incomplete ? null : poll.etag, lastModified: incomplete ? null : poll.lastModified, items: walkBroken ? state.items : nextItems,
-    }, incomplete ? 'incomplete' : 'ok', incomplete ? 'some note pages could not be fetched; retried next run' : null);
+    await saveFeedState(
+      tx,
+      {
+        url,
+        etag: incomplete ? null : poll.etag,
+        lastModified: incomplete ? null : poll.lastModified,
+        items: walkBroken ? state.items : nextItems,
+      },
+      incomplete ? 'incomplete' : 'ok',
+      incomplete ? 'some note pages could not be fetched; retried next run' : null,
+    );
   });
   if (writes.length > 0) deps.kick();
 }

@@ -22,16 +22,21 @@ export class AuditBatch {
     this.pending.push({ ...entry, before: normalise(entry.before), after: normalise(entry.after) });
   }
 
-  get size(): number { return this.pending.length; }
+  get size(): number {
+    return this.pending.length;
+  }
 
   async flush(client: pg.ClientBase): Promise<AuditEntry[]> {
     if (this.pending.length === 0) return [];
     const funders = [...new Set(this.pending.map((p) => p.funderId))].sort();
     await client.query(
       `INSERT INTO audit_head (funder_id, seq, hash) SELECT f, 0, $2 FROM unnest($1::uuid[]) AS f ON CONFLICT (funder_id) DO NOTHING`,
-      [funders, GENESIS_HASH]);
+      [funders, GENESIS_HASH],
+    );
     const { rows } = await client.query<{ funder_id: string; seq: string; hash: string }>(
-      'SELECT funder_id, seq, hash FROM audit_head WHERE funder_id = ANY($1::uuid[]) ORDER BY funder_id FOR UPDATE', [funders]);
+      'SELECT funder_id, seq, hash FROM audit_head WHERE funder_id = ANY($1::uuid[]) ORDER BY funder_id FOR UPDATE',
+      [funders],
+    );
     const heads = new Map(rows.map((r) => [r.funder_id, { seq: Number(r.seq), hash: r.hash }]));
     const entries: AuditEntry[] = [];
     for (const p of this.pending) {
@@ -45,15 +50,28 @@ export class AuditBatch {
       `INSERT INTO audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
                             $9::text[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[])`,
-      [entries.map((e) => e.funderId), entries.map((e) => e.seq), entries.map((e) => e.eventId), entries.map((e) => e.type),
-        entries.map((e) => e.subject), entries.map((e) => e.actor.kind), entries.map((e) => e.actor.id), entries.map((e) => e.at),
-        entries.map((e) => e.reason), entries.map((e) => jsonOrNull(e.before)), entries.map((e) => jsonOrNull(e.after)),
-        entries.map((e) => e.prevHash), entries.map((e) => e.hash)]);
+      [
+        entries.map((e) => e.funderId),
+        entries.map((e) => e.seq),
+        entries.map((e) => e.eventId),
+        entries.map((e) => e.type),
+        entries.map((e) => e.subject),
+        entries.map((e) => e.actor.kind),
+        entries.map((e) => e.actor.id),
+        entries.map((e) => e.at),
+        entries.map((e) => e.reason),
+        entries.map((e) => jsonOrNull(e.before)),
+        entries.map((e) => jsonOrNull(e.after)),
+        entries.map((e) => e.prevHash),
+        entries.map((e) => e.hash),
+      ],
+    );
     const last = [...heads.entries()];
     await client.query(
       `UPDATE audit_head h SET seq = u.seq, hash = u.hash, updated_at = now()
        FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(funder_id, seq, hash) WHERE h.funder_id = u.funder_id`,
-      [last.map(([f]) => f), last.map(([, h]) => h.seq), last.map(([, h]) => h.hash)]);
+      [last.map(([f]) => f), last.map(([, h]) => h.seq), last.map(([, h]) => h.hash)],
+    );
     this.pending.length = 0;
     return entries;
   }
@@ -68,31 +86,58 @@ export type AuditedTx = PgTx & { audit: AuditBatch };
  */
 export function auditedTransact(pool: pg.Pool) {
   const transact = pgTransact(pool);
-  return <T>(fn: (tx: AuditedTx) => Promise<T>): Promise<T> => transact(async (tx) => {
-    const audit = new AuditBatch();
-    const out = await fn({ ...tx, audit });
-    await audit.flush(tx.client);
-    return out;
-  });
+  return <T>(fn: (tx: AuditedTx) => Promise<T>): Promise<T> =>
+    transact(async (tx) => {
+      const audit = new AuditBatch();
+      const out = await fn({ ...tx, audit });
+      await audit.flush(tx.client);
+      return out;
+    });
 }
 
 function normalise(v: unknown): unknown {
   return v === undefined || v === null ? null : JSON.parse(JSON.stringify(v));
 }
-function jsonOrNull(v: unknown): string | null { return v === null || v === undefined ? null : JSON.stringify(v); }
-
-interface AuditRow {
-  funder_id: string; seq: string; event_id: string; type: string; subject: string | null; actor_kind: string; actor_id: string;
-  occurred_at: Date; reason: string | null; before: unknown; after: unknown; prev_hash: string; hash: string; recorded_at: Date;
+function jsonOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
 }
 
-export interface AuditLine extends AuditEntry { recordedAt: string }
+interface AuditRow {
+  funder_id: string;
+  seq: string;
+  event_id: string;
+  type: string;
+  subject: string | null;
+  actor_kind: string;
+  actor_id: string;
+  occurred_at: Date;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+  prev_hash: string;
+  hash: string;
+  recorded_at: Date;
+}
+
+export interface AuditLine extends AuditEntry {
+  recordedAt: string;
+}
 
 function toLine(r: AuditRow): AuditLine {
   return {
-    funderId: r.funder_id, seq: Number(r.seq), eventId: r.event_id, type: r.type, subject: r.subject,
-    actor: { kind: r.actor_kind as AuditActor['kind'], id: r.actor_id }, at: r.occurred_at.toISOString(), reason: r.reason,
-    before: r.before ?? null, after: r.after ?? null, prevHash: r.prev_hash, hash: r.hash, recordedAt: r.recorded_at.toISOString(),
+    funderId: r.funder_id,
+    seq: Number(r.seq),
+    eventId: r.event_id,
+    type: r.type,
+    subject: r.subject,
+    actor: { kind: r.actor_kind as AuditActor['kind'], id: r.actor_id },
+    at: r.occurred_at.toISOString(),
+    reason: r.reason,
+    before: r.before ?? null,
+    after: r.after ?? null,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    recordedAt: r.recorded_at.toISOString(),
   };
 }
 
@@ -135,9 +180,18 @@ function snapshotOf(client: pg.ClientBase): ChainSnapshot {
         // keyset pages on the primary key (funder_id, seq); the window, when given, filters within them
         const params: unknown[] = [funderId, after];
         let where = 'funder_id = $1 AND seq > $2';
-        if (window.from) { params.push(window.from); where += ` AND occurred_at >= $${params.length}`; }
-        if (window.to) { params.push(window.to); where += ` AND occurred_at <= $${params.length}`; }
-        const { rows } = await client.query<AuditRow>(`SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`, params);
+        if (window.from) {
+          params.push(window.from);
+          where += ` AND occurred_at >= $${params.length}`;
+        }
+        if (window.to) {
+          params.push(window.to);
+          where += ` AND occurred_at <= $${params.length}`;
+        }
+        const { rows } = await client.query<AuditRow>(
+          `SELECT * FROM audit_event WHERE ${where} ORDER BY seq LIMIT ${PAGE}`,
+          params,
+        );
         if (rows.length === 0) return;
         yield rows.map(toLine);
         after = Number(rows[rows.length - 1]!.seq);
@@ -145,7 +199,10 @@ function snapshotOf(client: pg.ClientBase): ChainSnapshot {
       }
     },
     async head(funderId) {
-      const { rows } = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE funder_id = $1', [funderId]);
+      const { rows } = await client.query<{ seq: string; hash: string }>(
+        'SELECT seq, hash FROM audit_head WHERE funder_id = $1',
+        [funderId],
+      );
       return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
     },
   };

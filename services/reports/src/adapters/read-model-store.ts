@@ -5,9 +5,17 @@ type Snapshot = EventData<'agreement.registered.v1'>;
 type Transition = EventData<'obligation.transitioned.v1'>;
 
 /** A snapshot to apply, with the summary the read model keeps of it (the next amendment's "before"). */
-export interface SnapshotToApply { eventId: string; data: Snapshot; summary: unknown }
+export interface SnapshotToApply {
+  eventId: string;
+  data: Snapshot;
+  summary: unknown;
+}
 /** A transition to apply, at its instant, with whether it fulfilled late (null: not a fulfilment). */
-export interface TransitionToApply { data: Transition; at: string; late: boolean | null }
+export interface TransitionToApply {
+  data: Transition;
+  at: string;
+  late: boolean | null;
+}
 
 /**
  * Splits a run of events into rounds where each key appears at most once, keeping each key's events
@@ -41,14 +49,16 @@ export class ReadModelStore {
       `INSERT INTO funder (id, name, kind, locale, report_recipients) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, locale = EXCLUDED.locale,
          report_recipients = EXCLUDED.report_recipients, updated_at = now()`,
-      [d.funderId, d.name, d.kind, d.locale, d.reportRecipients]);
+      [d.funderId, d.name, d.kind, d.locale, d.reportRecipients],
+    );
   }
 
   async upsertProgramme(d: EventData<'programme.registered.v1'>): Promise<void> {
     await this.sql.query(
       `INSERT INTO programme (id, funder_id, code, name) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name`,
-      [d.programmeId, d.funderId, d.code, d.name]);
+      [d.programmeId, d.funderId, d.code, d.name],
+    );
   }
 
   /**
@@ -60,9 +70,15 @@ export class ReadModelStore {
     const applied = new Map<string, unknown>();
     for (const round of rounds(run, (s) => s.data.agreementId)) {
       const { rows } = await this.sql.query<{ id: string; revision: number; summary: unknown }>(
-        'SELECT id, revision, summary FROM agreement WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [round.map((s) => s.data.agreementId)]);
+        'SELECT id, revision, summary FROM agreement WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+        [round.map((s) => s.data.agreementId)],
+      );
       const prev = new Map(rows.map((r) => [r.id, r]));
-      const newer = round.filter((s) => { const p = prev.get(s.data.agreementId); return !p || p.revision < s.data.revision; })
+      const newer = round
+        .filter((s) => {
+          const p = prev.get(s.data.agreementId);
+          return !p || p.revision < s.data.revision;
+        })
         .sort((a, b) => a.data.agreementId.localeCompare(b.data.agreementId));
       for (const s of newer) applied.set(s.eventId, prev.get(s.data.agreementId)?.summary ?? null);
       if (newer.length === 0) continue;
@@ -78,10 +94,26 @@ export class ReadModelStore {
            start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date, revision = EXCLUDED.revision, summary = EXCLUDED.summary, updated_at = now()
          -- a replica that inserted a newer revision of a new agreement meanwhile keeps it
          WHERE agreement.revision < EXCLUDED.revision`,
-        [col((d) => d.agreementId), col((d) => d.funderId), col((d) => d.programmeId), col((d) => d.programmeCode), col((d) => d.externalRef),
-          col((d) => d.referenceCode), col((d) => d.title), col((d) => d.grantee.id), col((d) => d.grantee.name), col((d) => d.grantee.neq),
-          col((d) => d.startDate), col((d) => d.endDate), col((d) => d.revision), newer.map((s) => JSON.stringify(s.summary))]);
-      const obs = newer.flatMap((s) => s.data.obligations.map((o) => ({ o, d: s.data }))).sort((a, b) => a.o.id.localeCompare(b.o.id));
+        [
+          col((d) => d.agreementId),
+          col((d) => d.funderId),
+          col((d) => d.programmeId),
+          col((d) => d.programmeCode),
+          col((d) => d.externalRef),
+          col((d) => d.referenceCode),
+          col((d) => d.title),
+          col((d) => d.grantee.id),
+          col((d) => d.grantee.name),
+          col((d) => d.grantee.neq),
+          col((d) => d.startDate),
+          col((d) => d.endDate),
+          col((d) => d.revision),
+          newer.map((s) => JSON.stringify(s.summary)),
+        ],
+      );
+      const obs = newer
+        .flatMap((s) => s.data.obligations.map((o) => ({ o, d: s.data })))
+        .sort((a, b) => a.o.id.localeCompare(b.o.id));
       // The obligations service owns the effective due date once it reported the obligation
       // (extensions are unknown to the agreements service): the snapshot's date applies only before.
       await this.sql.query(
@@ -92,13 +124,25 @@ export class ReadModelStore {
            programme_id = EXCLUDED.programme_id, grantee_id = EXCLUDED.grantee_id, requirement_id = EXCLUDED.requirement_id,
            kind = EXCLUDED.kind, sequence = EXCLUDED.sequence, in_agreement = true,
            due_date = CASE WHEN obligation.status IS NULL THEN EXCLUDED.due_date ELSE obligation.due_date END`,
-        [obs.map((x) => x.o.id), obs.map((x) => x.d.agreementId), obs.map((x) => x.d.funderId), obs.map((x) => x.d.programmeId),
-          obs.map((x) => x.d.grantee.id), obs.map((x) => x.o.requirementId), obs.map((x) => x.o.kind), obs.map((x) => x.o.sequence), obs.map((x) => x.o.dueDate)]);
+        [
+          obs.map((x) => x.o.id),
+          obs.map((x) => x.d.agreementId),
+          obs.map((x) => x.d.funderId),
+          obs.map((x) => x.d.programmeId),
+          obs.map((x) => x.d.grantee.id),
+          obs.map((x) => x.o.requirementId),
+          obs.map((x) => x.o.kind),
+          obs.map((x) => x.o.sequence),
+          obs.map((x) => x.o.dueDate),
+        ],
+      );
       // obligations an amendment dropped are flagged, not deleted: the report still shows one that already has a status
       const amended = newer.filter((s) => prev.has(s.data.agreementId));
       if (amended.length) {
-        await this.sql.query('UPDATE obligation SET in_agreement = false WHERE agreement_id = ANY($1::uuid[]) AND NOT (id = ANY($2::uuid[]))',
-          [amended.map((s) => s.data.agreementId), amended.flatMap((s) => s.data.obligations.map((o) => o.id))]);
+        await this.sql.query(
+          'UPDATE obligation SET in_agreement = false WHERE agreement_id = ANY($1::uuid[]) AND NOT (id = ANY($2::uuid[]))',
+          [amended.map((s) => s.data.agreementId), amended.flatMap((s) => s.data.obligations.map((o) => o.id))],
+        );
       }
     }
     return applied;
@@ -109,7 +153,9 @@ export class ReadModelStore {
     const { rows } = await this.sql.query<{ status: string }>(
       `WITH prev AS (SELECT id, status FROM agreement WHERE id = $1 FOR UPDATE)
        UPDATE agreement a SET status = 'terminated', terminated_reason = $2, revision = GREATEST(a.revision, $3), updated_at = now()
-       FROM prev WHERE a.id = prev.id RETURNING prev.status`, [d.agreementId, d.reason, d.revision]);
+       FROM prev WHERE a.id = prev.id RETURNING prev.status`,
+      [d.agreementId, d.reason, d.revision],
+    );
     return rows[0]?.status ?? null;
   }
 
@@ -119,7 +165,8 @@ export class ReadModelStore {
    */
   async applyTransitions(run: TransitionToApply[]): Promise<void> {
     for (const round of rounds(run, (t) => t.data.obligationId)) {
-      const rows = round.map(({ data: d, at, late }) => ({ d, at, late, ev: d.to === 'fulfilled' ? d.evidence : undefined }))
+      const rows = round
+        .map(({ data: d, at, late }) => ({ d, at, late, ev: d.to === 'fulfilled' ? d.evidence : undefined }))
         .sort((a, b) => a.d.obligationId.localeCompare(b.d.obligationId));
       await this.sql.query(
         `INSERT INTO obligation (id, agreement_id, funder_id, programme_id, grantee_id, kind, due_date, status, status_at,
@@ -133,10 +180,23 @@ export class ReadModelStore {
            evidence_title = COALESCE(EXCLUDED.evidence_title, obligation.evidence_title),
            evidence_published_on = CASE WHEN EXCLUDED.evidence_url IS NOT NULL THEN EXCLUDED.evidence_published_on ELSE obligation.evidence_published_on END
          WHERE obligation.status_at IS NULL OR obligation.status_at <= EXCLUDED.status_at`,
-        [rows.map((r) => r.d.obligationId), rows.map((r) => r.d.agreementId), rows.map((r) => r.d.funderId), rows.map((r) => r.d.programmeId),
-          rows.map((r) => r.d.granteeId), rows.map((r) => r.d.kind), rows.map((r) => r.d.dueDate), rows.map((r) => r.d.to), rows.map((r) => r.at),
-          rows.map((r) => (r.d.to === 'fulfilled' ? r.at : null)), rows.map((r) => r.late), rows.map((r) => r.ev?.noteUrl ?? null),
-          rows.map((r) => r.ev?.title ?? null), rows.map((r) => r.ev?.publishedOn ?? null)]);
+        [
+          rows.map((r) => r.d.obligationId),
+          rows.map((r) => r.d.agreementId),
+          rows.map((r) => r.d.funderId),
+          rows.map((r) => r.d.programmeId),
+          rows.map((r) => r.d.granteeId),
+          rows.map((r) => r.d.kind),
+          rows.map((r) => r.d.dueDate),
+          rows.map((r) => r.d.to),
+          rows.map((r) => r.at),
+          rows.map((r) => (r.d.to === 'fulfilled' ? r.at : null)),
+          rows.map((r) => r.late),
+          rows.map((r) => r.ev?.noteUrl ?? null),
+          rows.map((r) => r.ev?.title ?? null),
+          rows.map((r) => r.ev?.publishedOn ?? null),
+        ],
+      );
       const withdrawn = rows.filter((r) => r.d.to === 'evidence_withdrawn');
       if (withdrawn.length) {
         await this.sql.query(
@@ -144,7 +204,12 @@ export class ReadModelStore {
            SELECT o.id, COALESCE(o.evidence_url, ''), o.funder_id, o.agreement_id, u.reason, u.at
            FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(id, reason, at) JOIN obligation o ON o.id = u.id
            ON CONFLICT (obligation_id, note_url) DO UPDATE SET at = GREATEST(evidence_withdrawal.at, EXCLUDED.at)`,
-          [withdrawn.map((r) => r.d.obligationId), withdrawn.map((r) => r.d.reason ?? 'withdrawn'), withdrawn.map((r) => r.at)]);
+          [
+            withdrawn.map((r) => r.d.obligationId),
+            withdrawn.map((r) => r.d.reason ?? 'withdrawn'),
+            withdrawn.map((r) => r.at),
+          ],
+        );
       }
     }
   }
@@ -153,25 +218,33 @@ export class ReadModelStore {
   async agreementsByFunder(agreementIds: string[]): Promise<{ funderId: string; agreementIds: string[] }[]> {
     const { rows } = await this.sql.query<{ funder_id: string; ids: string[] }>(
       'SELECT funder_id, array_agg(id::text ORDER BY id) AS ids FROM agreement WHERE id = ANY($1::uuid[]) GROUP BY funder_id ORDER BY funder_id',
-      [agreementIds]);
+      [agreementIds],
+    );
     return rows.map((r) => ({ funderId: r.funder_id, agreementIds: r.ids }));
   }
 
   /** Records a withdrawn note against every obligation it was evidence for; returns those obligations. */
-  async withdrawNote(d: EventData<'praxis.note.withdrawn.v1'>, at: string): Promise<{ funderId: string; obligationId: string }[]> {
+  async withdrawNote(
+    d: EventData<'praxis.note.withdrawn.v1'>,
+    at: string,
+  ): Promise<{ funderId: string; obligationId: string }[]> {
     const { rows } = await this.sql.query<{ funder_id: string; obligation_id: string }>(
       `INSERT INTO evidence_withdrawal (obligation_id, note_url, funder_id, agreement_id, reason, http_status, at)
        SELECT id, $1, funder_id, agreement_id, $2, $3, $4 FROM obligation WHERE evidence_url = $1
        ON CONFLICT (obligation_id, note_url) DO UPDATE SET reason = EXCLUDED.reason, http_status = EXCLUDED.http_status,
          at = GREATEST(evidence_withdrawal.at, EXCLUDED.at)
-       RETURNING funder_id, obligation_id`, [d.noteUrl, d.reason, d.httpStatus, at]);
+       RETURNING funder_id, obligation_id`,
+      [d.noteUrl, d.reason, d.httpStatus, at],
+    );
     return rows.map((r) => ({ funderId: r.funder_id, obligationId: r.obligation_id }));
   }
 
   /** A reminder reached the contact: a failure recorded before `at` is resolved. */
   async resolveContactFailure(funderId: string, contactRef: string, at: string): Promise<void> {
     await this.sql.query(
-      'UPDATE contact_failure SET resolved_at = $3 WHERE funder_id = $1 AND contact_ref = $2 AND last_at < $3', [funderId, contactRef, at]);
+      'UPDATE contact_failure SET resolved_at = $3 WHERE funder_id = $1 AND contact_ref = $2 AND last_at < $3',
+      [funderId, contactRef, at],
+    );
   }
 
   /** A permanent delivery failure; the latest one (by `at`) names the reason and reopens a resolved address. */
@@ -184,6 +257,7 @@ export class ReadModelStore {
          last_obligation_id = CASE WHEN EXCLUDED.last_at >= contact_failure.last_at THEN EXCLUDED.last_obligation_id ELSE contact_failure.last_obligation_id END,
          last_at = GREATEST(contact_failure.last_at, EXCLUDED.last_at),
          resolved_at = CASE WHEN EXCLUDED.last_at >= COALESCE(contact_failure.resolved_at, '-infinity') THEN NULL ELSE contact_failure.resolved_at END`,
-      [d.funderId, d.contactRef, d.email, d.reason, d.obligationId, at]);
+      [d.funderId, d.contactRef, d.email, d.reason, d.obligationId, at],
+    );
   }
 }

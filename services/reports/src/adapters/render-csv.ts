@@ -21,11 +21,32 @@ export function renderCsv(rows: ObligationRow[], asOf: string, locale: Locale): 
   const records: string[][] = [[...m.csvHeaders]];
   for (const r of rows) {
     const c = classify(r, asOf);
-    records.push([
-      r.funderName, r.programmeCode, r.referenceCode, r.externalRef, r.agreementTitle, r.agreementStatus, r.granteeName, r.granteeNeq ?? '',
-      r.obligationId, m.kinds[r.kind] ?? r.kind, r.sequence === null ? '' : String(r.sequence), r.dueDate, m.statuses[r.status], r.status,
-      c.due ? m.yes : m.no, c.onTime ? 'on_time' : c.late ? 'late' : '', c.overdue ? m.yes : m.no, r.evidenceUrl ?? '', r.evidencePublishedOn ?? '',
-    ].map(neutralise));
+    records.push(
+      [
+        r.funderName,
+        r.programmeCode,
+        r.referenceCode,
+        r.externalRef,
+        r.agreementTitle,
+        r.agreementStatus,
+        r.granteeName,
+        r.granteeNeq ?? '',
+        r.obligationId,
+        m.kinds[r.kind] ?? r.kind,
+        r.sequence === null ? '' : String(r.sequence),
+        r.dueDate,
+        m.statuses[r.status],
+        r.status,
+        c.due ? m.yes : m.no,
+        c.onTime ? 'on_time' : c.late ? 'late' : '',
+        c.overdue ? m.yes : m.no,
+        r.evidenceUrl ?? '',
+        r.evidencePublishedOn ?? '',
+      ].map(neutralise),
+    );
   }
-  return Buffer.from(stringify(records, { bom: true, delimiter: locale === 'fr' ? ';' : ',', record_delimiter: 'windows' }), 'utf8');
+  return Buffer.from(
+    stringify(records, { bom: true, delimiter: locale === 'fr' ? ';' : ',', record_delimiter: 'windows' }),
+    'utf8',
+  );
 }

@@ -17,7 +17,8 @@ function loadFonts(): { regular: Buffer; bold: Buffer } {
 }
 
 const MARGIN = 40;
-const PAGE_W = 595.28, PAGE_H = 841.89; // A4
+const PAGE_W = 595.28,
+  PAGE_H = 841.89; // A4
 const CONTENT_W = PAGE_W - 2 * MARGIN;
 const BOTTOM = PAGE_H - MARGIN - 20;
 
@@ -33,19 +34,43 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
   const n = (v: number): string => formatInt(v, L);
   const f = loadFonts();
   const doc = new PDFDocument({
-    size: 'A4', margin: MARGIN, bufferPages: true, autoFirstPage: true, lang: L,
-    info: { Title: `${m.title} — ${r.asOf}`, Producer: 'praxis-compliance reports', Creator: 'praxis-compliance', CreationDate: new Date(r.generatedAt) },
-    displayTitle: true, pdfVersion: '1.7', tagged: false,
+    size: 'A4',
+    margin: MARGIN,
+    bufferPages: true,
+    autoFirstPage: true,
+    lang: L,
+    info: {
+      Title: `${m.title} — ${r.asOf}`,
+      Producer: 'praxis-compliance reports',
+      Creator: 'praxis-compliance',
+      CreationDate: new Date(r.generatedAt),
+    },
+    displayTitle: true,
+    pdfVersion: '1.7',
+    tagged: false,
   } as PDFKit.PDFDocumentOptions);
   doc.registerFont('regular', f.regular);
   doc.registerFont('bold', f.bold);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => { doc.on('end', () => resolve(Buffer.concat(chunks))); doc.on('error', reject); });
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
 
-  const say = (s: string): string => { opts.onText?.(s); return s; };
+  const say = (s: string): string => {
+    opts.onText?.(s);
+    return s;
+  };
   let y = MARGIN;
-  const ensure = (h: number): boolean => { if (y + h > BOTTOM) { doc.addPage(); y = MARGIN; return true; } return false; };
+  const ensure = (h: number): boolean => {
+    if (y + h > BOTTOM) {
+      doc.addPage();
+      y = MARGIN;
+      return true;
+    }
+    return false;
+  };
   const para = (text: string, size = 10, font = 'regular'): void => {
     doc.font(font).fontSize(size);
     const h = doc.heightOfString(text, { width: CONTENT_W });
@@ -53,13 +78,18 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     doc.text(say(text), MARGIN, y, { width: CONTENT_W });
     y += h + 6;
   };
-  const heading = (text: string): void => { ensure(40); y += 6; para(text, 14, 'bold'); };
+  const heading = (text: string): void => {
+    ensure(40);
+    y += 6;
+    para(text, 14, 'bold');
+  };
   const fit = (s: string, width: number, size: number): string => {
     const max = Math.max(3, Math.floor(width / (size * 0.56)));
     return s.length > max ? `${s.slice(0, max - 1)}…` : s;
   };
   const table = (caption: string, cols: { label: string; width: number; num?: boolean }[], rows: string[][]): void => {
-    const size = 8, rowH = 13;
+    const size = 8,
+      rowH = 13;
     const scale = CONTENT_W / cols.reduce((s, c) => s + c.width, 0);
     const widths = cols.map((c) => c.width * scale);
     // Without a `width`, pdfkit skips its line wrapper (the costly part on 10,000-row tables); cells
@@ -74,7 +104,10 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
       doc.font('bold').fontSize(size);
       doc.rect(MARGIN, y, CONTENT_W, rowH).fill('#eeeeee').fillColor('#000000');
       let x = MARGIN;
-      cols.forEach((c, i) => { cell(fit(c.label, widths[i]! - 4, size), x, widths[i]!, !!c.num); x += widths[i]!; });
+      cols.forEach((c, i) => {
+        cell(fit(c.label, widths[i]! - 4, size), x, widths[i]!, !!c.num);
+        x += widths[i]!;
+      });
       y += rowH;
     };
     ensure(rowH * 3 + 18);
@@ -82,10 +115,21 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     drawHeader();
     doc.font('regular').fontSize(size);
     for (const row of rows) {
-      if (ensure(rowH)) { drawHeader(); doc.font('regular').fontSize(size); }
+      if (ensure(rowH)) {
+        drawHeader();
+        doc.font('regular').fontSize(size);
+      }
       let x = MARGIN;
-      row.forEach((value, i) => { cell(fit(value, widths[i]! - 4, size), x, widths[i]!, !!cols[i]!.num); x += widths[i]!; });
-      doc.moveTo(MARGIN, y + rowH).lineTo(MARGIN + CONTENT_W, y + rowH).lineWidth(0.3).strokeColor('#cccccc').stroke();
+      row.forEach((value, i) => {
+        cell(fit(value, widths[i]! - 4, size), x, widths[i]!, !!cols[i]!.num);
+        x += widths[i]!;
+      });
+      doc
+        .moveTo(MARGIN, y + rowH)
+        .lineTo(MARGIN + CONTENT_W, y + rowH)
+        .lineWidth(0.3)
+        .strokeColor('#cccccc')
+        .stroke();
       y += rowH;
     }
     y += 10;
@@ -94,29 +138,58 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
   // Title and scope
   para(m.title, 20, 'bold');
   para(`${m.asOf} ${r.asOf} · ${m.generatedAt} ${r.generatedAt}`);
-  para(`${m.funders} : ${r.scope.funders.map((x) => x.name).join(', ') || '—'} · ${m.programme} : ${r.scope.programme ? `${r.scope.programme.code} — ${r.scope.programme.name}` : m.allProgrammes}`);
+  para(
+    `${m.funders} : ${r.scope.funders.map((x) => x.name).join(', ') || '—'} · ${m.programme} : ${r.scope.programme ? `${r.scope.programme.code} — ${r.scope.programme.name}` : m.allProgrammes}`,
+  );
   heading(m.definitionHeading);
   para(r.definition[L], 9);
 
   heading(m.summary);
   const t = r.totals;
-  table(m.summary, [{ label: m.indicator, width: 4 }, { label: m.value, width: 1, num: true }], [
-    [m.totalObligations, n(t.obligations)], [m.dueByAsOf, n(t.dueByAsOf)], [m.fulfilledOnTime, n(t.fulfilledOnTime)],
-    [m.fulfilledLate, n(t.fulfilledLate)], [m.overdueCount, n(t.overdue)], [m.complianceRate, formatRate(t.complianceRate, L)],
-    [m.onTimeRate, formatRate(t.onTimeRate, L)]]);
-  table(m.summaryCaption, [{ label: m.status, width: 4 }, { label: m.count, width: 1, num: true }], STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]));
+  table(
+    m.summary,
+    [
+      { label: m.indicator, width: 4 },
+      { label: m.value, width: 1, num: true },
+    ],
+    [
+      [m.totalObligations, n(t.obligations)],
+      [m.dueByAsOf, n(t.dueByAsOf)],
+      [m.fulfilledOnTime, n(t.fulfilledOnTime)],
+      [m.fulfilledLate, n(t.fulfilledLate)],
+      [m.overdueCount, n(t.overdue)],
+      [m.complianceRate, formatRate(t.complianceRate, L)],
+      [m.onTimeRate, formatRate(t.onTimeRate, L)],
+    ],
+  );
+  table(
+    m.summaryCaption,
+    [
+      { label: m.status, width: 4 },
+      { label: m.count, width: 1, num: true },
+    ],
+    STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]),
+  );
 
   // Chart: stacked bars per due month, drawn with vector primitives
   heading(m.chartHeading);
-  const chartH = 180, months = r.byMonth.slice(-48);
+  const chartH = 180,
+    months = r.byMonth.slice(-48);
   ensure(chartH + 70);
   const max = Math.max(1, ...months.map((x) => STATUSES.reduce((s, k) => s + x.byStatus[k], 0)));
-  const left = MARGIN + 36, plotW = CONTENT_W - 40;
+  const left = MARGIN + 36,
+    plotW = CONTENT_W - 40;
   const barW = Math.max(2, Math.min(18, plotW / Math.max(1, months.length) - 3));
   doc.font('regular').fontSize(7).fillColor('#000000');
   for (let k = 0; k <= 4; k++) {
-    const v = Math.round((max * k) / 4), yy = y + chartH - (v / max) * chartH;
-    doc.moveTo(left, yy).lineTo(left + plotW, yy).lineWidth(0.3).strokeColor('#dddddd').stroke();
+    const v = Math.round((max * k) / 4),
+      yy = y + chartH - (v / max) * chartH;
+    doc
+      .moveTo(left, yy)
+      .lineTo(left + plotW, yy)
+      .lineWidth(0.3)
+      .strokeColor('#dddddd')
+      .stroke();
     doc.fillColor('#000000').text(say(n(v)), MARGIN, yy - 3, { width: 32, align: 'right', lineBreak: false });
   }
   months.forEach((mo, i) => {
@@ -130,44 +203,113 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
       acc += c;
     }
     if (months.length <= 24 || i % Math.ceil(months.length / 24) === 0) {
-      doc.save().fillColor('#000000').fontSize(6).rotate(-45, { origin: [x + barW / 2, y + chartH + 4] })
-        .text(mo.month, x + barW / 2 - 28, y + chartH + 2, { width: 28, align: 'right', lineBreak: false }).restore();
+      doc
+        .save()
+        .fillColor('#000000')
+        .fontSize(6)
+        .rotate(-45, { origin: [x + barW / 2, y + chartH + 4] })
+        .text(mo.month, x + barW / 2 - 28, y + chartH + 2, { width: 28, align: 'right', lineBreak: false })
+        .restore();
     }
   });
   y += chartH + 34;
   STATUSES.forEach((s, i) => {
-    const lx = MARGIN + (i % 4) * (CONTENT_W / 4), ly = y + Math.floor(i / 4) * 12;
+    const lx = MARGIN + (i % 4) * (CONTENT_W / 4),
+      ly = y + Math.floor(i / 4) * 12;
     doc.rect(lx, ly, 8, 8).fill(STATUS_COLOURS[s]);
-    doc.fillColor('#000000').fontSize(8).text(say(m.statuses[s]), lx + 11, ly, { lineBreak: false });
+    doc
+      .fillColor('#000000')
+      .fontSize(8)
+      .text(say(m.statuses[s]), lx + 11, ly, { lineBreak: false });
   });
   y += 30;
   doc.fillColor('#000000');
-  table(m.chartTableCaption, [{ label: m.month, width: 2 }, ...STATUSES.map((s) => ({ label: m.statuses[s], width: 1.5, num: true }))],
-    r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]));
+  table(
+    m.chartTableCaption,
+    [{ label: m.month, width: 2 }, ...STATUSES.map((s) => ({ label: m.statuses[s], width: 1.5, num: true }))],
+    r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]),
+  );
 
   heading(`${m.overdueHeading} (${n(r.overdue.length)})`);
   if (r.overdue.length) {
-    table(m.overdueCaption, [{ label: m.reference, width: 2 }, { label: m.agreementTitle, width: 3 }, { label: m.grantee, width: 3 },
-      { label: m.kind, width: 2 }, { label: m.dueDate, width: 1.6 }, { label: m.status, width: 1.8 }, { label: m.daysLate, width: 1.2, num: true }],
-    r.overdue.map((o) => [o.referenceCode, o.agreementTitle, o.granteeName, m.kinds[o.kind] ?? o.kind, o.dueDate, m.statuses[o.status], n(o.daysOverdue)]));
+    table(
+      m.overdueCaption,
+      [
+        { label: m.reference, width: 2 },
+        { label: m.agreementTitle, width: 3 },
+        { label: m.grantee, width: 3 },
+        { label: m.kind, width: 2 },
+        { label: m.dueDate, width: 1.6 },
+        { label: m.status, width: 1.8 },
+        { label: m.daysLate, width: 1.2, num: true },
+      ],
+      r.overdue.map((o) => [
+        o.referenceCode,
+        o.agreementTitle,
+        o.granteeName,
+        m.kinds[o.kind] ?? o.kind,
+        o.dueDate,
+        m.statuses[o.status],
+        n(o.daysOverdue),
+      ]),
+    );
   } else para(m.none);
 
   heading(m.grantees);
-  table(m.granteesCaption, [{ label: m.grantee, width: 4 }, { label: m.neq, width: 1.8 }, { label: m.agreements, width: 1.2, num: true },
-    { label: m.obligations, width: 1.3, num: true }, { label: m.dueByAsOf, width: 1.2, num: true }, { label: m.fulfilledOnTime, width: 1.3, num: true },
-    { label: m.fulfilledLate, width: 1.3, num: true }, { label: m.overdueCount, width: 1.3, num: true }, { label: m.complianceRate, width: 1.4, num: true }],
-  r.grantees.map((g) => [g.name, g.neq ?? '', n(g.agreements), n(g.obligations), n(g.dueByAsOf), n(g.fulfilledOnTime), n(g.fulfilledLate), n(g.overdue), formatRate(g.complianceRate, L)]));
+  table(
+    m.granteesCaption,
+    [
+      { label: m.grantee, width: 4 },
+      { label: m.neq, width: 1.8 },
+      { label: m.agreements, width: 1.2, num: true },
+      { label: m.obligations, width: 1.3, num: true },
+      { label: m.dueByAsOf, width: 1.2, num: true },
+      { label: m.fulfilledOnTime, width: 1.3, num: true },
+      { label: m.fulfilledLate, width: 1.3, num: true },
+      { label: m.overdueCount, width: 1.3, num: true },
+      { label: m.complianceRate, width: 1.4, num: true },
+    ],
+    r.grantees.map((g) => [
+      g.name,
+      g.neq ?? '',
+      n(g.agreements),
+      n(g.obligations),
+      n(g.dueByAsOf),
+      n(g.fulfilledOnTime),
+      n(g.fulfilledLate),
+      n(g.overdue),
+      formatRate(g.complianceRate, L),
+    ]),
+  );
 
   heading(`${m.withdrawnHeading} (${n(r.withdrawnEvidence.length)})`);
   if (r.withdrawnEvidence.length) {
-    table(m.withdrawnCaption, [{ label: m.reference, width: 2 }, { label: m.grantee, width: 3 }, { label: m.noteUrl, width: 5 }, { label: m.reason, width: 2 }, { label: m.date, width: 1.6 }],
-      r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)]));
+    table(
+      m.withdrawnCaption,
+      [
+        { label: m.reference, width: 2 },
+        { label: m.grantee, width: 3 },
+        { label: m.noteUrl, width: 5 },
+        { label: m.reason, width: 2 },
+        { label: m.date, width: 1.6 },
+      ],
+      r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)]),
+    );
   } else para(m.none);
 
   heading(`${m.contactsHeading} (${n(r.failingContacts.length)})`);
   if (r.failingContacts.length) {
-    table(m.contactsCaption, [{ label: m.email, width: 4 }, { label: m.grantee, width: 3 }, { label: m.reason, width: 4 }, { label: m.failures, width: 1, num: true }, { label: m.lastFailure, width: 1.6 }],
-      r.failingContacts.map((c) => [c.email, c.granteeName, c.reason, n(c.failures), c.lastFailedAt.slice(0, 10)]));
+    table(
+      m.contactsCaption,
+      [
+        { label: m.email, width: 4 },
+        { label: m.grantee, width: 3 },
+        { label: m.reason, width: 4 },
+        { label: m.failures, width: 1, num: true },
+        { label: m.lastFailure, width: 1.6 },
+      ],
+      r.failingContacts.map((c) => [c.email, c.granteeName, c.reason, n(c.failures), c.lastFailedAt.slice(0, 10)]),
+    );
   } else para(m.none);
 
   // Page numbers once the page count is known
@@ -177,8 +319,15 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     // writing inside the bottom margin would make pdfkit open a new page
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('regular').fontSize(8).fillColor('#555555')
-      .text(`${m.title} — ${r.asOf} · ${m.page} ${i + 1} ${m.of} ${range.count}`, MARGIN, PAGE_H - MARGIN - 10, { width: CONTENT_W, align: 'center', lineBreak: false });
+    doc
+      .font('regular')
+      .fontSize(8)
+      .fillColor('#555555')
+      .text(`${m.title} — ${r.asOf} · ${m.page} ${i + 1} ${m.of} ${range.count}`, MARGIN, PAGE_H - MARGIN - 10, {
+        width: CONTENT_W,
+        align: 'center',
+        lineBreak: false,
+      });
     doc.page.margins.bottom = bottom;
   }
   doc.end();

@@ -3,8 +3,18 @@ import type { Locale } from '@pc/service-kit';
 import type { ContactFailureRow, ObligationRow, WithdrawalRow } from '../domain/compliance';
 import type { Status } from '../domain/i18n';
 
-export interface FunderInfo { id: string; name: string; locale: Locale; reportRecipients: string[] }
-export interface ProgrammeInfo { id: string; funderId: string; code: string; name: string }
+export interface FunderInfo {
+  id: string;
+  name: string;
+  locale: Locale;
+  reportRecipients: string[];
+}
+export interface ProgrammeInfo {
+  id: string;
+  funderId: string;
+  code: string;
+  name: string;
+}
 
 /**
  * Reads of the read model the reports need (all scoped by funder ids decided by the caller). Plain
@@ -16,13 +26,22 @@ export class ReportStore {
 
   async funders(ids: string[]): Promise<FunderInfo[]> {
     const { rows } = await this.pool.query<{ id: string; name: string; locale: string; report_recipients: string[] }>(
-      'SELECT id, name, locale, report_recipients FROM funder WHERE id = ANY($1::uuid[]) ORDER BY name, id', [ids]);
-    return rows.map((r) => ({ id: r.id, name: r.name, locale: r.locale === 'en' ? 'en' : 'fr', reportRecipients: r.report_recipients }));
+      'SELECT id, name, locale, report_recipients FROM funder WHERE id = ANY($1::uuid[]) ORDER BY name, id',
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      locale: r.locale === 'en' ? 'en' : 'fr',
+      reportRecipients: r.report_recipients,
+    }));
   }
 
   /** Funders with somebody to send the monthly report to. */
   async fundersWithRecipients(): Promise<FunderInfo[]> {
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM funder WHERE cardinality(report_recipients) > 0 ORDER BY id');
+    const { rows } = await this.pool.query<{ id: string }>(
+      'SELECT id FROM funder WHERE cardinality(report_recipients) > 0 ORDER BY id',
+    );
     return this.funders(rows.map((r) => r.id));
   }
 
@@ -30,7 +49,8 @@ export class ReportStore {
   async programmes(funderIds: string[], codeOrId: string): Promise<ProgrammeInfo[]> {
     const { rows } = await this.pool.query<{ id: string; funder_id: string; code: string; name: string }>(
       'SELECT id, funder_id, code, name FROM programme WHERE funder_id = ANY($1::uuid[]) AND (code = $2 OR id::text = $2) ORDER BY funder_id',
-      [funderIds, codeOrId]);
+      [funderIds, codeOrId],
+    );
     return rows.map((r) => ({ id: r.id, funderId: r.funder_id, code: r.code, name: r.name }));
   }
 
@@ -47,39 +67,83 @@ export class ReportStore {
        LEFT JOIN programme p ON p.id = o.programme_id
        WHERE o.funder_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR o.programme_id = ANY($2::uuid[]))
          AND (o.in_agreement OR o.status IS NOT NULL)
-       ORDER BY funder_name, programme_code, reference_code, o.due_date, o.id`, [funderIds, programmeIds]);
+       ORDER BY funder_name, programme_code, reference_code, o.due_date, o.id`,
+      [funderIds, programmeIds],
+    );
     return rows.map((r) => ({
-      obligationId: r.id as string, funderId: r.funder_id as string, funderName: r.funder_name as string, programmeCode: r.programme_code as string,
-      agreementId: r.agreement_id as string, referenceCode: r.reference_code as string, externalRef: r.external_ref as string,
-      agreementTitle: r.title as string, agreementStatus: r.agreement_status as string, granteeId: r.grantee_id as string,
-      granteeName: r.grantee_name as string, granteeNeq: (r.grantee_neq as string | null) ?? null, kind: r.kind as string,
-      sequence: r.sequence === null ? null : Number(r.sequence), dueDate: r.due_date as string, status: r.status as Status,
-      late: r.late as boolean | null, fulfilledAt: r.fulfilled_at ? new Date(r.fulfilled_at as unknown as Date).toISOString() : null,
-      evidenceUrl: (r.evidence_url as string | null) ?? null, evidencePublishedOn: (r.evidence_published_on as string | null) ?? null,
+      obligationId: r.id as string,
+      funderId: r.funder_id as string,
+      funderName: r.funder_name as string,
+      programmeCode: r.programme_code as string,
+      agreementId: r.agreement_id as string,
+      referenceCode: r.reference_code as string,
+      externalRef: r.external_ref as string,
+      agreementTitle: r.title as string,
+      agreementStatus: r.agreement_status as string,
+      granteeId: r.grantee_id as string,
+      granteeName: r.grantee_name as string,
+      granteeNeq: (r.grantee_neq as string | null) ?? null,
+      kind: r.kind as string,
+      sequence: r.sequence === null ? null : Number(r.sequence),
+      dueDate: r.due_date as string,
+      status: r.status as Status,
+      late: r.late as boolean | null,
+      fulfilledAt: r.fulfilled_at ? new Date(r.fulfilled_at as unknown as Date).toISOString() : null,
+      evidenceUrl: (r.evidence_url as string | null) ?? null,
+      evidencePublishedOn: (r.evidence_published_on as string | null) ?? null,
     }));
   }
 
   async withdrawals(funderIds: string[], programmeIds: string[] | null): Promise<WithdrawalRow[]> {
-    const { rows } = await this.pool.query<{ obligation_id: string; agreement_id: string; reference_code: string | null; grantee_name: string | null; note_url: string; reason: string; at: Date }>(
+    const { rows } = await this.pool.query<{
+      obligation_id: string;
+      agreement_id: string;
+      reference_code: string | null;
+      grantee_name: string | null;
+      note_url: string;
+      reason: string;
+      at: Date;
+    }>(
       `SELECT w.obligation_id, w.agreement_id, a.reference_code, a.grantee_name, w.note_url, w.reason, w.at
        FROM evidence_withdrawal w JOIN obligation o ON o.id = w.obligation_id LEFT JOIN agreement a ON a.id = w.agreement_id
        WHERE w.funder_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR o.programme_id = ANY($2::uuid[]))
-       ORDER BY w.at DESC, w.obligation_id`, [funderIds, programmeIds]);
+       ORDER BY w.at DESC, w.obligation_id`,
+      [funderIds, programmeIds],
+    );
     return rows.map((r) => ({
-      obligationId: r.obligation_id, agreementId: r.agreement_id, referenceCode: r.reference_code ?? '', granteeName: r.grantee_name ?? '',
-      noteUrl: r.note_url, reason: r.reason, at: r.at.toISOString(),
+      obligationId: r.obligation_id,
+      agreementId: r.agreement_id,
+      referenceCode: r.reference_code ?? '',
+      granteeName: r.grantee_name ?? '',
+      noteUrl: r.note_url,
+      reason: r.reason,
+      at: r.at.toISOString(),
     }));
   }
 
   async contactFailures(funderIds: string[], programmeIds: string[] | null): Promise<ContactFailureRow[]> {
-    const { rows } = await this.pool.query<{ email: string; contact_ref: string; grantee_name: string | null; reason: string; failures: number; last_at: Date }>(
+    const { rows } = await this.pool.query<{
+      email: string;
+      contact_ref: string;
+      grantee_name: string | null;
+      reason: string;
+      failures: number;
+      last_at: Date;
+    }>(
       `SELECT c.email, c.contact_ref, a.grantee_name, c.reason, c.failures, c.last_at
        FROM contact_failure c LEFT JOIN obligation o ON o.id = c.last_obligation_id LEFT JOIN agreement a ON a.id = o.agreement_id
        WHERE c.funder_id = ANY($1::uuid[]) AND c.resolved_at IS NULL
          AND ($2::uuid[] IS NULL OR o.programme_id = ANY($2::uuid[]))
-       ORDER BY c.last_at DESC, c.contact_ref`, [funderIds, programmeIds]);
+       ORDER BY c.last_at DESC, c.contact_ref`,
+      [funderIds, programmeIds],
+    );
     return rows.map((r) => ({
-      email: r.email, contactRef: r.contact_ref, granteeName: r.grantee_name ?? '', reason: r.reason, failures: r.failures, lastFailedAt: r.last_at.toISOString(),
+      email: r.email,
+      contactRef: r.contact_ref,
+      granteeName: r.grantee_name ?? '',
+      reason: r.reason,
+      failures: r.failures,
+      lastFailedAt: r.last_at.toISOString(),
     }));
   }
 }

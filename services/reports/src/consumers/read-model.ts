@@ -7,6 +7,14 @@ import { recordEvents } from '../use-cases/record-events';
  * audit-head lock per funder for up to `batchSize` events (a failing batch is replayed one event per
  * transaction by the bus, so a poison event is isolated).
  */
-export function consumeEvents(runtime: ServiceRuntime, opts: { batchSize: number; batchWindowMs: number; afterCommit: (handled: number) => void }): Promise<Consumer> {
-  return runtime.consume({ queue: QUEUES.reportsEvents, transact: auditedTransact(runtime.pool), onBatch: recordEvents, ...opts });
+export function consumeEvents(
+  runtime: ServiceRuntime,
+  opts: { batchSize: number; batchWindowMs: number; afterCommit: (handled: number) => void },
+): Promise<Consumer> {
+  return runtime.consume({
+    queue: QUEUES.reportsEvents,
+    transact: auditedTransact(runtime.pool),
+    onBatch: recordEvents,
+    ...opts,
+  });
 }

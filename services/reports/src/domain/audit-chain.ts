@@ -4,7 +4,10 @@ import crypto from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** Who made a change: an API key id, or the system (a service acting on its own). */
-export interface AuditActor { kind: 'api_key' | 'system'; id: string }
+export interface AuditActor {
+  kind: 'api_key' | 'system';
+  id: string;
+}
 
 /** What an audit entry records; `hash` covers exactly these fields plus `prevHash`. */
 export interface AuditContent {
@@ -21,7 +24,10 @@ export interface AuditContent {
   after: unknown;
 }
 
-export interface AuditEntry extends AuditContent { prevHash: string; hash: string }
+export interface AuditEntry extends AuditContent {
+  prevHash: string;
+  hash: string;
+}
 
 /** An entry before it is linked: its seq, prevHash and hash come from the chain's head at append. */
 export type PendingAudit = Omit<AuditContent, 'seq'>;
@@ -36,7 +42,9 @@ export function canonicalJson(value: unknown): string {
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
@@ -45,14 +53,26 @@ export function canonicalJson(value: unknown): string {
 
 export function contentOf(e: AuditContent): AuditContent {
   return {
-    funderId: e.funderId, seq: e.seq, eventId: e.eventId, type: e.type, subject: e.subject,
-    actor: { kind: e.actor.kind, id: e.actor.id }, at: e.at, reason: e.reason, before: e.before ?? null, after: e.after ?? null,
+    funderId: e.funderId,
+    seq: e.seq,
+    eventId: e.eventId,
+    type: e.type,
+    subject: e.subject,
+    actor: { kind: e.actor.kind, id: e.actor.id },
+    at: e.at,
+    reason: e.reason,
+    before: e.before ?? null,
+    after: e.after ?? null,
   };
 }
 
 /** hash = sha256(canonical JSON of the content ‖ prevHash), hex. */
 export function entryHash(content: AuditContent, prevHash: string): string {
-  return crypto.createHash('sha256').update(canonicalJson(contentOf(content))).update(prevHash).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(canonicalJson(contentOf(content)))
+    .update(prevHash)
+    .digest('hex');
 }
 
 /** Links new content after the head (seq, hash) of a chain. */
@@ -63,7 +83,11 @@ export function link(head: { seq: number; hash: string }, content: Omit<AuditCon
 }
 
 export type BreakKind = 'sequence_gap' | 'prev_hash_mismatch' | 'hash_mismatch' | 'head_mismatch';
-export interface ChainBreak { seq: number; eventId: string | null; problem: BreakKind }
+export interface ChainBreak {
+  seq: number;
+  eventId: string | null;
+  problem: BreakKind;
+}
 
 /**
  * Verifies a chain incrementally (entries fed in seq order, page by page): the first entry whose
@@ -78,9 +102,12 @@ export class ChainVerifier {
   feed(e: AuditEntry): void {
     this.count += 1;
     if (this.broken) return;
-    if (e.seq !== this.expectedSeq) this.broken = { seq: this.expectedSeq, eventId: e.eventId, problem: 'sequence_gap' };
-    else if (e.prevHash !== this.prevHash) this.broken = { seq: e.seq, eventId: e.eventId, problem: 'prev_hash_mismatch' };
-    else if (entryHash(e, e.prevHash) !== e.hash) this.broken = { seq: e.seq, eventId: e.eventId, problem: 'hash_mismatch' };
+    if (e.seq !== this.expectedSeq)
+      this.broken = { seq: this.expectedSeq, eventId: e.eventId, problem: 'sequence_gap' };
+    else if (e.prevHash !== this.prevHash)
+      this.broken = { seq: e.seq, eventId: e.eventId, problem: 'prev_hash_mismatch' };
+    else if (entryHash(e, e.prevHash) !== e.hash)
+      this.broken = { seq: e.seq, eventId: e.eventId, problem: 'hash_mismatch' };
     this.expectedSeq = e.seq + 1;
     this.prevHash = e.hash;
   }

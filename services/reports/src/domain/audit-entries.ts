@@ -22,16 +22,36 @@ const system = (e: Envelope): AuditActor => ({ kind: 'system', id: e.source });
 export function funderRegistered(e: Envelope<'funder.registered.v1'>): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.funderId, actor: d.actor, at: isoInstant(e.time), reason: null,
-    before: null, after: { name: d.name, kind: d.kind, locale: d.locale, reportRecipients: d.reportRecipients.map(pseudonymize) },
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.funderId,
+    actor: d.actor,
+    at: isoInstant(e.time),
+    reason: null,
+    before: null,
+    after: { name: d.name, kind: d.kind, locale: d.locale, reportRecipients: d.reportRecipients.map(pseudonymize) },
   };
 }
 
 export function programmeRegistered(e: Envelope<'programme.registered.v1'>): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.programmeId, actor: d.actor, at: isoInstant(e.time), reason: null,
-    before: null, after: { code: d.code, name: d.name, sector: d.sector, praxisFeeds: d.praxisFeeds, reminderStages: d.reminderStages },
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.programmeId,
+    actor: d.actor,
+    at: isoInstant(e.time),
+    reason: null,
+    before: null,
+    after: {
+      code: d.code,
+      name: d.name,
+      sector: d.sector,
+      praxisFeeds: d.praxisFeeds,
+      reminderStages: d.reminderStages,
+    },
   };
 }
 
@@ -41,9 +61,16 @@ export function programmeRegistered(e: Envelope<'programme.registered.v1'>): Pen
  */
 export function agreementSummary(d: SnapshotData): Record<string, unknown> {
   return {
-    revision: d.revision, referenceCode: d.referenceCode, externalRef: d.externalRef, programmeCode: d.programmeCode,
-    title: d.title, startDate: d.startDate, endDate: d.endDate, signedAt: d.signedAt,
-    grantee: d.grantee, contacts: d.contacts.map((c) => pseudonymize(c.email)),
+    revision: d.revision,
+    referenceCode: d.referenceCode,
+    externalRef: d.externalRef,
+    programmeCode: d.programmeCode,
+    title: d.title,
+    startDate: d.startDate,
+    endDate: d.endDate,
+    signedAt: d.signedAt,
+    grantee: d.grantee,
+    contacts: d.contacts.map((c) => pseudonymize(c.email)),
     obligations: d.obligations.map((o) => ({ id: o.id, kind: o.kind, sequence: o.sequence, dueDate: o.dueDate })),
   };
 }
@@ -52,21 +79,44 @@ export function agreementSummary(d: SnapshotData): Record<string, unknown> {
  * An agreement snapshot: `applied` with the summary it replaced (null for a new agreement), or
  * superseded (older than the revision held): still a recorded change, it just did not alter the read model.
  */
-export function agreementSnapshot(e: SnapshotEvent, outcome: { applied: true; before: unknown } | { applied: false }): PendingAudit {
+export function agreementSnapshot(
+  e: SnapshotEvent,
+  outcome: { applied: true; before: unknown } | { applied: false },
+): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.agreementId, actor: d.actor, at: isoInstant(e.time), reason: null,
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.agreementId,
+    actor: d.actor,
+    at: isoInstant(e.time),
+    reason: null,
     before: outcome.applied ? outcome.before : null,
-    after: { ...agreementSummary(d), ...('changes' in d ? { changes: d.changes } : {}), ...(outcome.applied ? {} : { superseded: true }) },
+    after: {
+      ...agreementSummary(d),
+      ...('changes' in d ? { changes: d.changes } : {}),
+      ...(outcome.applied ? {} : { superseded: true }),
+    },
   };
 }
 
 /** A termination, after the agreement's status before it (null when the read model did not hold the agreement). */
-export function agreementTerminated(e: Envelope<'agreement.terminated.v1'>, previousStatus: string | null): PendingAudit {
+export function agreementTerminated(
+  e: Envelope<'agreement.terminated.v1'>,
+  previousStatus: string | null,
+): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.agreementId, actor: d.actor, at: isoInstant(e.time), reason: d.reason,
-    before: { status: previousStatus }, after: { status: 'terminated', revision: d.revision },
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.agreementId,
+    actor: d.actor,
+    at: isoInstant(e.time),
+    reason: d.reason,
+    before: { status: previousStatus },
+    after: { status: 'terminated', revision: d.revision },
   };
 }
 
@@ -74,38 +124,92 @@ export function agreementTerminated(e: Envelope<'agreement.terminated.v1'>, prev
 export function obligationTransitioned(e: Envelope<'obligation.transitioned.v1'>): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.obligationId, actor: d.actor, at: isoInstant(d.at), reason: d.reason,
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.obligationId,
+    actor: d.actor,
+    at: isoInstant(d.at),
+    reason: d.reason,
     before: { status: d.from, dueDate: d.previousDueDate ?? d.dueDate },
-    after: { status: d.to, dueDate: d.dueDate, agreementId: d.agreementId, kind: d.kind, ...(d.evidence ? { evidence: d.evidence } : {}) },
+    after: {
+      status: d.to,
+      dueDate: d.dueDate,
+      agreementId: d.agreementId,
+      kind: d.kind,
+      ...(d.evidence ? { evidence: d.evidence } : {}),
+    },
   };
 }
 
 /** A verified note goes in the log of each funder whose agreements it was verified for (`agreementIds` sorted). */
-export function noteVerified(e: Envelope<'praxis.note.verified.v1'>, byFunder: { funderId: string; agreementIds: string[] }[]): PendingAudit[] {
+export function noteVerified(
+  e: Envelope<'praxis.note.verified.v1'>,
+  byFunder: { funderId: string; agreementIds: string[] }[],
+): PendingAudit[] {
   const d = e.data;
   return byFunder.map((f) => ({
-    funderId: f.funderId, eventId: e.id, type: e.type, subject: d.noteUrl, actor: system(e), at: isoInstant(d.verifiedAt), reason: null,
+    funderId: f.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.noteUrl,
+    actor: system(e),
+    at: isoInstant(d.verifiedAt),
+    reason: null,
     before: null,
-    after: { noteUrl: d.noteUrl, noteId: d.noteId, title: d.title, textSha256: d.textSha256, publishedOn: d.publishedOn, source: d.source, agreementIds: f.agreementIds },
+    after: {
+      noteUrl: d.noteUrl,
+      noteId: d.noteId,
+      title: d.title,
+      textSha256: d.textSha256,
+      publishedOn: d.publishedOn,
+      source: d.source,
+      agreementIds: f.agreementIds,
+    },
   }));
 }
 
 /** A withdrawn note: one entry per funder whose obligations it was evidence for, in funder order. */
-export function noteWithdrawn(e: Envelope<'praxis.note.withdrawn.v1'>, withdrawn: { funderId: string; obligationId: string }[]): PendingAudit[] {
+export function noteWithdrawn(
+  e: Envelope<'praxis.note.withdrawn.v1'>,
+  withdrawn: { funderId: string; obligationId: string }[],
+): PendingAudit[] {
   const d = e.data;
   const byFunder = new Map<string, string[]>();
   for (const r of withdrawn) byFunder.set(r.funderId, [...(byFunder.get(r.funderId) ?? []), r.obligationId]);
-  return [...byFunder.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([funderId, ids]) => ({
-    funderId, eventId: e.id, type: e.type, subject: d.noteUrl, actor: system(e), at: isoInstant(d.at), reason: d.reason,
-    before: { noteUrl: d.noteUrl, public: true, obligationIds: ids.sort() }, after: { public: false, httpStatus: d.httpStatus },
-  }));
+  return [...byFunder.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([funderId, ids]) => ({
+      funderId,
+      eventId: e.id,
+      type: e.type,
+      subject: d.noteUrl,
+      actor: system(e),
+      at: isoInstant(d.at),
+      reason: d.reason,
+      before: { noteUrl: d.noteUrl, public: true, obligationIds: ids.sort() },
+      after: { public: false, httpStatus: d.httpStatus },
+    }));
 }
 
 export function reminderSent(e: Envelope<'reminder.sent.v1'>): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.obligationId, actor: system(e), at: isoInstant(d.sentAt), reason: null,
-    before: null, after: { reminderId: d.reminderId, runId: d.runId, stageKey: d.stageKey, contactRef: d.contactRef, messageId: d.messageId },
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.obligationId,
+    actor: system(e),
+    at: isoInstant(d.sentAt),
+    reason: null,
+    before: null,
+    after: {
+      reminderId: d.reminderId,
+      runId: d.runId,
+      stageKey: d.stageKey,
+      contactRef: d.contactRef,
+      messageId: d.messageId,
+    },
   };
 }
 
@@ -113,8 +217,21 @@ export function reminderSent(e: Envelope<'reminder.sent.v1'>): PendingAudit {
 export function reminderFailed(e: Envelope<'reminder.failed.v1'>): PendingAudit {
   const d = e.data;
   return {
-    funderId: d.funderId, eventId: e.id, type: e.type, subject: d.obligationId, actor: system(e), at: isoInstant(d.at), reason: scrubEmails(d.reason),
-    before: null, after: { reminderId: d.reminderId, runId: d.runId, stageKey: d.stageKey, contactRef: d.contactRef, permanent: d.permanent },
+    funderId: d.funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.obligationId,
+    actor: system(e),
+    at: isoInstant(d.at),
+    reason: scrubEmails(d.reason),
+    before: null,
+    after: {
+      reminderId: d.reminderId,
+      runId: d.runId,
+      stageKey: d.stageKey,
+      contactRef: d.contactRef,
+      permanent: d.permanent,
+    },
   };
 }
 
@@ -123,10 +240,25 @@ export function apiKeyChanged(e: ApiKeyEvent): PendingAudit[] {
   const d = e.data;
   const funders = [...new Set([d.funderId, ...d.funderIds].filter((f): f is string => !!f))].sort();
   return funders.map((funderId) => ({
-    funderId, eventId: e.id, type: e.type, subject: d.keyId, actor: d.actor, at: isoInstant(e.time), reason: null,
+    funderId,
+    eventId: e.id,
+    type: e.type,
+    subject: d.keyId,
+    actor: d.actor,
+    at: isoInstant(e.time),
+    reason: null,
     before: e.type === 'api_key.revoked.v1' ? { active: true } : null,
-    after: 'role' in d
-      ? { keyId: d.keyId, active: true, role: d.role, label: d.label, funderId: d.funderId, funderIds: d.funderIds, granteeId: d.granteeId }
-      : { keyId: d.keyId, active: false },
+    after:
+      'role' in d
+        ? {
+            keyId: d.keyId,
+            active: true,
+            role: d.role,
+            label: d.label,
+            funderId: d.funderId,
+            funderIds: d.funderIds,
+            granteeId: d.granteeId,
+          }
+        : { keyId: d.keyId, active: false },
   }));
 }

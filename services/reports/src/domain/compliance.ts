@@ -27,9 +27,22 @@ export interface ObligationRow {
 }
 
 export interface WithdrawalRow {
-  obligationId: string; agreementId: string; referenceCode: string; granteeName: string; noteUrl: string; reason: string; at: string;
+  obligationId: string;
+  agreementId: string;
+  referenceCode: string;
+  granteeName: string;
+  noteUrl: string;
+  reason: string;
+  at: string;
 }
-export interface ContactFailureRow { email: string; contactRef: string; granteeName: string; reason: string; failures: number; lastFailedAt: string }
+export interface ContactFailureRow {
+  email: string;
+  contactRef: string;
+  granteeName: string;
+  reason: string;
+  failures: number;
+  lastFailedAt: string;
+}
 
 export interface ReportScope {
   funders: { id: string; name: string }[];
@@ -58,19 +71,38 @@ export interface ComplianceReport {
   totals: Tally & { byStatus: Record<Status, number> };
   byMonth: { month: string; byStatus: Record<Status, number> }[];
   grantees: ({ granteeId: string; name: string; neq: string | null; agreements: number } & Tally)[];
-  overdue: { obligationId: string; agreementId: string; funderName: string; programmeCode: string; referenceCode: string; externalRef: string;
-    agreementTitle: string; granteeName: string; kind: string; dueDate: string; status: Status; daysOverdue: number }[];
+  overdue: {
+    obligationId: string;
+    agreementId: string;
+    funderName: string;
+    programmeCode: string;
+    referenceCode: string;
+    externalRef: string;
+    agreementTitle: string;
+    granteeName: string;
+    kind: string;
+    dueDate: string;
+    status: Status;
+    daysOverdue: number;
+  }[];
   withdrawnEvidence: WithdrawalRow[];
   failingContacts: ContactFailureRow[];
 }
 
-const zeroStatuses = (): Record<Status, number> => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+const zeroStatuses = (): Record<Status, number> =>
+  Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
 const excluded = (s: Status): boolean => s === 'waived' || s === 'cancelled';
 const CLOSED: ReadonlySet<Status> = new Set(['fulfilled', 'waived', 'cancelled']);
 
 /** Classification of one obligation as of a date (the rules the definition text states). */
-export function classify(o: Pick<ObligationRow, 'dueDate' | 'status' | 'late'>, asOf: string): {
-  due: boolean; onTime: boolean; late: boolean; overdue: boolean;
+export function classify(
+  o: Pick<ObligationRow, 'dueDate' | 'status' | 'late'>,
+  asOf: string,
+): {
+  due: boolean;
+  onTime: boolean;
+  late: boolean;
+  overdue: boolean;
 } {
   const due = o.dueDate <= asOf && !excluded(o.status);
   const fulfilled = due && o.status === 'fulfilled';
@@ -86,7 +118,10 @@ export function classify(o: Pick<ObligationRow, 'dueDate' | 'status' | 'late'>, 
  * Whether a transition fulfilled its obligation late (null when it is not a fulfilment): on time means
  * published (or, without evidence details, recorded at `at`) no later than the due date, in Montréal days.
  */
-export function fulfilledLate(t: Pick<EventData<'obligation.transitioned.v1'>, 'to' | 'evidence' | 'dueDate'>, at: string): boolean | null {
+export function fulfilledLate(
+  t: Pick<EventData<'obligation.transitioned.v1'>, 'to' | 'evidence' | 'dueDate'>,
+  at: string,
+): boolean | null {
   if (t.to !== 'fulfilled') return null;
   return t.evidence ? t.evidence.late : todayInMontreal(new Date(at)) > t.dueDate;
 }
@@ -94,7 +129,17 @@ export function fulfilledLate(t: Pick<EventData<'obligation.transitioned.v1'>, '
 const rate = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 10000) / 10000);
 
 function tally(rows: ObligationRow[], asOf: string): Tally {
-  const t: Tally = { obligations: rows.length, dueByAsOf: 0, fulfilledOnTime: 0, fulfilledLate: 0, overdue: 0, waived: 0, cancelled: 0, complianceRate: null, onTimeRate: null };
+  const t: Tally = {
+    obligations: rows.length,
+    dueByAsOf: 0,
+    fulfilledOnTime: 0,
+    fulfilledLate: 0,
+    overdue: 0,
+    waived: 0,
+    cancelled: 0,
+    complianceRate: null,
+    onTimeRate: null,
+  };
   for (const r of rows) {
     const c = classify(r, asOf);
     if (c.due) t.dueByAsOf += 1;
@@ -115,8 +160,13 @@ function daysBetween(from: string, to: string): number {
 
 /** Builds the one report model every format renders (so the figures cannot disagree). */
 export function buildReport(input: {
-  asOf: string; generatedAt: string; locale: Locale; scope: ReportScope;
-  obligations: ObligationRow[]; withdrawals: WithdrawalRow[]; contactFailures: ContactFailureRow[];
+  asOf: string;
+  generatedAt: string;
+  locale: Locale;
+  scope: ReportScope;
+  obligations: ObligationRow[];
+  withdrawals: WithdrawalRow[];
+  contactFailures: ContactFailureRow[];
 }): ComplianceReport {
   const { asOf, obligations } = input;
   const byStatus = zeroStatuses();
@@ -129,15 +179,31 @@ export function buildReport(input: {
     row[o.status] += 1;
     months.set(m, row);
     const g = grantees.get(o.granteeId) ?? { rows: [], agreements: new Set<string>() };
-    g.rows.push(o); g.agreements.add(o.agreementId);
+    g.rows.push(o);
+    g.agreements.add(o.agreementId);
     grantees.set(o.granteeId, g);
   }
-  const overdue = obligations.filter((o) => classify(o, asOf).overdue)
-    .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.referenceCode.localeCompare(b.referenceCode) || a.obligationId.localeCompare(b.obligationId))
+  const overdue = obligations
+    .filter((o) => classify(o, asOf).overdue)
+    .sort(
+      (a, b) =>
+        a.dueDate.localeCompare(b.dueDate) ||
+        a.referenceCode.localeCompare(b.referenceCode) ||
+        a.obligationId.localeCompare(b.obligationId),
+    )
     .map((o) => ({
-      obligationId: o.obligationId, agreementId: o.agreementId, funderName: o.funderName, programmeCode: o.programmeCode,
-      referenceCode: o.referenceCode, externalRef: o.externalRef, agreementTitle: o.agreementTitle, granteeName: o.granteeName,
-      kind: o.kind, dueDate: o.dueDate, status: o.status, daysOverdue: daysBetween(o.dueDate, asOf),
+      obligationId: o.obligationId,
+      agreementId: o.agreementId,
+      funderName: o.funderName,
+      programmeCode: o.programmeCode,
+      referenceCode: o.referenceCode,
+      externalRef: o.externalRef,
+      agreementTitle: o.agreementTitle,
+      granteeName: o.granteeName,
+      kind: o.kind,
+      dueDate: o.dueDate,
+      status: o.status,
+      daysOverdue: daysBetween(o.dueDate, asOf),
     }));
   return {
     reportVersion: 1,
@@ -149,7 +215,13 @@ export function buildReport(input: {
     totals: { ...tally(obligations, asOf), byStatus },
     byMonth: [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, s]) => ({ month, byStatus: s })),
     grantees: [...grantees.entries()]
-      .map(([granteeId, g]) => ({ granteeId, name: g.rows[0]!.granteeName, neq: g.rows[0]!.granteeNeq, agreements: g.agreements.size, ...tally(g.rows, asOf) }))
+      .map(([granteeId, g]) => ({
+        granteeId,
+        name: g.rows[0]!.granteeName,
+        neq: g.rows[0]!.granteeNeq,
+        agreements: g.agreements.size,
+        ...tally(g.rows, asOf),
+      }))
       .sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.granteeId.localeCompare(b.granteeId)),
     overdue,
     withdrawnEvidence: input.withdrawals,

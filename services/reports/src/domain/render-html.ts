@@ -2,16 +2,34 @@ import type { ComplianceReport } from './compliance';
 import { STATUSES, formatInt, formatRate, messages, type Status } from './i18n';
 
 export const STATUS_COLOURS: Record<Status, string> = {
-  upcoming: '#9ecae1', due_soon: '#fdd49e', overdue: '#d7301f', fulfilled: '#238b45',
-  extended: '#807dba', waived: '#bdbdbd', cancelled: '#636363', evidence_withdrawn: '#fc8d59',
+  upcoming: '#9ecae1',
+  due_soon: '#fdd49e',
+  overdue: '#d7301f',
+  fulfilled: '#238b45',
+  extended: '#807dba',
+  waived: '#bdbdbd',
+  cancelled: '#636363',
+  evidence_withdrawn: '#fc8d59',
 };
 
 const esc = (s: string | number | null | undefined): string =>
-  String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 function table(caption: string, head: string[], rows: (string | number)[][], numericCols: number[] = []): string {
-  const th = head.map((h, i) => `<th scope="col"${numericCols.includes(i) ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td${numericCols.includes(i) ? ' class="num"' : ''}>${esc(c)}</td>`)).join('')}</tr>`).join('\n');
+  const th = head
+    .map((h, i) => `<th scope="col"${numericCols.includes(i) ? ' class="num"' : ''}>${esc(h)}</th>`)
+    .join('');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td${numericCols.includes(i) ? ' class="num"' : ''}>${esc(c)}</td>`)).join('')}</tr>`,
+    )
+    .join('\n');
   return `<table>\n<caption>${esc(caption)}</caption>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
@@ -19,7 +37,12 @@ function table(caption: string, head: string[], rows: (string | number)[][], num
 export function statusChartSvg(r: ComplianceReport): string {
   const m = messages[r.locale];
   const months = r.byMonth;
-  const barW = 18, gap = 6, left = 48, top = 16, plotH = 220, legendH = 24 * Math.ceil(STATUSES.length / 4);
+  const barW = 18,
+    gap = 6,
+    left = 48,
+    top = 16,
+    plotH = 220,
+    legendH = 24 * Math.ceil(STATUSES.length / 4);
   const width = Math.max(640, left + 16 + months.length * (barW + gap));
   const height = top + plotH + 40 + legendH;
   const max = Math.max(1, ...months.map((x) => STATUSES.reduce((s, k) => s + x.byStatus[k], 0)));
@@ -27,8 +50,10 @@ export function statusChartSvg(r: ComplianceReport): string {
   const parts: string[] = [];
   for (let t = 0; t <= 4; t++) {
     const v = Math.round((max * t) / 4);
-    parts.push(`<line x1="${left}" x2="${width - 8}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e0e0e0"/>`,
-      `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(formatInt(v, r.locale))}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${width - 8}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e0e0e0"/>`,
+      `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(formatInt(v, r.locale))}</text>`,
+    );
   }
   months.forEach((mo, i) => {
     const x = left + 8 + i * (barW + gap);
@@ -36,17 +61,26 @@ export function statusChartSvg(r: ComplianceReport): string {
     for (const s of STATUSES) {
       const n = mo.byStatus[s];
       if (!n) continue;
-      const y0 = y(acc + n), h = y(acc) - y(acc + n);
-      parts.push(`<rect x="${x}" y="${y0.toFixed(1)}" width="${barW}" height="${Math.max(h, 0.5).toFixed(1)}" fill="${STATUS_COLOURS[s]}"><title>${esc(`${mo.month} — ${m.statuses[s]} : ${n}`)}</title></rect>`);
+      const y0 = y(acc + n),
+        h = y(acc) - y(acc + n);
+      parts.push(
+        `<rect x="${x}" y="${y0.toFixed(1)}" width="${barW}" height="${Math.max(h, 0.5).toFixed(1)}" fill="${STATUS_COLOURS[s]}"><title>${esc(`${mo.month} — ${m.statuses[s]} : ${n}`)}</title></rect>`,
+      );
       acc += n;
     }
     if (months.length <= 36 || i % Math.ceil(months.length / 36) === 0) {
-      parts.push(`<text x="${x + barW / 2}" y="${top + plotH + 14}" text-anchor="end" font-size="10" transform="rotate(-45 ${x + barW / 2} ${top + plotH + 14})">${esc(mo.month)}</text>`);
+      parts.push(
+        `<text x="${x + barW / 2}" y="${top + plotH + 14}" text-anchor="end" font-size="10" transform="rotate(-45 ${x + barW / 2} ${top + plotH + 14})">${esc(mo.month)}</text>`,
+      );
     }
   });
   STATUSES.forEach((s, i) => {
-    const lx = left + (i % 4) * 150, ly = top + plotH + 40 + Math.floor(i / 4) * 20;
-    parts.push(`<rect x="${lx}" y="${ly}" width="12" height="12" fill="${STATUS_COLOURS[s]}"/>`, `<text x="${lx + 16}" y="${ly + 10}" font-size="11">${esc(m.statuses[s])}</text>`);
+    const lx = left + (i % 4) * 150,
+      ly = top + plotH + 40 + Math.floor(i / 4) * 20;
+    parts.push(
+      `<rect x="${lx}" y="${ly}" width="12" height="12" fill="${STATUS_COLOURS[s]}"/>`,
+      `<text x="${lx + 16}" y="${ly + 10}" font-size="11">${esc(m.statuses[s])}</text>`,
+    );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif">
 <title id="chart-title">${esc(m.chartHeading)}</title>
@@ -66,36 +100,112 @@ export function renderHtml(r: ComplianceReport): string {
   sections.push(`<header><h1>${esc(m.title)}</h1>
 <p>${esc(`${m.asOf} ${r.asOf}`)} · ${esc(`${m.generatedAt} ${r.generatedAt}`)}</p>
 <p>${esc(scope)}</p></header>`);
-  sections.push(`<section aria-labelledby="def"><h2 id="def">${esc(m.definitionHeading)}</h2><p>${esc(r.definition[L])}</p></section>`);
+  sections.push(
+    `<section aria-labelledby="def"><h2 id="def">${esc(m.definitionHeading)}</h2><p>${esc(r.definition[L])}</p></section>`,
+  );
   sections.push(`<section aria-labelledby="sum"><h2 id="sum">${esc(m.summary)}</h2>
-${table(m.summary, [m.indicator, m.value], [
-    [m.totalObligations, n(t.obligations)], [m.dueByAsOf, n(t.dueByAsOf)], [m.fulfilledOnTime, n(t.fulfilledOnTime)],
-    [m.fulfilledLate, n(t.fulfilledLate)], [m.overdueCount, n(t.overdue)], [m.complianceRate, formatRate(t.complianceRate, L)],
-    [m.onTimeRate, formatRate(t.onTimeRate, L)]], [1])}
-${table(m.summaryCaption, [m.status, m.count], STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]), [1])}
+${table(
+  m.summary,
+  [m.indicator, m.value],
+  [
+    [m.totalObligations, n(t.obligations)],
+    [m.dueByAsOf, n(t.dueByAsOf)],
+    [m.fulfilledOnTime, n(t.fulfilledOnTime)],
+    [m.fulfilledLate, n(t.fulfilledLate)],
+    [m.overdueCount, n(t.overdue)],
+    [m.complianceRate, formatRate(t.complianceRate, L)],
+    [m.onTimeRate, formatRate(t.onTimeRate, L)],
+  ],
+  [1],
+)}
+${table(
+  m.summaryCaption,
+  [m.status, m.count],
+  STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]),
+  [1],
+)}
 </section>`);
   sections.push(`<section aria-labelledby="chart"><h2 id="chart">${esc(m.chartHeading)}</h2>
 <figure>${statusChartSvg(r)}<figcaption>${esc(m.chartDesc)}</figcaption></figure>
 <details><summary>${esc(m.chartTableCaption)}</summary>
-${table(m.chartTableCaption, [m.month, ...STATUSES.map((s) => m.statuses[s])], r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]), STATUSES.map((_, i) => i + 1))}
+${table(
+  m.chartTableCaption,
+  [m.month, ...STATUSES.map((s) => m.statuses[s])],
+  r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]),
+  STATUSES.map((_, i) => i + 1),
+)}
 </details></section>`);
   sections.push(`<section aria-labelledby="over"><h2 id="over">${esc(m.overdueHeading)} (${n(r.overdue.length)})</h2>
-${r.overdue.length ? table(m.overdueCaption, [m.reference, m.externalRef, m.agreementTitle, m.grantee, m.kind, m.dueDate, m.status, m.daysLate],
-    r.overdue.map((o) => [o.referenceCode, o.externalRef, o.agreementTitle, o.granteeName, m.kinds[o.kind] ?? o.kind, o.dueDate, m.statuses[o.status], n(o.daysOverdue)]), [7])
-    : `<p>${esc(m.none)}</p>`}
+${
+  r.overdue.length
+    ? table(
+        m.overdueCaption,
+        [m.reference, m.externalRef, m.agreementTitle, m.grantee, m.kind, m.dueDate, m.status, m.daysLate],
+        r.overdue.map((o) => [
+          o.referenceCode,
+          o.externalRef,
+          o.agreementTitle,
+          o.granteeName,
+          m.kinds[o.kind] ?? o.kind,
+          o.dueDate,
+          m.statuses[o.status],
+          n(o.daysOverdue),
+        ]),
+        [7],
+      )
+    : `<p>${esc(m.none)}</p>`
+}
 </section>`);
   sections.push(`<section aria-labelledby="gr"><h2 id="gr">${esc(m.grantees)}</h2>
-${table(m.granteesCaption, [m.grantee, m.neq, m.agreements, m.obligations, m.dueByAsOf, m.fulfilledOnTime, m.fulfilledLate, m.overdueCount, m.complianceRate],
-    r.grantees.map((g) => [g.name, g.neq ?? '', n(g.agreements), n(g.obligations), n(g.dueByAsOf), n(g.fulfilledOnTime), n(g.fulfilledLate), n(g.overdue), formatRate(g.complianceRate, L)]),
-    [2, 3, 4, 5, 6, 7, 8])}
+${table(
+  m.granteesCaption,
+  [
+    m.grantee,
+    m.neq,
+    m.agreements,
+    m.obligations,
+    m.dueByAsOf,
+    m.fulfilledOnTime,
+    m.fulfilledLate,
+    m.overdueCount,
+    m.complianceRate,
+  ],
+  r.grantees.map((g) => [
+    g.name,
+    g.neq ?? '',
+    n(g.agreements),
+    n(g.obligations),
+    n(g.dueByAsOf),
+    n(g.fulfilledOnTime),
+    n(g.fulfilledLate),
+    n(g.overdue),
+    formatRate(g.complianceRate, L),
+  ]),
+  [2, 3, 4, 5, 6, 7, 8],
+)}
 </section>`);
   sections.push(`<section aria-labelledby="wd"><h2 id="wd">${esc(m.withdrawnHeading)} (${n(r.withdrawnEvidence.length)})</h2>
-${r.withdrawnEvidence.length ? table(m.withdrawnCaption, [m.reference, m.grantee, m.noteUrl, m.reason, m.date],
-    r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)])) : `<p>${esc(m.none)}</p>`}
+${
+  r.withdrawnEvidence.length
+    ? table(
+        m.withdrawnCaption,
+        [m.reference, m.grantee, m.noteUrl, m.reason, m.date],
+        r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)]),
+      )
+    : `<p>${esc(m.none)}</p>`
+}
 </section>`);
   sections.push(`<section aria-labelledby="ct"><h2 id="ct">${esc(m.contactsHeading)} (${n(r.failingContacts.length)})</h2>
-${r.failingContacts.length ? table(m.contactsCaption, [m.email, m.grantee, m.reason, m.failures, m.lastFailure],
-    r.failingContacts.map((c) => [c.email, c.granteeName, c.reason, n(c.failures), c.lastFailedAt.slice(0, 10)]), [3]) : `<p>${esc(m.none)}</p>`}
+${
+  r.failingContacts.length
+    ? table(
+        m.contactsCaption,
+        [m.email, m.grantee, m.reason, m.failures, m.lastFailure],
+        r.failingContacts.map((c) => [c.email, c.granteeName, c.reason, n(c.failures), c.lastFailedAt.slice(0, 10)]),
+        [3],
+      )
+    : `<p>${esc(m.none)}</p>`
+}
 </section>`);
   return `<!DOCTYPE html>
 <html lang="${L}">

@@ -1,7 +1,16 @@
 import type { Express, Request, Response } from 'express';
 import type pg from 'pg';
 import type { operations } from '@pc/contracts';
-import { AppError, fieldError, isCalendarDate, notFound, principalOf, readableFunders, requireRole, todayInMontreal } from '@pc/service-kit';
+import {
+  AppError,
+  fieldError,
+  isCalendarDate,
+  notFound,
+  principalOf,
+  readableFunders,
+  requireRole,
+  todayInMontreal,
+} from '@pc/service-kit';
 import { makeComplianceReport, type ReportReader } from '../use-cases/make-compliance-report';
 import { exportAudit } from '../use-cases/export-audit';
 import { verifyAudit } from '../use-cases/verify-audit';
@@ -38,7 +47,10 @@ function scopeOf(req: Request, wanted: string | undefined): string[] {
 function auditScope(req: Request, funderId: string | undefined): string {
   const p = principalOf(req);
   requireRole(p, 'funder', 'auditor');
-  if (!funderId) throw new AppError('validation_failed', { en: 'funderId is required', fr: 'funderId est requis' }, [fieldError('query.funderId', { en: 'required', fr: 'requis' })]);
+  if (!funderId)
+    throw new AppError('validation_failed', { en: 'funderId is required', fr: 'funderId est requis' }, [
+      fieldError('query.funderId', { en: 'required', fr: 'requis' }),
+    ]);
   if (!readableFunders(p).includes(funderId)) throw notFound('funder');
   return funderId;
 }
@@ -49,9 +61,23 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
   app.get('/v1/reports/compliance', async (req: GetRequest<ComplianceQuery>, res: Response) => {
     const funderIds = scopeOf(req, str(req.query.funderId));
     const asOf = str(req.query.asOf) ?? todayInMontreal(now());
-    if (!isCalendarDate(asOf)) throw new AppError('validation_failed', { en: 'asOf is not a calendar date', fr: "asOf n'est pas une date du calendrier" },
-      [fieldError('query.asOf', { en: 'must be a real date YYYY-MM-DD', fr: 'doit être une date réelle AAAA-MM-JJ' })]);
-    const { report, rows } = await makeComplianceReport(deps.reader, { funderIds, programme: str(req.query.programme), asOf, now: now() });
+    if (!isCalendarDate(asOf))
+      throw new AppError(
+        'validation_failed',
+        { en: 'asOf is not a calendar date', fr: "asOf n'est pas une date du calendrier" },
+        [
+          fieldError('query.asOf', {
+            en: 'must be a real date YYYY-MM-DD',
+            fr: 'doit être une date réelle AAAA-MM-JJ',
+          }),
+        ],
+      );
+    const { report, rows } = await makeComplianceReport(deps.reader, {
+      funderIds,
+      programme: str(req.query.programme),
+      asOf,
+      now: now(),
+    });
     const file = `${messages[report.locale].csvFile}-${asOf}`;
     res.setHeader('cache-control', 'private, no-store');
     switch (str(req.query.format) ?? 'json') {
@@ -80,7 +106,11 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
       if (res.destroyed) return false;
       const ok = res.write(page.map((l) => JSON.stringify(l)).join('\n') + '\n');
       // a reader that hangs up must not pin the snapshot's connection: wait for drain OR close
-      if (!ok) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+      if (!ok)
+        await new Promise((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
       return !res.destroyed;
     });
     res.end();

@@ -6,8 +6,12 @@ import { inAuditSnapshot, type AuditLine } from '../adapters/audit-store';
  * outsider can recompute, even while entries are being appended. `write` may wait (back-pressure)
  * and answers false to stop early (the reader went away).
  */
-export async function exportAudit(pool: pg.Pool, funderId: string, window: { from?: string; to?: string },
-  write: (page: AuditLine[]) => Promise<boolean>): Promise<void> {
+export async function exportAudit(
+  pool: pg.Pool,
+  funderId: string,
+  window: { from?: string; to?: string },
+  write: (page: AuditLine[]) => Promise<boolean>,
+): Promise<void> {
   await inAuditSnapshot(pool, async (chain) => {
     for await (const page of chain.pages(funderId, window)) if (!(await write(page))) return;
   });

@@ -9,7 +9,8 @@ import { fulfilledLate } from '../domain/compliance';
 type Recorder<T extends EventType> = (e: Envelope<T>, store: ReadModelStore, audit: AuditBatch) => Promise<void>;
 
 /** A recorder of single events, run for each event of a run in turn. */
-const each = <T extends EventType>(record: Recorder<T>): BatchHandler<T, AuditedTx> =>
+const each =
+  <T extends EventType>(record: Recorder<T>): BatchHandler<T, AuditedTx> =>
   async (items, tx) => {
     const store = new ReadModelStore(tx.client);
     for (const { envelope } of items) await record(envelope, store, tx.audit);
@@ -17,19 +18,27 @@ const each = <T extends EventType>(record: Recorder<T>): BatchHandler<T, Audited
 
 const snapshots: BatchHandler<'agreement.registered.v1' | 'agreement.amended.v1', AuditedTx> = async (items, tx) => {
   const run = items.map((i) => i.envelope);
-  const applied = await new ReadModelStore(tx.client)
-    .applySnapshots(run.map((e) => ({ eventId: e.id, data: e.data, summary: entry.agreementSummary(e.data) })));
+  const applied = await new ReadModelStore(tx.client).applySnapshots(
+    run.map((e) => ({ eventId: e.id, data: e.data, summary: entry.agreementSummary(e.data) })),
+  );
   for (const e of run) {
-    tx.audit.add(entry.agreementSnapshot(e, applied.has(e.id) ? { applied: true, before: applied.get(e.id) ?? null } : { applied: false }));
+    tx.audit.add(
+      entry.agreementSnapshot(
+        e,
+        applied.has(e.id) ? { applied: true, before: applied.get(e.id) ?? null } : { applied: false },
+      ),
+    );
   }
 };
 
 const transitions: BatchHandler<'obligation.transitioned.v1', AuditedTx> = async (items, tx) => {
   const run = items.map((i) => i.envelope);
-  await new ReadModelStore(tx.client).applyTransitions(run.map((e) => {
-    const at = entry.isoInstant(e.data.at);
-    return { data: e.data, at, late: fulfilledLate(e.data, at) };
-  }));
+  await new ReadModelStore(tx.client).applyTransitions(
+    run.map((e) => {
+      const at = entry.isoInstant(e.data.at);
+      return { data: e.data, at, late: fulfilledLate(e.data, at) };
+    }),
+  );
   for (const e of run) tx.audit.add(entry.obligationTransitioned(e));
 };
 

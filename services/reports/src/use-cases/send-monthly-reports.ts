@@ -29,8 +29,14 @@ export interface MonthlyReportDeps {
 export function sendMonthlyReports(deps: MonthlyReportDeps) {
   const now = deps.now ?? (() => new Date());
   return async (d: { jobId: string; asOf: string | null }, tx: SqlTx): Promise<HandlerResult> => {
-    const finished = (status: 'running' | 'succeeded' | 'failed', counts: Record<string, number>, error: string | null) => ({
-      type: 'job.finished.v1' as const, id: eventId('reports', 'job.finished', d.jobId, status), subject: d.jobId,
+    const finished = (
+      status: 'running' | 'succeeded' | 'failed',
+      counts: Record<string, number>,
+      error: string | null,
+    ) => ({
+      type: 'job.finished.v1' as const,
+      id: eventId('reports', 'job.finished', d.jobId, status),
+      subject: d.jobId,
       data: { jobId: d.jobId, kind: 'reports' as const, status, counts, error, at: now().toISOString() },
     });
     await deps.dispatches.emitNow([finished('running', {}, null)]);
@@ -41,18 +47,38 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
     const errors: string[] = [];
     for (const funder of await deps.reader.fundersWithRecipients()) {
       counts.funders += 1;
-      if (await deps.dispatches.sent(d.jobId, funder.id)) { counts.alreadySent += 1; continue; }
+      if (await deps.dispatches.sent(d.jobId, funder.id)) {
+        counts.alreadySent += 1;
+        continue;
+      }
       try {
         const { report, rows } = await makeComplianceReport(deps.reader, { funderIds: [funder.id], asOf, now: now() });
         const m = messages[report.locale];
         const messageId = `<report-${d.jobId}-${funder.id}@praxis-compliance>`;
         const { rejected } = await deps.mailer.send({
-          to: funder.reportRecipients, subject: m.emailSubject(funder.name, asOf), html: renderHtml(report),
-          text: m.emailText(formatRate(report.totals.complianceRate, report.locale), report.totals.dueByAsOf, report.totals.overdue),
+          to: funder.reportRecipients,
+          subject: m.emailSubject(funder.name, asOf),
+          html: renderHtml(report),
+          text: m.emailText(
+            formatRate(report.totals.complianceRate, report.locale),
+            report.totals.dueByAsOf,
+            report.totals.overdue,
+          ),
           messageId,
-          attachments: [{ filename: `${m.csvFile}-${asOf}.csv`, content: renderCsv(rows, asOf, report.locale), contentType: 'text/csv; charset=utf-8' }],
+          attachments: [
+            {
+              filename: `${m.csvFile}-${asOf}.csv`,
+              content: renderCsv(rows, asOf, report.locale),
+              contentType: 'text/csv; charset=utf-8',
+            },
+          ],
         });
-        await deps.dispatches.record({ jobId: d.jobId, funderId: funder.id, recipients: funder.reportRecipients.length, messageId });
+        await deps.dispatches.record({
+          jobId: d.jobId,
+          funderId: funder.id,
+          recipients: funder.reportRecipients.length,
+          messageId,
+        });
         counts.emailsSent += 1;
         counts.recipients += funder.reportRecipients.length - rejected.length;
         counts.rejectedRecipients += rejected.length;
@@ -63,9 +89,11 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
         deps.logger.warn({ funderId: funder.id, jobId: d.jobId, err: msg }, 'monthly report email failed');
       }
     }
-    await enqueue(tx, [errors.length
-      ? finished('failed', counts, errors.join('; ').slice(0, 2000))
-      : finished('succeeded', counts, null)]);
+    await enqueue(tx, [
+      errors.length
+        ? finished('failed', counts, errors.join('; ').slice(0, 2000))
+        : finished('succeeded', counts, null),
+    ]);
     return 'done';
   };
 }

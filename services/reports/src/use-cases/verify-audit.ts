@@ -2,7 +2,11 @@ import type pg from 'pg';
 import { ChainVerifier, type ChainBreak } from '../domain/audit-chain';
 import { inAuditSnapshot } from '../adapters/audit-store';
 
-export interface AuditVerdict { intact: boolean; events: number; firstBrokenAt?: ChainBreak & { at: string | null } }
+export interface AuditVerdict {
+  intact: boolean;
+  events: number;
+  firstBrokenAt?: ChainBreak & { at: string | null };
+}
 
 /**
  * Recomputes a funder's chain from the stored rows and checks the head against it, all in one

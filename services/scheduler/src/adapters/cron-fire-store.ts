@@ -10,16 +10,27 @@ import type { PrismaClient } from './prisma';
  * so a crash between claim and job leaves neither and the slot can still be fired.
  */
 export class PrismaSlotClaims implements SlotClaims {
-  constructor(private readonly prisma: PrismaClient, private readonly afterCommit: () => void) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly afterCommit: () => void,
+  ) {}
 
   async claim(fire: Fire): Promise<string | null> {
     const jobId = crypto.randomUUID();
     const won = await this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRawUnsafe<unknown[]>(
         'INSERT INTO cron_fire (key, schedule, slot, job_id) VALUES ($1, $2, $3, $4::uuid) ON CONFLICT DO NOTHING RETURNING 1',
-        fire.key, fire.schedule.name, fire.slot, jobId);
+        fire.key,
+        fire.schedule.name,
+        fire.slot,
+        jobId,
+      );
       if (rows.length === 0) return false;
-      await createJob(tx, { kind: fire.schedule.kind, asOf: fire.asOf, trigger: 'schedule', actor: { kind: 'system', id: 'scheduler' } }, jobId);
+      await createJob(
+        tx,
+        { kind: fire.schedule.kind, asOf: fire.asOf, trigger: 'schedule', actor: { kind: 'system', id: 'scheduler' } },
+        jobId,
+      );
       return true;
     });
     if (!won) return null;

@@ -10,19 +10,39 @@ import type { Logger } from '@pc/service-kit';
  */
 export const HEARTBEAT = '* * * * *';
 
-export interface CronTrigger { task: ScheduledTask; stop(): Promise<void> }
+export interface CronTrigger {
+  task: ScheduledTask;
+  stop(): Promise<void>;
+}
 
-export async function startCronTrigger(onBeat: () => Promise<unknown>, logger: Logger, expression = HEARTBEAT): Promise<CronTrigger> {
+export async function startCronTrigger(
+  onBeat: () => Promise<unknown>,
+  logger: Logger,
+  expression = HEARTBEAT,
+): Promise<CronTrigger> {
   const log = logger.child({ component: 'node-cron' });
-  const task = createTask(expression, async () => { await onBeat(); }, {
-    name: 'scheduler-heartbeat',
-    noOverlap: true, // a slow beat (database slow) is not stacked by the next one
-    suppressMissedWarning: true, // a missed beat costs nothing: the next one sees the same due slot
-    logger: {
-      info: (m) => log.info(String(m)), warn: (m) => log.warn(String(m)),
-      error: (m, err) => log.error({ err: err ?? m }, String(m)), debug: (m) => log.debug(String(m)),
+  const task = createTask(
+    expression,
+    async () => {
+      await onBeat();
     },
-  });
+    {
+      name: 'scheduler-heartbeat',
+      noOverlap: true, // a slow beat (database slow) is not stacked by the next one
+      suppressMissedWarning: true, // a missed beat costs nothing: the next one sees the same due slot
+      logger: {
+        info: (m) => log.info(String(m)),
+        warn: (m) => log.warn(String(m)),
+        error: (m, err) => log.error({ err: err ?? m }, String(m)),
+        debug: (m) => log.debug(String(m)),
+      },
+    },
+  );
   await task.start();
-  return { task, stop: async () => { await task.destroy(); } };
+  return {
+    task,
+    stop: async () => {
+      await task.destroy();
+    },
+  };
 }

@@ -15,9 +15,17 @@ export interface JobRequest {
 /** Records a queued job and its job.requested.v1 in the caller's transaction: both or neither. */
 export async function createJob(tx: Tx, req: JobRequest, id: string = crypto.randomUUID()): Promise<string> {
   await tx.job.create({
-    data: { id, kind: req.kind, asOf: req.asOf, trigger: req.trigger, requestedBy: req.actor.kind === 'api_key' ? req.actor.id : `system:${req.actor.id}` },
+    data: {
+      id,
+      kind: req.kind,
+      asOf: req.asOf,
+      trigger: req.trigger,
+      requestedBy: req.actor.kind === 'api_key' ? req.actor.id : `system:${req.actor.id}`,
+    },
   });
-  await enqueue(tx, [{ type: 'job.requested.v1', subject: id, data: { jobId: id, kind: req.kind, asOf: req.asOf, actor: req.actor } }]);
+  await enqueue(tx, [
+    { type: 'job.requested.v1', subject: id, data: { jobId: id, kind: req.kind, asOf: req.asOf, actor: req.actor } },
+  ]);
   return id;
 }
 
@@ -27,17 +35,28 @@ export function queueJob(prisma: PrismaClient, req: JobRequest): Promise<string>
 }
 
 export interface JobView {
-  id: string; kind: JobKind; status: JobStatus; asOf: string;
-  startedAt: string | null; finishedAt: string | null; counts: Record<string, number>; error: string | null;
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  asOf: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  counts: Record<string, number>;
+  error: string | null;
 }
 
 export async function findJob(prisma: PrismaClient, id: string): Promise<JobView | null> {
   const j = await prisma.job.findUnique({ where: { id } });
   if (!j) return null;
   return {
-    id: j.id, kind: j.kind as JobKind, status: j.status as JobStatus, asOf: j.asOf,
-    startedAt: j.startedAt?.toISOString() ?? null, finishedAt: j.finishedAt?.toISOString() ?? null,
-    counts: j.counts as Record<string, number>, error: j.error,
+    id: j.id,
+    kind: j.kind as JobKind,
+    status: j.status as JobStatus,
+    asOf: j.asOf,
+    startedAt: j.startedAt?.toISOString() ?? null,
+    finishedAt: j.finishedAt?.toISOString() ?? null,
+    counts: j.counts as Record<string, number>,
+    error: j.error,
   };
 }
 
@@ -49,7 +68,13 @@ export async function lockJobProgress(tx: Tx, id: string): Promise<JobProgress |
   const locked = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM job WHERE id = $1::uuid FOR UPDATE', id);
   const job = locked.length > 0 ? await tx.job.findUnique({ where: { id } }) : null;
   if (!job) return null;
-  return { status: job.status as JobStatus, startedAt: job.startedAt, finishedAt: job.finishedAt, counts: job.counts as Record<string, number>, error: job.error };
+  return {
+    status: job.status as JobStatus,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    counts: job.counts as Record<string, number>,
+    error: job.error,
+  };
 }
 
 export async function saveJobProgress(tx: Tx, id: string, p: JobProgress): Promise<void> {

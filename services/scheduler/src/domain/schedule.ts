@@ -25,10 +25,20 @@ const DAY_MS = 24 * HOUR_MS;
 
 export const SCHEDULES: readonly Schedule[] = [
   // Any missed day is caught up once: evaluation as of a later day covers the days before it.
-  { name: 'evaluation', kind: 'evaluate', recurrence: { every: 'day', hour: 6, minute: 0, tz: TIME_ZONE }, graceMs: Number.POSITIVE_INFINITY },
+  {
+    name: 'evaluation',
+    kind: 'evaluate',
+    recurrence: { every: 'day', hour: 6, minute: 0, tz: TIME_ZONE },
+    graceMs: Number.POSITIVE_INFINITY,
+  },
   { name: 'praxis-sync', kind: 'praxis_sync', recurrence: { every: 'hour', minute: 0 }, graceMs: HOUR_MS },
   // A first start mid-month must not mail last month's report: only a slot less than a day old is caught up.
-  { name: 'reports', kind: 'reports', recurrence: { every: 'month', day: 1, hour: 7, minute: 0, tz: TIME_ZONE }, graceMs: DAY_MS },
+  {
+    name: 'reports',
+    kind: 'reports',
+    recurrence: { every: 'month', day: 1, hour: 7, minute: 0, tz: TIME_ZONE },
+    graceMs: DAY_MS,
+  },
 ];
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -12,9 +12,12 @@ type NoParams = Record<string, never>;
 
 /** Operator routes on jobs (admin only): run evaluation or Praxis sync now, follow a job. */
 export function mountRoutes(app: Express, deps: RequestJobDeps): void {
-  app.post('/v1/jobs/evaluate', async (req: Request<NoParams, JobRef, EvaluationRequest | undefined>, res: Response<JobRef>) => {
-    res.status(202).json({ id: await requestJob(deps, principalOf(req), 'evaluate', req.body?.asOf) });
-  });
+  app.post(
+    '/v1/jobs/evaluate',
+    async (req: Request<NoParams, JobRef, EvaluationRequest | undefined>, res: Response<JobRef>) => {
+      res.status(202).json({ id: await requestJob(deps, principalOf(req), 'evaluate', req.body?.asOf) });
+    },
+  );
 
   app.post('/v1/jobs/praxis-sync', async (req: Request, res: Response<JobRef>) => {
     res.status(202).json({ id: await requestJob(deps, principalOf(req), 'praxis_sync') });

@@ -11,9 +11,15 @@ import type { Tx } from '../adapters/prisma';
  */
 export async function advanceJob(tx: Tx, d: EventData<'job.finished.v1'>): Promise<HandlerResult> {
   const job = await lockJobProgress(tx, d.jobId);
-  if (!job) { ignoredJobEvents.inc({ reason: 'unknown_job' }); return 'skipped'; }
+  if (!job) {
+    ignoredJobEvents.inc({ reason: 'unknown_job' });
+    return 'skipped';
+  }
   const next = applyReport(job, { status: d.status, counts: d.counts, error: d.error, at: new Date(d.at) });
-  if (!next) { ignoredJobEvents.inc({ reason: 'stale' }); return 'skipped'; }
+  if (!next) {
+    ignoredJobEvents.inc({ reason: 'stale' });
+    return 'skipped';
+  }
   await saveJobProgress(tx, d.jobId, next);
   return 'done';
 }

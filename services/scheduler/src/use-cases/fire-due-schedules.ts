@@ -1,7 +1,10 @@
 import { dueFire, type Schedule } from '../domain/schedule';
 import type { Clock, SchedulerLog, SlotClaims } from '../domain/ports';
 
-export interface TickResult { key: string; jobId: string | null }
+export interface TickResult {
+  key: string;
+  jobId: string | null;
+}
 
 /**
  * Decides what runs: on every tick, each schedule's latest due slot is claimed once. The trigger
