@@ -1,5 +1,6 @@
+import path from 'node:path';
 import type pg from 'pg';
-import { createPool, type Logger } from '@pc/service-kit';
+import { createHttpApp, createPool, listen, type HttpAppOptions, type Logger } from '@pc/service-kit';
 import { BusConnection } from './connection';
 import { OutboxRelay } from './outbox';
 import { consume, type Consumer, type ConsumeSpec } from './consumer';
@@ -21,6 +22,30 @@ export interface RuntimeOptions {
    */
   relay?: { batchSize?: number; parallel?: number };
 }
+
+/** What a service's composition root gives to boot: its name, its config and where its migrations are. */
+export interface BootOptions extends Pick<RuntimeOptions, 'service' | 'logger' | 'poolSize' | 'relay'> {
+  cfg: { DATABASE_URL: string; AMQP_URL: string };
+  /** `__dirname` of the service's main.ts: its migrations are in ../prisma/migrations */
+  srcDir: string;
+  /** defaults to the service name with dashes as underscores (praxis-connector → praxis_connector) */
+  schema?: string;
+}
+
+/** The HTTP side of a service: its routes; readiness, contract validation and the port come from the runtime and config. */
+export interface ServeOptions extends Pick<HttpAppOptions, 'routes' | 'beforeBody' | 'internalSecret'> {
+  /** more fields of the 'listening' log line */
+  log?: Record<string, unknown>;
+}
+
+/** What every service's start function resolves with; a service adds its own handles (worker, runner…). */
+export interface RunningService {
+  port: number;
+  runtime: ServiceRuntime;
+  stop(): Promise<void>;
+}
+
+type Step = () => unknown;
 
 /** Several relays over one outbox, seen as one (SKIP LOCKED keeps them from publishing a row twice). */
 export class RelayGroup {
@@ -50,7 +75,11 @@ export class RelayGroup {
  */
 export class ServiceRuntime {
   private readonly consumers: Consumer[] = [];
+  private readonly servers: Array<() => Promise<void>> = [];
+  private readonly loops: Step[] = [];
+  private readonly clients: Step[] = [];
   private constructor(
+    readonly service: string,
     readonly pool: pg.Pool,
     readonly bus: BusConnection,
     readonly relay: RelayGroup,
@@ -69,7 +98,51 @@ export class ServiceRuntime {
       ),
     );
     relay.start();
-    return new ServiceRuntime(pool, bus, relay, opts.logger);
+    return new ServiceRuntime(opts.service, pool, bus, relay, opts.logger);
+  }
+
+  /** `start` from a service's config: the boot every composition root does. */
+  static boot(opts: BootOptions): Promise<ServiceRuntime> {
+    const { cfg, srcDir, schema, ...rest } = opts;
+    return ServiceRuntime.start({
+      ...rest,
+      schema: schema ?? opts.service.replaceAll('-', '_'),
+      databaseUrl: cfg.DATABASE_URL,
+      amqpUrl: cfg.AMQP_URL,
+      migrationsDir: path.join(srcDir, '..', 'prisma', 'migrations'),
+    });
+  }
+
+  /**
+   * What `stop()` must stop besides the runtime's own parts: `loops` (workers, runners, timers) right
+   * after the HTTP server and before the consumers, so the work they have in flight still commits and
+   * its events are flushed; `clients` (Prisma, mailers, HTTP clients) last, once nothing uses them.
+   */
+  stopsWith(parts: { loops?: Step[]; clients?: Step[] }): void {
+    this.loops.push(...(parts.loops ?? []));
+    this.clients.push(...(parts.clients ?? []));
+  }
+
+  /**
+   * Serves the service's HTTP app on cfg.PORT/HOST, its readiness being this runtime's, and logs
+   * '<service> listening'. Resolves with the bound port; `stop()` drains it (readiness 503) and closes it first.
+   */
+  async serve(cfg: { PORT: number; HOST: string; VALIDATE_RESPONSES: boolean }, opts: ServeOptions): Promise<number> {
+    const { log, ...http } = opts;
+    const app = createHttpApp({
+      ...http,
+      service: this.service,
+      logger: this.logger,
+      readiness: this.readiness(),
+      openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
+    });
+    const server = await listen(app.app, cfg.PORT, cfg.HOST);
+    this.servers.push(() => {
+      app.drain();
+      return server.close();
+    });
+    this.logger.info({ port: server.port, ...log }, `${this.service} listening`);
+    return server.port;
   }
 
   /** Starts a consumer (see `consume`); by default each commit kicks the outbox relay, for the events handlers enqueued. */
@@ -91,10 +164,14 @@ export class ServiceRuntime {
     };
   }
 
+  /** HTTP servers → loops → consumers → outbox relay → broker → pool → clients (see `stopsWith`). */
   async stop(): Promise<void> {
+    for (const close of this.servers) await close();
+    for (const stop of this.loops) await stop();
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
     await this.relay.stop();
     await this.bus.close();
     await this.pool.end();
+    for (const close of this.clients) await close();
   }
 }

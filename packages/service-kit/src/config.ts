@@ -23,6 +23,22 @@ export const baseEnv = {
   INTERNAL_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-internal-secret-change-me'),
 };
 
+/** SMTP server of a service that sends email (smtp:// or smtps://); the default is the dev machines' catcher. */
+export const smtpUrlEnv = z
+  .string()
+  .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+  .default('smtp://127.0.0.1:1025');
+
+/** `baseEnv` and the variables of a service's HTTP side; `port` and `host` are its defaults. */
+export function serviceEnv(port: number, host = '127.0.0.1') {
+  return {
+    ...baseEnv,
+    PORT: z.coerce.number().int().min(0).max(65535).default(port),
+    HOST: z.string().default(host),
+    VALIDATE_RESPONSES: z.stringbool().default(false),
+  };
+}
+
 /**
  * Parses the environment once at boot (nothing else reads process.env).
  * Throws ConfigError naming each bad variable, so a service refuses to start with a clear message.

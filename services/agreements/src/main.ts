@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, todayInMontreal, type Logger, runService } from '@pc/service-kit';
+import { ServiceRuntime, type RunningService } from '@pc/bus';
+import { createLogger, todayInMontreal, type Logger, runService } from '@pc/service-kit';
 import { loadAgreementsConfig, type AgreementsConfig } from './config';
 import { createIntakeStore } from './adapters/intake-store';
 import { createPrisma, transactor } from './adapters/prisma';
@@ -10,11 +9,7 @@ import { startConsumers } from './consumers';
 import { mountCsvBody } from './http/csv-body';
 import { mountRoutes, type RouteDeps } from './http/routes';
 
-export interface RunningService {
-  port: number;
-  runtime: ServiceRuntime;
-  stop(): Promise<void>;
-}
+export type { RunningService };
 
 /** Composition root of the agreements service. */
 export async function startAgreements(
@@ -23,12 +18,10 @@ export async function startAgreements(
   today: () => string = () => todayInMontreal(),
   hooks: Pick<RouteDeps, 'onImport'> = {},
 ): Promise<RunningService> {
-  const runtime = await ServiceRuntime.start({
+  const runtime = await ServiceRuntime.boot({
     service: 'agreements',
-    schema: 'agreements',
-    databaseUrl: cfg.DATABASE_URL,
-    amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
+    cfg,
+    srcDir: __dirname,
     logger,
     // A CSV import commits tens of thousands of events at once: three relays of 1,000 per confirm
     // round trip, so one publishes while another waits for confirms (bench: backlog drained ~2× faster).
@@ -40,27 +33,13 @@ export async function startAgreements(
   const newId = (): string => crypto.randomUUID();
   const intake = { store: createIntakeStore(runtime.pool, newId), newId, randomIndex: randomIndexSource(), today };
   const kick = (): void => runtime.relay.kick();
-  const http = createHttpApp({
-    service: 'agreements',
-    logger,
-    readiness: runtime.readiness(),
+  runtime.stopsWith({ clients: [() => prisma.$disconnect()] });
+  const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     beforeBody: mountCsvBody,
     routes: (app) => mountRoutes(app, { db: prisma, transact, intake, kick, today, logger, ...hooks }),
   });
-  const server = await listen(http.app, cfg.PORT, cfg.HOST);
-  logger.info({ port: server.port }, 'agreements listening');
-  return {
-    port: server.port,
-    runtime,
-    async stop() {
-      http.drain();
-      await server.close();
-      await runtime.stop();
-      await prisma.$disconnect();
-    },
-  };
+  return { port, runtime, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('agreements', () => loadAgreementsConfig(), startAgreements);

@@ -1,16 +1,10 @@
 import { z } from 'zod';
-import { baseEnv, loadConfig } from '@pc/service-kit';
+import { loadConfig, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 import { parseSendWindow } from './domain/send-window';
 
 export const notifierEnv = {
-  ...baseEnv,
-  PORT: z.coerce.number().int().min(0).max(65535).default(8084),
-  HOST: z.string().default('127.0.0.1'),
-  VALIDATE_RESPONSES: z.stringbool().default(false),
-  SMTP_URL: z
-    .string()
-    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
-    .default('smtp://127.0.0.1:1025'),
+  ...serviceEnv(8084),
+  SMTP_URL: smtpUrlEnv,
   MAIL_FROM: z
     .string()
     .regex(/<[^<>@\s]+@[^<>@\s]+>\s*$|^[^<>@\s]+@[^<>@\s]+$/, 'must be an address or "Name <address>"')

@@ -1,6 +1,13 @@
-import path from 'node:path';
-import { pgTransact, QUEUES, ServiceRuntime, singleFlight, type SingleFlight, type SqlTx } from '@pc/bus';
-import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
+import {
+  pgTransact,
+  QUEUES,
+  ServiceRuntime,
+  singleFlight,
+  type RunningService as Running,
+  type SingleFlight,
+  type SqlTx,
+} from '@pc/bus';
+import { createLogger, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
@@ -11,12 +18,9 @@ import { mountRoutes } from './http/routes';
 import { digestCompletedRuns } from './use-cases/digest-completed-runs';
 import { sendDigests, type DeliveryHooks } from './use-cases/send-digests';
 
-export interface RunningService {
-  port: number;
-  runtime: ServiceRuntime;
+export interface RunningService extends Running {
   /** the delivery loop: kick() sends now, stop() waits for the messages in flight to be recorded */
   worker: SingleFlight;
-  stop(): Promise<void>;
 }
 
 export interface NotifierOptions {
@@ -38,15 +42,7 @@ export async function startNotifier(
   opts: NotifierOptions = {},
 ): Promise<RunningService> {
   const clock = opts.clock ?? (() => new Date());
-  const runtime = await ServiceRuntime.start({
-    service: 'notifier',
-    schema: 'notifier',
-    databaseUrl: cfg.DATABASE_URL,
-    amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
-    logger,
-    poolSize: 20,
-  });
+  const runtime = await ServiceRuntime.boot({ service: 'notifier', cfg, srcDir: __dirname, logger, poolSize: 20 });
   const prisma = createPrisma(runtime.pool);
   // maxWait: under a burst of stages, handlers queue for a connection rather than fail and retry.
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
@@ -99,29 +95,12 @@ export async function startNotifier(
   });
   worker.start(cfg.REMINDER_SWEEP_MS);
 
-  const http = createHttpApp({
-    service: 'notifier',
-    logger,
-    readiness: runtime.readiness(),
+  runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => mailer.close(), () => prisma.$disconnect()] });
+  const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (app) => mountRoutes(app, prisma),
   });
-  const server = await listen(http.app, cfg.PORT, cfg.HOST);
-  logger.info({ port: server.port }, 'notifier listening');
-  return {
-    port: server.port,
-    runtime,
-    worker,
-    async stop() {
-      http.drain();
-      await server.close();
-      await worker.stop();
-      await runtime.stop();
-      mailer.close();
-      await prisma.$disconnect();
-    },
-  };
+  return { port, runtime, worker, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('notifier', () => loadNotifierConfig(), startNotifier);

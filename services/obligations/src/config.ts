@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { baseEnv, loadConfig } from '@pc/service-kit';
+import { loadConfig, serviceEnv } from '@pc/service-kit';
 
 export const obligationsEnv = {
-  ...baseEnv,
-  PORT: z.coerce.number().int().min(0).max(65535).default(8082),
-  HOST: z.string().default('127.0.0.1'),
-  VALIDATE_RESPONSES: z.stringbool().default(false),
+  ...serviceEnv(8082),
   /** internal verification API of the praxis-connector (declared evidence) */
   PRAXIS_CONNECTOR_URL: z.url().default('http://127.0.0.1:8083'),
   /** obligations per transaction in an evaluation run */

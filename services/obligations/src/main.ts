@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
+import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
+import { createLogger, type Logger, runService } from '@pc/service-kit';
 import { loadObligationsConfig, type ObligationsConfig } from './config';
 import { createPrisma } from './adapters/prisma';
 import { systemClock } from './adapters/clock';
@@ -10,11 +9,8 @@ import { startConsumers } from './consumers';
 import { EvaluationWorker } from './consumers/evaluation-worker';
 import { mountRoutes } from './http/routes';
 
-export interface RunningService {
-  port: number;
-  runtime: ServiceRuntime;
+export interface RunningService extends Running {
   worker: EvaluationWorker;
-  stop(): Promise<void>;
 }
 
 /** Ports a test may replace (a fixed clock, a fake Praxis connector). */
@@ -31,14 +27,7 @@ export async function startObligations(
 ): Promise<RunningService> {
   const clock = deps.clock ?? systemClock;
   const verifier = deps.verifier ?? httpNoteVerifier(cfg.PRAXIS_CONNECTOR_URL, cfg.INTERNAL_SECRET);
-  const runtime = await ServiceRuntime.start({
-    service: 'obligations',
-    schema: 'obligations',
-    databaseUrl: cfg.DATABASE_URL,
-    amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
-    logger,
-  });
+  const runtime = await ServiceRuntime.boot({ service: 'obligations', cfg, srcDir: __dirname, logger });
   const prisma = createPrisma(runtime.pool);
   const kick = (): void => runtime.relay.kick();
   const worker = new EvaluationWorker(runtime.pool, {
@@ -50,28 +39,12 @@ export async function startObligations(
   });
   await startConsumers(runtime, prisma, clock, logger, () => worker.kick());
   worker.start();
-  const http = createHttpApp({
-    service: 'obligations',
-    logger,
-    readiness: runtime.readiness(),
+  runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => prisma.$disconnect()] });
+  const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (app) => mountRoutes(app, { prisma, clock, verifier, kick }),
   });
-  const server = await listen(http.app, cfg.PORT, cfg.HOST);
-  logger.info({ port: server.port }, 'obligations listening');
-  return {
-    port: server.port,
-    runtime,
-    worker,
-    async stop() {
-      http.drain();
-      await server.close();
-      await worker.stop();
-      await runtime.stop();
-      await prisma.$disconnect();
-    },
-  };
+  return { port, runtime, worker, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('obligations', () => loadObligationsConfig(), startObligations);

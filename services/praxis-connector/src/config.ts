@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { baseEnv, loadConfig } from '@pc/service-kit';
+import { loadConfig, serviceEnv } from '@pc/service-kit';
 
 export const connectorEnv = {
-  ...baseEnv,
-  PORT: z.coerce.number().int().min(0).max(65535).default(8083),
-  HOST: z.string().default('127.0.0.1'),
-  VALIDATE_RESPONSES: z.stringbool().default(false),
+  ...serviceEnv(8083),
   /** The one host whose notes and feeds are fetched (SSRF boundary); trusted even on loopback. */
   PRAXIS_BASE_URL: z
     .string()

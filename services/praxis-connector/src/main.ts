@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { QUEUES, ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
+import { QUEUES, ServiceRuntime, type RunningService } from '@pc/bus';
+import { createLogger, type Logger, runService } from '@pc/service-kit';
 import { loadConnectorConfig, type ConnectorConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { PraxisHttp } from './adapters/praxis-http';
@@ -14,14 +13,11 @@ import { runPraxisSync } from './use-cases/run-praxis-sync';
 import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
 import { mountRoutes } from './http/routes';
 
-export interface RunningConnector {
-  port: number;
-  runtime: ServiceRuntime;
+export interface RunningConnector extends RunningService {
   runner: SyncJobRunner;
   http: PraxisHttp;
   /** one praxis_sync run outside the job queue, with the configured options or these (the benchmark) */
   sync(jobId: string, opts?: Partial<SyncOptions>): Promise<SyncResult>;
-  stop(): Promise<void>;
 }
 
 /** Composition root of the praxis-connector (anti-corruption layer in front of Praxis). */
@@ -29,14 +25,7 @@ export async function startConnector(
   cfg: ConnectorConfig,
   logger: Logger = createLogger('praxis-connector', cfg.LOG_LEVEL),
 ): Promise<RunningConnector> {
-  const runtime = await ServiceRuntime.start({
-    service: 'praxis-connector',
-    schema: 'praxis_connector',
-    databaseUrl: cfg.DATABASE_URL,
-    amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
-    logger,
-  });
+  const runtime = await ServiceRuntime.boot({ service: 'praxis-connector', cfg, srcDir: __dirname, logger });
   const pool = runtime.pool;
   const prisma = createPrisma(pool);
   const policy = new HostPolicy(cfg.PRAXIS_BASE_URL);
@@ -68,31 +57,13 @@ export async function startConnector(
   });
   runner.kick(); // runs recovered or queued jobs
 
-  const app = createHttpApp({
-    service: 'praxis-connector',
-    logger,
-    readiness: runtime.readiness(),
+  runtime.stopsWith({ loops: [() => runner.stop()], clients: [() => http.close(), () => prisma.$disconnect()] });
+  const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
-    routes: (a) => mountRoutes(a, { pool, pages, praxisHost: policy.hostname }),
+    routes: (app) => mountRoutes(app, { pool, pages, praxisHost: policy.hostname }),
+    log: { praxis: policy.base.origin },
   });
-  const server = await listen(app.app, cfg.PORT, cfg.HOST);
-  logger.info({ port: server.port, praxis: policy.base.origin }, 'praxis-connector listening');
-  return {
-    port: server.port,
-    runtime,
-    runner,
-    http,
-    sync,
-    async stop() {
-      app.drain();
-      await server.close();
-      await runner.stop();
-      await runtime.stop();
-      http.close();
-      await prisma.$disconnect();
-    },
-  };
+  return { port, runtime, runner, http, sync, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('praxis-connector', () => loadConnectorConfig(), startConnector);

@@ -1,16 +1,10 @@
 import { z } from 'zod';
-import { baseEnv, loadConfig } from '@pc/service-kit';
+import { loadConfig, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 
 export const reportsEnv = {
-  ...baseEnv,
-  PORT: z.coerce.number().int().min(0).max(65535).default(8085),
-  HOST: z.string().default('127.0.0.1'),
-  VALIDATE_RESPONSES: z.stringbool().default(false),
-  /** SMTP server of the monthly report email (smtp:// or smtps://). */
-  SMTP_URL: z
-    .string()
-    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
-    .default('smtp://127.0.0.1:1025'),
+  ...serviceEnv(8085),
+  /** SMTP server of the monthly report email. */
+  SMTP_URL: smtpUrlEnv,
   MAIL_FROM: z.string().min(3).default('Praxis Conformité <rapports@praxis-compliance.local>'),
   /** Events applied per database transaction by the read-model consumer (1 = one transaction per message). */
   REPORTS_BATCH_SIZE: z.coerce.number().int().min(1).max(2000).default(250),

@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
+import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
+import { createLogger, type Logger, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, prismaTransact } from './adapters/prisma';
 import { ReportStore } from './adapters/report-store';
@@ -11,11 +10,8 @@ import { consumeEvents } from './consumers/read-model';
 import { consumeJobs } from './consumers/jobs';
 import { mountRoutes } from './http/routes';
 
-export interface RunningService {
-  port: number;
-  runtime: ServiceRuntime;
+export interface RunningService extends Running {
   events: { readonly applied: number };
-  stop(): Promise<void>;
 }
 
 /** Composition root of the reports service. */
@@ -24,14 +20,7 @@ export async function startReports(
   logger: Logger = createLogger('reports', cfg.LOG_LEVEL),
   opts: { mailer?: Mailer; now?: () => Date } = {},
 ): Promise<RunningService> {
-  const runtime = await ServiceRuntime.start({
-    service: 'reports',
-    schema: 'reports',
-    databaseUrl: cfg.DATABASE_URL,
-    amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
-    logger,
-  });
+  const runtime = await ServiceRuntime.boot({ service: 'reports', cfg, srcDir: __dirname, logger });
   const prisma = createPrisma(runtime.pool);
   const store = new ReportStore(runtime.pool);
   const mailer = opts.mailer ?? smtpMailer(cfg.SMTP_URL, cfg.MAIL_FROM);
@@ -59,28 +48,12 @@ export async function startReports(
     }),
   );
 
-  const http = createHttpApp({
-    service: 'reports',
-    logger,
-    readiness: runtime.readiness(),
+  runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
+  const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (app) => mountRoutes(app, { pool: runtime.pool, reader: store, now: opts.now }),
   });
-  const server = await listen(http.app, cfg.PORT, cfg.HOST);
-  logger.info({ port: server.port }, 'reports listening');
-  return {
-    port: server.port,
-    runtime,
-    events,
-    async stop() {
-      http.drain();
-      await server.close();
-      await runtime.stop();
-      await prisma.$disconnect();
-      mailer.close();
-    },
-  };
+  return { port, runtime, events, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('reports', () => loadReportsConfig(), startReports);

@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { ServiceRuntime } from '@pc/bus';
-import { createHttpApp, createLogger, listen, type Logger, runService } from '@pc/service-kit';
+import { ServiceRuntime, type RunningService } from '@pc/bus';
+import { createLogger, type Logger, runService } from '@pc/service-kit';
 import { loadSchedulerConfig, type SchedulerConfig } from './config';
 import { createPrisma } from './adapters/prisma';
 import { PrismaSlotClaims } from './adapters/cron-fire-store';
@@ -22,12 +21,9 @@ export interface SchedulerOptions {
   schedules?: readonly Schedule[];
 }
 
-export interface RunningScheduler {
-  port: number;
-  runtime: ServiceRuntime;
+export interface RunningScheduler extends RunningService {
   scheduler: Scheduler;
   cron: CronTrigger | null;
-  stop(): Promise<void>;
 }
 
 /** Composition root of the scheduler service: job routes, job.finished consumer, and the schedules. */
@@ -37,14 +33,7 @@ export async function startScheduler(
   opts: SchedulerOptions = {},
 ): Promise<RunningScheduler> {
   const clock = opts.clock ?? systemClock;
-  const runtime = await ServiceRuntime.start({
-    service: 'scheduler',
-    schema: 'scheduler',
-    databaseUrl: cfg.DATABASE_URL,
-    amqpUrl: cfg.AMQP_URL,
-    migrationsDir: path.join(__dirname, '..', 'prisma', 'migrations'),
-    logger,
-  });
+  const runtime = await ServiceRuntime.boot({ service: 'scheduler', cfg, srcDir: __dirname, logger });
   const prisma = createPrisma(runtime.pool);
   const kick = (): void => runtime.relay.kick();
   await startConsumers(runtime, prisma);
@@ -57,33 +46,13 @@ export async function startScheduler(
       cron = await startCronTrigger(() => scheduler.tick(), logger, opts.heartbeat);
   }
 
-  const http = createHttpApp({
-    service: 'scheduler',
-    logger,
-    readiness: runtime.readiness(),
+  runtime.stopsWith({ loops: [() => cron?.stop(), () => scheduler.stop()], clients: [() => prisma.$disconnect()] });
+  const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    openapi: { validateResponses: cfg.VALIDATE_RESPONSES },
     routes: (app) => mountRoutes(app, { prisma, clock, kick }),
+    log: { schedules: cfg.SCHEDULES_ENABLED, trigger: cron ? 'node-cron' : 'manual' },
   });
-  const server = await listen(http.app, cfg.PORT, cfg.HOST);
-  logger.info(
-    { port: server.port, schedules: cfg.SCHEDULES_ENABLED, trigger: cron ? 'node-cron' : 'manual' },
-    'scheduler listening',
-  );
-  return {
-    port: server.port,
-    runtime,
-    scheduler,
-    cron,
-    async stop() {
-      http.drain();
-      await cron?.stop();
-      await scheduler.stop();
-      await server.close();
-      await runtime.stop();
-      await prisma.$disconnect();
-    },
-  };
+  return { port, runtime, scheduler, cron, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('scheduler', () => loadSchedulerConfig(), startScheduler);
