@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
-import type { Envelope } from '@pc/contracts';
+import type { Envelope, EventData } from '@pc/contracts';
 import { asPrincipal, eventually, testEnv, type EventTap, type TestEnv } from '@pc/testkit';
 import { loadSchedulerConfig } from '../src/config';
 import { startScheduler, type RunningScheduler } from '../src/main';
@@ -50,6 +50,38 @@ const jobRow = async (id: string): Promise<{ trigger: string; requested_by: stri
       id,
     ])
   ).rows[0];
+/** GET /v1/jobs/{id} of a job a route has just queued. */
+const queuedJob = (id: string, kind: string, asOf: string): Record<string, unknown> => ({
+  id,
+  kind,
+  status: 'queued',
+  asOf,
+  startedAt: null,
+  finishedAt: null,
+  counts: {},
+  error: null,
+});
+/** The data of the job.requested.v1 a route publishes: the calling key is its actor. */
+const requestedData = (jobId: string, kind: string, asOf: string, keyId = ADMIN_KEY): Record<string, unknown> => ({
+  jobId,
+  kind,
+  asOf,
+  actor: { kind: 'api_key', id: keyId },
+});
+/** job.requested.v1 rows of a job in the outbox: 1 when they were enqueued in the job's own transaction. */
+const requestedInOutbox = (id: string): Promise<number> =>
+  count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id]);
+type Finished = EventData<'job.finished.v1'>;
+/** A worker's job.finished.v1 for an evaluation (other fields as given). */
+const finished = (jobId: string, status: Finished['status'], at: string, more: Partial<Finished> = {}): Finished => ({
+  jobId,
+  kind: 'evaluate',
+  status,
+  counts: {},
+  error: null,
+  at,
+  ...more,
+});
 
 describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
   it('answers 202 {id}, stores a queued job and publishes job.requested.v1 (same transaction)', async () => {
@@ -58,29 +90,13 @@ describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const job = await (await getJob(id)).json();
-    expect(job).toEqual({
-      id,
-      kind: 'evaluate',
-      status: 'queued',
-      asOf: '2027-02-28',
-      startedAt: null,
-      finishedAt: null,
-      counts: {},
-      error: null,
-    });
+    expect(job).toEqual(queuedJob(id, 'evaluate', '2027-02-28'));
     const event = await eventually(
       async () => requested.messages.find((e) => e.data.jobId === id),
       'job.requested.v1 on the bus',
     );
-    expect(event.data).toEqual({
-      jobId: id,
-      kind: 'evaluate',
-      asOf: '2027-02-28',
-      actor: { kind: 'api_key', id: ADMIN_KEY },
-    });
-    expect(
-      await count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id]),
-    ).toBe(1);
+    expect(event.data).toEqual(requestedData(id, 'evaluate', '2027-02-28'));
+    expect(await requestedInOutbox(id)).toBe(1);
   });
 
   it('defaults asOf to today in Montréal, not in UTC', async () => {
@@ -101,22 +117,8 @@ describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
       expect(res.status).toBe(202);
       const { id } = (await res.json()) as { id: string };
       ids.push(id);
-      expect(await (await getJob(id)).json()).toEqual({
-        id,
-        kind: 'evaluate',
-        status: 'queued',
-        asOf,
-        startedAt: null,
-        finishedAt: null,
-        counts: {},
-        error: null,
-      });
-      expect((await requestedFor(requested, id)).data).toEqual({
-        jobId: id,
-        kind: 'evaluate',
-        asOf,
-        actor: { kind: 'api_key', id: ADMIN_KEY },
-      });
+      expect(await (await getJob(id)).json()).toEqual(queuedJob(id, 'evaluate', asOf));
+      expect((await requestedFor(requested, id)).data).toEqual(requestedData(id, 'evaluate', asOf));
     }
     expect(new Set(ids).size).toBe(3);
   });
@@ -134,15 +136,8 @@ describe('POST /v1/jobs/evaluate and /v1/jobs/praxis-sync', () => {
     });
     const event = await requestedFor(requested, id);
     expect(event).toMatchObject({ type: 'job.requested.v1', subject: id, source: 'scheduler' });
-    expect(event.data).toEqual({
-      jobId: id,
-      kind: 'praxis_sync',
-      asOf: '2027-03-13',
-      actor: { kind: 'api_key', id: ADMIN_KEY },
-    });
-    expect(
-      await count(sql, "SELECT count(*) n FROM outbox WHERE subject = $1 AND type = 'job.requested.v1'", [id]),
-    ).toBe(1);
+    expect(event.data).toEqual(requestedData(id, 'praxis_sync', '2027-03-13'));
+    expect(await requestedInOutbox(id)).toBe(1);
   });
 
   it('records who asked from the signed identity only: the calling key is the actor of the job and of its event', async () => {
@@ -259,24 +254,12 @@ describe('job lifecycle from job.finished.v1 (scheduler.jobs queue)', () => {
 
   it('goes queued → running → succeeded with the worker counts', async () => {
     const id = await newJob();
-    await worker.finished({
-      jobId: id,
-      kind: 'evaluate',
-      status: 'running',
-      counts: {},
-      error: null,
-      at: '2027-03-14T11:00:01.000Z',
-    });
+    await worker.finished(finished(id, 'running', '2027-03-14T11:00:01.000Z'));
     await eventually(async () => (await job(id)).status === 'running', 'running');
     expect(await job(id)).toMatchObject({ startedAt: '2027-03-14T11:00:01.000Z', finishedAt: null });
-    await worker.finished({
-      jobId: id,
-      kind: 'evaluate',
-      status: 'succeeded',
-      counts: { evaluated: 40, reminders: 3 },
-      error: null,
-      at: '2027-03-14T11:00:09.500Z',
-    });
+    await worker.finished(
+      finished(id, 'succeeded', '2027-03-14T11:00:09.500Z', { counts: { evaluated: 40, reminders: 3 } }),
+    );
     await eventually(async () => (await job(id)).status === 'succeeded', 'succeeded');
     expect(await job(id)).toEqual({
       id,
@@ -292,14 +275,9 @@ describe('job lifecycle from job.finished.v1 (scheduler.jobs queue)', () => {
 
   it('records a failure with its error', async () => {
     const id = await newJob();
-    await worker.finished({
-      jobId: id,
-      kind: 'evaluate',
-      status: 'failed',
-      counts: { evaluated: 2 },
-      error: 'database unavailable',
-      at: '2027-03-14T11:05:00.000Z',
-    });
+    await worker.finished(
+      finished(id, 'failed', '2027-03-14T11:05:00.000Z', { counts: { evaluated: 2 }, error: 'database unavailable' }),
+    );
     await eventually(async () => (await job(id)).status === 'failed', 'failed');
     expect(await job(id)).toMatchObject({
       error: 'database unavailable',
@@ -311,14 +289,7 @@ describe('job lifecycle from job.finished.v1 (scheduler.jobs queue)', () => {
 
   it('is idempotent and never moves a finished job back (redelivery, late running, second outcome)', async () => {
     const id = await newJob();
-    const done = {
-      jobId: id,
-      kind: 'evaluate' as const,
-      status: 'succeeded' as const,
-      counts: { evaluated: 5 },
-      error: null,
-      at: '2027-03-14T12:00:10.000Z',
-    };
+    const done = finished(id, 'succeeded', '2027-03-14T12:00:10.000Z', { counts: { evaluated: 5 } });
     const eventId = await worker.finished(done);
     await eventually(async () => (await job(id)).status === 'succeeded', 'succeeded');
     const stale = await ignored('stale');
@@ -341,25 +312,15 @@ describe('job lifecycle from job.finished.v1 (scheduler.jobs queue)', () => {
 
   it('ignores and counts an event for an unknown job, and goes on consuming', async () => {
     const before = await ignored('unknown_job');
-    await worker.finished({
-      jobId: '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
-      kind: 'praxis_sync',
-      status: 'succeeded',
-      counts: {},
-      error: null,
-      at: '2027-03-14T12:00:00.000Z',
-    });
+    await worker.finished(
+      finished('3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f', 'succeeded', '2027-03-14T12:00:00.000Z', {
+        kind: 'praxis_sync',
+      }),
+    );
     await eventually(async () => (await ignored('unknown_job')) === before + 1, 'unknown job counted');
     expect(await count(sql, "SELECT count(*) n FROM job WHERE id = '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f'")).toBe(0);
     const id = await newJob();
-    await worker.finished({
-      jobId: id,
-      kind: 'evaluate',
-      status: 'running',
-      counts: {},
-      error: null,
-      at: '2027-03-14T12:01:00.000Z',
-    });
+    await worker.finished(finished(id, 'running', '2027-03-14T12:01:00.000Z'));
     await eventually(async () => (await job(id)).status === 'running', 'later event still applied');
   });
 });
