@@ -72,25 +72,31 @@ export function loginPage(base: string): string {
   );
 }
 
+/** One page of a carnet's feed: its notes and, when more follow, the URL of the next page. */
+export interface FeedPage {
+  base: string;
+  carnet: string;
+  notes: Note[];
+  lastModified: number;
+  next: string | null;
+}
+
+/** The entries of a feed page, one per note, each given the note's URL. */
+function entriesOf(page: FeedPage, entry: (n: Note, url: string) => string): string {
+  return page.notes.map((n) => entry(n, `${page.base}/n/${n.id}/`)).join('');
+}
+
 /** RSS 2.0 feed of a carnet; each item carries atom:updated so edits are visible to pollers. */
-export function carnetRss(
-  base: string,
-  carnet: string,
-  notes: Note[],
-  lastModified: number,
-  next: string | null = null,
-): string {
-  const items = notes
-    .map((n) => {
-      const url = `${base}/n/${n.id}/`;
-      return (
-        `<item><title>${esc(n.title)}</title><link>${url}</link><guid isPermaLink="true">${url}</guid>` +
-        (n.publishedAt ? `<pubDate>${new Date(n.publishedAt).toUTCString()}</pubDate>` : '') +
-        `<atom:updated>${new Date(n.modifiedAt).toISOString()}</atom:updated>` +
-        `<description>${esc(n.body.slice(0, 280))}</description></item>`
-      );
-    })
-    .join('');
+export function carnetRss(page: FeedPage): string {
+  const { base, carnet, lastModified, next } = page;
+  const items = entriesOf(
+    page,
+    (n, url) =>
+      `<item><title>${esc(n.title)}</title><link>${url}</link><guid isPermaLink="true">${url}</guid>` +
+      (n.publishedAt ? `<pubDate>${new Date(n.publishedAt).toUTCString()}</pubDate>` : '') +
+      `<atom:updated>${new Date(n.modifiedAt).toISOString()}</atom:updated>` +
+      `<description>${esc(n.body.slice(0, 280))}</description></item>`,
+  );
   return (
     `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>` +
     `<title>Praxis — ${esc(carnet)}</title><link>${base}/carnets/${esc(carnet)}/</link><description>Notes du carnet ${esc(carnet)}</description>` +
@@ -100,23 +106,15 @@ export function carnetRss(
   );
 }
 
-export function carnetAtom(
-  base: string,
-  carnet: string,
-  notes: Note[],
-  lastModified: number,
-  next: string | null = null,
-): string {
-  const entries = notes
-    .map((n) => {
-      const url = `${base}/n/${n.id}/`;
-      return (
-        `<entry><title>${esc(n.title)}</title><link rel="alternate" href="${url}"/><id>${url}</id>` +
-        (n.publishedAt ? `<published>${n.publishedAt}</published>` : '') +
-        `<updated>${new Date(n.modifiedAt).toISOString()}</updated><summary>${esc(n.body.slice(0, 280))}</summary></entry>`
-      );
-    })
-    .join('');
+export function carnetAtom(page: FeedPage): string {
+  const { base, carnet, lastModified, next } = page;
+  const entries = entriesOf(
+    page,
+    (n, url) =>
+      `<entry><title>${esc(n.title)}</title><link rel="alternate" href="${url}"/><id>${url}</id>` +
+      (n.publishedAt ? `<published>${n.publishedAt}</published>` : '') +
+      `<updated>${new Date(n.modifiedAt).toISOString()}</updated><summary>${esc(n.body.slice(0, 280))}</summary></entry>`,
+  );
   return (
     `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Praxis — ${esc(carnet)}</title>` +
     `<id>${base}/carnets/${esc(carnet)}/</id><updated>${new Date(lastModified).toISOString()}</updated>` +

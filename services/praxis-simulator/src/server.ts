@@ -279,10 +279,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         all.length > pageNo * limit
           ? `${base}${path}?page=${pageNo + 1}${url.searchParams.has('limit') ? `&limit=${limit}` : ''}`
           : null;
-      let xml =
-        feedMatch[2] === 'rss'
-          ? carnetRss(base, carnet, notes, st.modifiedAt, next)
-          : carnetAtom(base, carnet, notes, st.modifiedAt, next);
+      const page = { base, carnet, notes, lastModified: st.modifiedAt, next };
+      let xml = feedMatch[2] === 'rss' ? carnetRss(page) : carnetAtom(page);
       if (faulted && f.oversizeBytes > 0)
         xml = xml.replace('</channel>', `<!-- ${'x'.repeat(f.oversizeBytes)} --></channel>`);
       if (faulted && f.malformed) xml = xml.slice(0, Math.floor(xml.length / 2)) + '<item><title>cassé</tit';
