@@ -46,6 +46,18 @@ async function runSync(): Promise<Finished> {
     100,
   );
 }
+/** programme.registered.v1 as agreements publishes it: a programme whose notes are found in `praxisFeeds`. */
+const registerProgramme = (programmeId: string, funderId: string, code: string, name: string, praxisFeeds: string[]) =>
+  bus.publishEvent('programme.registered.v1', {
+    programmeId,
+    funderId,
+    code,
+    name,
+    sector: null,
+    reminderStages: [],
+    actor,
+    praxisFeeds,
+  });
 const verifiedFor = async (noteId: string) =>
   (await outbox('praxis.note.verified.v1')).filter((d) => d.noteId === noteId);
 const withdrawnFor = async (noteId: string) =>
@@ -58,26 +70,11 @@ beforeAll(async () => {
   );
   ({ sim, svc, pool, foreign } = h);
   bus = await eventPublisher(h.t.amqpUrl);
-  await bus.publishEvent('programme.registered.v1', {
-    programmeId: progA,
-    funderId: funderA,
-    code: 'MOB',
-    name: 'Mobilisation',
-    sector: null,
-    reminderStages: [],
-    actor,
-    praxisFeeds: [`${sim.baseUrl}/carnets/grantees-a/rss.xml`, `http://${os.hostname()}:${foreign.port}/feed.xml`],
-  });
-  await bus.publishEvent('programme.registered.v1', {
-    programmeId: progB,
-    funderId: funderB,
-    code: 'CUL',
-    name: 'Culture',
-    sector: null,
-    reminderStages: [],
-    actor,
-    praxisFeeds: [`${sim.baseUrl}/carnets/grantees-b/atom.xml`],
-  });
+  await registerProgramme(progA, funderA, 'MOB', 'Mobilisation', [
+    `${sim.baseUrl}/carnets/grantees-a/rss.xml`,
+    `http://${os.hostname()}:${foreign.port}/feed.xml`,
+  ]);
+  await registerProgramme(progB, funderB, 'CUL', 'Culture', [`${sim.baseUrl}/carnets/grantees-b/atom.xml`]);
   await bus.publishEvent(
     'agreement.registered.v1',
     agreementData({
@@ -279,20 +276,11 @@ describe('praxis_sync', () => {
       headers: { 'content-type': 'application/rss+xml' },
       body: '<?xml version="1.0"?><rss version="2.0"><channel><item><title>cassé</title><link>x</channel>',
     });
-    await bus.publishEvent('programme.registered.v1', {
-      programmeId: progA,
-      funderId: funderA,
-      code: 'MOB',
-      name: 'Mobilisation',
-      sector: null,
-      reminderStages: [],
-      actor,
-      praxisFeeds: [
-        `${sim.baseUrl}/carnets/grantees-a/rss.xml`,
-        `${sim.baseUrl}/big/rss.xml`,
-        `${sim.baseUrl}/broken/rss.xml`,
-      ],
-    });
+    await registerProgramme(progA, funderA, 'MOB', 'Mobilisation', [
+      `${sim.baseUrl}/carnets/grantees-a/rss.xml`,
+      `${sim.baseUrl}/big/rss.xml`,
+      `${sim.baseUrl}/broken/rss.xml`,
+    ]);
     await eventually(
       async () =>
         (await pool.query('SELECT feeds FROM praxis_connector.programme WHERE id = $1', [progA])).rows[0].feeds
@@ -322,16 +310,9 @@ describe('praxis_sync', () => {
   it('walks older pages of a paged feed only while items are new: one change costs one page', async () => {
     for (let i = 0; i < 45; i++)
       sim.createNote({ body: `note ${i}`, carnets: ['paged'], publishedAt: '2024-05-01T12:00:00.000Z' });
-    await bus.publishEvent('programme.registered.v1', {
-      programmeId: crypto.randomUUID(),
-      funderId: funderA,
-      code: 'PAG',
-      name: 'Paginé',
-      sector: null,
-      reminderStages: [],
-      actor,
-      praxisFeeds: [`${sim.baseUrl}/carnets/paged/rss.xml?limit=20`],
-    });
+    await registerProgramme(crypto.randomUUID(), funderA, 'PAG', 'Paginé', [
+      `${sim.baseUrl}/carnets/paged/rss.xml?limit=20`,
+    ]);
     await eventually(
       async () =>
         (await pool.query("SELECT count(*)::int n FROM praxis_connector.programme WHERE code = 'PAG'")).rows[0].n === 1,

@@ -6,19 +6,6 @@ import type { SqlTx } from '@pc/bus';
  * their matches to agreements (`note_match`). Plain SQL: discovery and re-verification write
  * thousands of notes per run in one statement each (`unnest`), never a row at a time.
  */
-export interface NoteRow {
-  id: string;
-  url: string;
-  title: string;
-  textSha256: string;
-  publishedOn: string | null;
-  publishedSource: string;
-  feedPublishedOn: string | null;
-  firstSeenAt: Date;
-  verifiedAt: Date;
-  lastCheckedAt: Date;
-  state: string;
-}
 export interface NoteWrite {
   id: string;
   url: string;
@@ -29,6 +16,11 @@ export interface NoteWrite {
   feedPublishedOn: string | null;
   firstSeenAt: Date;
   verifiedAt: Date;
+}
+/** A stored note: what discovery wrote, and what re-verification keeps up to date. */
+export interface NoteRow extends NoteWrite {
+  lastCheckedAt: Date;
+  state: string;
 }
 export interface NoteMatchPair {
   noteId: string;

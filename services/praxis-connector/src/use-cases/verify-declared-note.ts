@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { VerificationResponseBody } from '@pc/contracts';
 import type { Locale } from '@pc/service-kit';
 import { pgTransact } from '@pc/bus';
 import { addMatches, noteByUrl, upsertNotes } from '../adapters/note-store';
@@ -15,16 +16,8 @@ import { montrealDate } from '../domain/dates';
 import { sha256 } from '../domain/ids';
 import type { NotePages } from '../domain/page';
 
-export interface VerifiedNote {
-  url: string;
-  noteId: string;
-  title: string;
-  textSha256: string;
-  publishedOn: string | null;
-  firstSeenAt: string;
-  verifiedAt: string;
-  late: boolean;
-}
+/** The note as verified, in the shape the internal verification contract answers it. */
+export type VerifiedNote = NonNullable<VerificationResponseBody['note']>;
 export interface VerificationAnswer {
   checks: Check[];
   note: VerifiedNote | null;
