@@ -208,7 +208,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const kind = noteMatch ? 'pages' : feedMatch ? 'feeds' : 'other';
     const f = sim.faults;
     const faulted = f.scope === 'all' || f.scope === kind;
-    if (faulted && f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
+    if (faulted && f.latencyMs > 0) {
+      // a client that gives up (its timeout) ends the wait: no timer outlives the request
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, f.latencyMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (res.destroyed) return;
     if (faulted && f.reset && kind !== 'other') {
       req.socket.destroy();
