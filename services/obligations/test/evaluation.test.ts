@@ -10,22 +10,15 @@ import {
   count,
   expectValidOutbox,
   fixture,
+  harnessForFile,
   obligationsOf,
   programme,
   snapshot,
-  startHarness,
   statusOf,
   uuid,
-  type Harness,
 } from './helpers';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01' });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessForFile({ today: '2027-06-01' });
 // Evaluations cover every obligation of the database: close each test's obligations so the next starts clean.
 afterEach(async () => {
   await h.db.query(`UPDATE obligation SET status = 'cancelled' WHERE status <> 'cancelled'`);
@@ -223,34 +216,24 @@ describe('evaluation run', () => {
     const asOf = '2027-07-08'; // every one of them has a stage due
     const pool = h.svc.runtime.pool;
     const clock = fixedClock('2027-07-08');
-    const crash = () => {
-      throw new Error('killed after the first batch');
-    };
     // An accepted run owned by this test (lease far ahead, so the service's worker leaves it alone).
     const jobId = uuid();
     await pool.query(
       `INSERT INTO evaluation_run (job_id, as_of, status, lease_until) VALUES ($1, $2, 'running', now() + interval '1 hour')`,
       [jobId, asOf],
     );
-    await expect(
+    // The run, in batches of two, as a process killed right after committing batch `last`.
+    const killedAfterBatch = (last: number) =>
       evaluateRun(pool, jobId, {
         batchSize: 2,
         clock,
         afterBatch: (n) => {
-          if (n === 1) crash();
+          if (n === last) throw new Error(`killed after batch ${last}`);
         },
-      }),
-    ).rejects.toThrow('killed after the first batch');
+      });
+    await expect(killedAfterBatch(1)).rejects.toThrow('killed after batch 1');
     expect(await remindersOf(jobId)).toHaveLength(2); // the first batch committed
-    await expect(
-      evaluateRun(pool, jobId, {
-        batchSize: 2,
-        clock,
-        afterBatch: (n) => {
-          if (n === 2) crash();
-        },
-      }),
-    ).rejects.toThrow();
+    await expect(killedAfterBatch(2)).rejects.toThrow();
     expect(await remindersOf(jobId)).toHaveLength(6);
     // hand the run back: the worker resumes it from its cursor
     await pool.query(`UPDATE evaluation_run SET lease_until = now() - interval '1 second' WHERE job_id = $1`, [jobId]);

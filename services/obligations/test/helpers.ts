@@ -115,6 +115,27 @@ export async function startHarness(
   };
 }
 
+/**
+ * One harness for the whole test file: started before its first test, closed after its last. The
+ * object answers for the started harness, so a file writes `const h = harnessForFile()` instead of
+ * repeating the hooks; touched outside a test or hook (before it started) it throws.
+ */
+export function harnessForFile(opts: Parameters<typeof startHarness>[0] = {}): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(opts);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as Harness, {
+    get(_, key) {
+      if (!started) throw new Error(`the harness is not started yet (read of ${String(key)})`);
+      return started[key as keyof Harness];
+    },
+  });
+}
+
 export interface Fixture {
   funderId: string;
   programmeId: string;
@@ -194,6 +215,29 @@ export function fixture(over: Partial<Fixture> = {}): Fixture {
     ...over,
   };
 }
+
+/** What the connector knows of a note, the same in its verification answer and in its events. */
+export const praxisNote = (noteId: string) => ({
+  noteId,
+  title: `Note ${noteId}`,
+  textSha256: 'abc',
+  publishedOn: '2027-05-20' as string | null,
+  firstSeenAt: '2027-05-20T12:00:00.000Z',
+  verifiedAt: '2027-05-21T12:00:00.000Z',
+});
+
+/** praxis.note.verified.v1 for a note found in a feed, matched to the given agreements. */
+export const verifiedNote = (
+  noteId: string,
+  agreementIds: string[],
+  over: Partial<EventData<'praxis.note.verified.v1'>> = {},
+): EventData<'praxis.note.verified.v1'> => ({
+  noteUrl: `https://praxis.encommun.io/n/${noteId}/`,
+  ...praxisNote(noteId),
+  source: 'feed',
+  agreementIds,
+  ...over,
+});
 
 export const funder = (f: Fixture) => ({ role: 'funder' as const, funderId: f.funderId });
 export const grantee = (f: Fixture) => ({ role: 'grantee' as const, granteeId: f.granteeId });

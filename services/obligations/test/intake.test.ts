@@ -1,24 +1,18 @@
 import {
+  count,
+  expectValidOutbox,
   fixture,
+  harnessForFile,
   obligationsOf,
   programme,
   snapshot,
-  startHarness,
   statusOf,
-  count,
-  expectValidOutbox,
   uuid,
-  type Harness,
+  verifiedNote,
 } from './helpers';
 
 // Agreement events → obligations: idempotent, order-proof reconciliation to full snapshots.
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01' });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessForFile({ today: '2027-06-01' });
 
 describe('agreement intake', () => {
   it('creates the obligations of a registered agreement in the class of their due date, with a transition from null', async () => {
@@ -97,17 +91,7 @@ describe('agreement intake', () => {
     const s1 = snapshot(f, { obligations: [a!, b!] });
     await h.publish('agreement.registered.v1', s1);
     // fulfil a with a verified note
-    await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/abc/',
-      noteId: 'abc',
-      title: 'Ce que nous avons appris',
-      textSha256: 'x',
-      publishedOn: '2027-05-30',
-      firstSeenAt: '2027-05-30T12:00:00.000Z',
-      verifiedAt: '2027-05-31T12:00:00.000Z',
-      source: 'feed',
-      agreementIds: [s1.agreementId],
-    });
+    await h.publish('praxis.note.verified.v1', verifiedNote('abc', [s1.agreementId]));
     expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
     const c = obligationsOf(uuid(), 1, '2028-03-31', 'final_note')[0]!;
     const s2 = { ...s1, revision: 2, changes: ['requirements'], obligations: [{ ...a!, dueDate: '2028-02-28' }, c] }; // b removed
@@ -131,19 +115,16 @@ describe('agreement intake', () => {
       { newDueDate: '2027-10-01', reason: 'Retard de projet' },
     );
     expect(r.status).toBe(200);
-    await h.publish('agreement.amended.v1', {
-      ...s1,
-      revision: 2,
-      changes: ['endDate'],
-      obligations: [{ ...a!, dueDate: '2027-08-01' }],
-    });
+    const endDateMoved = (revision: number, dueDate: string) =>
+      h.publish('agreement.amended.v1', {
+        ...s1,
+        revision,
+        changes: ['endDate'],
+        obligations: [{ ...a!, dueDate }],
+      });
+    await endDateMoved(2, '2027-08-01');
     expect(await statusOf(h, a!.id)).toEqual({ status: 'extended', due_date: '2027-10-01' });
-    await h.publish('agreement.amended.v1', {
-      ...s1,
-      revision: 3,
-      changes: ['endDate'],
-      obligations: [{ ...a!, dueDate: '2027-11-15' }],
-    });
+    await endDateMoved(3, '2027-11-15');
     expect(await statusOf(h, a!.id)).toEqual({ status: 'upcoming', due_date: '2027-11-15' });
   });
 
@@ -152,17 +133,7 @@ describe('agreement intake', () => {
     const [a, b] = obligationsOf(uuid(), 2, '2027-12-31');
     const s1 = snapshot(f, { obligations: [a!, b!] });
     await h.publish('agreement.registered.v1', s1);
-    await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/t1/',
-      noteId: 't1',
-      title: 'Note',
-      textSha256: 'x',
-      publishedOn: null,
-      firstSeenAt: '2027-05-30T12:00:00.000Z',
-      verifiedAt: '2027-05-31T12:00:00.000Z',
-      source: 'feed',
-      agreementIds: [s1.agreementId],
-    });
+    await h.publish('praxis.note.verified.v1', verifiedNote('t1', [s1.agreementId], { publishedOn: null }));
     const term = {
       agreementId: s1.agreementId,
       funderId: f.funderId,

@@ -4,17 +4,17 @@ import { reminderId } from '../src/domain/ids';
 import {
   count,
   fixture,
+  harnessForFile,
   obligationsOf,
   programme,
   snapshot,
-  startHarness,
   statusOf,
   uuid,
-  type Harness,
+  verifiedNote,
   type Fixture,
 } from './helpers';
 
-let h: Harness;
+const h = harnessForFile({ today: '2027-06-01' });
 // Grantee G has agreements with two funders (A and B, same grantee id: matched by NEQ upstream);
 // funder C and grantee H are the other tenants.
 const G = uuid();
@@ -27,7 +27,6 @@ let cObs: string[] = [];
 let aAgreement = '';
 
 beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01' });
   for (const f of [A, B, C]) await h.publish('programme.registered.v1', programme(f));
   const sa = snapshot(A, {
     obligations: [
@@ -44,9 +43,6 @@ beforeAll(async () => {
   aObs = sa.obligations.map((o) => o.id);
   bObs = sb.obligations.map((o) => o.id);
   cObs = sc.obligations.map((o) => o.id);
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 const asFunder = (f: Fixture) => ({
@@ -161,17 +157,14 @@ describe('GET /v1/obligations/{id}', () => {
       reason: '550 mailbox unavailable',
       at: '2027-06-01T16:00:01.000Z',
     });
-    await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/r1/',
-      noteId: 'r1',
-      title: 'Bilan',
-      textSha256: 'x',
-      publishedOn: '2027-05-30',
-      firstSeenAt: '2027-05-30T12:00:00.000Z',
-      verifiedAt: '2027-05-31T12:00:00.000Z',
-      source: 'feed',
-      agreementIds: [aAgreement],
-    });
+    await h.publish(
+      'praxis.note.verified.v1',
+      verifiedNote('r1', [aAgreement], {
+        title: 'Bilan',
+        publishedOn: '2027-05-30',
+        verifiedAt: '2027-05-31T12:00:00.000Z',
+      }),
+    );
     // the note fulfils the earliest open obligation of the agreement: the overdue final note (aObs[3])
     const r = await h.call('GET', `/v1/obligations/${id}`, asFunder(A));
     expect(r.status).toBe(200);
