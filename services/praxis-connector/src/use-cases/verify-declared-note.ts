@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { VerificationResponseBody } from '@pc/contracts';
 import type { Locale } from '@pc/service-kit';
 import { pgTransact } from '@pc/bus';
 import { addMatches, noteByUrl, upsertNotes } from '../adapters/note-store';
@@ -9,26 +10,10 @@ import {
   publicationOf,
   windowCheck,
   type AgreementRef,
-  type Check,
 } from '../domain/checks';
 import { montrealDate } from '../domain/dates';
 import { sha256 } from '../domain/ids';
 import type { NotePages } from '../domain/page';
-
-export interface VerifiedNote {
-  url: string;
-  noteId: string;
-  title: string;
-  textSha256: string;
-  publishedOn: string | null;
-  firstSeenAt: string;
-  verifiedAt: string;
-  late: boolean;
-}
-export interface VerificationAnswer {
-  checks: Check[];
-  note: VerifiedNote | null;
-}
 
 export interface VerifyDeclaredDeps {
   pool: pg.Pool;
@@ -44,7 +29,7 @@ export interface VerifyDeclaredDeps {
 export async function verifyDeclaredNote(
   deps: VerifyDeclaredDeps,
   input: { url: string; locale: Locale; agreement: AgreementRef },
-): Promise<VerificationAnswer> {
+): Promise<VerificationResponseBody> {
   const { locale, agreement } = input;
   const outcome = await deps.pages.fetchNote(input.url);
   const { host, access } = accessChecks(outcome, deps.praxisHost, locale);
