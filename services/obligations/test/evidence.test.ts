@@ -2,8 +2,6 @@
 import { AppError } from '@pc/service-kit';
 import type { Check, NoteVerifier, VerificationRequest, VerifiedNote } from '../src/domain/ports';
 import {
-  count,
-  expectValidOutbox,
   fixture,
   funder,
   grantee,
@@ -11,7 +9,6 @@ import {
   obligationsOf,
   praxisNote,
   snapshot,
-  statusOf,
   uuid,
   verifiedNote,
 } from './helpers';
@@ -57,15 +54,15 @@ describe('evidence from Praxis events', () => {
       obs: [a, b],
     } = await agreementWith([[2, '2027-05-15']]);
     await h.publish('praxis.note.verified.v1', verifiedNote('n1', [s.agreementId]));
-    expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
-    expect((await statusOf(h, b!.id)).status).toBe('overdue');
+    expect((await h.statusOf(a!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('overdue');
     await h.publish(
       'praxis.note.verified.v1',
       verifiedNote('n1', [s.agreementId], { source: 'reverify', verifiedAt: '2027-05-28T12:00:00.000Z' }),
     );
-    expect((await statusOf(h, b!.id)).status).toBe('overdue'); // the same note does not count twice
+    expect((await h.statusOf(b!.id)).status).toBe('overdue'); // the same note does not count twice
     await h.publish('praxis.note.verified.v1', verifiedNote('n2', [s.agreementId], { publishedOn: '2027-05-16' }));
-    expect((await statusOf(h, b!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('fulfilled');
     const ev = (
       await h.db.query(
         `SELECT note_url, title, to_char(published_on, 'YYYY-MM-DD') AS published_on, late, verified_at, source FROM evidence WHERE obligation_id = $1`,
@@ -95,10 +92,10 @@ describe('evidence from Praxis events', () => {
     ]);
     const two = await agreementWith([[1, '2027-10-01']]);
     await h.publish('praxis.note.verified.v1', verifiedNote('shared', [one.s.agreementId, two.s.agreementId]));
-    expect((await statusOf(h, one.obs[0]!.id)).status).toBe('fulfilled'); // earliest due first
-    expect((await statusOf(h, one.obs[1]!.id)).status).toBe('upcoming');
-    expect((await statusOf(h, two.obs[0]!.id)).status).toBe('fulfilled');
-    expect(await count(h, `evidence WHERE note_id = 'shared'`)).toBe(2);
+    expect((await h.statusOf(one.obs[0]!.id)).status).toBe('fulfilled'); // earliest due first
+    expect((await h.statusOf(one.obs[1]!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(two.obs[0]!.id)).status).toBe('fulfilled');
+    expect(await h.count(`evidence WHERE note_id = 'shared'`)).toBe(2);
     const late = (await h.db.query('SELECT late FROM obligation WHERE id = $1', [one.obs[0]!.id])).rows[0].late;
     expect(late).toBe(false);
   });
@@ -116,9 +113,9 @@ describe('evidence from Praxis events', () => {
       httpStatus: 403,
       at: '2027-06-01T10:00:00.000Z',
     });
-    expect((await statusOf(h, a!.id)).status).toBe('evidence_withdrawn');
+    expect((await h.statusOf(a!.id)).status).toBe('evidence_withdrawn');
     await h.publish('praxis.note.verified.v1', verifiedNote('w1', [s.agreementId], { source: 'reverify' }));
-    expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(a!.id)).status).toBe('fulfilled');
     const moves = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [a!.id])).map((e) => [
       e.data.from,
       e.data.to,
@@ -131,7 +128,7 @@ describe('evidence from Praxis events', () => {
     ]);
     const e = (await h.db.query('SELECT withdrawn_at FROM evidence WHERE obligation_id = $1', [a!.id])).rows[0];
     expect(e.withdrawn_at).toBeNull();
-    await expectValidOutbox(h);
+    await h.expectValidOutbox();
   });
 
   it('ignores a verified note for agreements it does not know: logged without personal data and counted', async () => {
@@ -140,11 +137,11 @@ describe('evidence from Praxis events', () => {
         /obligations_notes_unknown_agreement_total (\d+)/.exec(await (await fetch(`${h.base}/metrics`)).text())?.[1] ??
           0,
       );
-    const before = { metric: await metric(), evidence: await count(h, 'evidence'), outbox: await count(h, 'outbox') };
+    const before = { metric: await metric(), evidence: await h.count('evidence'), outbox: await h.count('outbox') };
     await h.publish('praxis.note.verified.v1', verifiedNote('unknown', [uuid(), uuid()]));
     expect(await metric()).toBe(before.metric + 2);
-    expect(await count(h, 'evidence')).toBe(before.evidence);
-    expect(await count(h, 'outbox')).toBe(before.outbox);
+    expect(await h.count('evidence')).toBe(before.evidence);
+    expect(await h.count('outbox')).toBe(before.outbox);
   });
 });
 
@@ -199,18 +196,18 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     } = await agreementWith([[2, '2027-09-01']]);
     // the connector's event for the declaration arrives first: it must not pick obligation a for the note
     await h.publish('praxis.note.verified.v1', verifiedNote('decl', [s.agreementId], { source: 'declared' }));
-    expect((await statusOf(h, a!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(a!.id)).status).toBe('upcoming');
     verifier.next = { checks: four(), note: note('decl') };
     const r = await h.call('POST', `/v1/obligations/${b!.id}/evidence`, grantee(f), {
       url: 'https://praxis.encommun.io/n/decl/',
     });
     expect(((await r.json()) as any).accepted).toBe(true);
-    expect((await statusOf(h, b!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('fulfilled');
     await h.publish(
       'praxis.note.verified.v1',
       verifiedNote('decl', [s.agreementId], { source: 'declared', verifiedAt: '2027-05-29T00:00:00.000Z' }),
     );
-    expect((await statusOf(h, a!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(a!.id)).status).toBe('upcoming');
     expect(
       (
         await h.db.query('SELECT verified_at FROM evidence WHERE obligation_id = $1', [b!.id])
@@ -224,7 +221,7 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
       obs: [a],
     } = await agreementWith([[1, '2027-09-01']]);
     verifier.next = { checks: four('mentions_reference'), note: null };
-    const before = { evidence: await count(h, 'evidence'), outbox: await count(h, 'outbox') };
+    const before = { evidence: await h.count('evidence'), outbox: await h.count('outbox') };
     const r = await h.call(
       'POST',
       `/v1/obligations/${a!.id}/evidence`,
@@ -243,8 +240,8 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     });
     expect(verifier.requests.at(-1)!.locale).toBe('en');
     expect(body.obligation.status).toBe('upcoming');
-    expect(await count(h, 'evidence')).toBe(before.evidence);
-    expect(await count(h, 'outbox')).toBe(before.outbox);
+    expect(await h.count('evidence')).toBe(before.evidence);
+    expect(await h.count('outbox')).toBe(before.outbox);
   });
 
   it('refuses a note already used for another obligation of the agreement (not_already_used), storing nothing', async () => {
@@ -261,7 +258,7 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
         ).json()) as any
       ).accepted,
     ).toBe(true);
-    const before = { evidence: await count(h, 'evidence'), outbox: await count(h, 'outbox') };
+    const before = { evidence: await h.count('evidence'), outbox: await h.count('outbox') };
     const r = await h.call('POST', `/v1/obligations/${b!.id}/evidence`, as, {
       url: 'https://praxis.encommun.io/n/dup/',
     });
@@ -269,9 +266,9 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     expect(body.accepted).toBe(false);
     expect(body.checks[4]).toMatchObject({ name: 'not_already_used', passed: false });
     expect(body.checks[4].detail).toContain('sert déjà de preuve');
-    expect((await statusOf(h, b!.id)).status).toBe('upcoming');
-    expect(await count(h, 'evidence')).toBe(before.evidence);
-    expect(await count(h, 'outbox')).toBe(before.outbox);
+    expect((await h.statusOf(b!.id)).status).toBe('upcoming');
+    expect(await h.count('evidence')).toBe(before.evidence);
+    expect(await h.count('outbox')).toBe(before.outbox);
   });
 
   it('answers 404 to another grantee, 403 to a funder, 409 on a closed obligation, 503 when the connector is down, 422 without url', async () => {
@@ -293,7 +290,7 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     verifier.next = new AppError('unavailable', 'the Praxis connector cannot be reached; try again later');
     const down = await h.call('POST', `/v1/obligations/${a!.id}/evidence`, grantee(f), url);
     expect(down.status).toBe(503);
-    expect((await statusOf(h, a!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(a!.id)).status).toBe('upcoming');
     await h.call('POST', `/v1/obligations/${a!.id}/waiver`, funder(f), { reason: 'Projet fusionné' });
     const closed = await h.call('POST', `/v1/obligations/${a!.id}/evidence`, grantee(f), url);
     expect(closed.status).toBe(409);

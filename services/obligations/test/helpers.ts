@@ -41,6 +41,12 @@ export interface Harness {
     headers?: Record<string, string>,
   ): Promise<Response>;
   outbox(type: string, where?: string, params?: unknown[]): Promise<Array<{ id: string; subject: string; data: any }>>;
+  /** status and due date of one obligation, as stored */
+  statusOf(id: string): Promise<{ status: string; due_date: string }>;
+  /** `SELECT count(*) FROM <sql>` */
+  count(sql: string, params?: unknown[]): Promise<number>;
+  /** every event this service wrote satisfies the catalog (set-based SQL builds some payloads by hand); answers how many */
+  expectValidOutbox(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -105,6 +111,21 @@ export async function startHarness(
           params,
         )
       ).rows;
+    },
+    async statusOf(id) {
+      const { rows } = await db.query(
+        `SELECT status, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM obligation WHERE id = $1`,
+        [id],
+      );
+      return rows[0];
+    },
+    async count(sql, params = []) {
+      return Number((await db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n);
+    },
+    async expectValidOutbox() {
+      const { rows } = await db.query<{ type: string; data: unknown }>('SELECT type, data FROM outbox');
+      for (const r of rows) parseEventData(r.type as EventType, r.data);
+      return rows.length;
     },
     async close() {
       await bus.close();
@@ -241,22 +262,3 @@ export const verifiedNote = (
 
 export const funder = (f: Fixture) => ({ role: 'funder' as const, funderId: f.funderId });
 export const grantee = (f: Fixture) => ({ role: 'grantee' as const, granteeId: f.granteeId });
-
-/** Every event this service wrote must satisfy the catalog (set-based SQL builds some payloads by hand). */
-export async function expectValidOutbox(h: Harness): Promise<number> {
-  const { rows } = await h.db.query<{ type: string; data: unknown }>('SELECT type, data FROM outbox');
-  for (const r of rows) parseEventData(r.type as EventType, r.data);
-  return rows.length;
-}
-
-export async function statusOf(h: Harness, id: string): Promise<{ status: string; due_date: string }> {
-  const { rows } = await h.db.query(
-    `SELECT status, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM obligation WHERE id = $1`,
-    [id],
-  );
-  return rows[0];
-}
-
-export async function count(h: Harness, sql: string, params: unknown[] = []): Promise<number> {
-  return Number((await h.db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n);
-}

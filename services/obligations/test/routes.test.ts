@@ -2,13 +2,11 @@
 import { eventually } from '@pc/testkit';
 import { reminderId } from '../src/domain/ids';
 import {
-  count,
   fixture,
   harnessForFile,
   obligationsOf,
   programme,
   snapshot,
-  statusOf,
   uuid,
   verifiedNote,
   type Fixture,
@@ -270,7 +268,7 @@ describe('POST /v1/obligations/{id}/extension', () => {
       [upcoming, { newDueDate: '2027-11-30', reason: 'x' }, "doit être postérieure à l'échéance actuelle 2027-12-31"],
       [upcoming, { newDueDate: '2028-02-30', reason: 'x' }, 'doit être une date du calendrier AAAA-MM-JJ'],
     ];
-    const before = { t: await count(h, 'transition'), o: await count(h, 'outbox') };
+    const before = { t: await h.count('transition'), o: await h.count('outbox') };
     for (const [id, body, message] of cases) {
       const r = await h.call('POST', `/v1/obligations/${id}/extension`, asFunder(A), body);
       expect(r.status).toBe(422);
@@ -286,10 +284,10 @@ describe('POST /v1/obligations/{id}/extension', () => {
       reason: '   ',
     });
     expect((await json(blank)).errors).toEqual([{ path: 'reason', message: 'un motif est requis' }]);
-    expect(await count(h, 'transition')).toBe(before.t);
-    expect(await count(h, 'outbox')).toBe(before.o);
-    expect(await statusOf(h, overdue)).toEqual({ status: 'fulfilled', due_date: '2027-04-30' });
-    expect(await statusOf(h, upcoming)).toEqual({ status: 'upcoming', due_date: '2027-12-31' });
+    expect(await h.count('transition')).toBe(before.t);
+    expect(await h.count('outbox')).toBe(before.o);
+    expect(await h.statusOf(overdue)).toEqual({ status: 'fulfilled', due_date: '2027-04-30' });
+    expect(await h.statusOf(upcoming)).toEqual({ status: 'upcoming', due_date: '2027-12-31' });
   });
 
   it('refuses a closed obligation (409), other roles (403) and other tenants (404)', async () => {
@@ -316,13 +314,13 @@ describe('POST /v1/obligations/{id}/extension', () => {
 describe('POST /v1/obligations/{id}/waiver', () => {
   it('waives with a reason; refuses no reason (422), a second waiver (409), other roles (403) and tenants (404)', async () => {
     const id = bObs[0]!;
-    const before = await count(h, 'transition');
+    const before = await h.count('transition');
     for (const body of [{}, { reason: '' }, { reason: '  ' }]) {
       const r = await h.call('POST', `/v1/obligations/${id}/waiver`, asFunder(B), body);
       expect(r.status).toBe(422);
       expect((await json(r)).errors.map((e: any) => e.path)).toEqual(['reason']);
     }
-    expect(await count(h, 'transition')).toBe(before);
+    expect(await h.count('transition')).toBe(before);
     expect((await h.call('POST', `/v1/obligations/${id}/waiver`, asFunder(A), { reason: 'x' })).status).toBe(404);
     expect(
       (await h.call('POST', `/v1/obligations/${id}/waiver`, { role: 'grantee', granteeId: G }, { reason: 'x' })).status,
