@@ -1,6 +1,4 @@
-import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import type pg from 'pg';
 import { metrics } from '@pc/service-kit';
 import { eventually, freshDatabase, freshVhost, deleteVhost, isAlive, publishEvents } from '@pc/testkit';
@@ -18,7 +16,7 @@ import {
   type ConsumeSpec,
   type PgTx,
 } from '../src';
-import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
+import { busSchema, count, forkConsumer, funderEvent, logger, pgTransact, recordEffect } from './fixtures/harness';
 
 let databaseUrl: string;
 let amqpUrl: string;
@@ -48,7 +46,6 @@ async function consumerCountingEffects(
 ): Promise<Consumer> {
   return started({
     queue,
-    transact: pgTransact(pool),
     maxAttempts: opts.maxAttempts,
     retryDelayMs: 100,
     batchSize: opts.batchSize,
@@ -62,8 +59,9 @@ async function consumerCountingEffects(
   });
 }
 
-async function started(spec: ConsumeSpec<PgTx>): Promise<Consumer> {
-  const c = await consume(bus, spec, logger);
+/** A consumer on the test schema's pool, stopped after the file. */
+async function started(spec: Omit<ConsumeSpec<PgTx>, 'transact'>): Promise<Consumer> {
+  const c = await consume(bus, { ...spec, transact: pgTransact(pool) }, logger);
   consumers.push(c);
   return c;
 }
@@ -176,11 +174,7 @@ describe('event bus on the real broker', () => {
 
   it('redelivers to another consumer when one is killed before its ack, and the effect is applied once', async () => {
     const queue = 't.killed';
-    const child = fork(path.join(__dirname, 'fixtures', 'consumer-child.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue },
-      stdio: 'ignore',
-    });
+    const child = forkConsumer('consumer-child.ts', { DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue });
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', () => reject(new Error('child died early')));
@@ -329,12 +323,7 @@ describe('event bus on the real broker', () => {
 const mark =
   (queue: string) =>
   async (_data: unknown, tx: PgTx, envelope: { id: string; type: string }): Promise<'done'> => {
-    await tx.$executeRawUnsafe(
-      'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
-      envelope.id,
-      queue,
-      envelope.type,
-    );
+    await recordEffect(tx, envelope.id, queue, envelope.type);
     return 'done';
   };
 
@@ -343,25 +332,14 @@ describe('handler map', () => {
     const queue = 't.map';
     await started({
       queue,
-      transact: pgTransact(pool),
       retryDelayMs: 100,
       on: {
         'funder.registered.v1': async (data, tx, envelope) => {
-          await tx.$executeRawUnsafe(
-            'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
-            envelope.id,
-            queue,
-            `funder ${data.name}`,
-          );
+          await recordEffect(tx, envelope.id, queue, `funder ${data.name}`);
           return 'done';
         },
         'api_key.revoked.v1': async (data, tx, envelope) => {
-          await tx.$executeRawUnsafe(
-            'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
-            envelope.id,
-            queue,
-            `revoked ${data.keyId}`,
-          );
+          await recordEffect(tx, envelope.id, queue, `revoked ${data.keyId}`);
           return 'skipped';
         },
       },
@@ -390,43 +368,32 @@ describe('handler map', () => {
       'funder.registered.v1': async (data) => (data.keyId ? 'done' : 'skipped'),
     };
     expect(Object.keys(typed ?? {})).toEqual(['funder.registered.v1']);
-    const transact = pgTransact(pool);
+    // Run-time half: consume refuses each map before it declares anything.
+    const refused = (handlers: Omit<ConsumeSpec<PgTx>, 'queue' | 'transact'>) =>
+      consume(bus, { queue: 't.refused', transact: pgTransact(pool), ...handlers }, logger);
     await expect(
-      consume(
-        bus,
-        {
-          queue: 't.refused',
-          transact,
-          // @ts-expect-error not an event type of the catalog
-          on: { 'funder.registred.v1': mark('t.refused') },
-        },
-        logger,
-      ),
+      refused({
+        // @ts-expect-error not an event type of the catalog
+        on: { 'funder.registred.v1': mark('t.refused') },
+      }),
     ).rejects.toThrow('not in the event catalog: funder.registred.v1');
     await expect(
-      consume(
-        bus,
-        {
-          queue: 't.refused',
-          transact,
-          on: { 'funder.registered.v1': mark('t.refused') },
-          onBatch: { 'funder.registered.v1': async () => undefined },
-        },
-        logger,
-      ),
+      refused({
+        on: { 'funder.registered.v1': mark('t.refused') },
+        onBatch: { 'funder.registered.v1': async () => undefined },
+      }),
     ).rejects.toThrow('funder.registered.v1 is in both on and onBatch');
-    await expect(consume(bus, { queue: 't.refused', transact }, logger)).rejects.toThrow('handles no event type');
+    await expect(refused({})).rejects.toThrow('handles no event type');
   });
 
   it('unbinds a type removed from the map, so it stops arriving', async () => {
     const queue = 't.rebind';
     const first = await started({
       queue,
-      transact: pgTransact(pool),
       on: { 'funder.registered.v1': mark(queue), 'api_key.revoked.v1': mark(queue) },
     });
     await first.stop();
-    await started({ queue, transact: pgTransact(pool), on: { 'funder.registered.v1': mark(queue) } });
+    await started({ queue, on: { 'funder.registered.v1': mark(queue) } });
     await publishEvents(amqpUrl, [revoked(2), funderEvent(1001)]);
     await eventually(async () => (await effects(queue)).length === 1, 'the funder event');
     expect((await effects(queue)).map((e) => e.detail)).toEqual(['funder.registered.v1']);
@@ -438,7 +405,6 @@ describe('handler map', () => {
     const queue = 't.unhandled';
     await started({
       queue,
-      transact: pgTransact(pool),
       retryDelayMs: 100,
       on: { 'funder.registered.v1': mark(queue) },
     });
@@ -465,7 +431,6 @@ describe('handler map', () => {
     const sizes: number[] = [];
     await started({
       queue,
-      transact: pgTransact(pool),
       batchSize: 20,
       batchWindowMs: 50,
       maxAttempts: 2,
@@ -512,17 +477,11 @@ describe('handler map', () => {
       calls.push(items.map((i) => i.envelope.type));
       for (const { envelope: e } of items) {
         const detail = e.type === 'funder.registered.v1' ? e.data.name : e.data.label;
-        await tx.$executeRawUnsafe(
-          'INSERT INTO effect (event_id, consumer, detail) VALUES ($1, $2, $3)',
-          e.id,
-          queue,
-          detail,
-        );
+        await recordEffect(tx, e.id, queue, detail);
       }
     };
     await started({
       queue,
-      transact: pgTransact(pool),
       batchSize: 6,
       batchWindowMs: 2000,
       onBatch: { 'funder.registered.v1': recordKeys, 'api_key.created.v1': recordKeys },
@@ -565,7 +524,6 @@ describe('handler map', () => {
     let handled = 0;
     await started({
       queue,
-      transact: pgTransact(pool),
       batchSize: 10,
       batchWindowMs: 100,
       afterCommit: (n) => {

@@ -1,9 +1,7 @@
-import { fork } from 'node:child_process';
-import path from 'node:path';
 import type pg from 'pg';
 import { deleteVhost, eventually, freshDatabase, freshVhost, isAlive } from '@pc/testkit';
 import { BusConnection, enqueue, OutboxRelay } from '../src';
-import { busSchema, count, funderEvent, logger, pgTransact } from './fixtures/harness';
+import { busSchema, count, forkConsumer, funderEvent, logger, pgTransact } from './fixtures/harness';
 
 let pool: pg.Pool;
 let databaseUrl: string;
@@ -21,11 +19,7 @@ afterAll(async () => {
 
 it('on SIGTERM finishes the in-flight handler, acks it, flushes the outbox and exits 0', async () => {
   const queue = 't.graceful';
-  const child = fork(path.join(__dirname, 'fixtures', 'graceful-child.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue },
-    stdio: 'ignore',
-  });
+  const child = forkConsumer('graceful-child.ts', { DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, QUEUE: queue });
   const messages: string[] = [];
   child.on('message', (m) => messages.push(String(m)));
   await eventually(async () => messages.includes('ready'), 'child ready');

@@ -5,7 +5,7 @@
  */
 import type { ReminderStage, TimeClass } from '../src';
 
-const stage = (offsetDays: number, escalate = false): ReminderStage => ({ offsetDays, escalate });
+export const stage = (offsetDays: number, escalate = false): ReminderStage => ({ offsetDays, escalate });
 /** A policy from offsets alone (no escalation). */
 export const stages = (...offsets: number[]): ReminderStage[] => offsets.map((o) => stage(o));
 

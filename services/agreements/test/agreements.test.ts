@@ -13,6 +13,9 @@ const F2 = crypto.randomUUID();
 const f1 = funderKey(F1);
 const f2 = funderKey(F2);
 
+const postProgramme = (body: Record<string, unknown>, key: Record<string, string>) =>
+  h.call('POST', '/v1/programmes', body, key);
+
 const agreement = (over: Record<string, unknown> = {}) => ({
   externalRef: 'FQ-2027-0042',
   programmeCode: 'MOBILISATION',
@@ -36,7 +39,7 @@ const agreement = (over: Record<string, unknown> = {}) => ({
 beforeAll(async () => {
   h = await startHarness();
   for (const key of [f1, f2]) {
-    const r = await h.call('POST', '/v1/programmes', { code: 'MOBILISATION', name: 'Mobilisation des savoirs' }, key);
+    const r = await postProgramme({ code: 'MOBILISATION', name: 'Mobilisation des savoirs' }, key);
     expect(r.status).toBe(201);
   }
 });
@@ -48,9 +51,7 @@ describe('programmes', () => {
   it('registers a programme with the default reminder policy and publishes programme.registered', async () => {
     const tap = await tapEvents(h.t.amqpUrl, ['programme.registered.v1']);
     try {
-      const r = await h.call(
-        'POST',
-        '/v1/programmes',
+      const r = await postProgramme(
         { code: 'CULTURE', name: 'Culture', sector: 'arts', praxisFeeds: ['https://praxis.encommun.io/feeds/culture'] },
         f1,
       );
@@ -83,7 +84,7 @@ describe('programmes', () => {
   });
 
   it('refuses a second programme with the same code for the same funder (409)', async () => {
-    const r = await h.call('POST', '/v1/programmes', { code: 'MOBILISATION', name: 'x' }, f1);
+    const r = await postProgramme({ code: 'MOBILISATION', name: 'x' }, f1);
     expect(r.status).toBe(409);
   });
 
@@ -108,21 +109,12 @@ describe('programmes', () => {
       ).status,
     ).toBe(403);
     expect(
-      (
-        await h.call(
-          'POST',
-          '/v1/programmes',
-          { code: 'X', name: 'x' },
-          asPrincipal({ role: 'auditor', funderIds: [F1] }),
-        )
-      ).status,
+      (await postProgramme({ code: 'X', name: 'x' }, asPrincipal({ role: 'auditor', funderIds: [F1] }))).status,
     ).toBe(403);
   });
 
   it('refuses a default requirement with a bad duration (422, nothing stored)', async () => {
-    const r = await h.call(
-      'POST',
-      '/v1/programmes',
+    const r = await postProgramme(
       {
         code: 'BAD',
         name: 'x',
@@ -229,9 +221,7 @@ describe('POST /v1/agreements', () => {
   // The obligations service has the same test (evaluation.test.ts): both services classify with
   // @pc/lifecycle, so a programme that only reminds after the due date is upcoming on the due day in both.
   it('a programme that only reminds after the due date: upcoming on the due day, overdue the day after, also after an amendment', async () => {
-    const p = await h.call(
-      'POST',
-      '/v1/programmes',
+    const p = await postProgramme(
       {
         code: 'APRES',
         name: 'Rappels après échéance',
@@ -424,7 +414,7 @@ describe('reading agreements', () => {
   });
 
   it('lists with filters and pages with an opaque cursor, never across tenants', async () => {
-    await h.call('POST', '/v1/programmes', { code: 'PAGE', name: 'Pagination' }, f1);
+    await postProgramme({ code: 'PAGE', name: 'Pagination' }, f1);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await h.call(
@@ -478,40 +468,29 @@ describe('amendments and termination', () => {
 
   it('keeps the obligation status read model from obligation.transitioned events (newest wins)', async () => {
     const fulfilled = a.obligations[0];
-    await publishEvent(h.t.amqpUrl, 'obligation.transitioned.v1', {
-      obligationId: fulfilled.id,
-      agreementId: a.id,
-      funderId: F1,
-      programmeId: crypto.randomUUID(),
-      granteeId: a.grantee.id,
-      kind: 'learning_note',
-      dueDate: fulfilled.dueDate,
-      from: 'upcoming',
-      to: 'fulfilled',
-      reason: null,
-      at: new Date(Date.now() + 1000).toISOString(),
-      actor: { kind: 'system', id: 'test' },
-    });
+    const transitioned = (from: 'upcoming' | null, to: 'upcoming' | 'fulfilled', at: Date) =>
+      publishEvent(h.t.amqpUrl, 'obligation.transitioned.v1', {
+        obligationId: fulfilled.id,
+        agreementId: a.id,
+        funderId: F1,
+        programmeId: crypto.randomUUID(),
+        granteeId: a.grantee.id,
+        kind: 'learning_note',
+        dueDate: fulfilled.dueDate,
+        from,
+        to,
+        reason: null,
+        at: at.toISOString(),
+        actor: { kind: 'system', id: 'test' },
+      });
+    await transitioned('upcoming', 'fulfilled', new Date(Date.now() + 1000));
     await eventually(
       async () =>
         (await h.call('GET', `/v1/agreements/${a.id}`, undefined, f1)).body.obligations[0].status === 'fulfilled',
       'status fulfilled',
     );
     // an older event arriving late does not move it back
-    await publishEvent(h.t.amqpUrl, 'obligation.transitioned.v1', {
-      obligationId: fulfilled.id,
-      agreementId: a.id,
-      funderId: F1,
-      programmeId: crypto.randomUUID(),
-      granteeId: a.grantee.id,
-      kind: 'learning_note',
-      dueDate: fulfilled.dueDate,
-      from: null,
-      to: 'upcoming',
-      reason: null,
-      at: new Date(Date.now() - 60_000).toISOString(),
-      actor: { kind: 'system', id: 'test' },
-    });
+    await transitioned(null, 'upcoming', new Date(Date.now() - 60_000));
     await new Promise((r) => setTimeout(r, 500));
     expect((await h.call('GET', `/v1/agreements/${a.id}`, undefined, f1)).body.obligations[0].status).toBe('fulfilled');
   });

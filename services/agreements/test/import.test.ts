@@ -38,6 +38,18 @@ const line = (ref: string, over: Partial<Record<string, string>> = {}, sep = ','
     .join(sep);
 };
 const csv = (...rows: string[]): string => [HEADER, ...rows].join('\n') + '\n';
+/** Two agreements, C-1 on two rows (a second requirement with a fixed date), imported twice below. */
+const C_FILE = csv(
+  line('C-1'),
+  line('C-1', {
+    requirement_kind: 'final_note',
+    requirement_count: '2',
+    due_anchor: '',
+    due_offset: '',
+    due_date: '2028-06-30',
+  }),
+  line('C-2'),
+);
 
 async function importing(body: string | Buffer, headers: Record<string, string> = {}) {
   const res = await fetch(`${h.base}/v1/agreements/import`, {
@@ -47,6 +59,10 @@ async function importing(body: string | Buffer, headers: Record<string, string> 
   });
   return { status: res.status, body: (await res.json()) as any };
 }
+
+/** The funder's agreement with this external_ref, as the list shows it. */
+const listed = async (ref: string) =>
+  (await h.call('GET', '/v1/agreements?limit=50', undefined, f1)).body.data.find((x: any) => x.externalRef === ref);
 
 /** Imports that must fail: 422 (or 409) and the database unchanged. */
 async function rejected(body: string | Buffer, status = 422, headers: Record<string, string> = {}) {
@@ -68,19 +84,7 @@ afterAll(async () => {
 describe('CSV import', () => {
   it('imports rows grouped by external_ref (comma), obligations derived, one event per agreement on the bus', async () => {
     const tap = await tapEvents(h.t.amqpUrl, ['agreement.registered.v1']);
-    const r = await importing(
-      csv(
-        line('C-1'),
-        line('C-1', {
-          requirement_kind: 'final_note',
-          requirement_count: '2',
-          due_anchor: '',
-          due_offset: '',
-          due_date: '2028-06-30',
-        }),
-        line('C-2'),
-      ),
-    );
+    const r = await importing(C_FILE);
     expect(r).toEqual({ status: 201, body: { created: 2, unchanged: 0, obligationsCreated: 4 } });
     const list = await h.call('GET', '/v1/agreements?limit=10', undefined, f1);
     const c1 = list.body.data.find((a: any) => a.externalRef === 'C-1');
@@ -103,19 +107,7 @@ describe('CSV import', () => {
 
   it('the same file again: nothing created, everything unchanged', async () => {
     const before = await h.counts();
-    const r = await importing(
-      csv(
-        line('C-1'),
-        line('C-1', {
-          requirement_kind: 'final_note',
-          requirement_count: '2',
-          due_anchor: '',
-          due_offset: '',
-          due_date: '2028-06-30',
-        }),
-        line('C-2'),
-      ),
-    );
+    const r = await importing(C_FILE);
     expect(r.body).toEqual({ created: 0, unchanged: 2, obligationsCreated: 0 });
     expect(await h.counts()).toEqual(before);
   });
@@ -134,9 +126,7 @@ describe('CSV import', () => {
       '\r\n';
     const r = await importing(Buffer.from(text, 'utf8'));
     expect(r.status).toBe(201);
-    const a = (await h.call('GET', '/v1/agreements?limit=50', undefined, f1)).body.data.find(
-      (x: any) => x.externalRef === 'S-1',
-    );
+    const a = await listed('S-1');
     expect(a.title).toBe('Cuisine; collective\nde quartier — Québec');
     expect(a.grantee.name).toBe('Société d\u2019entraide');
   });
@@ -144,9 +134,7 @@ describe('CSV import', () => {
   it('stores text starting with = + - @ as text', async () => {
     const r = await importing(csv(line('F-1', { title: "=cmd|' /C calc'!A0", grantee_name: '@SUM(1+1)' })));
     expect(r.status).toBe(201);
-    const a = (await h.call('GET', '/v1/agreements?limit=50', undefined, f1)).body.data.find(
-      (x: any) => x.externalRef === 'F-1',
-    );
+    const a = await listed('F-1');
     expect(a.title).toBe("=cmd|' /C calc'!A0");
     expect(a.grantee.name).toBe('@SUM(1+1)');
   });

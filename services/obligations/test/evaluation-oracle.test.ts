@@ -20,6 +20,7 @@ import {
   CALENDAR_DAYS,
   CLASSIFICATION_CASES,
   POLICIES,
+  stage as reminderStage,
   stages,
 } from '../../../packages/lifecycle/test/cases';
 
@@ -316,11 +317,7 @@ const STAGE_TABLE: Case[] = [
     name: "a programme's own policy, stored sorted and one per day (-3, +7 escalating)",
     dueDate: DUE,
     asOf: '2027-07-22',
-    stored: asStored([
-      { offsetDays: 7, escalate: false },
-      { offsetDays: -3, escalate: false },
-      { offsetDays: 7, escalate: true },
-    ]),
+    stored: asStored([reminderStage(7), reminderStage(-3), reminderStage(7, true)]),
     from: 'overdue',
     stage: { send: 'D+7', skipped: ['D-3'], escalate: true },
   },
@@ -336,10 +333,7 @@ const STAGE_TABLE: Case[] = [
     name: 'D+14 escalating after D-1',
     dueDate: DUE,
     asOf: '2027-07-29',
-    stored: asStored([
-      { offsetDays: -1, escalate: false },
-      { offsetDays: 14, escalate: true },
-    ]),
+    stored: asStored([reminderStage(-1), reminderStage(14, true)]),
     from: 'overdue',
     stage: { send: 'D+14', skipped: ['D-1'], escalate: true },
   },

@@ -6,26 +6,9 @@ import { evaluateRun } from '../src/use-cases/run-evaluation';
 import { EvaluationWorker } from '../src/consumers/evaluation-worker';
 import { createLogger } from '@pc/service-kit';
 import { fixedClock } from '../src/adapters/clock';
-import {
-  count,
-  expectValidOutbox,
-  fixture,
-  obligationsOf,
-  programme,
-  snapshot,
-  startHarness,
-  statusOf,
-  uuid,
-  type Harness,
-} from './helpers';
+import { fixture, harnessForFile, obligationsOf, programme, snapshot, uuid } from './helpers';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01' });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessForFile({ today: '2027-06-01' });
 // Evaluations cover every obligation of the database: close each test's obligations so the next starts clean.
 afterEach(async () => {
   await h.db.query(`UPDATE obligation SET status = 'cancelled' WHERE status <> 'cancelled'`);
@@ -100,14 +83,14 @@ describe('evaluation run', () => {
       grantee: { id: f.granteeId, name: s.grantee.name },
       contacts: s.contacts,
     });
-    expect(await count(h, `reminder WHERE status = 'skipped' AND obligation_id = $1`, [dPlus30.id])).toBe(4);
+    expect(await h.count(`reminder WHERE status = 'skipped' AND obligation_id = $1`, [dPlus30.id])).toBe(4);
 
     const closed = await h.outbox('reminder.run_closed.v1', 'subject = $1', [jobId]);
     expect(closed.map((c) => c.data)).toEqual([{ runId: jobId, asOf: '2027-07-01', reminders: 4 }]);
     expect(closed[0]!.id).toBe(eventId(jobId, 'reminder.run_closed'));
     // classification moved with the day
-    expect((await statusOf(h, dPlus30.id)).status).toBe('overdue');
-    expect((await statusOf(h, far.id)).status).toBe('upcoming');
+    expect((await h.statusOf(dPlus30.id)).status).toBe('overdue');
+    expect((await h.statusOf(far.id)).status).toBe('upcoming');
     const tr = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [dPlus30.id])).at(-1)!.data;
     expect(tr).toMatchObject({
       from: 'due_soon',
@@ -115,7 +98,7 @@ describe('evaluation run', () => {
       reason: 'evaluation as of 2027-07-01',
       actor: { kind: 'system', id: `evaluation:${jobId}` },
     });
-    expect(await expectValidOutbox(h)).toBeGreaterThan(0);
+    expect(await h.expectValidOutbox()).toBeGreaterThan(0);
 
     // The same asOf again (another job): nothing new, and the run still closes with 0.
     const again = await runJob('2027-07-01');
@@ -123,9 +106,9 @@ describe('evaluation run', () => {
     expect((await h.outbox('reminder.run_closed.v1', 'subject = $1', [again.jobId]))[0]!.data.reminders).toBe(0);
     expect(again.finished.counts).toMatchObject({ reminders: 0, transitions: 0 });
     // The same job delivered again: nothing at all.
-    const outboxBefore = await count(h, 'outbox');
+    const outboxBefore = await h.count('outbox');
     await h.publish('job.requested.v1', { jobId, kind: 'evaluate', asOf: '2027-07-01', actor: system });
-    expect(await count(h, 'outbox')).toBe(outboxBefore);
+    expect(await h.count('outbox')).toBe(outboxBefore);
   });
 
   it('sends stage by stage on daily runs, and only the latest stage after downtime', async () => {
@@ -165,15 +148,15 @@ describe('evaluation run', () => {
     );
     const ob = obligationsOf(uuid(), 1, '2027-06-01')[0]!; // due on the harness's today
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: [ob] }));
-    expect((await statusOf(h, ob.id)).status).toBe('upcoming');
+    expect((await h.statusOf(ob.id)).status).toBe('upcoming');
     const stageOn = async (day: string) =>
       (await remindersOf((await runJob(day)).jobId))
         .filter((r) => r.subject === ob.id)
         .map((r) => [r.data.stage.key, r.data.skippedStages]);
     expect(await stageOn('2027-06-01')).toEqual([]);
-    expect((await statusOf(h, ob.id)).status).toBe('upcoming');
+    expect((await h.statusOf(ob.id)).status).toBe('upcoming');
     expect(await stageOn('2027-06-02')).toEqual([]);
-    expect((await statusOf(h, ob.id)).status).toBe('overdue');
+    expect((await h.statusOf(ob.id)).status).toBe('overdue');
     expect(await stageOn('2027-06-08')).toEqual([['D+7', []]]);
     const moves = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [ob.id])).map((t) => [
       t.data.from,
@@ -200,12 +183,12 @@ describe('evaluation run', () => {
   it('fails a job whose asOf is not a calendar date, storing nothing', async () => {
     const f = fixture();
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: obligationsOf(uuid(), 1, '2027-03-01') }));
-    const before = { reminders: await count(h, 'reminder'), transitions: await count(h, 'transition') };
+    const before = { reminders: await h.count('reminder'), transitions: await h.count('transition') };
     const { jobId, finished } = await runJob('2027-02-30');
     expect(finished).toMatchObject({ status: 'failed', error: 'asOf 2027-02-30 is not a calendar date (YYYY-MM-DD)' });
-    expect(await count(h, 'evaluation_run WHERE job_id = $1', [jobId])).toBe(0);
-    expect(await count(h, 'reminder')).toBe(before.reminders);
-    expect(await count(h, 'transition')).toBe(before.transitions);
+    expect(await h.count('evaluation_run WHERE job_id = $1', [jobId])).toBe(0);
+    expect(await h.count('reminder')).toBe(before.reminders);
+    expect(await h.count('transition')).toBe(before.transitions);
     expect(await h.outbox('reminder.run_closed.v1', 'subject = $1', [jobId])).toHaveLength(0);
   });
 
@@ -223,34 +206,24 @@ describe('evaluation run', () => {
     const asOf = '2027-07-08'; // every one of them has a stage due
     const pool = h.svc.runtime.pool;
     const clock = fixedClock('2027-07-08');
-    const crash = () => {
-      throw new Error('killed after the first batch');
-    };
     // An accepted run owned by this test (lease far ahead, so the service's worker leaves it alone).
     const jobId = uuid();
     await pool.query(
       `INSERT INTO evaluation_run (job_id, as_of, status, lease_until) VALUES ($1, $2, 'running', now() + interval '1 hour')`,
       [jobId, asOf],
     );
-    await expect(
+    // The run, in batches of two, as a process killed right after committing batch `last`.
+    const killedAfterBatch = (last: number) =>
       evaluateRun(pool, jobId, {
         batchSize: 2,
         clock,
         afterBatch: (n) => {
-          if (n === 1) crash();
+          if (n === last) throw new Error(`killed after batch ${last}`);
         },
-      }),
-    ).rejects.toThrow('killed after the first batch');
+      });
+    await expect(killedAfterBatch(1)).rejects.toThrow('killed after batch 1');
     expect(await remindersOf(jobId)).toHaveLength(2); // the first batch committed
-    await expect(
-      evaluateRun(pool, jobId, {
-        batchSize: 2,
-        clock,
-        afterBatch: (n) => {
-          if (n === 2) crash();
-        },
-      }),
-    ).rejects.toThrow();
+    await expect(killedAfterBatch(2)).rejects.toThrow();
     expect(await remindersOf(jobId)).toHaveLength(6);
     // hand the run back: the worker resumes it from its cursor
     await pool.query(`UPDATE evaluation_run SET lease_until = now() - interval '1 second' WHERE job_id = $1`, [jobId]);
@@ -269,7 +242,7 @@ describe('evaluation run', () => {
     // and rerunning a finished run does nothing
     await evaluateRun(pool, jobId, { batchSize: 2, clock });
     expect(await remindersOf(jobId)).toHaveLength(7);
-    await expectValidOutbox(h);
+    await h.expectValidOutbox();
   });
 
   it('fails the job (job.finished failed, with the error) after repeated failures of its batches', async () => {

@@ -2,15 +2,15 @@
 import { AppError } from '@pc/service-kit';
 import type { Check, NoteVerifier, VerificationRequest, VerifiedNote } from '../src/domain/ports';
 import {
-  count,
-  expectValidOutbox,
   fixture,
+  funder,
+  grantee,
+  harnessForFile,
   obligationsOf,
+  praxisNote,
   snapshot,
-  startHarness,
-  statusOf,
   uuid,
-  type Harness,
+  verifiedNote,
 } from './helpers';
 
 /** Fake twin of the NoteVerifier port (the Praxis connector): answers what the test scripts. */
@@ -31,36 +31,13 @@ const four = (failing?: Check['name']): Check[] =>
   }));
 const note = (noteId: string, over: Partial<VerifiedNote> = {}): VerifiedNote => ({
   url: `https://praxis.encommun.io/n/${noteId}/`,
-  noteId,
-  title: `Note ${noteId}`,
-  textSha256: 'abc',
-  publishedOn: '2027-05-20',
-  firstSeenAt: '2027-05-20T12:00:00.000Z',
-  verifiedAt: '2027-05-21T12:00:00.000Z',
+  ...praxisNote(noteId),
   late: false,
-  ...over,
-});
-const verified = (noteId: string, agreementIds: string[], over: Record<string, unknown> = {}) => ({
-  noteUrl: `https://praxis.encommun.io/n/${noteId}/`,
-  noteId,
-  title: `Note ${noteId}`,
-  textSha256: 'abc',
-  publishedOn: '2027-05-20',
-  firstSeenAt: '2027-05-20T12:00:00.000Z',
-  verifiedAt: '2027-05-21T12:00:00.000Z',
-  source: 'feed' as const,
-  agreementIds,
   ...over,
 });
 
 const verifier = new FakeVerifier();
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01', verifier });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessForFile({ today: '2027-06-01', verifier });
 
 async function agreementWith(reqs: Array<[number, string]>) {
   const f = fixture();
@@ -76,16 +53,16 @@ describe('evidence from Praxis events', () => {
       s,
       obs: [a, b],
     } = await agreementWith([[2, '2027-05-15']]);
-    await h.publish('praxis.note.verified.v1', verified('n1', [s.agreementId]));
-    expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
-    expect((await statusOf(h, b!.id)).status).toBe('overdue');
+    await h.publish('praxis.note.verified.v1', verifiedNote('n1', [s.agreementId]));
+    expect((await h.statusOf(a!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('overdue');
     await h.publish(
       'praxis.note.verified.v1',
-      verified('n1', [s.agreementId], { source: 'reverify', verifiedAt: '2027-05-28T12:00:00.000Z' }),
+      verifiedNote('n1', [s.agreementId], { source: 'reverify', verifiedAt: '2027-05-28T12:00:00.000Z' }),
     );
-    expect((await statusOf(h, b!.id)).status).toBe('overdue'); // the same note does not count twice
-    await h.publish('praxis.note.verified.v1', verified('n2', [s.agreementId], { publishedOn: '2027-05-16' }));
-    expect((await statusOf(h, b!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('overdue'); // the same note does not count twice
+    await h.publish('praxis.note.verified.v1', verifiedNote('n2', [s.agreementId], { publishedOn: '2027-05-16' }));
+    expect((await h.statusOf(b!.id)).status).toBe('fulfilled');
     const ev = (
       await h.db.query(
         `SELECT note_url, title, to_char(published_on, 'YYYY-MM-DD') AS published_on, late, verified_at, source FROM evidence WHERE obligation_id = $1`,
@@ -114,11 +91,11 @@ describe('evidence from Praxis events', () => {
       [1, '2027-12-01'],
     ]);
     const two = await agreementWith([[1, '2027-10-01']]);
-    await h.publish('praxis.note.verified.v1', verified('shared', [one.s.agreementId, two.s.agreementId]));
-    expect((await statusOf(h, one.obs[0]!.id)).status).toBe('fulfilled'); // earliest due first
-    expect((await statusOf(h, one.obs[1]!.id)).status).toBe('upcoming');
-    expect((await statusOf(h, two.obs[0]!.id)).status).toBe('fulfilled');
-    expect(await count(h, `evidence WHERE note_id = 'shared'`)).toBe(2);
+    await h.publish('praxis.note.verified.v1', verifiedNote('shared', [one.s.agreementId, two.s.agreementId]));
+    expect((await h.statusOf(one.obs[0]!.id)).status).toBe('fulfilled'); // earliest due first
+    expect((await h.statusOf(one.obs[1]!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(two.obs[0]!.id)).status).toBe('fulfilled');
+    expect(await h.count(`evidence WHERE note_id = 'shared'`)).toBe(2);
     const late = (await h.db.query('SELECT late FROM obligation WHERE id = $1', [one.obs[0]!.id])).rows[0].late;
     expect(late).toBe(false);
   });
@@ -128,7 +105,7 @@ describe('evidence from Praxis events', () => {
       s,
       obs: [a],
     } = await agreementWith([[1, '2027-09-01']]);
-    await h.publish('praxis.note.verified.v1', verified('w1', [s.agreementId]));
+    await h.publish('praxis.note.verified.v1', verifiedNote('w1', [s.agreementId]));
     await h.publish('praxis.note.withdrawn.v1', {
       noteUrl: 'https://praxis.encommun.io/n/w1/',
       noteId: 'w1',
@@ -136,9 +113,9 @@ describe('evidence from Praxis events', () => {
       httpStatus: 403,
       at: '2027-06-01T10:00:00.000Z',
     });
-    expect((await statusOf(h, a!.id)).status).toBe('evidence_withdrawn');
-    await h.publish('praxis.note.verified.v1', verified('w1', [s.agreementId], { source: 'reverify' }));
-    expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(a!.id)).status).toBe('evidence_withdrawn');
+    await h.publish('praxis.note.verified.v1', verifiedNote('w1', [s.agreementId], { source: 'reverify' }));
+    expect((await h.statusOf(a!.id)).status).toBe('fulfilled');
     const moves = (await h.outbox('obligation.transitioned.v1', 'subject = $1', [a!.id])).map((e) => [
       e.data.from,
       e.data.to,
@@ -151,7 +128,7 @@ describe('evidence from Praxis events', () => {
     ]);
     const e = (await h.db.query('SELECT withdrawn_at FROM evidence WHERE obligation_id = $1', [a!.id])).rows[0];
     expect(e.withdrawn_at).toBeNull();
-    await expectValidOutbox(h);
+    await h.expectValidOutbox();
   });
 
   it('ignores a verified note for agreements it does not know: logged without personal data and counted', async () => {
@@ -160,11 +137,11 @@ describe('evidence from Praxis events', () => {
         /obligations_notes_unknown_agreement_total (\d+)/.exec(await (await fetch(`${h.base}/metrics`)).text())?.[1] ??
           0,
       );
-    const before = { metric: await metric(), evidence: await count(h, 'evidence'), outbox: await count(h, 'outbox') };
-    await h.publish('praxis.note.verified.v1', verified('unknown', [uuid(), uuid()]));
+    const before = { metric: await metric(), evidence: await h.count('evidence'), outbox: await h.count('outbox') };
+    await h.publish('praxis.note.verified.v1', verifiedNote('unknown', [uuid(), uuid()]));
     expect(await metric()).toBe(before.metric + 2);
-    expect(await count(h, 'evidence')).toBe(before.evidence);
-    expect(await count(h, 'outbox')).toBe(before.outbox);
+    expect(await h.count('evidence')).toBe(before.evidence);
+    expect(await h.count('outbox')).toBe(before.outbox);
   });
 });
 
@@ -218,22 +195,19 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
       obs: [a, b],
     } = await agreementWith([[2, '2027-09-01']]);
     // the connector's event for the declaration arrives first: it must not pick obligation a for the note
-    await h.publish('praxis.note.verified.v1', verified('decl', [s.agreementId], { source: 'declared' }));
-    expect((await statusOf(h, a!.id)).status).toBe('upcoming');
+    await h.publish('praxis.note.verified.v1', verifiedNote('decl', [s.agreementId], { source: 'declared' }));
+    expect((await h.statusOf(a!.id)).status).toBe('upcoming');
     verifier.next = { checks: four(), note: note('decl') };
-    const r = await h.call(
-      'POST',
-      `/v1/obligations/${b!.id}/evidence`,
-      { role: 'grantee', granteeId: f.granteeId },
-      { url: 'https://praxis.encommun.io/n/decl/' },
-    );
+    const r = await h.call('POST', `/v1/obligations/${b!.id}/evidence`, grantee(f), {
+      url: 'https://praxis.encommun.io/n/decl/',
+    });
     expect(((await r.json()) as any).accepted).toBe(true);
-    expect((await statusOf(h, b!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('fulfilled');
     await h.publish(
       'praxis.note.verified.v1',
-      verified('decl', [s.agreementId], { source: 'declared', verifiedAt: '2027-05-29T00:00:00.000Z' }),
+      verifiedNote('decl', [s.agreementId], { source: 'declared', verifiedAt: '2027-05-29T00:00:00.000Z' }),
     );
-    expect((await statusOf(h, a!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(a!.id)).status).toBe('upcoming');
     expect(
       (
         await h.db.query('SELECT verified_at FROM evidence WHERE obligation_id = $1', [b!.id])
@@ -247,11 +221,11 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
       obs: [a],
     } = await agreementWith([[1, '2027-09-01']]);
     verifier.next = { checks: four('mentions_reference'), note: null };
-    const before = { evidence: await count(h, 'evidence'), outbox: await count(h, 'outbox') };
+    const before = { evidence: await h.count('evidence'), outbox: await h.count('outbox') };
     const r = await h.call(
       'POST',
       `/v1/obligations/${a!.id}/evidence`,
-      { role: 'grantee', granteeId: f.granteeId },
+      grantee(f),
       { url: 'https://praxis.encommun.io/n/x/' },
       { 'accept-language': 'en-CA,en;q=0.9' },
     );
@@ -266,8 +240,8 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     });
     expect(verifier.requests.at(-1)!.locale).toBe('en');
     expect(body.obligation.status).toBe('upcoming');
-    expect(await count(h, 'evidence')).toBe(before.evidence);
-    expect(await count(h, 'outbox')).toBe(before.outbox);
+    expect(await h.count('evidence')).toBe(before.evidence);
+    expect(await h.count('outbox')).toBe(before.outbox);
   });
 
   it('refuses a note already used for another obligation of the agreement (not_already_used), storing nothing', async () => {
@@ -284,7 +258,7 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
         ).json()) as any
       ).accepted,
     ).toBe(true);
-    const before = { evidence: await count(h, 'evidence'), outbox: await count(h, 'outbox') };
+    const before = { evidence: await h.count('evidence'), outbox: await h.count('outbox') };
     const r = await h.call('POST', `/v1/obligations/${b!.id}/evidence`, as, {
       url: 'https://praxis.encommun.io/n/dup/',
     });
@@ -292,9 +266,9 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     expect(body.accepted).toBe(false);
     expect(body.checks[4]).toMatchObject({ name: 'not_already_used', passed: false });
     expect(body.checks[4].detail).toContain('sert déjà de preuve');
-    expect((await statusOf(h, b!.id)).status).toBe('upcoming');
-    expect(await count(h, 'evidence')).toBe(before.evidence);
-    expect(await count(h, 'outbox')).toBe(before.outbox);
+    expect((await h.statusOf(b!.id)).status).toBe('upcoming');
+    expect(await h.count('evidence')).toBe(before.evidence);
+    expect(await h.count('outbox')).toBe(before.outbox);
   });
 
   it('answers 404 to another grantee, 403 to a funder, 409 on a closed obligation, 503 when the connector is down, 422 without url', async () => {
@@ -307,43 +281,18 @@ describe('POST /v1/obligations/{id}/evidence (declared by the grantee)', () => {
     expect(
       (await h.call('POST', `/v1/obligations/${a!.id}/evidence`, { role: 'grantee', granteeId: uuid() }, url)).status,
     ).toBe(404);
-    expect(
-      (await h.call('POST', `/v1/obligations/${uuid()}/evidence`, { role: 'grantee', granteeId: f.granteeId }, url))
-        .status,
-    ).toBe(404);
-    expect(
-      (await h.call('POST', `/v1/obligations/${a!.id}/evidence`, { role: 'funder', funderId: f.funderId }, url)).status,
-    ).toBe(403);
-    const bad = await h.call(
-      'POST',
-      `/v1/obligations/${a!.id}/evidence`,
-      { role: 'grantee', granteeId: f.granteeId },
-      {},
-    );
+    expect((await h.call('POST', `/v1/obligations/${uuid()}/evidence`, grantee(f), url)).status).toBe(404);
+    expect((await h.call('POST', `/v1/obligations/${a!.id}/evidence`, funder(f), url)).status).toBe(403);
+    const bad = await h.call('POST', `/v1/obligations/${a!.id}/evidence`, grantee(f), {});
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as any).errors[0].path).toBe('url');
     expect(verifier.requests.length).toBe(calls); // refused before any verification
     verifier.next = new AppError('unavailable', 'the Praxis connector cannot be reached; try again later');
-    const down = await h.call(
-      'POST',
-      `/v1/obligations/${a!.id}/evidence`,
-      { role: 'grantee', granteeId: f.granteeId },
-      url,
-    );
+    const down = await h.call('POST', `/v1/obligations/${a!.id}/evidence`, grantee(f), url);
     expect(down.status).toBe(503);
-    expect((await statusOf(h, a!.id)).status).toBe('upcoming');
-    await h.call(
-      'POST',
-      `/v1/obligations/${a!.id}/waiver`,
-      { role: 'funder', funderId: f.funderId },
-      { reason: 'Projet fusionné' },
-    );
-    const closed = await h.call(
-      'POST',
-      `/v1/obligations/${a!.id}/evidence`,
-      { role: 'grantee', granteeId: f.granteeId },
-      url,
-    );
+    expect((await h.statusOf(a!.id)).status).toBe('upcoming');
+    await h.call('POST', `/v1/obligations/${a!.id}/waiver`, funder(f), { reason: 'Projet fusionné' });
+    const closed = await h.call('POST', `/v1/obligations/${a!.id}/evidence`, grantee(f), url);
     expect(closed.status).toBe(409);
     expect(((await closed.json()) as any).detail).toBe(
       'cette obligation est close (waived) : une preuve ne se déclare que pour une obligation ouverte',

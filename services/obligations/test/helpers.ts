@@ -41,6 +41,12 @@ export interface Harness {
     headers?: Record<string, string>,
   ): Promise<Response>;
   outbox(type: string, where?: string, params?: unknown[]): Promise<Array<{ id: string; subject: string; data: any }>>;
+  /** status and due date of one obligation, as stored */
+  statusOf(id: string): Promise<{ status: string; due_date: string }>;
+  /** `SELECT count(*) FROM <sql>` */
+  count(sql: string, params?: unknown[]): Promise<number>;
+  /** every event this service wrote satisfies the catalog (set-based SQL builds some payloads by hand); answers how many */
+  expectValidOutbox(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -106,6 +112,21 @@ export async function startHarness(
         )
       ).rows;
     },
+    async statusOf(id) {
+      const { rows } = await db.query(
+        `SELECT status, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM obligation WHERE id = $1`,
+        [id],
+      );
+      return rows[0];
+    },
+    async count(sql, params = []) {
+      return Number((await db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n);
+    },
+    async expectValidOutbox() {
+      const { rows } = await db.query<{ type: string; data: unknown }>('SELECT type, data FROM outbox');
+      for (const r of rows) parseEventData(r.type as EventType, r.data);
+      return rows.length;
+    },
     async close() {
       await bus.close();
       await db.end();
@@ -113,6 +134,27 @@ export async function startHarness(
       t.cleanup();
     },
   };
+}
+
+/**
+ * One harness for the whole test file: started before its first test, closed after its last. The
+ * object answers for the started harness, so a file writes `const h = harnessForFile()` instead of
+ * repeating the hooks; touched outside a test or hook (before it started) it throws.
+ */
+export function harnessForFile(opts: Parameters<typeof startHarness>[0] = {}): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(opts);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as Harness, {
+    get(_, key) {
+      if (!started) throw new Error(`the harness is not started yet (read of ${String(key)})`);
+      return started[key as keyof Harness];
+    },
+  });
 }
 
 export interface Fixture {
@@ -195,24 +237,28 @@ export function fixture(over: Partial<Fixture> = {}): Fixture {
   };
 }
 
+/** What the connector knows of a note, the same in its verification answer and in its events. */
+export const praxisNote = (noteId: string) => ({
+  noteId,
+  title: `Note ${noteId}`,
+  textSha256: 'abc',
+  publishedOn: '2027-05-20' as string | null,
+  firstSeenAt: '2027-05-20T12:00:00.000Z',
+  verifiedAt: '2027-05-21T12:00:00.000Z',
+});
+
+/** praxis.note.verified.v1 for a note found in a feed, matched to the given agreements. */
+export const verifiedNote = (
+  noteId: string,
+  agreementIds: string[],
+  over: Partial<EventData<'praxis.note.verified.v1'>> = {},
+): EventData<'praxis.note.verified.v1'> => ({
+  noteUrl: `https://praxis.encommun.io/n/${noteId}/`,
+  ...praxisNote(noteId),
+  source: 'feed',
+  agreementIds,
+  ...over,
+});
+
 export const funder = (f: Fixture) => ({ role: 'funder' as const, funderId: f.funderId });
 export const grantee = (f: Fixture) => ({ role: 'grantee' as const, granteeId: f.granteeId });
-
-/** Every event this service wrote must satisfy the catalog (set-based SQL builds some payloads by hand). */
-export async function expectValidOutbox(h: Harness): Promise<number> {
-  const { rows } = await h.db.query<{ type: string; data: unknown }>('SELECT type, data FROM outbox');
-  for (const r of rows) parseEventData(r.type as EventType, r.data);
-  return rows.length;
-}
-
-export async function statusOf(h: Harness, id: string): Promise<{ status: string; due_date: string }> {
-  const { rows } = await h.db.query(
-    `SELECT status, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM obligation WHERE id = $1`,
-    [id],
-  );
-  return rows[0];
-}
-
-export async function count(h: Harness, sql: string, params: unknown[] = []): Promise<number> {
-  return Number((await h.db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n);
-}

@@ -1,24 +1,7 @@
-import {
-  fixture,
-  obligationsOf,
-  programme,
-  snapshot,
-  startHarness,
-  statusOf,
-  count,
-  expectValidOutbox,
-  uuid,
-  type Harness,
-} from './helpers';
+import { fixture, harnessForFile, obligationsOf, programme, snapshot, uuid, verifiedNote } from './helpers';
 
 // Agreement events → obligations: idempotent, order-proof reconciliation to full snapshots.
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01' });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessForFile({ today: '2027-06-01' });
 
 describe('agreement intake', () => {
   it('creates the obligations of a registered agreement in the class of their due date, with a transition from null', async () => {
@@ -32,9 +15,9 @@ describe('agreement intake', () => {
     ];
     const s = snapshot(f, { obligations: obs });
     await h.publish('agreement.registered.v1', s);
-    expect((await statusOf(h, obs[0]!.id)).status).toBe('upcoming');
-    expect((await statusOf(h, obs[2]!.id)).status).toBe('due_soon');
-    expect((await statusOf(h, obs[3]!.id)).status).toBe('overdue');
+    expect((await h.statusOf(obs[0]!.id)).status).toBe('upcoming');
+    expect((await h.statusOf(obs[2]!.id)).status).toBe('due_soon');
+    expect((await h.statusOf(obs[3]!.id)).status).toBe('overdue');
     const events = await h.outbox('obligation.transitioned.v1', `data->>'agreementId' = $1`, [s.agreementId]);
     expect(events).toHaveLength(4);
     expect(
@@ -46,7 +29,7 @@ describe('agreement intake', () => {
       dueDate: '2027-05-01',
       granteeId: f.granteeId,
     });
-    await expectValidOutbox(h);
+    await h.expectValidOutbox();
   });
 
   it('ignores the same agreement event arriving twice (same message, and a replay with the same revision)', async () => {
@@ -54,13 +37,13 @@ describe('agreement intake', () => {
     const obs = obligationsOf(uuid(), 1, '2027-12-31');
     const s = snapshot(f, { obligations: obs });
     const id = await h.publish('agreement.registered.v1', s);
-    const before = await count(h, 'transition');
-    const outboxBefore = await count(h, 'outbox');
+    const before = await h.count('transition');
+    const outboxBefore = await h.count('outbox');
     await h.publish('agreement.registered.v1', s, { id }); // redelivery: inbox absorbs it
     await h.publish('agreement.registered.v1', s); // replay under a new message id: revision not newer
-    expect(await count(h, 'transition')).toBe(before);
-    expect(await count(h, 'outbox')).toBe(outboxBefore);
-    expect(await count(h, 'obligation WHERE agreement_id = $1', [s.agreementId])).toBe(1);
+    expect(await h.count('transition')).toBe(before);
+    expect(await h.count('outbox')).toBe(outboxBefore);
+    expect(await h.count('obligation WHERE agreement_id = $1', [s.agreementId])).toBe(1);
   });
 
   it('applies an amendment (due date moved, previousDueDate recorded) and ignores the registration arriving after it', async () => {
@@ -70,13 +53,13 @@ describe('agreement intake', () => {
     const s2 = { ...s1, revision: 2, obligations: [{ ...obs[0]!, dueDate: '2027-06-15' }], changes: ['endDate'] };
     // reordered: the amendment is delivered first
     await h.publish('agreement.amended.v1', s2);
-    expect(await statusOf(h, obs[0]!.id)).toEqual({ status: 'due_soon', due_date: '2027-06-15' });
+    expect(await h.statusOf(obs[0]!.id)).toEqual({ status: 'due_soon', due_date: '2027-06-15' });
     await h.publish('agreement.registered.v1', s1);
-    expect(await statusOf(h, obs[0]!.id)).toEqual({ status: 'due_soon', due_date: '2027-06-15' });
+    expect(await h.statusOf(obs[0]!.id)).toEqual({ status: 'due_soon', due_date: '2027-06-15' });
     // a later amendment moves the date of the open obligation back
     const s3 = { ...s2, revision: 3, obligations: [{ ...obs[0]!, dueDate: '2028-01-31' }] };
     await h.publish('agreement.amended.v1', s3);
-    expect(await statusOf(h, obs[0]!.id)).toEqual({ status: 'upcoming', due_date: '2028-01-31' });
+    expect(await h.statusOf(obs[0]!.id)).toEqual({ status: 'upcoming', due_date: '2028-01-31' });
     const last = (await h.outbox('obligation.transitioned.v1', `subject = $1`, [obs[0]!.id])).at(-1)!.data;
     expect(last).toMatchObject({
       from: 'due_soon',
@@ -87,7 +70,7 @@ describe('agreement intake', () => {
     });
     // the stale registration again, and the old amendment again: nothing changes
     await h.publish('agreement.amended.v1', s2);
-    expect(await statusOf(h, obs[0]!.id)).toEqual({ status: 'upcoming', due_date: '2028-01-31' });
+    expect(await h.statusOf(obs[0]!.id)).toEqual({ status: 'upcoming', due_date: '2028-01-31' });
   });
 
   it('moves due dates of open obligations only; removed obligations are cancelled, new ones created', async () => {
@@ -97,24 +80,14 @@ describe('agreement intake', () => {
     const s1 = snapshot(f, { obligations: [a!, b!] });
     await h.publish('agreement.registered.v1', s1);
     // fulfil a with a verified note
-    await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/abc/',
-      noteId: 'abc',
-      title: 'Ce que nous avons appris',
-      textSha256: 'x',
-      publishedOn: '2027-05-30',
-      firstSeenAt: '2027-05-30T12:00:00.000Z',
-      verifiedAt: '2027-05-31T12:00:00.000Z',
-      source: 'feed',
-      agreementIds: [s1.agreementId],
-    });
-    expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
+    await h.publish('praxis.note.verified.v1', verifiedNote('abc', [s1.agreementId]));
+    expect((await h.statusOf(a!.id)).status).toBe('fulfilled');
     const c = obligationsOf(uuid(), 1, '2028-03-31', 'final_note')[0]!;
     const s2 = { ...s1, revision: 2, changes: ['requirements'], obligations: [{ ...a!, dueDate: '2028-02-28' }, c] }; // b removed
     await h.publish('agreement.amended.v1', s2);
-    expect(await statusOf(h, a!.id)).toEqual({ status: 'fulfilled', due_date: '2027-12-31' }); // fulfilled keeps its date
-    expect((await statusOf(h, b!.id)).status).toBe('cancelled');
-    expect(await statusOf(h, c.id)).toEqual({ status: 'upcoming', due_date: '2028-03-31' });
+    expect(await h.statusOf(a!.id)).toEqual({ status: 'fulfilled', due_date: '2027-12-31' }); // fulfilled keeps its date
+    expect((await h.statusOf(b!.id)).status).toBe('cancelled');
+    expect(await h.statusOf(c.id)).toEqual({ status: 'upcoming', due_date: '2028-03-31' });
     const created = (await h.outbox('obligation.transitioned.v1', `subject = $1`, [c.id]))[0]!.data;
     expect(created).toMatchObject({ from: null, to: 'upcoming', reason: 'added by an amendment of the agreement' });
   });
@@ -131,20 +104,17 @@ describe('agreement intake', () => {
       { newDueDate: '2027-10-01', reason: 'Retard de projet' },
     );
     expect(r.status).toBe(200);
-    await h.publish('agreement.amended.v1', {
-      ...s1,
-      revision: 2,
-      changes: ['endDate'],
-      obligations: [{ ...a!, dueDate: '2027-08-01' }],
-    });
-    expect(await statusOf(h, a!.id)).toEqual({ status: 'extended', due_date: '2027-10-01' });
-    await h.publish('agreement.amended.v1', {
-      ...s1,
-      revision: 3,
-      changes: ['endDate'],
-      obligations: [{ ...a!, dueDate: '2027-11-15' }],
-    });
-    expect(await statusOf(h, a!.id)).toEqual({ status: 'upcoming', due_date: '2027-11-15' });
+    const endDateMoved = (revision: number, dueDate: string) =>
+      h.publish('agreement.amended.v1', {
+        ...s1,
+        revision,
+        changes: ['endDate'],
+        obligations: [{ ...a!, dueDate }],
+      });
+    await endDateMoved(2, '2027-08-01');
+    expect(await h.statusOf(a!.id)).toEqual({ status: 'extended', due_date: '2027-10-01' });
+    await endDateMoved(3, '2027-11-15');
+    expect(await h.statusOf(a!.id)).toEqual({ status: 'upcoming', due_date: '2027-11-15' });
   });
 
   it('cancels open obligations on termination (fulfilled stay), ignores a replayed termination, and a termination before registration', async () => {
@@ -152,17 +122,7 @@ describe('agreement intake', () => {
     const [a, b] = obligationsOf(uuid(), 2, '2027-12-31');
     const s1 = snapshot(f, { obligations: [a!, b!] });
     await h.publish('agreement.registered.v1', s1);
-    await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/t1/',
-      noteId: 't1',
-      title: 'Note',
-      textSha256: 'x',
-      publishedOn: null,
-      firstSeenAt: '2027-05-30T12:00:00.000Z',
-      verifiedAt: '2027-05-31T12:00:00.000Z',
-      source: 'feed',
-      agreementIds: [s1.agreementId],
-    });
+    await h.publish('praxis.note.verified.v1', verifiedNote('t1', [s1.agreementId], { publishedOn: null }));
     const term = {
       agreementId: s1.agreementId,
       funderId: f.funderId,
@@ -171,8 +131,8 @@ describe('agreement intake', () => {
       actor: { kind: 'api_key' as const, id: 'k9' },
     };
     await h.publish('agreement.terminated.v1', term);
-    expect((await statusOf(h, a!.id)).status).toBe('fulfilled');
-    expect((await statusOf(h, b!.id)).status).toBe('cancelled');
+    expect((await h.statusOf(a!.id)).status).toBe('fulfilled');
+    expect((await h.statusOf(b!.id)).status).toBe('cancelled');
     const ev = (await h.outbox('obligation.transitioned.v1', `subject = $1`, [b!.id])).at(-1)!.data;
     expect(ev).toMatchObject({
       from: 'upcoming',
@@ -180,17 +140,17 @@ describe('agreement intake', () => {
       reason: 'Projet abandonné',
       actor: { kind: 'api_key', id: 'k9' },
     });
-    const n = await count(h, 'transition');
+    const n = await h.count('transition');
     await h.publish('agreement.terminated.v1', term);
     await h.publish('agreement.registered.v1', s1);
-    expect(await count(h, 'transition')).toBe(n);
-    expect((await statusOf(h, b!.id)).status).toBe('cancelled');
+    expect(await h.count('transition')).toBe(n);
+    expect((await h.statusOf(b!.id)).status).toBe('cancelled');
 
     // termination first, registration later: the registration is stale
     const s2 = snapshot(f, { obligations: obligationsOf(uuid(), 1, '2027-12-31'), revision: 1 });
     await h.publish('agreement.terminated.v1', { ...term, agreementId: s2.agreementId, revision: 2 });
     await h.publish('agreement.registered.v1', s2);
-    expect(await count(h, 'obligation WHERE agreement_id = $1', [s2.agreementId])).toBe(0);
+    expect(await h.count('obligation WHERE agreement_id = $1', [s2.agreementId])).toBe(0);
   });
 
   it("classifies with the programme's earliest stage", async () => {
@@ -204,7 +164,7 @@ describe('agreement intake', () => {
     );
     const [a] = obligationsOf(uuid(), 1, '2027-07-15'); // 44 days after today
     await h.publish('agreement.registered.v1', snapshot(f, { obligations: [a!] }));
-    expect((await statusOf(h, a!.id)).status).toBe('due_soon');
-    await expectValidOutbox(h);
+    expect((await h.statusOf(a!.id)).status).toBe('due_soon');
+    await h.expectValidOutbox();
   });
 });

@@ -2,19 +2,17 @@
 import { eventually } from '@pc/testkit';
 import { reminderId } from '../src/domain/ids';
 import {
-  count,
   fixture,
+  harnessForFile,
   obligationsOf,
   programme,
   snapshot,
-  startHarness,
-  statusOf,
   uuid,
-  type Harness,
+  verifiedNote,
   type Fixture,
 } from './helpers';
 
-let h: Harness;
+const h = harnessForFile({ today: '2027-06-01' });
 // Grantee G has agreements with two funders (A and B, same grantee id: matched by NEQ upstream);
 // funder C and grantee H are the other tenants.
 const G = uuid();
@@ -27,7 +25,6 @@ let cObs: string[] = [];
 let aAgreement = '';
 
 beforeAll(async () => {
-  h = await startHarness({ today: '2027-06-01' });
   for (const f of [A, B, C]) await h.publish('programme.registered.v1', programme(f));
   const sa = snapshot(A, {
     obligations: [
@@ -44,9 +41,6 @@ beforeAll(async () => {
   aObs = sa.obligations.map((o) => o.id);
   bObs = sb.obligations.map((o) => o.id);
   cObs = sc.obligations.map((o) => o.id);
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 const asFunder = (f: Fixture) => ({
@@ -161,17 +155,14 @@ describe('GET /v1/obligations/{id}', () => {
       reason: '550 mailbox unavailable',
       at: '2027-06-01T16:00:01.000Z',
     });
-    await h.publish('praxis.note.verified.v1', {
-      noteUrl: 'https://praxis.encommun.io/n/r1/',
-      noteId: 'r1',
-      title: 'Bilan',
-      textSha256: 'x',
-      publishedOn: '2027-05-30',
-      firstSeenAt: '2027-05-30T12:00:00.000Z',
-      verifiedAt: '2027-05-31T12:00:00.000Z',
-      source: 'feed',
-      agreementIds: [aAgreement],
-    });
+    await h.publish(
+      'praxis.note.verified.v1',
+      verifiedNote('r1', [aAgreement], {
+        title: 'Bilan',
+        publishedOn: '2027-05-30',
+        verifiedAt: '2027-05-31T12:00:00.000Z',
+      }),
+    );
     // the note fulfils the earliest open obligation of the agreement: the overdue final note (aObs[3])
     const r = await h.call('GET', `/v1/obligations/${id}`, asFunder(A));
     expect(r.status).toBe(200);
@@ -277,7 +268,7 @@ describe('POST /v1/obligations/{id}/extension', () => {
       [upcoming, { newDueDate: '2027-11-30', reason: 'x' }, "doit être postérieure à l'échéance actuelle 2027-12-31"],
       [upcoming, { newDueDate: '2028-02-30', reason: 'x' }, 'doit être une date du calendrier AAAA-MM-JJ'],
     ];
-    const before = { t: await count(h, 'transition'), o: await count(h, 'outbox') };
+    const before = { t: await h.count('transition'), o: await h.count('outbox') };
     for (const [id, body, message] of cases) {
       const r = await h.call('POST', `/v1/obligations/${id}/extension`, asFunder(A), body);
       expect(r.status).toBe(422);
@@ -293,10 +284,10 @@ describe('POST /v1/obligations/{id}/extension', () => {
       reason: '   ',
     });
     expect((await json(blank)).errors).toEqual([{ path: 'reason', message: 'un motif est requis' }]);
-    expect(await count(h, 'transition')).toBe(before.t);
-    expect(await count(h, 'outbox')).toBe(before.o);
-    expect(await statusOf(h, overdue)).toEqual({ status: 'fulfilled', due_date: '2027-04-30' });
-    expect(await statusOf(h, upcoming)).toEqual({ status: 'upcoming', due_date: '2027-12-31' });
+    expect(await h.count('transition')).toBe(before.t);
+    expect(await h.count('outbox')).toBe(before.o);
+    expect(await h.statusOf(overdue)).toEqual({ status: 'fulfilled', due_date: '2027-04-30' });
+    expect(await h.statusOf(upcoming)).toEqual({ status: 'upcoming', due_date: '2027-12-31' });
   });
 
   it('refuses a closed obligation (409), other roles (403) and other tenants (404)', async () => {
@@ -323,13 +314,13 @@ describe('POST /v1/obligations/{id}/extension', () => {
 describe('POST /v1/obligations/{id}/waiver', () => {
   it('waives with a reason; refuses no reason (422), a second waiver (409), other roles (403) and tenants (404)', async () => {
     const id = bObs[0]!;
-    const before = await count(h, 'transition');
+    const before = await h.count('transition');
     for (const body of [{}, { reason: '' }, { reason: '  ' }]) {
       const r = await h.call('POST', `/v1/obligations/${id}/waiver`, asFunder(B), body);
       expect(r.status).toBe(422);
       expect((await json(r)).errors.map((e: any) => e.path)).toEqual(['reason']);
     }
-    expect(await count(h, 'transition')).toBe(before);
+    expect(await h.count('transition')).toBe(before);
     expect((await h.call('POST', `/v1/obligations/${id}/waiver`, asFunder(A), { reason: 'x' })).status).toBe(404);
     expect(
       (await h.call('POST', `/v1/obligations/${id}/waiver`, { role: 'grantee', granteeId: G }, { reason: 'x' })).status,

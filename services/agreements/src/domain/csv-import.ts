@@ -6,8 +6,8 @@
 import { readAgreement, type AgreementDraft, type Issue } from './agreement';
 import type { MessageCode } from './messages';
 
-export const CSV_COLUMNS = [
-  'external_ref',
+/** Columns that describe the agreement: every row of one external_ref must agree on them. */
+const AGREEMENT_COLUMNS = [
   'programme_code',
   'title',
   'amount_cents',
@@ -17,6 +17,11 @@ export const CSV_COLUMNS = [
   'signed_at',
   'grantee_name',
   'grantee_neq',
+] as const;
+/** The file's header: the key, the agreement's columns, then one contact and one requirement a row. */
+export const CSV_COLUMNS = [
+  'external_ref',
+  ...AGREEMENT_COLUMNS,
   'contact_name',
   'contact_email',
   'contact_locale',
@@ -34,18 +39,6 @@ const REQUIRED_COLUMNS: CsvColumn[] = [
   'start_date',
   'end_date',
   'grantee_name',
-];
-/** Columns that describe the agreement: every row of one external_ref must agree on them. */
-const AGREEMENT_COLUMNS: CsvColumn[] = [
-  'programme_code',
-  'title',
-  'amount_cents',
-  'currency',
-  'start_date',
-  'end_date',
-  'signed_at',
-  'grantee_name',
-  'grantee_neq',
 ];
 
 export interface CsvIssue {

@@ -31,19 +31,17 @@ export async function registerProgramme(
     .map((s) => ({ offsetDays: s.offsetDays, escalate: s.escalate ?? false }))
     .sort((x, y) => x.offsetDays - y.offsetDays);
   const id = crypto.randomUUID();
-  const sector = input.sector ?? null,
-    praxisFeeds = input.praxisFeeds ?? [];
+  // What is stored is what programme.registered.v1 announces (plus the default requirements).
+  const programme = {
+    funderId,
+    code: input.code,
+    name: input.name,
+    sector: input.sector ?? null,
+    praxisFeeds: input.praxisFeeds ?? [],
+    reminderStages: stages,
+  };
   const stored = await transact(async (tx) => {
-    const row = await insertProgramme(tx, {
-      id,
-      funderId,
-      code: input.code,
-      name: input.name,
-      sector,
-      praxisFeeds,
-      reminderStages: stages,
-      defaultRequirements: defaults as object[],
-    });
+    const row = await insertProgramme(tx, { id, ...programme, defaultRequirements: defaults as object[] });
     if (!row)
       throw new AppError('conflict', details.t(locale, 'programme_exists'), [
         { path: 'code', message: details.t(locale, 'programme_exists') },
@@ -52,16 +50,7 @@ export async function registerProgramme(
       {
         type: 'programme.registered.v1',
         subject: id,
-        data: {
-          programmeId: id,
-          funderId,
-          code: input.code,
-          name: input.name,
-          sector,
-          praxisFeeds,
-          reminderStages: stages,
-          actor: { kind: 'api_key', id: actor.keyId },
-        },
+        data: { programmeId: id, ...programme, actor: { kind: 'api_key', id: actor.keyId } },
       },
     ]);
     return row;

@@ -9,21 +9,13 @@
  * Which of upcoming / due_soon / overdue the calendar gives is `classify` in @pc/lifecycle (shared
  * with the agreements service, which shows that status before any transition arrives).
  */
-import type { EventData } from '@pc/contracts';
+import { obligationStatus, type EventData } from '@pc/contracts';
 import { AppError } from '@pc/service-kit';
 import { transitionTexts } from './messages';
 
-export const STATUSES = [
-  'upcoming',
-  'due_soon',
-  'overdue',
-  'fulfilled',
-  'extended',
-  'waived',
-  'cancelled',
-  'evidence_withdrawn',
-] as const;
-export type ObligationStatus = (typeof STATUSES)[number];
+/** The states, as the event catalog lists them (the one list every service reads). */
+export type ObligationStatus = EventData<'obligation.transitioned.v1'>['to'];
+export const STATUSES: readonly ObligationStatus[] = obligationStatus.options;
 
 /** States the daily evaluation classifies and sends reminders for (time drives them). */
 export const TIME_DRIVEN: readonly ObligationStatus[] = ['upcoming', 'due_soon', 'overdue', 'extended'];

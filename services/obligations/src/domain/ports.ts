@@ -1,4 +1,5 @@
 /** Ports of the obligations domain: what it needs from the outside, implemented in src/adapters. */
+import type { VerificationResponseBody } from '@pc/contracts';
 import type { Locale } from '@pc/service-kit';
 
 export interface Clock {
@@ -15,16 +16,8 @@ export interface Check {
   detail: string;
 }
 
-export interface VerifiedNote {
-  url: string;
-  noteId: string;
-  title: string;
-  textSha256: string;
-  publishedOn: string | null;
-  firstSeenAt: string;
-  verifiedAt: string;
-  late: boolean;
-}
+/** The note as the connector verified it: the internal contract's answer, shared with the connector. */
+export type VerifiedNote = NonNullable<VerificationResponseBody['note']>;
 
 export interface VerificationRequest {
   url: string;

@@ -2,7 +2,14 @@ import { OPEN, type Actor, type ObligationStatus } from '../domain/lifecycle';
 import { isLate, type FulfilOutcome, type NoteFacts } from '../domain/evidence';
 import { fromDbDate, type Tx } from '../adapters/prisma';
 import { createEvidence, evidenceOfNote, refreshEvidence } from '../adapters/evidence-store';
-import { lockFirstOpen, lockObligation, obligationById, refOf, updateObligation } from '../adapters/obligation-store';
+import {
+  lockFirstOpen,
+  lockObligation,
+  obligationById,
+  refOf,
+  updateObligation,
+  type Obligation,
+} from '../adapters/obligation-store';
 import { recordTransitions } from '../adapters/transition-store';
 
 /**
@@ -35,23 +42,14 @@ export async function applyNote(
     const from = o.status as ObligationStatus;
     if (from === 'fulfilled') return 'refreshed';
     if (!OPEN.includes(from)) return 'refreshed'; // waived or cancelled meanwhile: evidence kept, state unchanged
-    await updateObligation(tx, o.id, {
-      status: 'fulfilled',
-      fulfilledAt: new Date(note.verifiedAt),
+    await fulfil(
+      tx,
+      o,
+      note,
       late,
-      updatedAt: at,
-    });
-    await recordTransitions(tx, [
-      {
-        obligation: refOf(o),
-        from,
-        to: 'fulfilled',
-        actor,
-        at,
-        reason: from === 'evidence_withdrawn' ? 'the note is public again' : 'note verified on Praxis',
-        evidence: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn, late },
-      },
-    ]);
+      { from, actor, at },
+      from === 'evidence_withdrawn' ? 'the note is public again' : 'note verified on Praxis',
+    );
     return 'restored';
   }
   if (!onlyObligationId && note.source === 'declared') return 'nothing_open';
@@ -66,23 +64,39 @@ export async function applyNote(
   const o = await obligationById(tx, target.id);
   const late = isLate(note, fromDbDate(o.dueDate));
   await createEvidence(tx, o.id, agreementId, note, late);
+  await fulfil(
+    tx,
+    o,
+    note,
+    late,
+    { from: o.status as ObligationStatus, actor, at },
+    note.source === 'declared' ? 'note declared by the grantee and verified on Praxis' : 'note verified on Praxis',
+  );
+  return 'fulfilled';
+}
+
+/** The note's obligation becomes fulfilled, and history says why with the note as its evidence. */
+async function fulfil(
+  tx: Tx,
+  o: Obligation,
+  note: NoteFacts,
+  late: boolean,
+  move: { from: ObligationStatus; actor: Actor; at: Date },
+  reason: string,
+): Promise<void> {
   await updateObligation(tx, o.id, {
     status: 'fulfilled',
     fulfilledAt: new Date(note.verifiedAt),
     late,
-    updatedAt: at,
+    updatedAt: move.at,
   });
   await recordTransitions(tx, [
     {
       obligation: refOf(o),
-      from: o.status as ObligationStatus,
+      ...move,
       to: 'fulfilled',
-      actor,
-      at,
-      reason:
-        note.source === 'declared' ? 'note declared by the grantee and verified on Praxis' : 'note verified on Praxis',
+      reason,
       evidence: { noteUrl: note.noteUrl, title: note.title, publishedOn: note.publishedOn, late },
     },
   ]);
-  return 'fulfilled';
 }

@@ -7,19 +7,14 @@ import {
   type FieldError,
   type Principal,
 } from '@pc/service-kit';
-import { actorOf, readable } from '../domain/access';
+import { actorOf } from '../domain/access';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import { changeTexts } from '../domain/messages';
 import type { Clock } from '../domain/ports';
 import { fromDbDate, transaction, type PrismaClient } from '../adapters/prisma';
-import {
-  findObligationView,
-  lockFundersObligation,
-  obligationDetail,
-  refOf,
-  updateObligation,
-} from '../adapters/obligation-store';
+import { lockFundersObligation, refOf, updateObligation } from '../adapters/obligation-store';
 import { recordTransitions } from '../adapters/transition-store';
+import { getObligation } from './get-obligation';
 
 /**
  * POST /v1/obligations/{id}/extension (funder only): moves the due date later. The new date must be
@@ -63,6 +58,6 @@ export async function extendObligation(
         previousDueDate: current,
       },
     ]);
-    return obligationDetail(tx, readable(p, await findObligationView(tx, id)));
+    return getObligation(tx, p, id); // answered as GET shows it, from inside the change's transaction
   });
 }

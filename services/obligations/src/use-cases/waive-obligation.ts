@@ -1,17 +1,12 @@
 import { fieldError, invalid, notFound, writingFunder, type Principal } from '@pc/service-kit';
-import { actorOf, readable } from '../domain/access';
+import { actorOf } from '../domain/access';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import { changeTexts } from '../domain/messages';
 import type { Clock } from '../domain/ports';
 import { transaction, type PrismaClient } from '../adapters/prisma';
-import {
-  findObligationView,
-  lockFundersObligation,
-  obligationDetail,
-  refOf,
-  updateObligation,
-} from '../adapters/obligation-store';
+import { lockFundersObligation, refOf, updateObligation } from '../adapters/obligation-store';
 import { recordTransitions } from '../adapters/transition-store';
+import { getObligation } from './get-obligation';
 
 /** POST /v1/obligations/{id}/waiver (funder only, reason required): the obligation is waived for good. */
 export async function waiveObligation(
@@ -32,6 +27,6 @@ export async function waiveObligation(
     const at = clock.now();
     await updateObligation(tx, id, { status: 'waived', updatedAt: at });
     await recordTransitions(tx, [{ obligation: refOf(o), from, to: 'waived', reason, actor: actorOf(p), at }]);
-    return obligationDetail(tx, readable(p, await findObligationView(tx, id)));
+    return getObligation(tx, p, id); // answered as GET shows it, from inside the change's transaction
   });
 }

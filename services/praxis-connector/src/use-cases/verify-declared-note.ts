@@ -10,18 +10,10 @@ import {
   publicationOf,
   windowCheck,
   type AgreementRef,
-  type Check,
 } from '../domain/checks';
 import { montrealDate } from '../domain/dates';
 import { sha256 } from '../domain/ids';
 import type { NotePages } from '../domain/page';
-
-/** The note as verified, in the shape the internal verification contract answers it. */
-export type VerifiedNote = NonNullable<VerificationResponseBody['note']>;
-export interface VerificationAnswer {
-  checks: Check[];
-  note: VerifiedNote | null;
-}
 
 export interface VerifyDeclaredDeps {
   pool: pg.Pool;
@@ -37,7 +29,7 @@ export interface VerifyDeclaredDeps {
 export async function verifyDeclaredNote(
   deps: VerifyDeclaredDeps,
   input: { url: string; locale: Locale; agreement: AgreementRef },
-): Promise<VerificationAnswer> {
+): Promise<VerificationResponseBody> {
   const { locale, agreement } = input;
   const outcome = await deps.pages.fetchNote(input.url);
   const { host, access } = accessChecks(outcome, deps.praxisHost, locale);
