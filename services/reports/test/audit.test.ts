@@ -58,7 +58,6 @@ describe('audit trail', () => {
     const p = A.programme('CULT');
     const a = A.agreement({
       programmeId: p,
-      programmeCode: 'CULT',
       ref: 'M-1',
       title: 'Théâtre',
       grantee: { name: 'Troupe' },
@@ -66,9 +65,8 @@ describe('audit trail', () => {
       contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }],
     });
     obligationId = a.obligationIds[0]!;
-    const c = { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p };
-    A.transition(c, obligationId, '2026-05-01', null, 'upcoming', { actor: { kind: 'system', id: 'obligations' } });
-    A.transition(c, obligationId, '2026-06-01', 'upcoming', 'extended', {
+    A.transition(a, obligationId, '2026-05-01', null, 'upcoming', { actor: { kind: 'system', id: 'obligations' } });
+    A.transition(a, obligationId, '2026-06-01', 'upcoming', 'extended', {
       previousDueDate: '2026-05-01',
       reason: 'inondation',
     });
@@ -93,7 +91,7 @@ describe('audit trail', () => {
         { source: 'praxis-connector' },
       ),
     );
-    A.transition(c, obligationId, '2026-06-01', 'extended', 'fulfilled', {
+    A.transition(a, obligationId, '2026-06-01', 'extended', 'fulfilled', {
       evidence: { noteUrl, title: 'Bilan', publishedOn: '2026-05-20', late: false },
       actor: { kind: 'system', id: 'obligations' },
     });
@@ -104,11 +102,11 @@ describe('audit trail', () => {
         { source: 'praxis-connector' },
       ),
     );
-    A.transition(c, obligationId, '2026-06-01', 'fulfilled', 'evidence_withdrawn', {
+    A.transition(a, obligationId, '2026-06-01', 'fulfilled', 'evidence_withdrawn', {
       reason: 'gone',
       actor: { kind: 'system', id: 'obligations' },
     });
-    A.transition(c, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', {
+    A.transition(a, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', {
       reason: 'projet annulé par le bailleur',
     });
     A.events.push(
@@ -242,16 +240,14 @@ describe('audit trail', () => {
     const p = A.programme('RACE');
     const a = A.agreement({
       programmeId: p,
-      programmeCode: 'RACE',
       ref: 'R-1',
       title: 'Course',
       grantee: { name: 'Coureurs' },
       dues: ['2026-05-01'],
     });
-    const c = { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p };
     const batch = A.events.slice(-2);
     for (let i = 0; i < 300; i++)
-      batch.push(A.transition(c, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));
+      batch.push(A.transition(a, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));
     await publish(t.amqpUrl, batch);
     await eventually(async () => (await auditCount(A.funderId)) === before + batch.length, 'all appended', 30_000);
     const seqs = (

@@ -138,7 +138,6 @@ describe('audit entries (which change of which event becomes which entry)', () =
   const w = new World();
   const snapshot = w.agreement({
     programmeId: w.programme('P'),
-    programmeCode: 'P',
     ref: 'R-1',
     title: 'T',
     grantee: { name: 'G' },

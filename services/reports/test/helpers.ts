@@ -69,6 +69,8 @@ export const actor = { kind: 'api_key' as const, id: '11111111-1111-4111-8111-11
 /** A small world: one funder, its programme, agreements and their obligations, as events. */
 export class World {
   readonly events: Envelope[] = [];
+  /** the code of each programme registered here, which its agreements' snapshots repeat */
+  private readonly programmeCodes = new Map<string, string>();
   constructor(readonly funderId = uuid()) {}
 
   funder(name: string, locale: 'fr' | 'en', reportRecipients: string[] = []): this {
@@ -99,12 +101,13 @@ export class World {
         actor,
       }),
     );
+    this.programmeCodes.set(programmeId, code);
     return programmeId;
   }
 
+  /** An agreement of a programme registered in this world (its snapshot carries the programme's code). */
   agreement(p: {
     programmeId: string;
-    programmeCode: string;
     ref: string;
     title: string;
     grantee: { id?: string; name: string; neq?: string | null };
@@ -113,9 +116,13 @@ export class World {
   }): {
     agreementId: string;
     granteeId: string;
+    /** the agreement's programme: the returned object is also what `transition` takes */
+    programmeId: string;
     obligationIds: string[];
     snapshot: EventData<'agreement.registered.v1'>;
   } {
+    const programmeCode = this.programmeCodes.get(p.programmeId);
+    if (!programmeCode) throw new Error(`programme ${p.programmeId} is not registered in this world`);
     const agreementId = uuid();
     const granteeId = p.grantee.id ?? uuid();
     const requirementId = uuid();
@@ -130,7 +137,7 @@ export class World {
       agreementId,
       funderId: this.funderId,
       programmeId: p.programmeId,
-      programmeCode: p.programmeCode,
+      programmeCode,
       externalRef: `EXT-${p.ref}`,
       referenceCode: p.ref,
       title: p.title,
@@ -144,7 +151,13 @@ export class World {
       actor,
     };
     this.events.push(envelope('agreement.registered.v1', snapshot));
-    return { agreementId, granteeId, obligationIds: obligations.map((o) => o.id), snapshot };
+    return {
+      agreementId,
+      granteeId,
+      programmeId: p.programmeId,
+      obligationIds: obligations.map((o) => o.id),
+      snapshot,
+    };
   }
 
   transition(

@@ -29,19 +29,12 @@ beforeAll(async () => {
   const p = A.programme('MOB');
   const a = A.agreement({
     programmeId: p,
-    programmeCode: 'MOB',
     ref: 'A-1',
     title: '=1+1',
     grantee: { name: 'Cuisines' },
     dues: ['2026-03-31', '2026-09-30'],
   });
-  A.transition(
-    { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p },
-    a.obligationIds[0]!,
-    '2026-03-31',
-    null,
-    'overdue',
-  );
+  A.transition(a, a.obligationIds[0]!, '2026-03-31', null, 'overdue');
   B.funder('No recipients', 'en', []);
   await publish(t.amqpUrl, [...A.events, ...B.events]);
   await eventually(
