@@ -73,6 +73,15 @@ const failedForGood = (reminderId: string, what: string) =>
       ).rows[0],
     what,
   );
+/** Waits until the ledger records the address's one delivery as sent. */
+const ledgerSent = (email: string, what: string) =>
+  eventually(
+    async () =>
+      (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE email = $1 AND state = 'sent'`, [
+        email,
+      ])) === 1,
+    what,
+  );
 /** How many reminder.sent events the notifier put in its outbox for the reminder. */
 const sentEvents = (reminderId: string) =>
   count(w.db, `SELECT count(*) AS n FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'reminderId' = $1`, [
@@ -242,14 +251,7 @@ describe('delivery failures', () => {
     ).toBe(1);
     w.sink.temporarilyFailing = false;
     await eventually(async () => to('tom@ateliers.example').length === 1, 'delivered after SMTP returned', 20_000);
-    await eventually(
-      async () =>
-        (await count(
-          w.db,
-          `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'tom@ateliers.example' AND state = 'sent'`,
-        )) === 1,
-      'ledger sent',
-    );
+    await ledgerSent('tom@ateliers.example', 'ledger sent');
     await new Promise((r) => setTimeout(r, 1200));
     expect(to('tom@ateliers.example')).toHaveLength(1);
   });
@@ -269,14 +271,7 @@ describe('delivery failures', () => {
     await w.svc.stop();
     // the restarted notifier sees the lease expired (its clock is two minutes ahead)
     await w.restart({ clock: () => new Date(Date.now() + 120_000) });
-    await eventually(
-      async () =>
-        (await count(
-          w.db,
-          `SELECT count(*) AS n FROM reminder_delivery WHERE email = 'ana@ateliers.example' AND state = 'sent'`,
-        )) === 1,
-      'recorded after restart',
-    );
+    await ledgerSent('ana@ateliers.example', 'recorded after restart');
     const copies = to('ana@ateliers.example');
     expect(copies).toHaveLength(2);
     expect(copies[1]!.parsed.messageId).toBe(copies[0]!.parsed.messageId);

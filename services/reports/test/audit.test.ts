@@ -56,9 +56,7 @@ describe('audit trail', () => {
   it('records who, when, what, why and before/after for every recorded change', async () => {
     A.funder('Ministère de la Culture', 'fr', ['rapports@exemple.org']);
     const p = A.programme('CULT');
-    const a = A.agreement({
-      programmeId: p,
-      ref: 'M-1',
+    const a = A.agreement(p, 'M-1', {
       title: 'Théâtre',
       grantee: { name: 'Troupe' },
       dues: ['2026-05-01'],
@@ -109,16 +107,20 @@ describe('audit trail', () => {
     A.transition(a, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', {
       reason: 'projet annulé par le bailleur',
     });
+    // two reminders of the obligation to Alex: one sent, one refused by the server
+    const toAlex = () => ({
+      reminderId: uuid(),
+      runId: uuid(),
+      obligationId,
+      funderId: A.funderId,
+      stageKey: 'D-7',
+      contactRef: 'p_1',
+    });
     A.events.push(
       envelope(
         'reminder.sent.v1',
         {
-          reminderId: uuid(),
-          runId: uuid(),
-          obligationId,
-          funderId: A.funderId,
-          stageKey: 'D-7',
-          contactRef: 'p_1',
+          ...toAlex(),
           messageId: '<m1@x>',
           sentAt: new Date().toISOString(),
         },
@@ -127,12 +129,7 @@ describe('audit trail', () => {
     );
     A.events.push(
       envelope('reminder.failed.v1', {
-        reminderId: uuid(),
-        runId: uuid(),
-        obligationId,
-        funderId: A.funderId,
-        stageKey: 'D-7',
-        contactRef: 'p_1',
+        ...toAlex(),
         email: 'alex@exemple.org',
         permanent: true,
         reason: '550 <alex@exemple.org> unknown',
@@ -238,13 +235,7 @@ describe('audit trail', () => {
     second = await startReports(loadReportsConfig({ ...t.env, REPORTS_BATCH_SIZE: '7', REPORTS_BATCH_LINGER_MS: '0' }));
     const before = await auditCount(A.funderId);
     const p = A.programme('RACE');
-    const a = A.agreement({
-      programmeId: p,
-      ref: 'R-1',
-      title: 'Course',
-      grantee: { name: 'Coureurs' },
-      dues: ['2026-05-01'],
-    });
+    const a = A.agreement(p, 'R-1', { title: 'Course', grantee: { name: 'Coureurs' }, dues: ['2026-05-01'] });
     const batch = A.events.slice(-2);
     for (let i = 0; i < 300; i++)
       batch.push(A.transition(a, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));

@@ -106,14 +106,16 @@ export class World {
   }
 
   /** An agreement of a programme registered in this world (its snapshot carries the programme's code). */
-  agreement(p: {
-    programmeId: string;
-    ref: string;
-    title: string;
-    grantee: { id?: string; name: string; neq?: string | null };
-    dues: string[];
-    contacts?: { name: string; email: string; locale: 'fr' | 'en' }[];
-  }): {
+  agreement(
+    programmeId: string,
+    ref: string,
+    p: {
+      title: string;
+      grantee: { id?: string; name: string; neq?: string | null };
+      dues: string[];
+      contacts?: { name: string; email: string; locale: 'fr' | 'en' }[];
+    },
+  ): {
     agreementId: string;
     granteeId: string;
     /** the agreement's programme: the returned object is also what `transition` takes */
@@ -121,8 +123,8 @@ export class World {
     obligationIds: string[];
     snapshot: EventData<'agreement.registered.v1'>;
   } {
-    const programmeCode = this.programmeCodes.get(p.programmeId);
-    if (!programmeCode) throw new Error(`programme ${p.programmeId} is not registered in this world`);
+    const programmeCode = this.programmeCodes.get(programmeId);
+    if (!programmeCode) throw new Error(`programme ${programmeId} is not registered in this world`);
     const agreementId = uuid();
     const granteeId = p.grantee.id ?? uuid();
     const requirementId = uuid();
@@ -136,10 +138,10 @@ export class World {
     const snapshot: EventData<'agreement.registered.v1'> = {
       agreementId,
       funderId: this.funderId,
-      programmeId: p.programmeId,
+      programmeId,
       programmeCode,
-      externalRef: `EXT-${p.ref}`,
-      referenceCode: p.ref,
+      externalRef: `EXT-${ref}`,
+      referenceCode: ref,
       title: p.title,
       startDate: '2026-01-01',
       endDate: '2026-12-31',
@@ -154,7 +156,7 @@ export class World {
     return {
       agreementId,
       granteeId,
-      programmeId: p.programmeId,
+      programmeId,
       obligationIds: obligations.map((o) => o.id),
       snapshot,
     };

@@ -27,13 +27,7 @@ beforeAll(async () => {
 
   A.funder('Fondation Lucie', 'fr', ['rapports@fondation.example', 'dg@fondation.example']);
   const p = A.programme('MOB');
-  const a = A.agreement({
-    programmeId: p,
-    ref: 'A-1',
-    title: '=1+1',
-    grantee: { name: 'Cuisines' },
-    dues: ['2026-03-31', '2026-09-30'],
-  });
+  const a = A.agreement(p, 'A-1', { title: '=1+1', grantee: { name: 'Cuisines' }, dues: ['2026-03-31', '2026-09-30'] });
   A.transition(a, a.obligationIds[0]!, '2026-03-31', null, 'overdue');
   B.funder('No recipients', 'en', []);
   await publish(t.amqpUrl, [...A.events, ...B.events]);

@@ -42,34 +42,22 @@ beforeAll(async () => {
   A.funder('Fondation Lucie', 'fr');
   pMob = A.programme('MOB', 'Mobilisation');
   const pOther = A.programme('AUTRE', 'Autre programme');
-  const a1 = A.agreement({
-    programmeId: pMob,
-    ref: 'A-0001',
+  const a1 = A.agreement(pMob, 'A-0001', {
     title: '=HYPERLINK("http://evil.example")',
     grantee: { name: 'Cuisines solidaires' },
     dues: ['2026-03-31', '2026-06-30', '2026-09-30', '2027-03-31'],
   });
-  const a2 = A.agreement({
-    programmeId: pMob,
-    ref: 'A-0002',
+  const a2 = A.agreement(pMob, 'A-0002', {
     title: '-2+3',
     grantee: { name: '@Groupe' },
     dues: ['2026-02-28', '2026-05-31', '2026-08-31'],
   });
-  const a3 = A.agreement({
-    programmeId: pOther,
-    ref: 'A-0003',
+  const a3 = A.agreement(pOther, 'A-0003', {
     title: 'Jardins',
     grantee: { id: a1.granteeId, name: 'Cuisines solidaires' },
     dues: ['2026-04-30'],
   });
-  const a4 = A.agreement({
-    programmeId: pMob,
-    ref: 'A-0004',
-    title: 'Résiliée',
-    grantee: { name: '\tTab Org' },
-    dues: ['2026-01-31'],
-  });
+  const a4 = A.agreement(pMob, 'A-0004', { title: 'Résiliée', grantee: { name: '\tTab Org' }, dues: ['2026-01-31'] });
   o = [...a1.obligationIds, ...a2.obligationIds, ...a3.obligationIds, ...a4.obligationIds];
   for (const [c, id, due] of [
     [a1, o[0], '2026-03-31'],
@@ -135,13 +123,7 @@ beforeAll(async () => {
 
   B.funder('Ministry of Culture', 'en');
   const pB = B.programme('CULT');
-  const b1 = B.agreement({
-    programmeId: pB,
-    ref: 'B-0001',
-    title: 'Theatre',
-    grantee: { name: 'Troupe' },
-    dues: ['2026-05-01'],
-  });
+  const b1 = B.agreement(pB, 'B-0001', { title: 'Theatre', grantee: { name: 'Troupe' }, dues: ['2026-05-01'] });
   B.transition(b1, b1.obligationIds[0]!, '2026-05-01', null, 'fulfilled', {
     evidence: { noteUrl: 'https://praxis.example/b', title: 'b', publishedOn: null, late: false },
   });
@@ -412,8 +394,8 @@ describe('read model: a poison event in a batch', () => {
     const W = new World();
     W.funder('Poison', 'fr');
     const p = W.programme('P');
-    const good = W.agreement({ programmeId: p, ref: 'G-1', title: 'ok', grantee: { name: 'g' }, dues: ['2026-01-01'] });
-    const bad = W.agreement({ programmeId: p, ref: 'X-1', title: 'bad', grantee: { name: 'x' }, dues: ['2026-01-01'] });
+    const good = W.agreement(p, 'G-1', { title: 'ok', grantee: { name: 'g' }, dues: ['2026-01-01'] });
+    const bad = W.agreement(p, 'X-1', { title: 'bad', grantee: { name: 'x' }, dues: ['2026-01-01'] });
     // the same obligation twice in one snapshot: valid JSON, but no upsert can apply it
     const badEvent = W.events.pop()!;
     (badEvent.data as { obligations: unknown[] }).obligations.push(
