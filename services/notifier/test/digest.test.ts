@@ -7,8 +7,11 @@ import {
   dueEvents,
   funder,
   ids,
+  loadDirectory,
   programme,
   publish,
+  publishReminder,
+  publishRun,
   runClosed,
   world,
   type World,
@@ -28,15 +31,7 @@ const alex = { name: 'Alex Tremblay', email: 'Alex@Hochelaga.example', locale: '
 
 beforeAll(async () => {
   w = await world();
-  await publish(w.t.amqpUrl, [
-    { type: 'funder.registered.v1', data: f1 },
-    { type: 'funder.registered.v1', data: f2 },
-    { type: 'funder.registered.v1', data: f3 },
-    { type: 'programme.registered.v1', data: p1 },
-    { type: 'programme.registered.v1', data: p2 },
-    { type: 'programme.registered.v1', data: p3 },
-  ]);
-  await eventually(async () => (await count(w.db, 'SELECT count(*) AS n FROM programme')) === 3, 'directory loaded');
+  await loadDirectory(w, [f1, f2, f3], [p1, p2, p3]);
 });
 afterAll(async () => {
   await w?.close();
@@ -58,7 +53,7 @@ describe('one digest per contact per run', () => {
     const stages = grants.map((g, i) =>
       due(g, { runId, asOf: '2027-06-15', dueDate: `2027-07-${String(10 + i).padStart(2, '0')}` }),
     );
-    await publish(w.t.amqpUrl, [...dueEvents(stages), runClosed(runId, '2027-06-15', stages.length)]);
+    await publishRun(w, runId, '2027-06-15', stages);
     const [mail] = await eventually(
       async () => to('alex@hochelaga.example').length >= 1 && to('alex@hochelaga.example'),
       'digest delivered',
@@ -103,7 +98,7 @@ describe('one digest per contact per run', () => {
     const g = agreement(p1, 'CH-2026-010', orgA, [{ name: 'Sam', email: 'sam@hochelaga.example', locale: 'fr' }]);
     const run1 = crypto.randomUUID();
     const s1 = [due(g, { runId: run1, asOf: '2027-06-15', dueDate: '2027-07-15' })];
-    await publish(w.t.amqpUrl, [...dueEvents(s1), runClosed(run1, '2027-06-15', 1)]);
+    await publishRun(w, run1, '2027-06-15', s1);
     await eventually(async () => to('sam@hochelaga.example').length === 1, 'first digest');
     // the same run_closed again (new envelope id), then a whole new evaluation announcing the same stage
     const run2 = crypto.randomUUID();
@@ -154,9 +149,10 @@ describe('one digest per contact per run', () => {
   });
 
   it('a stage of an agreement without any contact is told to the bus as a permanent failure (nothing to send)', async () => {
-    const runId = crypto.randomUUID();
-    const s = due(agreement(p3, 'FRQ-NOBODY', orgA, []), { runId, asOf: '2027-06-15', dueDate: '2027-07-15' });
-    await publish(w.t.amqpUrl, [...dueEvents([s]), runClosed(runId, '2027-06-15', 1)]);
+    const s = await publishReminder(w, agreement(p3, 'FRQ-NOBODY', orgA, []), {
+      asOf: '2027-06-15',
+      dueDate: '2027-07-15',
+    });
     const ev = await eventually(
       async () =>
         (
@@ -168,18 +164,14 @@ describe('one digest per contact per run', () => {
     );
     expect(ev.data).toMatchObject({ permanent: true, email: '', reason: 'the agreement has no contact address' });
     await eventually(
-      async () => (await w.db.query(`SELECT digested_at FROM run WHERE run_id = $1`, [runId])).rows[0]?.digested_at,
+      async () => (await w.db.query(`SELECT digested_at FROM run WHERE run_id = $1`, [s.runId])).rows[0]?.digested_at,
       'run closed',
     );
   });
 
   it('an escalate stage copies the funder in Cc when the digest is about that funder only', async () => {
     const g = agreement(p1, 'CH-2026-020', orgA, [{ name: 'Kim', email: 'kim@hochelaga.example', locale: 'fr' }]);
-    const runId = crypto.randomUUID();
-    await publish(w.t.amqpUrl, [
-      ...dueEvents([due(g, { runId, asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true })]),
-      runClosed(runId, '2027-08-01', 1),
-    ]);
+    await publishReminder(w, g, { asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true });
     const [mail] = await eventually(
       async () => to('kim@hochelaga.example').length === 1 && to('kim@hochelaga.example'),
       'escalated digest',
@@ -200,7 +192,7 @@ describe('one digest per contact per run', () => {
       due(g1, { runId, asOf: '2027-08-01', dueDate: '2027-07-15', stage: 'd+14', escalate: true }),
       due(g2, { runId, asOf: '2027-08-01', dueDate: '2027-08-20' }),
     ];
-    await publish(w.t.amqpUrl, [...dueEvents(stages), runClosed(runId, '2027-08-01', 2)]);
+    await publishRun(w, runId, '2027-08-01', stages);
     const [mail] = await eventually(
       async () => to('jo@hochelaga.example').length === 1 && to('jo@hochelaga.example'),
       'contact digest',

@@ -1,16 +1,13 @@
-import crypto from 'node:crypto';
 import { asPrincipal, eventually } from '@pc/testkit';
 import {
   agreement,
   agreementRegistered,
   count,
-  due,
-  dueEvents,
   funder,
   ids,
   programme,
   publish,
-  runClosed,
+  publishReminder,
   world,
   type World,
 } from './support';
@@ -57,11 +54,7 @@ it('lets a grantee choose English for its contact; the next digest is in English
   const res = await put('claire@orga.example', { locale: 'en' }, asA);
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ email: 'claire@orga.example', locale: 'en', failing: false });
-  const runId = crypto.randomUUID();
-  await publish(w.t.amqpUrl, [
-    ...dueEvents([due(gA, { runId, asOf: '2027-06-15', dueDate: '2027-07-15' })]),
-    runClosed(runId, '2027-06-15', 1),
-  ]);
+  await publishReminder(w, gA, { asOf: '2027-06-15', dueDate: '2027-07-15' });
   const m = await eventually(
     async () => w.sink.messages.find((x) => x.envelopeTo.includes('claire@orga.example')),
     'digest',

@@ -1,19 +1,6 @@
-import crypto from 'node:crypto';
 import { eventually } from '@pc/testkit';
 import { loadNotifierConfig } from '../src/config';
-import {
-  agreement,
-  count,
-  due,
-  dueEvents,
-  funder,
-  ids,
-  programme,
-  publish,
-  runClosed,
-  world,
-  type World,
-} from './support';
+import { agreement, count, funder, ids, programme, publishReminder, world, type World } from './support';
 
 // REMINDER_SEND_WINDOW: outside it digests wait (skipped_window) and go out when it opens.
 jest.setTimeout(60_000);
@@ -30,19 +17,18 @@ afterAll(async () => {
 });
 
 it('keeps reminders pending outside 08:00-20:00 Montréal and sends them when the window opens', async () => {
-  const runId = crypto.randomUUID();
-  const s = due(
+  const s = await publishReminder(
+    w,
     agreement(p1, 'W-1', { id: ids('grantee:W'), name: 'Org W' }, [
       { name: 'Nuit', email: 'nuit@w.example', locale: 'fr' },
     ]),
-    { runId, asOf: '2027-07-14', dueDate: '2027-08-01' },
+    { asOf: '2027-07-14', dueDate: '2027-08-01' },
   );
-  await publish(w.t.amqpUrl, [...dueEvents([s]), runClosed(runId, '2027-07-14', 1)]);
   const d = await eventually(
     async () =>
       (
         await w.db.query(`SELECT state, next_attempt_at FROM digest WHERE run_id = $1 AND state = 'skipped_window'`, [
-          runId,
+          s.runId,
         ])
       ).rows[0],
     'deferred to the window',
@@ -50,7 +36,7 @@ it('keeps reminders pending outside 08:00-20:00 Montréal and sends them when th
   expect(d.next_attempt_at.toISOString()).toBe('2027-07-15T12:00:00.000Z'); // 08:00 EDT
   expect(
     await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'skipped_window'`, [
-      runId,
+      s.runId,
     ]),
   ).toBe(1);
   await new Promise((r) => setTimeout(r, 500));
@@ -61,7 +47,7 @@ it('keeps reminders pending outside 08:00-20:00 Montréal and sends them when th
   await eventually(
     async () =>
       (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'sent'`, [
-        runId,
+        s.runId,
       ])) === 1,
     'ledger sent',
   );

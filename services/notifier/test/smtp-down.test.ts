@@ -1,19 +1,6 @@
-import crypto from 'node:crypto';
 import net from 'node:net';
 import { eventually } from '@pc/testkit';
-import {
-  agreement,
-  count,
-  due,
-  dueEvents,
-  funder,
-  ids,
-  programme,
-  publish,
-  runClosed,
-  world,
-  type World,
-} from './support';
+import { agreement, count, funder, ids, programme, publishReminder, world, type World } from './support';
 
 // The SMTP relay is unreachable (connection refused) for a while: the digest waits, retried with
 // backoff, and is delivered once when the relay comes back.
@@ -41,20 +28,19 @@ afterAll(async () => {
 it('connection refused → failed_temporary with backoff → delivered once the relay is back', async () => {
   const f = funder('Fondation Panne');
   const p = programme(f, 'DOWN', 'Panne');
-  const runId = crypto.randomUUID();
-  const s = due(
+  const s = await publishReminder(
+    w,
     agreement(p, 'DOWN-1', { id: ids('grantee:down'), name: 'Org' }, [
       { name: 'Lou', email: 'lou@down.example', locale: 'fr' },
     ]),
-    { runId, asOf: '2027-06-15', dueDate: '2027-07-15' },
+    { asOf: '2027-06-15', dueDate: '2027-07-15' },
   );
-  await publish(w.t.amqpUrl, [...dueEvents([s]), runClosed(runId, '2027-06-15', 1)]);
   const d = await eventually(
     async () =>
       (
         await w.db.query(
           `SELECT attempts, last_error FROM digest WHERE run_id = $1 AND state = 'failed_temporary' AND attempts >= 2`,
-          [runId],
+          [s.runId],
         )
       ).rows[0],
     'temporary failures',
@@ -73,7 +59,7 @@ it('connection refused → failed_temporary with backoff → delivered once the 
   await eventually(
     async () =>
       (await count(w.db, `SELECT count(*) AS n FROM reminder_delivery WHERE run_id = $1 AND state = 'sent'`, [
-        runId,
+        s.runId,
       ])) === 1,
     'delivered after the relay returned',
     30_000,

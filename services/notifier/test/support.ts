@@ -1,7 +1,15 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { EventData } from '@pc/contracts';
-import { publishEvents, startSmtpSink, testEnv, type SmtpSink, type TestEnv, type TestEvent } from '@pc/testkit';
+import {
+  eventually,
+  publishEvents,
+  startSmtpSink,
+  testEnv,
+  type SmtpSink,
+  type TestEnv,
+  type TestEvent,
+} from '@pc/testkit';
 import { loadNotifierConfig } from '../src/config';
 import { startNotifier, type NotifierOptions, type RunningService } from '../src/main';
 
@@ -155,19 +163,18 @@ export function agreementRegistered(a: AgreementFx, revision = 1): EventData<'ag
   };
 }
 
-export function due(
-  a: AgreementFx,
-  o: {
-    seq?: number;
-    kind?: 'learning_note' | 'mid_term_note' | 'final_note';
-    dueDate: string;
-    asOf: string;
-    runId: string;
-    stage?: string;
-    escalate?: boolean;
-    contacts?: Contact[];
-  },
-): EventData<'reminder.due.v1'> {
+/** What a reminder.due event says beyond its agreement (the obligation's first learning note at stage d-30 by default). */
+export interface DueOptions {
+  seq?: number;
+  kind?: 'learning_note' | 'mid_term_note' | 'final_note';
+  dueDate: string;
+  asOf: string;
+  runId: string;
+  stage?: string;
+  escalate?: boolean;
+  contacts?: Contact[];
+}
+export function due(a: AgreementFx, o: DueOptions): EventData<'reminder.due.v1'> {
   const obligationId = ids(`obligation:${a.id}:${o.kind ?? 'learning_note'}:${o.seq ?? 1}`);
   const stageKey = o.stage ?? 'd-30';
   return {
@@ -203,6 +210,43 @@ export const runClosed = (runId: string, asOf: string, reminders: number) => ({
   type: 'reminder.run_closed.v1' as const,
   data: { runId, asOf, reminders },
 });
+
+/** One whole run as the scheduler publishes it: its reminders, then run_closed counting them. */
+export async function publishRun(
+  w: World,
+  runId: string,
+  asOf: string,
+  reminders: EventData<'reminder.due.v1'>[],
+): Promise<void> {
+  await publish(w.t.amqpUrl, [...dueEvents(reminders), runClosed(runId, asOf, reminders.length)]);
+}
+
+/** A run of one reminder for the agreement (a new run unless `runId` is given); returns the reminder published. */
+export async function publishReminder(
+  w: World,
+  a: AgreementFx,
+  o: Omit<DueOptions, 'runId'> & { runId?: string },
+): Promise<EventData<'reminder.due.v1'>> {
+  const reminder = due(a, { ...o, runId: o.runId ?? crypto.randomUUID() });
+  await publishRun(w, reminder.runId, o.asOf, [reminder]);
+  return reminder;
+}
+
+/** Registers funders and their programmes, and waits until the notifier's directory holds every programme. */
+export async function loadDirectory(
+  w: World,
+  funders: EventData<'funder.registered.v1'>[],
+  programmes: EventData<'programme.registered.v1'>[],
+): Promise<void> {
+  await publish(w.t.amqpUrl, [
+    ...funders.map((data) => ({ type: 'funder.registered.v1' as const, data })),
+    ...programmes.map((data) => ({ type: 'programme.registered.v1' as const, data })),
+  ]);
+  await eventually(
+    async () => (await count(w.db, 'SELECT count(*) AS n FROM programme')) === programmes.length,
+    'directory loaded',
+  );
+}
 
 export const count = async (db: pg.Pool, sql: string, params: unknown[] = []): Promise<number> =>
   Number((await db.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);

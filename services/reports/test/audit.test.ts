@@ -56,19 +56,15 @@ describe('audit trail', () => {
   it('records who, when, what, why and before/after for every recorded change', async () => {
     A.funder('Ministère de la Culture', 'fr', ['rapports@exemple.org']);
     const p = A.programme('CULT');
-    const a = A.agreement({
-      programmeId: p,
-      programmeCode: 'CULT',
-      ref: 'M-1',
+    const a = A.agreement(p, 'M-1', {
       title: 'Théâtre',
       grantee: { name: 'Troupe' },
       dues: ['2026-05-01'],
       contacts: [{ name: 'Alex', email: 'alex@exemple.org', locale: 'fr' }],
     });
     obligationId = a.obligationIds[0]!;
-    const c = { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p };
-    A.transition(c, obligationId, '2026-05-01', null, 'upcoming', { actor: { kind: 'system', id: 'obligations' } });
-    A.transition(c, obligationId, '2026-06-01', 'upcoming', 'extended', {
+    A.transition(a, obligationId, '2026-05-01', null, 'upcoming', { actor: { kind: 'system', id: 'obligations' } });
+    A.transition(a, obligationId, '2026-06-01', 'upcoming', 'extended', {
       previousDueDate: '2026-05-01',
       reason: 'inondation',
     });
@@ -93,7 +89,7 @@ describe('audit trail', () => {
         { source: 'praxis-connector' },
       ),
     );
-    A.transition(c, obligationId, '2026-06-01', 'extended', 'fulfilled', {
+    A.transition(a, obligationId, '2026-06-01', 'extended', 'fulfilled', {
       evidence: { noteUrl, title: 'Bilan', publishedOn: '2026-05-20', late: false },
       actor: { kind: 'system', id: 'obligations' },
     });
@@ -104,23 +100,27 @@ describe('audit trail', () => {
         { source: 'praxis-connector' },
       ),
     );
-    A.transition(c, obligationId, '2026-06-01', 'fulfilled', 'evidence_withdrawn', {
+    A.transition(a, obligationId, '2026-06-01', 'fulfilled', 'evidence_withdrawn', {
       reason: 'gone',
       actor: { kind: 'system', id: 'obligations' },
     });
-    A.transition(c, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', {
+    A.transition(a, obligationId, '2026-06-01', 'evidence_withdrawn', 'waived', {
       reason: 'projet annulé par le bailleur',
+    });
+    // two reminders of the obligation to Alex: one sent, one refused by the server
+    const toAlex = () => ({
+      reminderId: uuid(),
+      runId: uuid(),
+      obligationId,
+      funderId: A.funderId,
+      stageKey: 'D-7',
+      contactRef: 'p_1',
     });
     A.events.push(
       envelope(
         'reminder.sent.v1',
         {
-          reminderId: uuid(),
-          runId: uuid(),
-          obligationId,
-          funderId: A.funderId,
-          stageKey: 'D-7',
-          contactRef: 'p_1',
+          ...toAlex(),
           messageId: '<m1@x>',
           sentAt: new Date().toISOString(),
         },
@@ -129,12 +129,7 @@ describe('audit trail', () => {
     );
     A.events.push(
       envelope('reminder.failed.v1', {
-        reminderId: uuid(),
-        runId: uuid(),
-        obligationId,
-        funderId: A.funderId,
-        stageKey: 'D-7',
-        contactRef: 'p_1',
+        ...toAlex(),
         email: 'alex@exemple.org',
         permanent: true,
         reason: '550 <alex@exemple.org> unknown',
@@ -240,18 +235,10 @@ describe('audit trail', () => {
     second = await startReports(loadReportsConfig({ ...t.env, REPORTS_BATCH_SIZE: '7', REPORTS_BATCH_LINGER_MS: '0' }));
     const before = await auditCount(A.funderId);
     const p = A.programme('RACE');
-    const a = A.agreement({
-      programmeId: p,
-      programmeCode: 'RACE',
-      ref: 'R-1',
-      title: 'Course',
-      grantee: { name: 'Coureurs' },
-      dues: ['2026-05-01'],
-    });
-    const c = { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p };
+    const a = A.agreement(p, 'R-1', { title: 'Course', grantee: { name: 'Coureurs' }, dues: ['2026-05-01'] });
     const batch = A.events.slice(-2);
     for (let i = 0; i < 300; i++)
-      batch.push(A.transition(c, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));
+      batch.push(A.transition(a, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'due_soon'));
     await publish(t.amqpUrl, batch);
     await eventually(async () => (await auditCount(A.funderId)) === before + batch.length, 'all appended', 30_000);
     const seqs = (

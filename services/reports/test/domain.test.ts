@@ -136,10 +136,7 @@ describe('fulfilledLate (on time: published, or recorded, no later than the due 
 
 describe('audit entries (which change of which event becomes which entry)', () => {
   const w = new World();
-  const snapshot = w.agreement({
-    programmeId: w.programme('P'),
-    programmeCode: 'P',
-    ref: 'R-1',
+  const snapshot = w.agreement(w.programme('P'), 'R-1', {
     title: 'T',
     grantee: { name: 'G' },
     dues: ['2026-05-01'],

@@ -69,6 +69,8 @@ export const actor = { kind: 'api_key' as const, id: '11111111-1111-4111-8111-11
 /** A small world: one funder, its programme, agreements and their obligations, as events. */
 export class World {
   readonly events: Envelope[] = [];
+  /** the code of each programme registered here, which its agreements' snapshots repeat */
+  private readonly programmeCodes = new Map<string, string>();
   constructor(readonly funderId = uuid()) {}
 
   funder(name: string, locale: 'fr' | 'en', reportRecipients: string[] = []): this {
@@ -99,23 +101,30 @@ export class World {
         actor,
       }),
     );
+    this.programmeCodes.set(programmeId, code);
     return programmeId;
   }
 
-  agreement(p: {
-    programmeId: string;
-    programmeCode: string;
-    ref: string;
-    title: string;
-    grantee: { id?: string; name: string; neq?: string | null };
-    dues: string[];
-    contacts?: { name: string; email: string; locale: 'fr' | 'en' }[];
-  }): {
+  /** An agreement of a programme registered in this world (its snapshot carries the programme's code). */
+  agreement(
+    programmeId: string,
+    ref: string,
+    p: {
+      title: string;
+      grantee: { id?: string; name: string; neq?: string | null };
+      dues: string[];
+      contacts?: { name: string; email: string; locale: 'fr' | 'en' }[];
+    },
+  ): {
     agreementId: string;
     granteeId: string;
+    /** the agreement's programme: the returned object is also what `transition` takes */
+    programmeId: string;
     obligationIds: string[];
     snapshot: EventData<'agreement.registered.v1'>;
   } {
+    const programmeCode = this.programmeCodes.get(programmeId);
+    if (!programmeCode) throw new Error(`programme ${programmeId} is not registered in this world`);
     const agreementId = uuid();
     const granteeId = p.grantee.id ?? uuid();
     const requirementId = uuid();
@@ -129,10 +138,10 @@ export class World {
     const snapshot: EventData<'agreement.registered.v1'> = {
       agreementId,
       funderId: this.funderId,
-      programmeId: p.programmeId,
-      programmeCode: p.programmeCode,
-      externalRef: `EXT-${p.ref}`,
-      referenceCode: p.ref,
+      programmeId,
+      programmeCode,
+      externalRef: `EXT-${ref}`,
+      referenceCode: ref,
       title: p.title,
       startDate: '2026-01-01',
       endDate: '2026-12-31',
@@ -144,7 +153,13 @@ export class World {
       actor,
     };
     this.events.push(envelope('agreement.registered.v1', snapshot));
-    return { agreementId, granteeId, obligationIds: obligations.map((o) => o.id), snapshot };
+    return {
+      agreementId,
+      granteeId,
+      programmeId,
+      obligationIds: obligations.map((o) => o.id),
+      snapshot,
+    };
   }
 
   transition(

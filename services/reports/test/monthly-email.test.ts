@@ -27,21 +27,8 @@ beforeAll(async () => {
 
   A.funder('Fondation Lucie', 'fr', ['rapports@fondation.example', 'dg@fondation.example']);
   const p = A.programme('MOB');
-  const a = A.agreement({
-    programmeId: p,
-    programmeCode: 'MOB',
-    ref: 'A-1',
-    title: '=1+1',
-    grantee: { name: 'Cuisines' },
-    dues: ['2026-03-31', '2026-09-30'],
-  });
-  A.transition(
-    { agreementId: a.agreementId, granteeId: a.granteeId, programmeId: p },
-    a.obligationIds[0]!,
-    '2026-03-31',
-    null,
-    'overdue',
-  );
+  const a = A.agreement(p, 'A-1', { title: '=1+1', grantee: { name: 'Cuisines' }, dues: ['2026-03-31', '2026-09-30'] });
+  A.transition(a, a.obligationIds[0]!, '2026-03-31', null, 'overdue');
   B.funder('No recipients', 'en', []);
   await publish(t.amqpUrl, [...A.events, ...B.events]);
   await eventually(

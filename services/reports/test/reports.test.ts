@@ -42,72 +42,47 @@ beforeAll(async () => {
   A.funder('Fondation Lucie', 'fr');
   pMob = A.programme('MOB', 'Mobilisation');
   const pOther = A.programme('AUTRE', 'Autre programme');
-  const a1 = A.agreement({
-    programmeId: pMob,
-    programmeCode: 'MOB',
-    ref: 'A-0001',
+  const a1 = A.agreement(pMob, 'A-0001', {
     title: '=HYPERLINK("http://evil.example")',
     grantee: { name: 'Cuisines solidaires' },
     dues: ['2026-03-31', '2026-06-30', '2026-09-30', '2027-03-31'],
   });
-  const a2 = A.agreement({
-    programmeId: pMob,
-    programmeCode: 'MOB',
-    ref: 'A-0002',
+  const a2 = A.agreement(pMob, 'A-0002', {
     title: '-2+3',
     grantee: { name: '@Groupe' },
     dues: ['2026-02-28', '2026-05-31', '2026-08-31'],
   });
-  const a3 = A.agreement({
-    programmeId: pOther,
-    programmeCode: 'AUTRE',
-    ref: 'A-0003',
+  const a3 = A.agreement(pOther, 'A-0003', {
     title: 'Jardins',
     grantee: { id: a1.granteeId, name: 'Cuisines solidaires' },
     dues: ['2026-04-30'],
   });
-  const a4 = A.agreement({
-    programmeId: pMob,
-    programmeCode: 'MOB',
-    ref: 'A-0004',
-    title: 'Résiliée',
-    grantee: { name: '\tTab Org' },
-    dues: ['2026-01-31'],
-  });
+  const a4 = A.agreement(pMob, 'A-0004', { title: 'Résiliée', grantee: { name: '\tTab Org' }, dues: ['2026-01-31'] });
   o = [...a1.obligationIds, ...a2.obligationIds, ...a3.obligationIds, ...a4.obligationIds];
-  const ctx = (a: typeof a1, programmeId: string) => ({
-    agreementId: a.agreementId,
-    granteeId: a.granteeId,
-    programmeId,
-  });
-  const c1 = ctx(a1, pMob),
-    c2 = ctx(a2, pMob),
-    c3 = ctx(a3, pOther),
-    c4 = ctx(a4, pMob);
   for (const [c, id, due] of [
-    [c1, o[0], '2026-03-31'],
-    [c1, o[1], '2026-06-30'],
-    [c1, o[2], '2026-09-30'],
-    [c1, o[3], '2027-03-31'],
-    [c2, o[4], '2026-02-28'],
-    [c2, o[5], '2026-05-31'],
-    [c2, o[6], '2026-08-31'],
-    [c3, o[7], '2026-04-30'],
-    [c4, o[8], '2026-01-31'],
+    [a1, o[0], '2026-03-31'],
+    [a1, o[1], '2026-06-30'],
+    [a1, o[2], '2026-09-30'],
+    [a1, o[3], '2027-03-31'],
+    [a2, o[4], '2026-02-28'],
+    [a2, o[5], '2026-05-31'],
+    [a2, o[6], '2026-08-31'],
+    [a3, o[7], '2026-04-30'],
+    [a4, o[8], '2026-01-31'],
   ] as const) {
     A.transition(c, id!, due, null, 'upcoming');
   }
   const note = (u: string, late: boolean) => ({
     evidence: { noteUrl: u, title: 'Note', publishedOn: '2026-03-01', late },
   });
-  A.transition(c1, o[0]!, '2026-03-31', 'upcoming', 'fulfilled', note('https://praxis.example/notes/1', false));
-  A.transition(c1, o[1]!, '2026-06-30', 'upcoming', 'overdue');
-  A.transition(c1, o[1]!, '2026-06-30', 'overdue', 'fulfilled', note('https://praxis.example/notes/2', true));
-  const o3overdue = A.transition(c1, o[2]!, '2026-09-30', 'upcoming', 'overdue');
-  A.transition(c2, o[4]!, '2026-02-28', 'upcoming', 'waived', { reason: 'projet reporté' });
-  A.transition(c2, o[5]!, '2026-05-31', 'upcoming', 'fulfilled', note('https://praxis.example/notes/6', false));
-  A.transition(c2, o[6]!, '2026-12-31', 'upcoming', 'extended', { previousDueDate: '2026-08-31', reason: 'congé' });
-  A.transition(c3, o[7]!, '2026-04-30', 'upcoming', 'overdue');
+  A.transition(a1, o[0]!, '2026-03-31', 'upcoming', 'fulfilled', note('https://praxis.example/notes/1', false));
+  A.transition(a1, o[1]!, '2026-06-30', 'upcoming', 'overdue');
+  A.transition(a1, o[1]!, '2026-06-30', 'overdue', 'fulfilled', note('https://praxis.example/notes/2', true));
+  const o3overdue = A.transition(a1, o[2]!, '2026-09-30', 'upcoming', 'overdue');
+  A.transition(a2, o[4]!, '2026-02-28', 'upcoming', 'waived', { reason: 'projet reporté' });
+  A.transition(a2, o[5]!, '2026-05-31', 'upcoming', 'fulfilled', note('https://praxis.example/notes/6', false));
+  A.transition(a2, o[6]!, '2026-12-31', 'upcoming', 'extended', { previousDueDate: '2026-08-31', reason: 'congé' });
+  A.transition(a3, o[7]!, '2026-04-30', 'upcoming', 'overdue');
   A.events.push(
     envelope('agreement.terminated.v1', {
       agreementId: a4.agreementId,
@@ -117,7 +92,7 @@ beforeAll(async () => {
       actor,
     }),
   );
-  A.transition(c4, o[8]!, '2026-01-31', 'upcoming', 'cancelled', { reason: 'entente résiliée' });
+  A.transition(a4, o[8]!, '2026-01-31', 'upcoming', 'cancelled', { reason: 'entente résiliée' });
   A.events.push(
     envelope('praxis.note.withdrawn.v1', {
       noteUrl: 'https://praxis.example/notes/6',
@@ -127,55 +102,31 @@ beforeAll(async () => {
       at: new Date().toISOString(),
     }),
   );
-  A.transition(c2, o[5]!, '2026-05-31', 'fulfilled', 'evidence_withdrawn', { reason: 'gone' });
-  A.events.push(
+  A.transition(a2, o[5]!, '2026-05-31', 'fulfilled', 'evidence_withdrawn', { reason: 'gone' });
+  /** A reminder of the third obligation that the notifier could not deliver to one contact. */
+  const failedReminder = (contactRef: string, email: string, permanent: boolean, reason: string) =>
     envelope('reminder.failed.v1', {
       reminderId: uuid(),
       runId: uuid(),
       obligationId: o[2]!,
       funderId: A.funderId,
       stageKey: 'D+7',
-      contactRef: 'p_bad',
-      email: 'bad@exemple.org',
-      permanent: true,
-      reason: '550 5.1.1 <bad@exemple.org>: mailbox unavailable',
+      contactRef,
+      email,
+      permanent,
+      reason,
       at: new Date().toISOString(),
-    }),
-  );
-  A.events.push(
-    envelope('reminder.failed.v1', {
-      reminderId: uuid(),
-      runId: uuid(),
-      obligationId: o[2]!,
-      funderId: A.funderId,
-      stageKey: 'D+7',
-      contactRef: 'p_tmp',
-      email: 'tmp@exemple.org',
-      permanent: false,
-      reason: '451 try later',
-      at: new Date().toISOString(),
-    }),
-  );
+    });
+  A.events.push(failedReminder('p_bad', 'bad@exemple.org', true, '550 5.1.1 <bad@exemple.org>: mailbox unavailable'));
+  A.events.push(failedReminder('p_tmp', 'tmp@exemple.org', false, '451 try later'));
   replayable = [A.events[A.events.length - 1]!, o3overdue, A.events.find((e) => e.type === 'agreement.registered.v1')!];
 
   B.funder('Ministry of Culture', 'en');
   const pB = B.programme('CULT');
-  const b1 = B.agreement({
-    programmeId: pB,
-    programmeCode: 'CULT',
-    ref: 'B-0001',
-    title: 'Theatre',
-    grantee: { name: 'Troupe' },
-    dues: ['2026-05-01'],
+  const b1 = B.agreement(pB, 'B-0001', { title: 'Theatre', grantee: { name: 'Troupe' }, dues: ['2026-05-01'] });
+  B.transition(b1, b1.obligationIds[0]!, '2026-05-01', null, 'fulfilled', {
+    evidence: { noteUrl: 'https://praxis.example/b', title: 'b', publishedOn: null, late: false },
   });
-  B.transition(
-    { agreementId: b1.agreementId, granteeId: b1.granteeId, programmeId: pB },
-    b1.obligationIds[0]!,
-    '2026-05-01',
-    null,
-    'fulfilled',
-    { evidence: { noteUrl: 'https://praxis.example/b', title: 'b', publishedOn: null, late: false } },
-  );
 
   await publish(t.amqpUrl, [...A.events, ...B.events]);
   await eventually(
@@ -443,22 +394,8 @@ describe('read model: a poison event in a batch', () => {
     const W = new World();
     W.funder('Poison', 'fr');
     const p = W.programme('P');
-    const good = W.agreement({
-      programmeId: p,
-      programmeCode: 'P',
-      ref: 'G-1',
-      title: 'ok',
-      grantee: { name: 'g' },
-      dues: ['2026-01-01'],
-    });
-    const bad = W.agreement({
-      programmeId: p,
-      programmeCode: 'P',
-      ref: 'X-1',
-      title: 'bad',
-      grantee: { name: 'x' },
-      dues: ['2026-01-01'],
-    });
+    const good = W.agreement(p, 'G-1', { title: 'ok', grantee: { name: 'g' }, dues: ['2026-01-01'] });
+    const bad = W.agreement(p, 'X-1', { title: 'bad', grantee: { name: 'x' }, dues: ['2026-01-01'] });
     // the same obligation twice in one snapshot: valid JSON, but no upsert can apply it
     const badEvent = W.events.pop()!;
     (badEvent.data as { obligations: unknown[] }).obligations.push(

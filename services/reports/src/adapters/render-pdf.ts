@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
 import type { ComplianceReport } from '../domain/compliance';
-import { STATUSES, formatInt, formatRate, messages } from '../domain/i18n';
+import { STATUSES, formatInt, messages } from '../domain/i18n';
 import { STATUS_COLOURS } from '../domain/render-html';
+import { reportTables, withoutColumn, type ReportTable } from '../domain/report-tables';
 
 /**
  * Fonts embedded in every PDF (pdfkit's standard fonts are WinAnsi only: no "’", no narrow no-break
@@ -87,11 +88,13 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     const max = Math.max(3, Math.floor(width / (size * 0.56)));
     return s.length > max ? `${s.slice(0, max - 1)}…` : s;
   };
-  const table = (caption: string, cols: { label: string; width: number; num?: boolean }[], rows: string[][]): void => {
+  /** A table of the report; `relWidths` are the columns' widths relative to one another. */
+  const table = ({ caption, head, rows, numeric }: ReportTable, relWidths: number[]): void => {
     const size = 8,
       rowH = 13;
-    const scale = CONTENT_W / cols.reduce((s, c) => s + c.width, 0);
-    const widths = cols.map((c) => c.width * scale);
+    const scale = CONTENT_W / relWidths.reduce((s, w) => s + w, 0);
+    const widths = relWidths.map((w) => w * scale);
+    const num = (i: number): boolean => numeric.includes(i);
     // Without a `width`, pdfkit skips its line wrapper (the costly part on 10,000-row tables); cells
     // are already cut to fit, and right-aligned ones are placed from the measured string width.
     const cell = (text: string, x: number, w: number, right: boolean): void => {
@@ -104,8 +107,8 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
       doc.font('bold').fontSize(size);
       doc.rect(MARGIN, y, CONTENT_W, rowH).fill('#eeeeee').fillColor('#000000');
       let x = MARGIN;
-      cols.forEach((c, i) => {
-        cell(fit(c.label, widths[i]! - 4, size), x, widths[i]!, !!c.num);
+      head.forEach((label, i) => {
+        cell(fit(label, widths[i]! - 4, size), x, widths[i]!, num(i));
         x += widths[i]!;
       });
       y += rowH;
@@ -121,7 +124,7 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
       }
       let x = MARGIN;
       row.forEach((value, i) => {
-        cell(fit(value, widths[i]! - 4, size), x, widths[i]!, !!cols[i]!.num);
+        cell(fit(value, widths[i]! - 4, size), x, widths[i]!, num(i));
         x += widths[i]!;
       });
       doc
@@ -135,6 +138,7 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     y += 10;
   };
 
+  const tables = reportTables(r);
   // Title and scope
   para(m.title, 20, 'bold');
   para(`${m.asOf} ${r.asOf} · ${m.generatedAt} ${r.generatedAt}`);
@@ -145,31 +149,8 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
   para(r.definition[L], 9);
 
   heading(m.summary);
-  const t = r.totals;
-  table(
-    m.summary,
-    [
-      { label: m.indicator, width: 4 },
-      { label: m.value, width: 1, num: true },
-    ],
-    [
-      [m.totalObligations, n(t.obligations)],
-      [m.dueByAsOf, n(t.dueByAsOf)],
-      [m.fulfilledOnTime, n(t.fulfilledOnTime)],
-      [m.fulfilledLate, n(t.fulfilledLate)],
-      [m.overdueCount, n(t.overdue)],
-      [m.complianceRate, formatRate(t.complianceRate, L)],
-      [m.onTimeRate, formatRate(t.onTimeRate, L)],
-    ],
-  );
-  table(
-    m.summaryCaption,
-    [
-      { label: m.status, width: 4 },
-      { label: m.count, width: 1, num: true },
-    ],
-    STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]),
-  );
+  table(tables.summary, [4, 1]);
+  table(tables.byStatus, [4, 1]);
 
   // Chart: stacked bars per due month, drawn with vector primitives
   heading(m.chartHeading);
@@ -224,92 +205,24 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
   });
   y += 30;
   doc.fillColor('#000000');
-  table(
-    m.chartTableCaption,
-    [{ label: m.month, width: 2 }, ...STATUSES.map((s) => ({ label: m.statuses[s], width: 1.5, num: true }))],
-    r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]),
-  );
+  table(tables.byMonth, [2, ...STATUSES.map(() => 1.5)]);
 
   heading(`${m.overdueHeading} (${n(r.overdue.length)})`);
   if (r.overdue.length) {
-    table(
-      m.overdueCaption,
-      [
-        { label: m.reference, width: 2 },
-        { label: m.agreementTitle, width: 3 },
-        { label: m.grantee, width: 3 },
-        { label: m.kind, width: 2 },
-        { label: m.dueDate, width: 1.6 },
-        { label: m.status, width: 1.8 },
-        { label: m.daysLate, width: 1.2, num: true },
-      ],
-      r.overdue.map((o) => [
-        o.referenceCode,
-        o.agreementTitle,
-        o.granteeName,
-        m.kinds[o.kind] ?? o.kind,
-        o.dueDate,
-        m.statuses[o.status],
-        n(o.daysOverdue),
-      ]),
-    );
+    table(withoutColumn(tables.overdue, 1), [2, 3, 3, 2, 1.6, 1.8, 1.2]);
   } else para(m.none);
 
   heading(m.grantees);
-  table(
-    m.granteesCaption,
-    [
-      { label: m.grantee, width: 4 },
-      { label: m.neq, width: 1.8 },
-      { label: m.agreements, width: 1.2, num: true },
-      { label: m.obligations, width: 1.3, num: true },
-      { label: m.dueByAsOf, width: 1.2, num: true },
-      { label: m.fulfilledOnTime, width: 1.3, num: true },
-      { label: m.fulfilledLate, width: 1.3, num: true },
-      { label: m.overdueCount, width: 1.3, num: true },
-      { label: m.complianceRate, width: 1.4, num: true },
-    ],
-    r.grantees.map((g) => [
-      g.name,
-      g.neq ?? '',
-      n(g.agreements),
-      n(g.obligations),
-      n(g.dueByAsOf),
-      n(g.fulfilledOnTime),
-      n(g.fulfilledLate),
-      n(g.overdue),
-      formatRate(g.complianceRate, L),
-    ]),
-  );
+  table(tables.grantees, [4, 1.8, 1.2, 1.3, 1.2, 1.3, 1.3, 1.3, 1.4]);
 
   heading(`${m.withdrawnHeading} (${n(r.withdrawnEvidence.length)})`);
   if (r.withdrawnEvidence.length) {
-    table(
-      m.withdrawnCaption,
-      [
-        { label: m.reference, width: 2 },
-        { label: m.grantee, width: 3 },
-        { label: m.noteUrl, width: 5 },
-        { label: m.reason, width: 2 },
-        { label: m.date, width: 1.6 },
-      ],
-      r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)]),
-    );
+    table(tables.withdrawn, [2, 3, 5, 2, 1.6]);
   } else para(m.none);
 
   heading(`${m.contactsHeading} (${n(r.failingContacts.length)})`);
   if (r.failingContacts.length) {
-    table(
-      m.contactsCaption,
-      [
-        { label: m.email, width: 4 },
-        { label: m.grantee, width: 3 },
-        { label: m.reason, width: 4 },
-        { label: m.failures, width: 1, num: true },
-        { label: m.lastFailure, width: 1.6 },
-      ],
-      r.failingContacts.map((c) => [c.email, c.granteeName, c.reason, n(c.failures), c.lastFailedAt.slice(0, 10)]),
-    );
+    table(tables.contacts, [4, 3, 4, 1, 1.6]);
   } else para(m.none);
 
   // Page numbers once the page count is known

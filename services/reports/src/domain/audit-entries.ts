@@ -13,38 +13,74 @@ import { scrubEmails } from './personal-data';
 type SnapshotData = EventData<'agreement.registered.v1'>;
 type SnapshotEvent = Envelope<'agreement.registered.v1' | 'agreement.amended.v1'>;
 type ApiKeyEvent = Envelope<'api_key.created.v1' | 'api_key.revoked.v1'>;
+type DirectoryType =
+  | 'funder.registered.v1'
+  | 'programme.registered.v1'
+  | 'agreement.registered.v1'
+  | 'agreement.amended.v1'
+  | 'agreement.terminated.v1';
 
 /** An instant as the trail holds it: ISO 8601 UTC, millisecond precision. */
 export const isoInstant = (s: string): string => new Date(s).toISOString();
 /** A service acting on its own (no API key behind the change): the event's source names it. */
 const system = (e: Envelope): AuditActor => ({ kind: 'system', id: e.source });
 
+/**
+ * One entry of the trail: the event it records (its id and type) and what the change was. `at` is
+ * normalised to the trail's instant; an entry with no reason or no "before" holds null there.
+ */
+function entryOf(
+  e: Envelope,
+  c: {
+    funderId: string;
+    subject: string;
+    actor: AuditActor;
+    at: string;
+    reason?: string | null;
+    before?: unknown;
+    after: unknown;
+  },
+): PendingAudit {
+  const { funderId, subject, actor, at, reason = null, before = null, after } = c;
+  return { funderId, eventId: e.id, type: e.type, subject, actor, at: isoInstant(at), reason, before, after };
+}
+
+/** A change someone made to the directory or an agreement: the event names the funder and the actor; it happened when published. */
+function directoryEntry(
+  e: Envelope<DirectoryType>,
+  c: { subject: string; reason?: string | null; before?: unknown; after: unknown },
+): PendingAudit {
+  return entryOf(e, { funderId: e.data.funderId, actor: e.data.actor, at: e.time, ...c });
+}
+
+/** A reminder's outcome: its obligation is the subject, the notifier acted, and the ids of the send come first. */
+function reminderEntry(
+  e: Envelope<'reminder.sent.v1' | 'reminder.failed.v1'>,
+  c: { at: string; reason?: string | null; outcome: Record<string, unknown> },
+): PendingAudit {
+  const d = e.data;
+  return entryOf(e, {
+    funderId: d.funderId,
+    subject: d.obligationId,
+    actor: system(e),
+    at: c.at,
+    reason: c.reason,
+    after: { reminderId: d.reminderId, runId: d.runId, stageKey: d.stageKey, contactRef: d.contactRef, ...c.outcome },
+  });
+}
+
 export function funderRegistered(e: Envelope<'funder.registered.v1'>): PendingAudit {
   const d = e.data;
-  return {
-    funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
+  return directoryEntry(e, {
     subject: d.funderId,
-    actor: d.actor,
-    at: isoInstant(e.time),
-    reason: null,
-    before: null,
     after: { name: d.name, kind: d.kind, locale: d.locale, reportRecipients: d.reportRecipients.map(pseudonymize) },
-  };
+  });
 }
 
 export function programmeRegistered(e: Envelope<'programme.registered.v1'>): PendingAudit {
   const d = e.data;
-  return {
-    funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
+  return directoryEntry(e, {
     subject: d.programmeId,
-    actor: d.actor,
-    at: isoInstant(e.time),
-    reason: null,
-    before: null,
     after: {
       code: d.code,
       name: d.name,
@@ -52,7 +88,7 @@ export function programmeRegistered(e: Envelope<'programme.registered.v1'>): Pen
       praxisFeeds: d.praxisFeeds,
       reminderStages: d.reminderStages,
     },
-  };
+  });
 }
 
 /**
@@ -84,21 +120,15 @@ export function agreementSnapshot(
   outcome: { applied: true; before: unknown } | { applied: false },
 ): PendingAudit {
   const d = e.data;
-  return {
-    funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
+  return directoryEntry(e, {
     subject: d.agreementId,
-    actor: d.actor,
-    at: isoInstant(e.time),
-    reason: null,
     before: outcome.applied ? outcome.before : null,
     after: {
       ...agreementSummary(d),
       ...('changes' in d ? { changes: d.changes } : {}),
       ...(outcome.applied ? {} : { superseded: true }),
     },
-  };
+  });
 }
 
 /** A termination, after the agreement's status before it (null when the read model did not hold the agreement). */
@@ -107,29 +137,22 @@ export function agreementTerminated(
   previousStatus: string | null,
 ): PendingAudit {
   const d = e.data;
-  return {
-    funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
+  return directoryEntry(e, {
     subject: d.agreementId,
-    actor: d.actor,
-    at: isoInstant(e.time),
     reason: d.reason,
     before: { status: previousStatus },
     after: { status: 'terminated', revision: d.revision },
-  };
+  });
 }
 
 /** Every transition (extension and waiver included): status and due date before and after. */
 export function obligationTransitioned(e: Envelope<'obligation.transitioned.v1'>): PendingAudit {
   const d = e.data;
-  return {
+  return entryOf(e, {
     funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
     subject: d.obligationId,
     actor: d.actor,
-    at: isoInstant(d.at),
+    at: d.at,
     reason: d.reason,
     before: { status: d.from, dueDate: d.previousDueDate ?? d.dueDate },
     after: {
@@ -139,7 +162,7 @@ export function obligationTransitioned(e: Envelope<'obligation.transitioned.v1'>
       kind: d.kind,
       ...(d.evidence ? { evidence: d.evidence } : {}),
     },
-  };
+  });
 }
 
 /** A verified note goes in the log of each funder whose agreements it was verified for (`agreementIds` sorted). */
@@ -148,25 +171,23 @@ export function noteVerified(
   byFunder: { funderId: string; agreementIds: string[] }[],
 ): PendingAudit[] {
   const d = e.data;
-  return byFunder.map((f) => ({
-    funderId: f.funderId,
-    eventId: e.id,
-    type: e.type,
-    subject: d.noteUrl,
-    actor: system(e),
-    at: isoInstant(d.verifiedAt),
-    reason: null,
-    before: null,
-    after: {
-      noteUrl: d.noteUrl,
-      noteId: d.noteId,
-      title: d.title,
-      textSha256: d.textSha256,
-      publishedOn: d.publishedOn,
-      source: d.source,
-      agreementIds: f.agreementIds,
-    },
-  }));
+  return byFunder.map((f) =>
+    entryOf(e, {
+      funderId: f.funderId,
+      subject: d.noteUrl,
+      actor: system(e),
+      at: d.verifiedAt,
+      after: {
+        noteUrl: d.noteUrl,
+        noteId: d.noteId,
+        title: d.title,
+        textSha256: d.textSha256,
+        publishedOn: d.publishedOn,
+        source: d.source,
+        agreementIds: f.agreementIds,
+      },
+    }),
+  );
 }
 
 /** A withdrawn note: one entry per funder whose obligations it was evidence for, in funder order. */
@@ -179,86 +200,53 @@ export function noteWithdrawn(
   for (const r of withdrawn) byFunder.set(r.funderId, [...(byFunder.get(r.funderId) ?? []), r.obligationId]);
   return [...byFunder.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([funderId, ids]) => ({
-      funderId,
-      eventId: e.id,
-      type: e.type,
-      subject: d.noteUrl,
-      actor: system(e),
-      at: isoInstant(d.at),
-      reason: d.reason,
-      before: { noteUrl: d.noteUrl, public: true, obligationIds: ids.sort() },
-      after: { public: false, httpStatus: d.httpStatus },
-    }));
+    .map(([funderId, ids]) =>
+      entryOf(e, {
+        funderId,
+        subject: d.noteUrl,
+        actor: system(e),
+        at: d.at,
+        reason: d.reason,
+        before: { noteUrl: d.noteUrl, public: true, obligationIds: ids.sort() },
+        after: { public: false, httpStatus: d.httpStatus },
+      }),
+    );
 }
 
 export function reminderSent(e: Envelope<'reminder.sent.v1'>): PendingAudit {
   const d = e.data;
-  return {
-    funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
-    subject: d.obligationId,
-    actor: system(e),
-    at: isoInstant(d.sentAt),
-    reason: null,
-    before: null,
-    after: {
-      reminderId: d.reminderId,
-      runId: d.runId,
-      stageKey: d.stageKey,
-      contactRef: d.contactRef,
-      messageId: d.messageId,
-    },
-  };
+  return reminderEntry(e, { at: d.sentAt, outcome: { messageId: d.messageId } });
 }
 
 /** A failed reminder; the server's text keeps only pseudonyms of the addresses it quotes. */
 export function reminderFailed(e: Envelope<'reminder.failed.v1'>): PendingAudit {
   const d = e.data;
-  return {
-    funderId: d.funderId,
-    eventId: e.id,
-    type: e.type,
-    subject: d.obligationId,
-    actor: system(e),
-    at: isoInstant(d.at),
-    reason: scrubEmails(d.reason),
-    before: null,
-    after: {
-      reminderId: d.reminderId,
-      runId: d.runId,
-      stageKey: d.stageKey,
-      contactRef: d.contactRef,
-      permanent: d.permanent,
-    },
-  };
+  return reminderEntry(e, { at: d.at, reason: scrubEmails(d.reason), outcome: { permanent: d.permanent } });
 }
 
 /** An API key created or revoked: one entry per funder it reads; admin and grantee keys belong to no funder's log. */
 export function apiKeyChanged(e: ApiKeyEvent): PendingAudit[] {
   const d = e.data;
   const funders = [...new Set([d.funderId, ...d.funderIds].filter((f): f is string => !!f))].sort();
-  return funders.map((funderId) => ({
-    funderId,
-    eventId: e.id,
-    type: e.type,
-    subject: d.keyId,
-    actor: d.actor,
-    at: isoInstant(e.time),
-    reason: null,
-    before: e.type === 'api_key.revoked.v1' ? { active: true } : null,
-    after:
-      'role' in d
-        ? {
-            keyId: d.keyId,
-            active: true,
-            role: d.role,
-            label: d.label,
-            funderId: d.funderId,
-            funderIds: d.funderIds,
-            granteeId: d.granteeId,
-          }
-        : { keyId: d.keyId, active: false },
-  }));
+  return funders.map((funderId) =>
+    entryOf(e, {
+      funderId,
+      subject: d.keyId,
+      actor: d.actor,
+      at: e.time,
+      before: e.type === 'api_key.revoked.v1' ? { active: true } : null,
+      after:
+        'role' in d
+          ? {
+              keyId: d.keyId,
+              active: true,
+              role: d.role,
+              label: d.label,
+              funderId: d.funderId,
+              funderIds: d.funderIds,
+              granteeId: d.granteeId,
+            }
+          : { keyId: d.keyId, active: false },
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import type { ComplianceReport } from './compliance';
-import { STATUSES, formatInt, formatRate, messages, type Status } from './i18n';
+import { STATUSES, formatInt, messages, type Status } from './i18n';
+import { reportTables, type ReportTable } from './report-tables';
 
 export const STATUS_COLOURS: Record<Status, string> = {
   upcoming: '#9ecae1',
@@ -20,14 +21,12 @@ const esc = (s: string | number | null | undefined): string =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
-function table(caption: string, head: string[], rows: (string | number)[][], numericCols: number[] = []): string {
-  const th = head
-    .map((h, i) => `<th scope="col"${numericCols.includes(i) ? ' class="num"' : ''}>${esc(h)}</th>`)
-    .join('');
+function table({ caption, head, rows, numeric }: ReportTable): string {
+  const th = head.map((h, i) => `<th scope="col"${numeric.includes(i) ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
   const body = rows
     .map(
       (r) =>
-        `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td${numericCols.includes(i) ? ' class="num"' : ''}>${esc(c)}</td>`)).join('')}</tr>`,
+        `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td${numeric.includes(i) ? ' class="num"' : ''}>${esc(c)}</td>`)).join('')}</tr>`,
     )
     .join('\n');
   return `<table>\n<caption>${esc(caption)}</caption>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
@@ -94,7 +93,7 @@ export function renderHtml(r: ComplianceReport): string {
   const m = messages[r.locale];
   const L = r.locale;
   const n = (v: number): string => formatInt(v, L);
-  const t = r.totals;
+  const tables = reportTables(r);
   const scope = `${m.funders} : ${r.scope.funders.map((f) => f.name).join(', ') || '—'} · ${m.programme} : ${r.scope.programme ? `${r.scope.programme.code} — ${r.scope.programme.name}` : m.allProgrammes}`;
   const sections: string[] = [];
   sections.push(`<header><h1>${esc(m.title)}</h1>
@@ -104,108 +103,25 @@ export function renderHtml(r: ComplianceReport): string {
     `<section aria-labelledby="def"><h2 id="def">${esc(m.definitionHeading)}</h2><p>${esc(r.definition[L])}</p></section>`,
   );
   sections.push(`<section aria-labelledby="sum"><h2 id="sum">${esc(m.summary)}</h2>
-${table(
-  m.summary,
-  [m.indicator, m.value],
-  [
-    [m.totalObligations, n(t.obligations)],
-    [m.dueByAsOf, n(t.dueByAsOf)],
-    [m.fulfilledOnTime, n(t.fulfilledOnTime)],
-    [m.fulfilledLate, n(t.fulfilledLate)],
-    [m.overdueCount, n(t.overdue)],
-    [m.complianceRate, formatRate(t.complianceRate, L)],
-    [m.onTimeRate, formatRate(t.onTimeRate, L)],
-  ],
-  [1],
-)}
-${table(
-  m.summaryCaption,
-  [m.status, m.count],
-  STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]),
-  [1],
-)}
+${table(tables.summary)}
+${table(tables.byStatus)}
 </section>`);
   sections.push(`<section aria-labelledby="chart"><h2 id="chart">${esc(m.chartHeading)}</h2>
 <figure>${statusChartSvg(r)}<figcaption>${esc(m.chartDesc)}</figcaption></figure>
 <details><summary>${esc(m.chartTableCaption)}</summary>
-${table(
-  m.chartTableCaption,
-  [m.month, ...STATUSES.map((s) => m.statuses[s])],
-  r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]),
-  STATUSES.map((_, i) => i + 1),
-)}
+${table(tables.byMonth)}
 </details></section>`);
   sections.push(`<section aria-labelledby="over"><h2 id="over">${esc(m.overdueHeading)} (${n(r.overdue.length)})</h2>
-${
-  r.overdue.length
-    ? table(
-        m.overdueCaption,
-        [m.reference, m.externalRef, m.agreementTitle, m.grantee, m.kind, m.dueDate, m.status, m.daysLate],
-        r.overdue.map((o) => [
-          o.referenceCode,
-          o.externalRef,
-          o.agreementTitle,
-          o.granteeName,
-          m.kinds[o.kind] ?? o.kind,
-          o.dueDate,
-          m.statuses[o.status],
-          n(o.daysOverdue),
-        ]),
-        [7],
-      )
-    : `<p>${esc(m.none)}</p>`
-}
+${r.overdue.length ? table(tables.overdue) : `<p>${esc(m.none)}</p>`}
 </section>`);
   sections.push(`<section aria-labelledby="gr"><h2 id="gr">${esc(m.grantees)}</h2>
-${table(
-  m.granteesCaption,
-  [
-    m.grantee,
-    m.neq,
-    m.agreements,
-    m.obligations,
-    m.dueByAsOf,
-    m.fulfilledOnTime,
-    m.fulfilledLate,
-    m.overdueCount,
-    m.complianceRate,
-  ],
-  r.grantees.map((g) => [
-    g.name,
-    g.neq ?? '',
-    n(g.agreements),
-    n(g.obligations),
-    n(g.dueByAsOf),
-    n(g.fulfilledOnTime),
-    n(g.fulfilledLate),
-    n(g.overdue),
-    formatRate(g.complianceRate, L),
-  ]),
-  [2, 3, 4, 5, 6, 7, 8],
-)}
+${table(tables.grantees)}
 </section>`);
   sections.push(`<section aria-labelledby="wd"><h2 id="wd">${esc(m.withdrawnHeading)} (${n(r.withdrawnEvidence.length)})</h2>
-${
-  r.withdrawnEvidence.length
-    ? table(
-        m.withdrawnCaption,
-        [m.reference, m.grantee, m.noteUrl, m.reason, m.date],
-        r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)]),
-      )
-    : `<p>${esc(m.none)}</p>`
-}
+${r.withdrawnEvidence.length ? table(tables.withdrawn) : `<p>${esc(m.none)}</p>`}
 </section>`);
   sections.push(`<section aria-labelledby="ct"><h2 id="ct">${esc(m.contactsHeading)} (${n(r.failingContacts.length)})</h2>
-${
-  r.failingContacts.length
-    ? table(
-        m.contactsCaption,
-        [m.email, m.grantee, m.reason, m.failures, m.lastFailure],
-        r.failingContacts.map((c) => [c.email, c.granteeName, c.reason, n(c.failures), c.lastFailedAt.slice(0, 10)]),
-        [3],
-      )
-    : `<p>${esc(m.none)}</p>`
-}
+${r.failingContacts.length ? table(tables.contacts) : `<p>${esc(m.none)}</p>`}
 </section>`);
   return `<!DOCTYPE html>
 <html lang="${L}">

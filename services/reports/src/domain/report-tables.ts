@@ -1,0 +1,122 @@
+import type { ComplianceReport } from './compliance';
+import { STATUSES, formatInt, formatRate, messages } from './i18n';
+
+/** One table of the report as every format shows it: caption, column labels, cells as text. */
+export interface ReportTable {
+  caption: string;
+  head: string[];
+  rows: string[][];
+  /** the columns holding numbers (aligned right) */
+  numeric: number[];
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * The tables of the report in its locale, cells already formatted: the HTML page (and so the monthly
+ * email) and the PDF lay out the same figures, so a reader comparing two formats sees the same text.
+ */
+export function reportTables(r: ComplianceReport) {
+  const m = messages[r.locale];
+  const L = r.locale;
+  const n = (v: number): string => formatInt(v, L);
+  const t = r.totals;
+  return {
+    summary: {
+      caption: m.summary,
+      head: [m.indicator, m.value],
+      rows: [
+        [m.totalObligations, n(t.obligations)],
+        [m.dueByAsOf, n(t.dueByAsOf)],
+        [m.fulfilledOnTime, n(t.fulfilledOnTime)],
+        [m.fulfilledLate, n(t.fulfilledLate)],
+        [m.overdueCount, n(t.overdue)],
+        [m.complianceRate, formatRate(t.complianceRate, L)],
+        [m.onTimeRate, formatRate(t.onTimeRate, L)],
+      ],
+      numeric: [1],
+    },
+    byStatus: {
+      caption: m.summaryCaption,
+      head: [m.status, m.count],
+      rows: STATUSES.map((s) => [m.statuses[s], n(t.byStatus[s])]),
+      numeric: [1],
+    },
+    byMonth: {
+      caption: m.chartTableCaption,
+      head: [m.month, ...STATUSES.map((s) => m.statuses[s])],
+      rows: r.byMonth.map((x) => [x.month, ...STATUSES.map((s) => n(x.byStatus[s]))]),
+      numeric: range(1, STATUSES.length),
+    },
+    overdue: {
+      caption: m.overdueCaption,
+      head: [m.reference, m.externalRef, m.agreementTitle, m.grantee, m.kind, m.dueDate, m.status, m.daysLate],
+      rows: r.overdue.map((o) => [
+        o.referenceCode,
+        o.externalRef,
+        o.agreementTitle,
+        o.granteeName,
+        m.kinds[o.kind] ?? o.kind,
+        o.dueDate,
+        m.statuses[o.status],
+        n(o.daysOverdue),
+      ]),
+      numeric: [7],
+    },
+    grantees: {
+      caption: m.granteesCaption,
+      head: [
+        m.grantee,
+        m.neq,
+        m.agreements,
+        m.obligations,
+        m.dueByAsOf,
+        m.fulfilledOnTime,
+        m.fulfilledLate,
+        m.overdueCount,
+        m.complianceRate,
+      ],
+      rows: r.grantees.map((g) => [
+        g.name,
+        g.neq ?? '',
+        n(g.agreements),
+        n(g.obligations),
+        n(g.dueByAsOf),
+        n(g.fulfilledOnTime),
+        n(g.fulfilledLate),
+        n(g.overdue),
+        formatRate(g.complianceRate, L),
+      ]),
+      numeric: range(2, 8),
+    },
+    withdrawn: {
+      caption: m.withdrawnCaption,
+      head: [m.reference, m.grantee, m.noteUrl, m.reason, m.date],
+      rows: r.withdrawnEvidence.map((w) => [w.referenceCode, w.granteeName, w.noteUrl, w.reason, w.at.slice(0, 10)]),
+      numeric: [],
+    },
+    contacts: {
+      caption: m.contactsCaption,
+      head: [m.email, m.grantee, m.reason, m.failures, m.lastFailure],
+      rows: r.failingContacts.map((c) => [
+        c.email,
+        c.granteeName,
+        c.reason,
+        n(c.failures),
+        c.lastFailedAt.slice(0, 10),
+      ]),
+      numeric: [3],
+    },
+  } satisfies Record<string, ReportTable>;
+}
+
+/** The same table without one column (the PDF leaves the funder's own reference out to fit A4). */
+export function withoutColumn(t: ReportTable, col: number): ReportTable {
+  const keep = <T>(xs: T[]): T[] => xs.filter((_, i) => i !== col);
+  return {
+    caption: t.caption,
+    head: keep(t.head),
+    rows: t.rows.map(keep),
+    numeric: t.numeric.filter((i) => i !== col).map((i) => (i > col ? i - 1 : i)),
+  };
+}
