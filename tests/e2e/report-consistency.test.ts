@@ -1,3 +1,4 @@
+import { obligationStatus } from '@pc/contracts';
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
 
@@ -11,16 +12,7 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const STATUSES = [
-  'upcoming',
-  'due_soon',
-  'overdue',
-  'fulfilled',
-  'extended',
-  'waived',
-  'cancelled',
-  'evidence_withdrawn',
-] as const;
+const STATUSES = obligationStatus.options;
 
 it('report figures agree with GET /v1/obligations and across formats', async () => {
   const funder = await json<{ id: string }>(

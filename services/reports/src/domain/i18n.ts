@@ -1,16 +1,9 @@
 /** Every text a person reads in a report, in French (default) and English. */
+import { obligationStatus } from '@pc/contracts';
 import { catalog, type Locale } from '@pc/service-kit';
 
-export const STATUSES = [
-  'upcoming',
-  'due_soon',
-  'overdue',
-  'fulfilled',
-  'extended',
-  'waived',
-  'cancelled',
-  'evidence_withdrawn',
-] as const;
+/** The obligation statuses, in the catalog's order (the report's columns follow it). */
+export const STATUSES = obligationStatus.options;
 export type Status = (typeof STATUSES)[number];
 
 export const messages = catalog({
