@@ -16,12 +16,19 @@ export interface SqlTx {
 /** A SqlTx over a pg client, which set-based handlers can also use directly. */
 export type PgTx = SqlTx & { client: pg.PoolClient };
 
+/** How a transaction starts: the default, or one snapshot for every statement, read-only. */
+export type TxMode = 'read_write' | 'snapshot_read_only';
+const BEGIN: Record<TxMode, string> = {
+  read_write: 'BEGIN',
+  snapshot_read_only: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+};
+
 /** Runs `fn` in one pg transaction (for services and tools that use pg rather than Prisma). */
-export function pgTransact(pool: pg.Pool) {
+export function pgTransact(pool: pg.Pool, mode: TxMode = 'read_write') {
   return async <T>(fn: (tx: PgTx) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(BEGIN[mode]);
       const out = await fn({ ...pgTx(client), client });
       await client.query('COMMIT');
       return out;

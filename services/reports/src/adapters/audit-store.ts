@@ -158,18 +158,7 @@ export interface ChainSnapshot {
  * export would not be a chain an outsider can recompute.
  */
 export async function inAuditSnapshot<T>(pool: pg.Pool, fn: (chain: ChainSnapshot) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const out = await fn(snapshotOf(client));
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  return pgTransact(pool, 'snapshot_read_only')((tx) => fn(snapshotOf(tx.client)));
 }
 
 function snapshotOf(client: pg.ClientBase): ChainSnapshot {
