@@ -4,9 +4,10 @@
  * all cleanly on Ctrl-C. Honours PORT, DATABASE_URL, AMQP_URL, SMTP_URL, PRAXIS_BASE_URL,
  * ADMIN_TOKEN, MAIL_FROM (see README). Services listen on loopback; only the edge is public.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { provisionBrokerUsers } from '@pc/bus';
 import { baseEnv, ensureDatabase, loadConfig } from '@pc/service-kit';
 import { builtServices, root } from './services';
 
@@ -35,8 +36,26 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
   });
 }
 
+/**
+ * One broker user per service with only its own queues and event types (new passwords at each
+ * start), when the broker is this machine's (rabbitmqctl answers). BROKER_USERS=off keeps the
+ * single AMQP_URL for every service, e.g. for a managed broker whose users are made elsewhere.
+ */
+function brokerUrls(amqpUrl: string, services: string[]): Record<string, string> {
+  if (process.env.BROKER_USERS === 'off') return {};
+  const host = new URL(amqpUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) return {};
+  try {
+    execFileSync('rabbitmqctl', ['-q', 'status'], { stdio: 'ignore' });
+  } catch {
+    console.warn('rabbitmqctl not available: every service uses AMQP_URL as given (BROKER_USERS=off)');
+    return {};
+  }
+  return provisionBrokerUsers(amqpUrl, services);
+}
+
 async function main(): Promise<void> {
-  const cfg = loadConfig({ DATABASE_URL: baseEnv.DATABASE_URL });
+  const cfg = loadConfig({ DATABASE_URL: baseEnv.DATABASE_URL, AMQP_URL: baseEnv.AMQP_URL });
   await ensureDatabase(cfg.DATABASE_URL);
   const generatedAdmin = !process.env.ADMIN_TOKEN;
   const env: NodeJS.ProcessEnv = {
@@ -45,6 +64,10 @@ async function main(): Promise<void> {
     INTERNAL_SECRET: process.env.INTERNAL_SECRET ?? crypto.randomBytes(32).toString('base64url'),
   };
   const services = builtServices();
+  const amqpUrls = brokerUrls(
+    cfg.AMQP_URL,
+    services.filter((s) => s.schema !== null).map((s) => s.name), // the simulator has no broker
+  );
   const publicPort = Number(process.env.PORT ?? 8080);
   for (const s of services) if (s.urlEnv && !env[s.urlEnv]) env[s.urlEnv] = `http://127.0.0.1:${s.port}`;
   const children: Array<{ name: string; child: ChildProcess; port: number }> = [];
@@ -68,7 +91,7 @@ async function main(): Promise<void> {
     // node itself with tsx's loader: the pid we signal is the service (the tsx CLI is a wrapper)
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', s.name, 'src', 'main.ts')], {
       cwd: root,
-      env: { ...env, PORT: String(port) },
+      env: { ...env, PORT: String(port), ...(amqpUrls[s.name] ? { AMQP_URL: amqpUrls[s.name] } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: false,
     });
