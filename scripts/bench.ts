@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   praxis: 'services/praxis-connector/bench/praxis.ts',
   notify: 'services/notifier/bench/notify.ts',
   report: 'services/reports/bench/report.ts',
+  pipeline: 'scripts/bench-pipeline/main.ts',
 };
 
 const name = process.argv[2];

@@ -86,9 +86,7 @@ export async function stopServices(services: RunningService[], graceMs = 15_000)
       /* already gone */
     }
   };
-  const all = Promise.all(
-    services.map((s) => (exited(s.child) ? null : new Promise((r) => s.child.once('exit', r)))),
-  );
+  const all = Promise.all(services.map((s) => (exited(s.child) ? null : new Promise((r) => s.child.once('exit', r)))));
   for (const s of services) signal(s, 'SIGTERM');
   if (!Number.isFinite(graceMs)) {
     await all;
