@@ -265,16 +265,20 @@ async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void):
   );
 
   const db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
-  const sampler = new QueueSampler(stack.amqpUrl, listQueues(stack.vhost));
+  // dropping the database at the stop ends this connection: not an error of the bench
+  db.on('error', () => undefined);
+  let sampler: QueueSampler | null = null;
   try {
+    await db.connect();
+    const queues = new QueueSampler(stack.amqpUrl, listQueues(stack.vhost));
+    sampler = queues;
     const schemas = stack.infos.flatMap((s) => (s.schema ? [s.schema] : []));
     const bindings = consumerBindings(stack.vhost, EXCHANGE);
     const consumers: Consumer[] = [...bindings].flatMap(([queue, b]) => {
       const svc = stack.infos.find((s) => queue.startsWith(`${s.name}.`));
       return svc?.schema ? [{ queue, schema: svc.schema, bindings: b }] : [];
     });
-    await sampler.start(250);
+    await queues.start(250);
     const probeMs: number[] = [];
     const api = client(stack.edgeUrl);
     const admin = stack.adminToken;
@@ -571,7 +575,7 @@ async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void):
     );
 
     const win = (from: number, to: number): string => {
-      const p = sampler.peak(from, to);
+      const p = queues.peak(from, to);
       return p.queue ? `${fmt(p.total)} (${p.queue} ${fmt(p.byQueue[p.queue] ?? 0)})` : '0';
     };
     const digestRate =
@@ -636,14 +640,14 @@ async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void):
     );
     console.log(
       `peak RSS (MiB): ${rss.map(([n, m]) => `${n} ${m === null ? '?' : fmt(m)}`).join(', ')}; ` +
-        `dead-lettered at the end: ${sampler.lastDlq()}`,
+        `dead-lettered at the end: ${queues.lastDlq()}`,
     );
     console.log(`load average (1/5/15 min): ${loads.map(([w, l]) => `${w} ${l}`).join('; ')}`);
     if (!digestsOk) console.log('CHECK FAILED: every due contact must get exactly one digest');
-    if (sampler.lastDlq() > 0) console.log('CHECK FAILED: messages were dead-lettered');
-    return digestsOk && sampler.lastDlq() === 0;
+    if (queues.lastDlq() > 0) console.log('CHECK FAILED: messages were dead-lettered');
+    return digestsOk && queues.lastDlq() === 0;
   } finally {
-    await sampler.stop();
+    await sampler?.stop();
     await db.end().catch(() => undefined);
   }
 }
@@ -665,6 +669,15 @@ async function main(): Promise<void> {
       console.error(`${sig}: stopping everything the bench started`);
       void stopAll().finally(() => process.exit(130));
     });
+  // whatever fails outside the awaited flow still stops what the bench started
+  process.on('uncaughtException', (err) => {
+    console.error('uncaught:', err);
+    void stopAll().finally(() => process.exit(1));
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error('unhandled rejection:', err);
+    void stopAll().finally(() => process.exit(1));
+  });
   let ok = false;
   try {
     ok = await run(args, (s) => (stop = s));
