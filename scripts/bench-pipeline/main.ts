@@ -261,7 +261,7 @@ async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void):
     registerStop: setStop,
   });
   console.log(
-    `system started: ${stack.services.length} processes ready in ${secs(Date.now() - tBoot)} (${stack.edgeUrl})`,
+    `system started: ${stack.services.length} processes ready in ${secs(Date.now() - tBoot)} (${stack.edgeUrl}; database and vhost ${stack.dbName})`,
   );
 
   const db = new pg.Client({ connectionString: stack.databaseUrl });
@@ -664,8 +664,10 @@ async function main(): Promise<void> {
       if (left.length > 0) process.exitCode = 1;
       else console.log('stopped: every process the bench started has exited; database and vhost dropped');
     })());
+  let interrupted = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.on(sig, () => {
+      interrupted = true;
       console.error(`${sig}: stopping everything the bench started`);
       void stopAll().finally(() => process.exit(130));
     });
@@ -682,7 +684,8 @@ async function main(): Promise<void> {
   try {
     ok = await run(args, (s) => (stop = s));
   } catch (err) {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    // once interrupted, what fails is only the services going away
+    if (!interrupted) console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   } finally {
     await stopAll();
   }
