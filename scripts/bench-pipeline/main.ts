@@ -24,6 +24,7 @@ import {
   consumerBindings,
   consumerProgress,
   listQueues,
+  mayBeCaughtUp,
   loadAverage,
   peakRssMiB,
   QueueSampler,
@@ -149,7 +150,10 @@ async function followJob(
   const job = await until(
     `job ${id} to finish`,
     async () => {
-      const j = (await expectStatus('GET job', api('GET', `/v1/jobs/${id}`, token), 200)).json<Job>();
+      const r = await api('GET', `/v1/jobs/${id}`, token);
+      if (r.status === 503) return null; // not visible yet: asked again (read-your-writes answers 503, never 404)
+      if (r.status !== 200) throw new Error(`GET job ${id}: HTTP ${r.status} ${r.body.toString('utf8').slice(0, 500)}`);
+      const j = r.json<Job>();
       if (seen.at(-1) !== j.status) seen.push(j.status);
       return j.status === 'succeeded' || j.status === 'failed' ? j : null;
     },
@@ -179,7 +183,9 @@ async function absorbed(
     what,
     async () => {
       const t = performance.now();
-      const rows = await consumerProgress(db, schemas, consumers, watch);
+      const rows = (await mayBeCaughtUp(db, schemas, consumers, watch))
+        ? await consumerProgress(db, schemas, consumers, watch)
+        : [];
       last = performance.now() - t;
       probeMs.push(last);
       return rows.length > 0 && rows.every((r) => r.applied >= r.expected) ? rows : null;
