@@ -9,3 +9,4 @@ export * from './db';
 export * from './lifecycle';
 export * from './dates';
 export * from './text';
+export * from './pseudonym';
