@@ -266,7 +266,7 @@ describe('POST /v1/agreements', () => {
     ]);
   });
 
-  it('a grantee is one funder\'s: the same NEQ or the same name is the same grantee only within a funder', async () => {
+  it("a grantee is one funder's: the same NEQ or the same name is the same grantee only within a funder", async () => {
     const other = await h.call('POST', '/v1/agreements', agreement({ externalRef: 'F2-1' }), f2);
     expect(other.status).toBe(201);
     // another funder typing the NEQ does not reach F1's grantee (an admin link does: hardening.test.ts)

@@ -413,21 +413,22 @@ describe('the intake enforces the contract limits itself (the CSV import has no 
   it('a CSV agreement past the limits has an issue per limit, located on the first row past it', () => {
     const header = [...CSV_COLUMNS];
     const row = (i: number): string[] =>
-      header.map((c) =>
-        ({
-          external_ref: 'X-1',
-          programme_code: 'P',
-          title: 'T',
-          start_date: '2027-01-01',
-          end_date: '2027-12-31',
-          grantee_name: 'G',
-          contact_name: `C ${i}`,
-          contact_email: `c${i}@example.org`,
-          requirement_kind: 'learning_note',
-          requirement_count: '20',
-          due_anchor: 'end',
-          due_offset: 'P90D',
-        })[c as string] ?? '',
+      header.map(
+        (c) =>
+          ({
+            external_ref: 'X-1',
+            programme_code: 'P',
+            title: 'T',
+            start_date: '2027-01-01',
+            end_date: '2027-12-31',
+            grantee_name: 'G',
+            contact_name: `C ${i}`,
+            contact_email: `c${i}@example.org`,
+            requirement_kind: 'learning_note',
+            requirement_count: '20',
+            due_anchor: 'end',
+            due_offset: 'P90D',
+          })[c as string] ?? '',
       );
     const { issues } = readCsvRecords([header, ...Array.from({ length: 25 }, (_, i) => row(i))]);
     expect(issues.map((i) => [i.row, i.column, i.code])).toEqual([

@@ -169,11 +169,15 @@ describe('digest plan', () => {
       ).digests[0]!.locale,
     ).toBe('en');
     // a choice made for another address of the same grantee changes nothing here
-    expect(plan(mixed.slice(0, 1), new Map([[preferenceKey(G1, 'sam@org.example'), 'en']])).digests[0]!.locale).toBe('fr');
+    expect(plan(mixed.slice(0, 1), new Map([[preferenceKey(G1, 'sam@org.example'), 'en']])).digests[0]!.locale).toBe(
+      'fr',
+    );
     // a row whose agreement the directory has not seen yet counts as a grantee without a choice
     expect(
-      plan([row(1, 'alex@org.example', F1), row(2, 'alex@org.example', F1, false, 'fr', null)], new Map([[preferenceKey(G1, 'alex@org.example'), 'en']]))
-        .digests[0]!.locale,
+      plan(
+        [row(1, 'alex@org.example', F1), row(2, 'alex@org.example', F1, false, 'fr', null)],
+        new Map([[preferenceKey(G1, 'alex@org.example'), 'en']]),
+      ).digests[0]!.locale,
     ).toBe('fr');
   });
 });

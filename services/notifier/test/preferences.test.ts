@@ -70,9 +70,9 @@ it('answers 404 to another grantee (tenant isolation) and to an unknown address,
   expect(other.headers.get('content-type')).toContain('application/problem+json');
   expect((await put('nobody@orga.example', { locale: 'fr' }, asA)).status).toBe(404);
   expect(await count(w.db, 'SELECT count(*) AS n FROM contact_preference')).toBe(before);
-  expect(
-    (await w.db.query(`SELECT locale FROM contact_preference WHERE email = 'claire@orga.example'`)).rows,
-  ).toEqual([{ locale: 'en' }]);
+  expect((await w.db.query(`SELECT locale FROM contact_preference WHERE email = 'claire@orga.example'`)).rows).toEqual([
+    { locale: 'en' },
+  ]);
 });
 
 it('refuses a bad locale with 422 naming the field, a non-grantee with 403, no identity with 401 — nothing stored', async () => {

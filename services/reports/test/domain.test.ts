@@ -244,7 +244,12 @@ describe('the report an auditor reads', () => {
     const r = reportForAuditor({ failingContacts: [failing] }, (e) => keyedPseudonym(key, e));
     const ref = keyedPseudonym(key, 'alex@example.org');
     expect(r.failingContacts).toEqual([
-      { ...failing, email: ref, contactRef: ref, reason: `550 <${ref}> unknown; also ${keyedPseudonym(key, 'cc@example.org')}` },
+      {
+        ...failing,
+        email: ref,
+        contactRef: ref,
+        reason: `550 <${ref}> unknown; also ${keyedPseudonym(key, 'cc@example.org')}`,
+      },
     ]);
   });
   it('is keyed: another key gives other pseudonyms, and none is the bare hash of the address', () => {

@@ -161,10 +161,10 @@ async function resolveGrantees(
     name: string;
     neq: string | null;
     linked_to: string | null;
-  }>('SELECT id, identity, name, neq, linked_to FROM grantee WHERE scope_funder_id = $1 AND identity = ANY($2::text[])', [
-    funderId,
-    keys,
-  ]);
+  }>(
+    'SELECT id, identity, name, neq, linked_to FROM grantee WHERE scope_funder_id = $1 AND identity = ANY($2::text[])',
+    [funderId, keys],
+  );
   const found = new Map(
     rows.map((r) => [r.identity, { rowId: r.id, id: r.linked_to ?? r.id, name: r.name, neq: r.neq }] as const),
   );

@@ -132,7 +132,6 @@ export function snapshotOf(a: AgreementRow): AgreementSnapshot {
   });
 }
 
-
 /** A grantee as an admin sees it (contract `Grantee`): whose it is and which organisation it stands for. */
 export function granteeView(g: GranteeRow): Record<string, unknown> {
   return {

@@ -97,7 +97,11 @@ export function readReference(path: string, v: string): { value: string; issue: 
   const cp = bad.codePointAt(0) ?? 0;
   return {
     value,
-    issue: { path, code: 'reference_charset', params: { char: bad, cp: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` } },
+    issue: {
+      path,
+      code: 'reference_charset',
+      params: { char: bad, cp: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` },
+    },
   };
 }
 
@@ -201,7 +205,11 @@ export function readContacts(v: unknown, base: string, issues: Issue[]): Contact
     return [];
   }
   if (v.length > LIMITS.contacts)
-    issues.push({ path: `${base}[${LIMITS.contacts}]`, code: 'too_many_contacts', params: { max: LIMITS.contacts, got: v.length } });
+    issues.push({
+      path: `${base}[${LIMITS.contacts}]`,
+      code: 'too_many_contacts',
+      params: { max: LIMITS.contacts, got: v.length },
+    });
   return v.map((c: { name?: unknown; email?: unknown; locale?: unknown }, i) => {
     const name = isStr(c?.name) ? c.name.trim() : '';
     if (!name) issues.push({ path: `${base}[${i}].name`, code: 'required' });
@@ -285,7 +293,8 @@ function readDue(v: unknown, p: string, signedAt: string | null, issues: Issue[]
   else {
     const dur = parseDuration(offset);
     if (!dur) issues.push({ path: `${p}.offset`, code: 'duration_invalid', params: { value: offset } });
-    else if (durationTooLong(dur)) issues.push({ path: `${p}.offset`, code: 'duration_too_long', params: { value: offset } });
+    else if (durationTooLong(dur))
+      issues.push({ path: `${p}.offset`, code: 'duration_too_long', params: { value: offset } });
   }
   return { anchor: anchor as Anchor, offset: isStr(offset) ? offset.toUpperCase() : '' };
 }

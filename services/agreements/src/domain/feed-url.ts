@@ -9,14 +9,7 @@
  */
 
 export type FeedUrlReason =
-  | 'not_a_url'
-  | 'scheme'
-  | 'scheme_mismatch'
-  | 'userinfo'
-  | 'ip_literal'
-  | 'host'
-  | 'port'
-  | 'path';
+  'not_a_url' | 'scheme' | 'scheme_mismatch' | 'userinfo' | 'ip_literal' | 'host' | 'port' | 'path';
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 const effectivePort = (u: URL): string => u.port || DEFAULT_PORTS[u.protocol] || '';

@@ -2,7 +2,14 @@
  * Every message a person reads about their input, in French (default) and English. Validation
  * produces codes; the HTTP layer renders them in the caller's language.
  */
-import { catalog, invalid, textProblemMessage, type AppError, type Locale, type TextProblemKind } from '@pc/service-kit';
+import {
+  catalog,
+  invalid,
+  textProblemMessage,
+  type AppError,
+  type Locale,
+  type TextProblemKind,
+} from '@pc/service-kit';
 
 type Params = Record<string, string | number>;
 
@@ -19,7 +26,7 @@ const feedReasons = {
     host: "l'hôte doit être celui de Praxis",
     ip_literal: "une adresse IP n'est pas permise : l'hôte doit être celui de Praxis",
     port: 'seul le port de Praxis est permis',
-    path: "le chemin ne peut commencer par « // » ni contenir « \\ »",
+    path: 'le chemin ne peut commencer par « // » ni contenir « \\ »',
   },
   en: {
     not_a_url: 'not an absolute URL',

@@ -68,14 +68,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
 
   app.post('/v1/programmes', async (req: Body<ProgrammeInput>, res) => {
     const p = principalOf(req);
-    const programme = await registerProgramme(
-      transact,
-      writingFunder(p),
-      req.body,
-      p,
-      localeOf(req),
-      deps.praxisBase,
-    );
+    const programme = await registerProgramme(transact, writingFunder(p), req.body, p, localeOf(req), deps.praxisBase);
     kick();
     res.status(201).json(programme);
   });

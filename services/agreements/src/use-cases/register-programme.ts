@@ -25,7 +25,8 @@ export async function registerProgramme(
   const issues: Issue[] = [];
   (input.praxisFeeds ?? []).forEach((url, i) => {
     const reason = feedUrlProblem(url, praxisBase);
-    if (reason) issues.push({ path: `praxisFeeds[${i}]`, code: 'feed_url', params: { reason, expected: praxisBase.origin } });
+    if (reason)
+      issues.push({ path: `praxisFeeds[${i}]`, code: 'feed_url', params: { reason, expected: praxisBase.origin } });
   });
   const defaults =
     input.defaultRequirements === undefined

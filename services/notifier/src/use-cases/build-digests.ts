@@ -24,7 +24,9 @@ export async function buildDigests(tx: SqlTx, runId: string, deps: DigestDeps): 
   const pending = await lockUndigested(tx, runId);
   if (pending.length > 0) {
     const pairs = new Map(
-      pending.flatMap((r) => (r.granteeId ? [[preferenceKey(r.granteeId, r.email), { granteeId: r.granteeId, email: r.email }]] : [])),
+      pending.flatMap((r) =>
+        r.granteeId ? [[preferenceKey(r.granteeId, r.email), { granteeId: r.granteeId, email: r.email }]] : [],
+      ),
     );
     const locales = await chosenLocales(tx, [...pairs.values()]);
     const funders = await funderCopiesTo(tx, [...new Set(pending.filter((r) => r.escalate).map((r) => r.funderId))]);
