@@ -5,7 +5,6 @@ import { classify } from '@pc/lifecycle';
 import {
   readContacts,
   readRequirements,
-  type Contact,
   type Issue,
   type ObligationKind,
   type RequirementSpec,
