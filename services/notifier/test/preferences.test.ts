@@ -143,9 +143,6 @@ describe('preferences are per (grantee, email), not per address everywhere', () 
     // A reads its own (unset) choice for the same address
     const mine = await put('dana@shared.example', {}, asA);
     expect(await mine.json()).toEqual({ email: 'dana@shared.example', locale: null, failing: false });
-    expect(
-      (await w.db.query(`SELECT grantee_id, locale FROM contact_preference WHERE email = 'dana@shared.example'`)).rows,
-    ).toEqual([{ grantee_id: orgX.id, locale: 'en' }]);
 
     await publishReminder(w, gA2, { asOf: '2027-06-15', dueDate: '2027-07-15' });
     const m = await eventually(
@@ -154,5 +151,8 @@ describe('preferences are per (grantee, email), not per address everywhere', () 
     );
     expect(m.parsed.text).toContain('Bonjour Dana,');
     expect(m.parsed.text).toContain('15 juillet 2027');
+    expect(
+      (await w.db.query(`SELECT grantee_id, locale FROM contact_preference WHERE email = 'dana@shared.example'`)).rows,
+    ).toEqual([{ grantee_id: orgX.id, locale: 'en' }]);
   });
 });
