@@ -35,7 +35,8 @@ afterAll(async () => {
 });
 
 it('keeps a shared NEQ grantee as the first funder’s, gives the other funder its own row linked to it', async () => {
-  const [F1, F2, P1, P2, G, N] = Array.from({ length: 6 }, () => crypto.randomUUID());
+  const id = (): string => crypto.randomUUID();
+  const [F1, F2, P1, P2, G, N] = [id(), id(), id(), id(), id(), id()];
   await db.query(
     `INSERT INTO programme (id, funder_id, code, name, reminder_stages, default_requirements)
                   VALUES ($1, $2, 'P', 'P', '[]', '[]'), ($3, $4, 'P', 'P', '[]', '[]')`,
@@ -51,7 +52,7 @@ it('keeps a shared NEQ grantee as the first funder’s, gives the other funder i
        VALUES ($1::uuid, $2, $3, $4, $1::text, $1::text, 't', '2027-01-01', '2027-12-31', 'h', $5)`,
       [id, funder, programme, grantee, at],
     );
-  const [a1, a2, a3] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+  const [a1, a2, a3] = [id(), id(), id()];
   await agreement(a1, F1, P1, G, '2026-01-01T00:00:00Z');
   await agreement(a2, F2, P2, G, '2026-02-01T00:00:00Z');
   await agreement(a3, F2, P2, N, '2026-03-01T00:00:00Z');
