@@ -389,6 +389,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/grantees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every funder's grantee with this NEQ, and what each is linked to */
+        get: operations["listGrantees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grantees/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm that this grantee is the same organisation as another funder's grantee (same NEQ)
+         * @description Grantees are per funder: a NEQ written by one funder never joins another funder's grantee.
+         *     An admin confirms that two grantees with the same NEQ are one organisation; from then on this
+         *     grantee's agreements carry the target's organisation id (the grantee key of that id sees the
+         *     obligations of both funders). Linking to the organisation already shown changes nothing.
+         */
+        post: operations["linkGrantee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/obligations": {
         parameters: {
             query?: never;
@@ -574,6 +614,7 @@ export interface components {
             code: string;
             name: string;
             sector?: string;
+            /** @description RSS/Atom feeds on the Praxis origin (PRAXIS_BASE_URL) only: http(s), same scheme, host and port, no user name or password, no path starting with // nor holding a backslash */
             praxisFeeds?: string[];
             reminderPolicy?: {
                 stages: components["schemas"]["ReminderStage"][];
@@ -611,6 +652,28 @@ export interface components {
             name: string;
             email: components["schemas"]["Email"];
             locale?: components["schemas"]["Locale"];
+        };
+        GranteeLinkInput: {
+            /**
+             * Format: uuid
+             * @description the other funder's grantee (same NEQ)
+             */
+            granteeId: string;
+        };
+        Grantee: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            funderId: string;
+            name: string;
+            neq: string | null;
+            /**
+             * Format: uuid
+             * @description the organisation id this grantee stands for, set by an admin
+             */
+            linkedTo: string | null;
+            /** Format: date-time */
+            linkedAt: string | null;
         };
         AgreementInput: {
             externalRef: string;
@@ -1307,6 +1370,62 @@ export interface operations {
                     "text/csv": string;
                     "text/html": string;
                     "application/pdf": string;
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listGrantees: {
+        parameters: {
+            query: {
+                neq: components["schemas"]["Neq"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description grantees, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Grantee"][];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    linkGrantee: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GranteeLinkInput"];
+            };
+        };
+        responses: {
+            /** @description the grantee as linked, and how many active agreements now carry the target's id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grantee"] & {
+                        agreementsUpdated: number;
+                    };
                 };
             };
             default: components["responses"]["Problem"];

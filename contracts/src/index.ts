@@ -6,3 +6,13 @@ import path from 'node:path';
 
 /** Absolute path of the public OpenAPI document (validated at runtime by the edge). */
 export const openApiPath = path.join(__dirname, '..', 'openapi.yaml');
+
+/** The OpenAPI document as data, for checks that hold code to the contract's numbers (limits, operations). */
+export function readOpenApi(): Record<string, unknown> {
+  // Required here rather than imported: only tests read the document as data, no service does at boot.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('yaml') as typeof import('yaml');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  return parse(fs.readFileSync(openApiPath, 'utf8')) as Record<string, unknown>;
+}

@@ -29,6 +29,13 @@ export const smtpUrlEnv = z
   .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
   .default('smtp://127.0.0.1:1025');
 
+/** The Praxis origin (scheme, host, port) of the services that fetch from it or check URLs against it. */
+export const praxisBaseUrlEnv = z
+  .string()
+  .url()
+  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be http(s)')
+  .default('https://praxis.encommun.io');
+
 /** `baseEnv` and the variables of a service's HTTP side; `port` and `host` are its defaults. */
 export function serviceEnv(port: number, host = '127.0.0.1') {
   return {

@@ -10,6 +10,7 @@ import { catalog, DEFAULT_LOCALE, localeOf, type Locale } from './i18n';
 import type { Logger } from './logger';
 import { metrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+import { refuseUnsafeText } from './text';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -109,6 +110,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       next();
     });
   }
+  // Before the contract: a NUL, a lone surrogate or a control character is a 422, never a 500.
+  app.use(refuseUnsafeText());
   if (opts.openapi) {
     app.use(
       OpenApiValidator.middleware({

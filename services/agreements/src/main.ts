@@ -37,7 +37,17 @@ export async function startAgreements(
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     beforeBody: mountCsvBody,
-    routes: (app) => mountRoutes(app, { db: prisma, transact, intake, kick, today, logger, ...hooks }),
+    routes: (app) =>
+      mountRoutes(app, {
+        db: prisma,
+        transact,
+        intake,
+        kick,
+        today,
+        logger,
+        praxisBase: new URL(cfg.PRAXIS_BASE_URL),
+        ...hooks,
+      }),
   });
   return { port, runtime, stop: () => runtime.stop() };
 }

@@ -266,10 +266,13 @@ describe('POST /v1/agreements', () => {
     ]);
   });
 
-  it('one grantee per NEQ across funders; without NEQ, the same name is the same grantee only within a funder', async () => {
+  it("a grantee is one funder's: the same NEQ or the same name is the same grantee only within a funder", async () => {
     const other = await h.call('POST', '/v1/agreements', agreement({ externalRef: 'F2-1' }), f2);
     expect(other.status).toBe(201);
-    expect(other.body.grantee.id).toBe(created.grantee.id);
+    // another funder typing the NEQ does not reach F1's grantee (an admin link does: hardening.test.ts)
+    expect(other.body.grantee.id).not.toBe(created.grantee.id);
+    const again = await h.call('POST', '/v1/agreements', agreement({ externalRef: 'F1-NEQ-2' }), f1);
+    expect(again.body.grantee.id).toBe(created.grantee.id);
     const noNeq = (ref: string) => agreement({ externalRef: ref, grantee: { name: 'Comité citoyen', contacts: [] } });
     const a = await h.call('POST', '/v1/agreements', noNeq('N-1'), f1);
     const b = await h.call('POST', '/v1/agreements', noNeq('N-2'), f1);

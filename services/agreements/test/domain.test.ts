@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the OpenAPI document is read as untyped data */
 import fc from 'fast-check';
 import { parse as csvParse } from 'csv-parse/sync';
 import { CsvSyntaxError, parseCsv } from '../src/adapters/csv';
@@ -10,8 +11,9 @@ import {
   REFERENCE_ALPHABET,
 } from '../src/domain/reference-code';
 import { deriveObligations, dueDateOf, reconcile } from '../src/domain/obligations';
-import { contentHash, readAgreement } from '../src/domain/agreement';
-import { detectDelimiter, readCsvRecords } from '../src/domain/csv-import';
+import { readOpenApi } from '@pc/contracts';
+import { contentHash, LIMITS, readAgreement } from '../src/domain/agreement';
+import { CSV_COLUMNS, detectDelimiter, readCsvRecords } from '../src/domain/csv-import';
 
 describe('ISO-8601 durations on calendar dates', () => {
   it.each([
@@ -385,5 +387,53 @@ describe('CSV text parsing', () => {
         },
       ),
     );
+  });
+});
+
+describe('the intake enforces the contract limits itself (the CSV import has no contract validator)', () => {
+  it('LIMITS equal the numbers of contracts/openapi.yaml', () => {
+    type Schema = { properties: Record<string, any>; maxLength?: number; maxItems?: number };
+    const schemas = (readOpenApi() as any).components.schemas as Record<string, Schema>;
+    const input = schemas.AgreementInput!.properties;
+    const contact = schemas.Contact!.properties;
+    const requirement = schemas.Requirement!.properties;
+    expect({
+      externalRef: input.externalRef.maxLength,
+      programmeCode: input.programmeCode.maxLength,
+      title: input.title.maxLength,
+      granteeName: input.grantee.properties.name.maxLength,
+      contactName: contact.name.maxLength,
+      email: schemas.Email!.maxLength,
+      contacts: input.grantee.properties.contacts.maxItems,
+      requirements: input.requirements.maxItems,
+      count: { min: requirement.count.minimum, max: requirement.count.maximum },
+    }).toEqual(LIMITS);
+  });
+
+  it('a CSV agreement past the limits has an issue per limit, located on the first row past it', () => {
+    const header = [...CSV_COLUMNS];
+    const row = (i: number): string[] =>
+      header.map(
+        (c) =>
+          ({
+            external_ref: 'X-1',
+            programme_code: 'P',
+            title: 'T',
+            start_date: '2027-01-01',
+            end_date: '2027-12-31',
+            grantee_name: 'G',
+            contact_name: `C ${i}`,
+            contact_email: `c${i}@example.org`,
+            requirement_kind: 'learning_note',
+            requirement_count: '20',
+            due_anchor: 'end',
+            due_offset: 'P90D',
+          })[c as string] ?? '',
+      );
+    const { issues } = readCsvRecords([header, ...Array.from({ length: 25 }, (_, i) => row(i))]);
+    expect(issues.map((i) => [i.row, i.column, i.code])).toEqual([
+      [22, 'contact_email', 'too_many_contacts'],
+      [22, 'requirement_kind', 'too_many_requirements'],
+    ]);
   });
 });

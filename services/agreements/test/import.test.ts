@@ -112,14 +112,16 @@ describe('CSV import', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('accepts semicolons (Excel in French), a UTF-8 BOM, CRLF and quoted fields holding newlines and delimiters', async () => {
+  // A quoted cell may span lines (the reader keeps it one row), but a title or a name may not: that
+  // refusal is in hardening.test.ts.
+  it('accepts semicolons (Excel in French), a UTF-8 BOM, CRLF and quoted fields holding delimiters and quotes', async () => {
     const text =
       '\uFEFF' +
       [
         HEADER.replace(/,/g, ';'),
         line(
           'S-1',
-          { title: '"Cuisine; collective\nde quartier — Québec"', grantee_name: 'Société d\u2019entraide' },
+          { title: '"Cuisine; collective ""de quartier"" — Québec"', grantee_name: 'Société d\u2019entraide' },
           ';',
         ),
       ].join('\r\n') +
@@ -127,7 +129,7 @@ describe('CSV import', () => {
     const r = await importing(Buffer.from(text, 'utf8'));
     expect(r.status).toBe(201);
     const a = await listed('S-1');
-    expect(a.title).toBe('Cuisine; collective\nde quartier — Québec');
+    expect(a.title).toBe('Cuisine; collective "de quartier" — Québec');
     expect(a.grantee.name).toBe('Société d\u2019entraide');
   });
 

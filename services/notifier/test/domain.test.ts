@@ -5,7 +5,7 @@ import {
   type DeliveryAttempt,
   type SendOutcome,
 } from '../src/domain/delivery-verdict';
-import { planDigests, type FunderCopyTo, type PendingStage } from '../src/domain/digest-plan';
+import { planDigests, preferenceKey, type FunderCopyTo, type PendingStage } from '../src/domain/digest-plan';
 
 // The two rules the send path turns on, without a database: what an SMTP answer means, and which
 // stages go into which email. The service tests show the same through RabbitMQ and a real SMTP server.
@@ -94,10 +94,19 @@ describe('delivery verdict', () => {
 describe('digest plan', () => {
   const [F1, F2] = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
   const RUN = 'bbbbbbbb-0000-4000-8000-000000000000';
-  const row = (n: number, email: string, funderId: string, escalate = false, contactLocale = 'fr'): PendingStage => ({
+  const [G1, G2] = ['33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
+  const row = (
+    n: number,
+    email: string,
+    funderId: string,
+    escalate = false,
+    contactLocale = 'fr',
+    granteeId: string | null = G1,
+  ): PendingStage => ({
     id: `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`,
     email,
     funderId,
+    granteeId,
     escalate,
     contactLocale,
   });
@@ -140,9 +149,35 @@ describe('digest plan', () => {
   it("the chosen locale wins over the agreement's, French otherwise; the ids follow the membership", () => {
     const rows = [row(1, 'alex@org.example', F1, false, 'en')];
     expect(plan(rows).digests[0]!.locale).toBe('en');
-    expect(plan(rows, new Map([['alex@org.example', 'fr']])).digests[0]!.locale).toBe('fr');
+    expect(plan(rows, new Map([[preferenceKey(G1, 'alex@org.example'), 'fr']])).digests[0]!.locale).toBe('fr');
     expect(plan([row(1, 'alex@org.example', F1, false, 'de')]).digests[0]!.locale).toBe('fr');
     expect(plan(rows).digests[0]!.id).toBe(plan(rows).digests[0]!.id);
     expect(plan([...rows, row(2, 'alex@org.example', F1)]).digests[0]!.id).not.toBe(plan(rows).digests[0]!.id);
+  });
+
+  it("a grantee's choice applies to its own agreements: a digest that also speaks of another grantee's follows it only when both chose it", () => {
+    const mixed = [row(1, 'alex@org.example', F1, false, 'fr', G1), row(2, 'alex@org.example', F2, false, 'fr', G2)];
+    // G2 (another funder's grantee naming the same address) chose English: G1's part is not switched
+    expect(plan(mixed, new Map([[preferenceKey(G2, 'alex@org.example'), 'en']])).digests[0]!.locale).toBe('fr');
+    expect(
+      plan(
+        mixed,
+        new Map([
+          [preferenceKey(G1, 'alex@org.example'), 'en'],
+          [preferenceKey(G2, 'alex@org.example'), 'en'],
+        ]),
+      ).digests[0]!.locale,
+    ).toBe('en');
+    // a choice made for another address of the same grantee changes nothing here
+    expect(plan(mixed.slice(0, 1), new Map([[preferenceKey(G1, 'sam@org.example'), 'en']])).digests[0]!.locale).toBe(
+      'fr',
+    );
+    // a row whose agreement the directory has not seen yet counts as a grantee without a choice
+    expect(
+      plan(
+        [row(1, 'alex@org.example', F1), row(2, 'alex@org.example', F1, false, 'fr', null)],
+        new Map([[preferenceKey(G1, 'alex@org.example'), 'en']]),
+      ).digests[0]!.locale,
+    ).toBe('fr');
   });
 });

@@ -268,6 +268,7 @@ describe('POST /v1/obligations/{id}/extension', () => {
       [upcoming, { newDueDate: '2027-12-31', reason: 'x' }, "doit être postérieure à l'échéance actuelle 2027-12-31"],
       [upcoming, { newDueDate: '2027-11-30', reason: 'x' }, "doit être postérieure à l'échéance actuelle 2027-12-31"],
       [upcoming, { newDueDate: '2028-02-30', reason: 'x' }, 'doit être une date du calendrier AAAA-MM-JJ'],
+      [upcoming, { newDueDate: '9999-12-31', reason: 'x' }, 'ne peut pas dépasser le 2100-12-31'],
     ];
     const before = { t: await h.count('transition'), o: await h.count('outbox') };
     for (const [id, body, message] of cases) {

@@ -8,6 +8,11 @@ export const reportsEnv = {
   MAIL_FROM: z.string().min(3).default('Praxis Conformité <rapports@praxis-compliance.local>'),
   /** Events applied per database transaction by the read-model consumer (1 = one transaction per message). */
   REPORTS_BATCH_SIZE: z.coerce.number().int().min(1).max(2000).default(250),
+  /**
+   * Key of the pseudonyms auditors read in place of contact emails (HMAC). When unset it is derived
+   * from INTERNAL_SECRET; set it to keep pseudonyms stable across a rotation of that secret.
+   */
+  PSEUDONYM_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How long the consumer waits for more events before applying a partial batch. */
   REPORTS_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(5000).default(15),
 };

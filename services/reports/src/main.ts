@@ -1,5 +1,5 @@
 import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
-import { createLogger, type Logger, runService } from '@pc/service-kit';
+import { createLogger, derivePseudonymKey, type Logger, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, prismaTransact } from './adapters/prisma';
 import { ReportStore } from './adapters/report-store';
@@ -51,7 +51,13 @@ export async function startReports(
   runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    routes: (app) => mountRoutes(app, { pool: runtime.pool, reader: store, now: opts.now }),
+    routes: (app) =>
+      mountRoutes(app, {
+        pool: runtime.pool,
+        reader: store,
+        pseudonymKey: cfg.PSEUDONYM_SECRET ?? derivePseudonymKey(cfg.INTERNAL_SECRET, 'reports'),
+        now: opts.now,
+      }),
   });
   return { port, runtime, events, stop: () => runtime.stop() };
 }

@@ -1,4 +1,5 @@
-import { pseudonymize } from '@pc/service-kit';
+import { keyedPseudonym, pseudonymize } from '@pc/service-kit';
+import { reportForAuditor } from '../src/domain/personal-data';
 import { buildReport, classify, fulfilledLate, type ObligationRow } from '../src/domain/compliance';
 import { agreementSnapshot, apiKeyChanged, noteWithdrawn, reminderFailed } from '../src/domain/audit-entries';
 import { canonicalJson, ChainVerifier, GENESIS_HASH, link } from '../src/domain/audit-chain';
@@ -226,5 +227,36 @@ describe('audit entries (which change of which event becomes which entry)', () =
       at: '2026-04-01T10:00:00Z',
     });
     expect(reminderFailed(e).reason).toBe(`550 5.1.1 <${pseudonymize('alex@exemple.org')}>: unknown`);
+  });
+});
+
+describe('the report an auditor reads', () => {
+  const failing = {
+    email: 'Alex@Example.org',
+    contactRef: pseudonymize('alex@example.org'),
+    granteeName: 'G',
+    reason: '550 <alex@example.org> unknown; also cc@example.org',
+    failures: 2,
+    lastFailedAt: '2026-10-01T00:00:00.000Z',
+  };
+  it('replaces every address, in the list and in the server text, by a pseudonym under the service key', () => {
+    const key = 'k'.repeat(32);
+    const r = reportForAuditor({ failingContacts: [failing] }, (e) => keyedPseudonym(key, e));
+    const ref = keyedPseudonym(key, 'alex@example.org');
+    expect(r.failingContacts).toEqual([
+      {
+        ...failing,
+        email: ref,
+        contactRef: ref,
+        reason: `550 <${ref}> unknown; also ${keyedPseudonym(key, 'cc@example.org')}`,
+      },
+    ]);
+  });
+  it('is keyed: another key gives other pseudonyms, and none is the bare hash of the address', () => {
+    const a = keyedPseudonym('a'.repeat(32), 'alex@example.org');
+    const b = keyedPseudonym('b'.repeat(32), 'alex@example.org');
+    expect(a).not.toBe(b);
+    expect(a.slice(2)).not.toBe(pseudonymize('alex@example.org').slice(2));
+    expect(keyedPseudonym('a'.repeat(32), ' ALEX@example.org ')).toBe(a);
   });
 });

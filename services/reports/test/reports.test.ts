@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { derivePseudonymKey, keyedPseudonym, pseudonymize } from '@pc/service-kit';
 import { asPrincipal, eventually, type TestEnv } from '@pc/testkit';
 import type { RunningService } from '../src/main';
 import { renderPdf } from '../src/adapters/render-pdf';
@@ -310,6 +311,32 @@ describe('compliance report and audit: tenancy and roles', () => {
     const r = await json(`/v1/reports/compliance?asOf=${asOf}`, funderB);
     expect(r.totals.obligations).toBe(1);
     expect(r.scope.funders.map((f) => f.id)).toEqual([B.funderId]);
+  });
+
+  it('auditors read keyed pseudonyms where funders read contact emails (JSON and HTML)', async () => {
+    const auditor = asPrincipal({ role: 'auditor', funderIds: [A.funderId] });
+    const own = await json(`/v1/reports/compliance?asOf=${asOf}`, funderA);
+    expect(own.failingContacts).toEqual([expect.objectContaining({ email: 'bad@exemple.org' })]);
+    expect(await (await get(`/v1/reports/compliance?asOf=${asOf}&format=html`, funderA)).text()).toContain(
+      'bad@exemple.org',
+    );
+
+    const seen = await json(`/v1/reports/compliance?asOf=${asOf}`, auditor);
+    const text = JSON.stringify(seen);
+    expect(text).not.toContain('bad@exemple.org');
+    const [c] = seen.failingContacts;
+    const key = derivePseudonymKey(t.env.INTERNAL_SECRET!, 'reports');
+    expect(c).toMatchObject({ email: keyedPseudonym(key, 'bad@exemple.org'), granteeName: 'Cuisines solidaires' });
+    expect(c!.email).toMatch(/^k_[0-9a-f]{16}$/);
+    expect(c!.contactRef).toBe(c!.email); // not the bare SHA-256 the events carry
+    expect(c!.reason).toBe(`550 5.1.1 <${c!.email}>: mailbox unavailable`);
+    expect(text).not.toContain(pseudonymize('bad@exemple.org'));
+    expect(text).not.toContain('p_bad');
+    // the same address is the same pseudonym from one request to the next
+    expect((await json(`/v1/reports/compliance?asOf=${asOf}`, auditor)).failingContacts[0]!.email).toBe(c!.email);
+    const html = await (await get(`/v1/reports/compliance?asOf=${asOf}&format=html`, auditor)).text();
+    expect(html).not.toContain('bad@exemple.org');
+    expect(html).toContain(c!.email);
   });
 
   it('an auditor reads its whole scope by default, or one funder of it', async () => {

@@ -86,7 +86,7 @@ export function createIntakeStore(pool: pg.Pool, newId: () => string): IntakeSto
                   startDate: a.draft.startDate,
                   endDate: a.draft.endDate,
                   signedAt: a.draft.signedAt,
-                  grantee: g,
+                  grantee: { id: g.id, name: g.name, neq: g.neq },
                   contacts: a.draft.contacts,
                   obligations: a.obligations,
                   revision: 1,
@@ -115,64 +115,67 @@ export function createIntakeStore(pool: pg.Pool, newId: () => string): IntakeSto
   };
 }
 
+/** A grantee as an agreement stores it (`rowId`, the funder's own) and as events and views show it (`id`). */
+interface ResolvedGrantee {
+  rowId: string;
+  id: string;
+  name: string;
+  neq: string | null;
+}
+
 /**
- * Grantee identity: with a NEQ (Québec enterprise number) one grantee across all funders; without,
- * the exact name within this funder. Insert-if-absent then read back, so concurrent imports agree on the id.
- * An existing grantee keeps the name it was first registered with.
+ * Grantee identity, within this funder only: its NEQ (Québec enterprise number) when given, else
+ * its exact name. Insert-if-absent then read back, so concurrent imports agree on the id. An
+ * existing grantee keeps the name it was first registered with. A grantee an admin linked to
+ * another funder's shows that one's id (the one organisation across funders); nothing a funder
+ * writes makes such a link.
  */
 async function resolveGrantees(
   client: pg.PoolClient,
   funderId: string,
   agreements: NewAgreement[],
   newId: () => string,
-): Promise<Map<string, { id: string; name: string; neq: string | null }>> {
-  const byNeq = new Map<string, string>(),
-    byName = new Set<string>();
+): Promise<Map<string, ResolvedGrantee>> {
+  const identityOf = (g: { neq: string | null; name: string }): string => (g.neq ? `neq:${g.neq}` : `name:${g.name}`);
+  const wanted = new Map<string, { neq: string | null; name: string }>();
   for (const a of agreements) {
-    const { neq, name } = a.draft.grantee;
-    if (neq) {
-      if (!byNeq.has(neq)) byNeq.set(neq, name);
-    } else byName.add(name);
+    const key = identityOf(a.draft.grantee);
+    if (!wanted.has(key)) wanted.set(key, a.draft.grantee);
   }
-  const found = new Map<string, { id: string; name: string; neq: string | null }>();
-  if (byNeq.size > 0) {
-    const neqs = [...byNeq.keys()];
-    await client.query(
-      `INSERT INTO grantee (id, neq, name) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT (neq) DO NOTHING`,
-      [neqs.map(() => newId()), neqs, neqs.map((n) => byNeq.get(n))],
-    );
-    const { rows } = await client.query<{ id: string; name: string; neq: string }>(
-      'SELECT id, name, neq FROM grantee WHERE neq = ANY($1::text[])',
-      [neqs],
-    );
-    for (const r of rows) found.set(`neq:${r.neq}`, r);
-  }
-  if (byName.size > 0) {
-    const names = [...byName];
-    await client.query(
-      `INSERT INTO grantee (id, name, scope_funder_id) SELECT u.id, u.name, $3 FROM unnest($1::uuid[], $2::text[]) AS u(id, name)
-       ON CONFLICT (scope_funder_id, name) DO NOTHING`,
-      [names.map(() => newId()), names, funderId],
-    );
-    const { rows } = await client.query<{ id: string; name: string }>(
-      'SELECT id, name FROM grantee WHERE scope_funder_id = $1 AND name = ANY($2::text[])',
-      [funderId, names],
-    );
-    for (const r of rows) found.set(`name:${r.name}`, { ...r, neq: null });
-  }
-  return new Map(
-    agreements.map((a) => {
-      const g = a.draft.grantee;
-      return [a.id, found.get(g.neq ? `neq:${g.neq}` : `name:${g.name}`)!];
-    }),
+  const keys = [...wanted.keys()];
+  await client.query(
+    `INSERT INTO grantee (id, scope_funder_id, identity, neq, name)
+     SELECT u.id, $1::uuid, u.identity, u.neq, u.name FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS u(id, identity, neq, name)
+     ON CONFLICT (scope_funder_id, identity) DO NOTHING`,
+    [
+      funderId,
+      keys.map(() => newId()),
+      keys,
+      keys.map((k) => wanted.get(k)!.neq),
+      keys.map((k) => wanted.get(k)!.name),
+    ],
   );
+  const { rows } = await client.query<{
+    id: string;
+    identity: string;
+    name: string;
+    neq: string | null;
+    linked_to: string | null;
+  }>(
+    'SELECT id, identity, name, neq, linked_to FROM grantee WHERE scope_funder_id = $1 AND identity = ANY($2::text[])',
+    [funderId, keys],
+  );
+  const found = new Map(
+    rows.map((r) => [r.identity, { rowId: r.id, id: r.linked_to ?? r.id, name: r.name, neq: r.neq }] as const),
+  );
+  return new Map(agreements.map((a) => [a.id, found.get(identityOf(a.draft.grantee))!]));
 }
 
 async function insertRows(
   client: pg.PoolClient,
   funderId: string,
   agreements: NewAgreement[],
-  granteeOf: Map<string, { id: string }>,
+  granteeOf: Map<string, ResolvedGrantee>,
   lap: (phase: string) => void,
 ): Promise<void> {
   await copyInto(
@@ -198,7 +201,7 @@ async function insertRows(
       a.id,
       funderId,
       a.programme.id,
-      granteeOf.get(a.id)!.id,
+      granteeOf.get(a.id)!.rowId,
       a.draft.externalRef,
       a.referenceCode,
       a.draft.title,

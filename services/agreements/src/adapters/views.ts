@@ -1,5 +1,8 @@
 /** Agreement and programme as the public API shows them (contracts/openapi.yaml `Agreement`, `Programme`). */
+import type { Contact, ObligationKind } from '../domain/agreement';
+import { agreementSnapshot, type AgreementSnapshot } from '../domain/snapshot';
 import type { AgreementRow, HistoryRow } from './agreement-store';
+import type { GranteeRow } from './grantee-store';
 import type { ProgrammeRow } from './programme-store';
 
 export const day = (d: Date): string => d.toISOString().slice(0, 10);
@@ -22,7 +25,7 @@ export function agreementView(a: AgreementRow, opts: ViewOptions): Record<string
     startDate: day(a.startDate),
     endDate: day(a.endDate),
     signedAt: a.signedAt ? day(a.signedAt) : null,
-    grantee: { id: a.grantee.id, name: a.grantee.name, neq: a.grantee.neq },
+    grantee: { id: a.grantee.linkedToId ?? a.grantee.id, name: a.grantee.name, neq: a.grantee.neq },
     ...(opts.contacts ? { contacts: a.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })) } : {}),
     requirements: a.requirements.map((r) => ({
       kind: r.kind,
@@ -100,4 +103,43 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   } catch {
     return null;
   }
+}
+
+/** The event snapshot of an agreement as stored. */
+export function snapshotOf(a: AgreementRow): AgreementSnapshot {
+  return agreementSnapshot({
+    agreementId: a.id,
+    funderId: a.funderId,
+    programmeId: a.programmeId,
+    programmeCode: a.programme.code,
+    externalRef: a.externalRef,
+    referenceCode: a.referenceCode,
+    title: a.title,
+    startDate: day(a.startDate),
+    endDate: day(a.endDate),
+    signedAt: a.signedAt ? day(a.signedAt) : null,
+    // the organisation's id across funders when an admin linked this funder's grantee to it
+    grantee: { id: a.grantee.linkedToId ?? a.grantee.id, name: a.grantee.name, neq: a.grantee.neq },
+    contacts: a.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale as Contact['locale'] })),
+    obligations: a.obligations.map((o) => ({
+      id: o.id,
+      requirementId: o.requirementId,
+      kind: o.kind as ObligationKind,
+      sequence: o.sequence,
+      dueDate: day(o.dueDate),
+    })),
+    revision: a.revision,
+  });
+}
+
+/** A grantee as an admin sees it (contract `Grantee`): whose it is and which organisation it stands for. */
+export function granteeView(g: GranteeRow): Record<string, unknown> {
+  return {
+    id: g.id,
+    funderId: g.scopeFunderId,
+    name: g.name,
+    neq: g.neq,
+    linkedTo: g.linkedToId,
+    linkedAt: g.linkedAt?.toISOString() ?? null,
+  };
 }

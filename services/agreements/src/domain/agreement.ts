@@ -3,8 +3,8 @@
  * shared by the JSON route and the CSV import, and the content hash that recognises replays.
  */
 import crypto from 'node:crypto';
-import { DEFAULT_LOCALE, isLocale, type Locale } from '@pc/service-kit';
-import { isCalendarDate, parseDuration } from './calendar';
+import { DEFAULT_LOCALE, isLocale, textProblem, type Locale } from '@pc/service-kit';
+import { durationTooLong, isCalendarDate, parseDuration } from './calendar';
 import type { MessageCode } from './messages';
 
 export const OBLIGATION_KINDS = ['learning_note', 'mid_term_note', 'final_note'] as const;
@@ -51,8 +51,59 @@ export const DEFAULT_REQUIREMENTS: RequirementSpec[] = [
   { kind: 'learning_note', count: 1, due: { anchor: 'end', offset: 'P90D' } },
 ];
 
+/**
+ * The contract's limits on an agreement (contracts/openapi.yaml, AgreementInput and Contact). The
+ * JSON route has them checked by the contract validator first; the CSV import has only this file,
+ * so both entries enforce them here, and a test holds these numbers equal to the contract's.
+ */
+export const LIMITS = {
+  externalRef: 100,
+  programmeCode: 40,
+  title: 500,
+  granteeName: 300,
+  contactName: 300,
+  email: 254,
+  contacts: 20,
+  requirements: 20,
+  count: { min: 1, max: 20 },
+} as const;
+
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const isStr = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * The characters an externalRef may hold once NFKC-normalised: printable ASCII and the letters of
+ * French (Latin-1 letters, Œ, œ). NFKC folds compatibility forms onto their ASCII letter (full-width
+ * `ＡＢ-1` is `AB-1`, the ligature `ﬁ` is `fi`); what is left outside this set are letters of other
+ * scripts, among them the Cyrillic and Greek look-alikes of Latin letters (`АВ-1` is not `AB-1`),
+ * which would register as a distinct reference and read as the same one in a Praxis note.
+ */
+const REFERENCE_CHARS = /^[\x20-\x7e\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153]*$/;
+
+/** The issue of a single-line text field holding a control character, a line break or malformed Unicode. */
+export function textIssue(path: string, v: string): Issue | null {
+  const p = textProblem(v);
+  return p ? { path, code: 'text_unsafe', params: { kind: p.kind, cp: p.codePoint, at: p.index } } : null;
+}
+
+/**
+ * An externalRef as the system compares and stores it (NFKC), with the issue when it holds a
+ * character outside REFERENCE_CHARS.
+ */
+export function readReference(path: string, v: string): { value: string; issue: Issue | null } {
+  const value = v.normalize('NFKC');
+  if (REFERENCE_CHARS.test(value)) return { value, issue: null };
+  const bad = [...value].find((ch) => !REFERENCE_CHARS.test(ch)) ?? '';
+  const cp = bad.codePointAt(0) ?? 0;
+  return {
+    value,
+    issue: {
+      path,
+      code: 'reference_charset',
+      params: { char: bad, cp: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` },
+    },
+  };
+}
 
 /**
  * Reads an agreement from untrusted JSON-like input into a draft, collecting every issue (the
@@ -70,6 +121,8 @@ export function readAgreement(input: Record<string, unknown>): { draft: Agreemen
       return '';
     }
     if (v.length > max) issues.push({ path, code: 'too_long', params: { max } });
+    const unsafe = textIssue(path, v);
+    if (unsafe) issues.push(unsafe);
     return v;
   };
   const date = (path: string, v: unknown, required = true): string | null => {
@@ -84,9 +137,14 @@ export function readAgreement(input: Record<string, unknown>): { draft: Agreemen
     return v;
   };
 
-  const externalRef = text('externalRef', input.externalRef, 100);
-  const programmeCode = text('programmeCode', input.programmeCode, 40);
-  const title = text('title', input.title, 500);
+  let externalRef = text('externalRef', input.externalRef, LIMITS.externalRef);
+  if (externalRef) {
+    const ref = readReference('externalRef', externalRef);
+    externalRef = ref.value;
+    if (ref.issue && !issues.some((i) => i.path === 'externalRef')) issues.push(ref.issue);
+  }
+  const programmeCode = text('programmeCode', input.programmeCode, LIMITS.programmeCode);
+  const title = text('title', input.title, LIMITS.title);
 
   let amount: AgreementDraft['amount'] = null;
   const a = input.amount as { value?: unknown; currency?: unknown } | undefined | null;
@@ -111,7 +169,7 @@ export function readAgreement(input: Record<string, unknown>): { draft: Agreemen
   if (startDate && endDate && endDate < startDate) issues.push({ path: 'endDate', code: 'end_before_start' });
 
   const g = (input.grantee ?? {}) as { name?: unknown; neq?: unknown; contacts?: unknown };
-  const granteeName = text('grantee.name', g.name, 300);
+  const granteeName = text('grantee.name', g.name, LIMITS.granteeName);
   let neq: string | null = null;
   if (g.neq !== undefined && g.neq !== null && g.neq !== '') {
     if (!isStr(g.neq) || !/^\d{10}$/.test(g.neq)) issues.push({ path: 'grantee.neq', code: 'neq_format' });
@@ -146,12 +204,24 @@ export function readContacts(v: unknown, base: string, issues: Issue[]): Contact
     issues.push({ path: base, code: 'required' });
     return [];
   }
+  if (v.length > LIMITS.contacts)
+    issues.push({
+      path: `${base}[${LIMITS.contacts}]`,
+      code: 'too_many_contacts',
+      params: { max: LIMITS.contacts, got: v.length },
+    });
   return v.map((c: { name?: unknown; email?: unknown; locale?: unknown }, i) => {
     const name = isStr(c?.name) ? c.name.trim() : '';
     if (!name) issues.push({ path: `${base}[${i}].name`, code: 'required' });
+    else if (name.length > LIMITS.contactName)
+      issues.push({ path: `${base}[${i}].name`, code: 'too_long', params: { max: LIMITS.contactName } });
+    const unsafeName = textIssue(`${base}[${i}].name`, name);
+    if (unsafeName) issues.push(unsafeName);
     const email = isStr(c?.email) ? c.email.trim() : '';
+    const unsafeEmail = textIssue(`${base}[${i}].email`, email);
     if (!email) issues.push({ path: `${base}[${i}].email`, code: 'required' });
-    else if (!EMAIL.test(email) || email.length > 254)
+    else if (unsafeEmail) issues.push(unsafeEmail);
+    else if (!EMAIL.test(email) || email.length > LIMITS.email)
       issues.push({ path: `${base}[${i}].email`, code: 'email_format' });
     let locale: Locale = DEFAULT_LOCALE;
     if (c?.locale !== undefined && c.locale !== null && c.locale !== '') {
@@ -172,6 +242,12 @@ export function readRequirements(
     issues.push({ path: base, code: 'required' });
     return [];
   }
+  if (v.length > LIMITS.requirements)
+    issues.push({
+      path: `${base}[${LIMITS.requirements}]`,
+      code: 'too_many_requirements',
+      params: { max: LIMITS.requirements, got: v.length },
+    });
   return v.map((r: { kind?: unknown; count?: unknown; due?: unknown }, i) => {
     const p = `${base}[${i}]`;
     const kind = r?.kind;
@@ -182,7 +258,7 @@ export function readRequirements(
         params: { value: String(kind ?? '') },
       });
     const count = r?.count === undefined || r?.count === null ? 1 : r.count;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 20)
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < LIMITS.count.min || count > LIMITS.count.max)
       issues.push({ path: `${p}.count`, code: 'count_range' });
     const due = readDue(r?.due, `${p}.due`, signedAt, issues);
     return { kind: kind as ObligationKind, count: count as number, due };
@@ -214,8 +290,12 @@ function readDue(v: unknown, p: string, signedAt: string | null, issues: Issue[]
     issues.push({ path: `${p}.anchor`, code: 'signature_without_signed_at' });
   const offset = d.offset;
   if (!isStr(offset) || offset === '') issues.push({ path: `${p}.offset`, code: 'required' });
-  else if (!parseDuration(offset))
-    issues.push({ path: `${p}.offset`, code: 'duration_invalid', params: { value: offset } });
+  else {
+    const dur = parseDuration(offset);
+    if (!dur) issues.push({ path: `${p}.offset`, code: 'duration_invalid', params: { value: offset } });
+    else if (durationTooLong(dur))
+      issues.push({ path: `${p}.offset`, code: 'duration_too_long', params: { value: offset } });
+  }
   return { anchor: anchor as Anchor, offset: isStr(offset) ? offset.toUpperCase() : '' };
 }
 

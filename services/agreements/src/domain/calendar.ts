@@ -25,6 +25,19 @@ export function parseDuration(text: string): Duration | null {
   return { years: Number(y ?? 0), months: Number(mo ?? 0), weeks: Number(w ?? 0), days: Number(d ?? 0) };
 }
 
+/**
+ * Due rules are about a grant's life (months, a few years): an offset of more than a century is a
+ * typing error (`P9999Y` would put the due date in the year 11000+, which no date column or event
+ * accepts). Measured generously: a year as 366 days, a month as 31.
+ */
+export const MAX_OFFSET_DAYS = 36_600;
+export function durationTooLong(d: Duration): boolean {
+  return d.years * 366 + d.months * 31 + d.weeks * 7 + d.days > MAX_OFFSET_DAYS;
+}
+
+/** The last due date the system derives (later ones are refused, whatever the rule that gives them). */
+export const LAST_DUE_DATE = '2100-12-31';
+
 export function isLeapYear(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }

@@ -2,9 +2,45 @@
  * Every message a person reads about their input, in French (default) and English. Validation
  * produces codes; the HTTP layer renders them in the caller's language.
  */
-import { catalog, invalid, type AppError, type Locale } from '@pc/service-kit';
+import {
+  catalog,
+  invalid,
+  textProblemMessage,
+  type AppError,
+  type Locale,
+  type TextProblemKind,
+} from '@pc/service-kit';
 
 type Params = Record<string, string | number>;
+
+/** A text field's forbidden character (the rule and its wording are @pc/service-kit's). */
+const unsafeText = (locale: Locale, p: Params): string =>
+  textProblemMessage({ kind: p.kind as TextProblemKind, codePoint: Number(p.cp), index: Number(p.at) })[locale];
+
+const feedReasons = {
+  fr: {
+    not_a_url: "ce n'est pas une URL absolue",
+    scheme: 'seuls http et https sont permis',
+    scheme_mismatch: 'le protocole doit être celui de Praxis',
+    userinfo: "un nom d'utilisateur ou un mot de passe dans l'URL n'est pas permis",
+    host: "l'hôte doit être celui de Praxis",
+    ip_literal: "une adresse IP n'est pas permise : l'hôte doit être celui de Praxis",
+    port: 'seul le port de Praxis est permis',
+    path: 'le chemin ne peut commencer par « // » ni contenir « \\ »',
+  },
+  en: {
+    not_a_url: 'not an absolute URL',
+    scheme: 'only http and https are allowed',
+    scheme_mismatch: 'the scheme must be the Praxis one',
+    userinfo: 'a user name or password in the URL is not allowed',
+    host: 'the host must be the Praxis host',
+    ip_literal: 'an IP address is not allowed: the host must be the Praxis host',
+    port: 'only the Praxis port is allowed',
+    path: 'the path may not start with "//" nor hold "\\"',
+  },
+} as const;
+const feedText = (locale: Locale, p: Params): string =>
+  `${feedReasons[locale][p.reason as keyof (typeof feedReasons)['fr']] ?? String(p.reason)} (${p.expected})`;
 
 /** What is wrong with one field or one CSV cell (an Issue's code and params). */
 export const issueMessages = catalog({
@@ -35,6 +71,14 @@ export const issueMessages = catalog({
     csv_partial_due: 'exigence incomplète : requirement_kind et (due_anchor + due_offset) ou due_date',
     conflict_external_ref:
       'cette external_ref est déjà enregistrée avec un contenu différent (utilisez PATCH pour la modifier)',
+    too_many_contacts: (p: Params) => `trop de personnes-ressources : ${p.got} (au plus ${p.max} par entente)`,
+    too_many_requirements: (p: Params) => `trop d'exigences : ${p.got} (au plus ${p.max} par entente)`,
+    text_unsafe: (p: Params) => unsafeText('fr', p),
+    reference_charset: (p: Params) =>
+      `caractère « ${p.char} » (${p.cp}) non permis dans une référence : lettres et chiffres latins, ponctuation ASCII et lettres accentuées du français seulement (un caractère cyrillique ou grec peut imiter une lettre latine)`,
+    duration_too_long: (p: Params) => `durée trop longue : ${p.value} (au plus 100 ans)`,
+    due_too_late: (p: Params) => `l'échéance calculée (${p.value}) tombe après le ${p.max}`,
+    feed_url: (p: Params) => `URL de fil refusée : ${feedText('fr', p)}`,
   },
   en: {
     required: 'required',
@@ -62,6 +106,14 @@ export const issueMessages = catalog({
     csv_syntax: (p) => `malformed CSV: ${p.value}`,
     csv_partial_due: 'incomplete requirement: requirement_kind and (due_anchor + due_offset) or due_date',
     conflict_external_ref: 'this external_ref is already registered with different content (use PATCH to amend it)',
+    too_many_contacts: (p) => `too many contacts: ${p.got} (at most ${p.max} per agreement)`,
+    too_many_requirements: (p) => `too many requirements: ${p.got} (at most ${p.max} per agreement)`,
+    text_unsafe: (p) => unsafeText('en', p),
+    reference_charset: (p) =>
+      `character "${p.char}" (${p.cp}) is not allowed in a reference: Latin letters and digits, ASCII punctuation and French accented letters only (a Cyrillic or Greek character can pass for a Latin letter)`,
+    duration_too_long: (p) => `duration too long: ${p.value} (at most 100 years)`,
+    due_too_late: (p) => `the derived due date (${p.value}) falls after ${p.max}`,
+    feed_url: (p) => `feed URL refused: ${feedText('en', p)}`,
   },
 });
 
@@ -87,6 +139,7 @@ export function issuesToError(
 export const details = catalog({
   fr: {
     invalid_agreement: "l'entente est invalide",
+    invalid_programme: 'le programme est invalide',
     invalid_csv: (n: number, shown: number) =>
       `le fichier contient ${n} erreur(s)${n > shown ? ` (les ${shown} premières sont listées)` : ''}; rien n'a été importé`,
     empty_csv: 'le fichier est vide : il faut une ligne d\u2019en-tête et au moins une ligne de données',
@@ -97,9 +150,15 @@ export const details = catalog({
     nothing_to_amend: 'rien à modifier : indiquez startDate, endDate, contacts ou requirements',
     programme_exists: 'un programme avec ce code existe déjà',
     unknown_cursor: 'curseur inconnu',
+    invalid_link: 'le lien entre organismes est refusé',
+    link_unknown_target: "l'organisme cible n'existe pas",
+    link_self: 'un organisme ne peut être lié à lui-même',
+    link_neq: 'les deux organismes doivent avoir le même NEQ',
+    linked_reason: "organisme lié par un administrateur à celui d'un autre bailleur de fonds (même NEQ)",
   },
   en: {
     invalid_agreement: 'the agreement is invalid',
+    invalid_programme: 'the programme is invalid',
     invalid_csv: (n, shown) =>
       `the file has ${n} error(s)${n > shown ? ` (the first ${shown} are listed)` : ''}; nothing was imported`,
     empty_csv: 'the file is empty: a header row and at least one data row are needed',
@@ -109,5 +168,10 @@ export const details = catalog({
     nothing_to_amend: 'nothing to amend: give startDate, endDate, contacts or requirements',
     programme_exists: 'a programme with this code already exists',
     unknown_cursor: 'unknown cursor',
+    invalid_link: 'the link between grantees is refused',
+    link_unknown_target: 'the target grantee does not exist',
+    link_self: 'a grantee cannot be linked to itself',
+    link_neq: 'both grantees must have the same NEQ',
+    linked_reason: "grantee linked by an admin to another funder's (same NEQ)",
   },
 });

@@ -4,8 +4,8 @@
  * reports any transition is `classify` of @pc/lifecycle, the rule that service applies itself.
  */
 import { classify } from '@pc/lifecycle';
-import { addDuration, parseDuration } from './calendar';
-import type { DueRule, ObligationKind, RequirementSpec } from './agreement';
+import { addDuration, LAST_DUE_DATE, parseDuration } from './calendar';
+import type { DueRule, Issue, ObligationKind, RequirementSpec } from './agreement';
 
 export interface AgreementDates {
   startDate: string;
@@ -27,6 +27,36 @@ export function dueDateOf(rule: DueRule, dates: AgreementDates): string {
   const dur = parseDuration(rule.offset);
   if (!dur) throw new Error(`invalid duration ${rule.offset}`);
   return addDuration(anchor, dur);
+}
+
+/** A derived date the system refuses to keep (a year past 2100, or one that no longer has four digits). */
+const tooLate = (date: string): boolean => date.length !== 10 || date > LAST_DUE_DATE;
+
+const ANCHOR_PATH = { start: 'startDate', end: 'endDate', signature: 'signedAt' } as const;
+
+/**
+ * Requirements whose due date, for these agreement dates, falls after LAST_DUE_DATE: one issue
+ * each. A requirement the caller sent is named by its rule (`requirements[1].due.offset`); a
+ * programme default, which the caller did not write, by the agreement date it is computed from.
+ */
+export function lateDueIssues(
+  dates: AgreementDates,
+  requirements: RequirementSpec[],
+  fromDefaults: boolean,
+  base = 'requirements',
+): Issue[] {
+  const out: Issue[] = [];
+  requirements.forEach((r, i) => {
+    const due = dueDateOf(r.due, dates);
+    if (!tooLate(due)) return;
+    const path = fromDefaults
+      ? 'date' in r.due
+        ? 'programmeCode'
+        : ANCHOR_PATH[r.due.anchor]
+      : `${base}[${i}].due.${'date' in r.due ? 'date' : 'offset'}`;
+    out.push({ path, code: 'due_too_late', params: { value: due, max: LAST_DUE_DATE } });
+  });
+  return out;
 }
 
 /**

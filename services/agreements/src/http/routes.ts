@@ -16,7 +16,9 @@ import { details } from '../domain/messages';
 import { amendAgreement, type AgreementAmendment } from '../use-cases/amend-agreement';
 import { getAgreement } from '../use-cases/get-agreement';
 import { importAgreements, type ImportReport } from '../use-cases/import-agreements';
+import { linkGrantee } from '../use-cases/link-grantee';
 import { listAgreements } from '../use-cases/list-agreements';
+import { listGrantees } from '../use-cases/list-grantees';
 import { listProgrammes } from '../use-cases/list-programmes';
 import { registerAgreement, type AgreementInput } from '../use-cases/register-agreement';
 import type { IntakeDeps } from '../use-cases/register-agreements';
@@ -30,6 +32,8 @@ export interface RouteDeps {
   intake: IntakeDeps;
   /** publish committed outbox rows now */
   kick: () => void;
+  /** the Praxis origin (PRAXIS_BASE_URL): a programme's feeds must be on it */
+  praxisBase: URL;
   /** today's calendar date in America/Montreal (injected: tests pin it) */
   today: () => string;
   /** told how long each phase of a successful CSV import took (ms); also logged */
@@ -41,6 +45,7 @@ export interface RouteDeps {
 // runs, so each handler takes the contract's generated type for its body.
 type Body<T> = Request<Record<string, string>, unknown, T>;
 type Reason = components['schemas']['Reason'];
+type GranteeLinkInput = components['schemas']['GranteeLinkInput'];
 
 function readerScope(p: Principal): string[] {
   requireRole(p, 'funder', 'auditor');
@@ -63,7 +68,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
 
   app.post('/v1/programmes', async (req: Body<ProgrammeInput>, res) => {
     const p = principalOf(req);
-    const programme = await registerProgramme(transact, writingFunder(p), req.body, p, localeOf(req));
+    const programme = await registerProgramme(transact, writingFunder(p), req.body, p, localeOf(req), deps.praxisBase);
     kick();
     res.status(201).json(programme);
   });
@@ -111,6 +116,20 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   app.get('/v1/agreements/:id', async (req, res) => {
     const p = principalOf(req);
     res.json(await getAgreement(db, req.params.id, p, readerScope(p), true));
+  });
+
+  // Admin: the one way two funders' grantees become one organisation (a NEQ alone never does it).
+  app.get('/v1/grantees', async (req, res) => {
+    requireRole(principalOf(req), 'admin');
+    res.json(await listGrantees(db, String(queryText(req.query.neq) ?? '')));
+  });
+
+  app.post('/v1/grantees/:id/link', async (req: Body<GranteeLinkInput>, res) => {
+    const p = principalOf(req);
+    requireRole(p, 'admin');
+    const r = await linkGrantee(transact, String(req.params.id), req.body.granteeId, p, localeOf(req));
+    if (r.agreementsUpdated > 0) kick();
+    res.json({ ...r.grantee, agreementsUpdated: r.agreementsUpdated });
   });
 
   app.patch('/v1/agreements/:id', async (req: Body<AgreementAmendment>, res) => {

@@ -5,15 +5,13 @@ import { classify } from '@pc/lifecycle';
 import {
   readContacts,
   readRequirements,
-  type Contact,
   type Issue,
   type ObligationKind,
   type RequirementSpec,
 } from '../domain/agreement';
 import { isCalendarDate } from '../domain/calendar';
 import { details, issuesToError } from '../domain/messages';
-import { deriveObligations, reconcile, statusAfterMove } from '../domain/obligations';
-import { agreementSnapshot, type AgreementSnapshot } from '../domain/snapshot';
+import { deriveObligations, lateDueIssues, reconcile, statusAfterMove } from '../domain/obligations';
 import {
   agreementById,
   appendHistory,
@@ -23,41 +21,14 @@ import {
   replaceRequirements,
   saveAmendedDates,
   writeObligations,
-  type AgreementRow,
 } from '../adapters/agreement-store';
 import { programmeById } from '../adapters/programme-store';
 import type { Transact } from '../adapters/prisma';
-import { day } from '../adapters/views';
+import { day, snapshotOf } from '../adapters/views';
 
 export type AgreementAmendment = components['schemas']['AgreementAmendment'];
 export interface Actor {
   keyId: string;
-}
-
-/** The event snapshot of an agreement as stored. */
-function snapshotOf(a: AgreementRow): AgreementSnapshot {
-  return agreementSnapshot({
-    agreementId: a.id,
-    funderId: a.funderId,
-    programmeId: a.programmeId,
-    programmeCode: a.programme.code,
-    externalRef: a.externalRef,
-    referenceCode: a.referenceCode,
-    title: a.title,
-    startDate: day(a.startDate),
-    endDate: day(a.endDate),
-    signedAt: a.signedAt ? day(a.signedAt) : null,
-    grantee: { id: a.grantee.id, name: a.grantee.name, neq: a.grantee.neq },
-    contacts: a.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale as Contact['locale'] })),
-    obligations: a.obligations.map((o) => ({
-      id: o.id,
-      requirementId: o.requirementId,
-      kind: o.kind as ObligationKind,
-      sequence: o.sequence,
-      dueDate: day(o.dueDate),
-    })),
-    revision: a.revision,
-  });
 }
 
 /**
@@ -92,6 +63,17 @@ export async function amendAgreement(
     const contacts = input.contacts === undefined ? null : readContacts(input.contacts, 'contacts', issues);
     const requirements =
       input.requirements === undefined ? null : readRequirements(input.requirements, 'requirements', signedAt, issues);
+    if (issues.length === 0) {
+      // Whatever moved (a date, a rule), no obligation may land after the last due date.
+      const rules: RequirementSpec[] =
+        requirements ??
+        a.requirements.map((r) => ({
+          kind: r.kind as ObligationKind,
+          count: r.count,
+          due: r.dueDate ? { date: day(r.dueDate) } : { anchor: r.dueAnchor as 'start', offset: r.dueOffset! },
+        }));
+      issues.push(...lateDueIssues({ startDate, endDate, signedAt }, rules, requirements === null));
+    }
     if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_agreement'));
     if (input.startDate === undefined && input.endDate === undefined && contacts === null && requirements === null) {
       throw invalid(

@@ -12,7 +12,7 @@ import {
   type Issue,
   type RequirementSpec,
 } from '../domain/agreement';
-import { deriveObligations, type DerivedObligation } from '../domain/obligations';
+import { deriveObligations, lateDueIssues, type DerivedObligation } from '../domain/obligations';
 import { newReferenceCode } from '../domain/reference-code';
 
 export interface ProgrammeInfo {
@@ -128,6 +128,11 @@ async function attemptRegistration(
     const specs =
       draft.requirements ??
       (programme.defaultRequirements.length > 0 ? programme.defaultRequirements : DEFAULT_REQUIREMENTS);
+    const late = lateDueIssues(draft, specs, draft.requirements === null);
+    if (late.length > 0) {
+      for (const issue of late) issues.push({ index, issue });
+      return;
+    }
     const requirements = specs.map((r, position) => ({ ...r, id: deps.newId(), position }));
     // Shown until the obligations service reports transitions; it classifies with the same rule.
     const obligations = deriveObligations(draft, requirements).map((o) => ({

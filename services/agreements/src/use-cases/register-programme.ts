@@ -4,6 +4,7 @@ import type { components } from '@pc/contracts';
 import { AppError, type Locale } from '@pc/service-kit';
 import { DEFAULT_STAGES } from '@pc/lifecycle';
 import { readRequirements, DEFAULT_REQUIREMENTS, type Issue } from '../domain/agreement';
+import { feedUrlProblem } from '../domain/feed-url';
 import { details, issuesToError } from '../domain/messages';
 import { insertProgramme } from '../adapters/programme-store';
 import type { Transact } from '../adapters/prisma';
@@ -19,14 +20,20 @@ export async function registerProgramme(
   input: ProgrammeInput,
   actor: Actor,
   locale: Locale,
+  praxisBase: URL,
 ): Promise<Record<string, unknown>> {
   const issues: Issue[] = [];
+  (input.praxisFeeds ?? []).forEach((url, i) => {
+    const reason = feedUrlProblem(url, praxisBase);
+    if (reason)
+      issues.push({ path: `praxisFeeds[${i}]`, code: 'feed_url', params: { reason, expected: praxisBase.origin } });
+  });
   const defaults =
     input.defaultRequirements === undefined
       ? DEFAULT_REQUIREMENTS
       : // Defaults apply to agreements that may have no signature date: 'signature' anchors are refused.
         readRequirements(input.defaultRequirements, 'defaultRequirements', null, issues);
-  if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_agreement'));
+  if (issues.length > 0) throw issuesToError(issues, locale, details.t(locale, 'invalid_programme'));
   const stages = (input.reminderPolicy?.stages ?? DEFAULT_STAGES)
     .map((s) => ({ offsetDays: s.offsetDays, escalate: s.escalate ?? false }))
     .sort((x, y) => x.offsetDays - y.offsetDays);

@@ -10,7 +10,7 @@ import { idempotency } from './idempotency';
 /** Which service answers which public route (first match wins). The edge owns only funders and keys. */
 export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: string; url: string }> {
   return [
-    { pattern: /^\/v1\/(programmes|agreements)(\/|$)/, service: 'agreements', url: cfg.AGREEMENTS_URL },
+    { pattern: /^\/v1\/(programmes|agreements|grantees)(\/|$)/, service: 'agreements', url: cfg.AGREEMENTS_URL },
     {
       pattern: /^\/v1\/(obligations(\/|$)|me\/obligations$|me\/calendar\.ics$)/,
       service: 'obligations',

@@ -48,8 +48,10 @@ export async function queueStage(tx: SqlTx, stage: ReminderStage, entries: Ledge
 /** The run's ledger rows not yet in a digest, locked, by address then id. */
 export async function lockUndigested(tx: SqlTx, runId: string): Promise<PendingStage[]> {
   return tx.$queryRawUnsafe<PendingStage[]>(
-    `SELECT id, email, funder_id AS "funderId", escalate, contact_locale AS "contactLocale" FROM reminder_delivery
-     WHERE run_id = $1::uuid AND digest_id IS NULL ORDER BY email, id FOR UPDATE`,
+    // The grantee is the one the reminder.due event named (kept in `reminder`): whose choice of language applies.
+    `SELECT id, email, funder_id AS "funderId", reminder->'grantee'->>'id' AS "granteeId", escalate,
+            contact_locale AS "contactLocale"
+     FROM reminder_delivery WHERE run_id = $1::uuid AND digest_id IS NULL ORDER BY email, id FOR UPDATE`,
     runId,
   );
 }

@@ -18,8 +18,26 @@ export interface PendingStage {
   id: string;
   email: string;
   funderId: string;
+  /** the grantee the reminder stage names (null on a row recorded without one) */
+  granteeId: string | null;
   escalate: boolean;
   contactLocale: string;
+}
+
+/** Key of a contact's preferences: they belong to one grantee's contact, not to the address everywhere. */
+export const preferenceKey = (granteeId: string, email: string): string => `${granteeId} ${email}`;
+
+/**
+ * The locale the grantees of a digest chose for this address: used only when every grantee the
+ * digest speaks of chose the same one. A preference is one grantee's (PUT
+ * /v1/me/contacts/{email}/preferences); an address that is a contact of several grantees (of other
+ * funders) is not switched by one of them for the others' agreements.
+ */
+export function agreedLocale(email: string, group: PendingStage[], chosen: Map<string, string | null>): string | null {
+  const choices = new Set<string | null>();
+  for (const g of new Set(group.map((r) => r.granteeId)))
+    choices.add(g ? (chosen.get(preferenceKey(g, email)) ?? null) : null);
+  return choices.size === 1 ? [...choices][0]! : null;
 }
 
 /** What a funder's copy needs: its language and who follows up there. */
@@ -48,7 +66,7 @@ export interface DigestPlan {
 
 /**
  * @param stages the run's pending ledger rows, ordered by address then id
- * @param chosenLocales the locale a contact chose (preferences route), by address
+ * @param chosenLocales the locale a grantee chose for its contact (preferences route), by `preferenceKey`
  * @param funders the escalating funders' languages and report recipients, by funder id
  */
 export function planDigests(
@@ -67,8 +85,8 @@ export function planDigests(
     const messageId = digestMessageId(ledgerIds, messageDomain);
     // Membership is part of the id: a straggler stage after the run's digests makes its own digest.
     const id = eventId('digest', runId, email, messageId);
-    // The contact's chosen locale, else the one in the agreement, else French.
-    const locale = asLocale(chosenLocales.get(email)) ?? asLocale(group[0]?.contactLocale) ?? 'fr';
+    // The locale its grantees chose for the contact, else the one in the agreement, else French.
+    const locale = asLocale(agreedLocale(email, group, chosenLocales)) ?? asLocale(group[0]?.contactLocale) ?? 'fr';
     const allFunders = new Set(group.map((r) => r.funderId));
     const escalating = [...new Set(group.filter((r) => r.escalate).map((r) => r.funderId))];
     const recipients = (f: string): string[] => (funders.get(f)?.reportRecipients ?? []).filter((a) => a !== email);

@@ -1,5 +1,5 @@
 import type { SqlTx } from '@pc/bus';
-import { planDigests } from '../domain/digest-plan';
+import { planDigests, preferenceKey } from '../domain/digest-plan';
 import { chosenLocales } from '../adapters/contact-store';
 import { assignToDigests, lockUndigested } from '../adapters/delivery-store';
 import { insertDigests } from '../adapters/digest-store';
@@ -23,7 +23,12 @@ export async function buildDigests(tx: SqlTx, runId: string, deps: DigestDeps): 
   if ((await countRunStages(tx, runId)) < run.expected) return false;
   const pending = await lockUndigested(tx, runId);
   if (pending.length > 0) {
-    const locales = await chosenLocales(tx, [...new Set(pending.map((r) => r.email))]);
+    const pairs = new Map(
+      pending.flatMap((r) =>
+        r.granteeId ? [[preferenceKey(r.granteeId, r.email), { granteeId: r.granteeId, email: r.email }]] : [],
+      ),
+    );
+    const locales = await chosenLocales(tx, [...pairs.values()]);
     const funders = await funderCopiesTo(tx, [...new Set(pending.filter((r) => r.escalate).map((r) => r.funderId))]);
     const plan = planDigests(runId, pending, locales, funders, deps.messageDomain);
     await insertDigests(tx, runId, deps.clock(), plan.digests);

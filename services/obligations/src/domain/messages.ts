@@ -79,12 +79,14 @@ export const changeTexts = catalog({
     calendarDate: 'doit être une date du calendrier AAAA-MM-JJ',
     afterCurrent: (d: string) => `doit être postérieure à l'échéance actuelle ${d}`,
     notPast: (d: string) => `ne peut pas être dans le passé (nous sommes le ${d})`,
+    notAfterLast: (d: string) => `ne peut pas dépasser le ${d}`,
     reasonRequired: 'un motif est requis',
   },
   en: {
     calendarDate: 'must be a calendar date YYYY-MM-DD',
     afterCurrent: (d) => `must be after the current due date ${d}`,
     notPast: (d) => `must not be in the past (today is ${d})`,
+    notAfterLast: (d) => `must not be later than ${d}`,
     reasonRequired: 'a reason is required',
   },
 });

@@ -10,6 +10,9 @@ import {
 import { actorOf } from '../domain/access';
 import { assertTransition, type ObligationStatus } from '../domain/lifecycle';
 import { changeTexts } from '../domain/messages';
+
+/** The last due date the system keeps (the agreements service derives none later). */
+const LAST_DUE_DATE = '2100-12-31';
 import type { Clock } from '../domain/ports';
 import { fromDbDate, transaction, type PrismaClient } from '../adapters/prisma';
 import { lockFundersObligation, refOf, updateObligation } from '../adapters/obligation-store';
@@ -41,6 +44,9 @@ export async function extendObligation(
     else if (body.newDueDate <= current)
       errors.push(fieldError('newDueDate', changeTexts.both('afterCurrent', current)));
     else if (body.newDueDate < today) errors.push(fieldError('newDueDate', changeTexts.both('notPast', today)));
+    // Due dates end where the agreements service stops deriving them (no date column is meant for year 9999).
+    else if (body.newDueDate > LAST_DUE_DATE)
+      errors.push(fieldError('newDueDate', changeTexts.both('notAfterLast', LAST_DUE_DATE)));
     if (!reason) errors.push(fieldError('reason', changeTexts.both('reasonRequired')));
     if (errors.length) throw invalid(errors);
     const from = o.status as ObligationStatus;

@@ -5,6 +5,7 @@ import {
   AppError,
   fieldError,
   isCalendarDate,
+  keyedPseudonym,
   notFound,
   principalOf,
   readableFunders,
@@ -15,6 +16,7 @@ import { makeComplianceReport, type ReportReader } from '../use-cases/make-compl
 import { exportAudit } from '../use-cases/export-audit';
 import { verifyAudit } from '../use-cases/verify-audit';
 import { renderHtml } from '../domain/render-html';
+import { reportForAuditor } from '../domain/personal-data';
 import { messages } from '../domain/i18n';
 import { renderCsv } from '../adapters/render-csv';
 import { renderPdf } from '../adapters/render-pdf';
@@ -55,7 +57,10 @@ function auditScope(req: Request, funderId: string | undefined): string {
   return funderId;
 }
 
-export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportReader; now?: () => Date }): void {
+export function mountRoutes(
+  app: Express,
+  deps: { pool: pg.Pool; reader: ReportReader; pseudonymKey: string; now?: () => Date },
+): void {
   const now = deps.now ?? (() => new Date());
 
   app.get('/v1/reports/compliance', async (req: GetRequest<ComplianceQuery>, res: Response) => {
@@ -72,12 +77,18 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
           }),
         ],
       );
-    const { report, rows } = await makeComplianceReport(deps.reader, {
+    const made = await makeComplianceReport(deps.reader, {
       funderIds,
       programme: str(req.query.programme),
       asOf,
       now: now(),
     });
+    const rows = made.rows;
+    // Auditors read pseudonyms where a funder reads its contacts' addresses (every format below).
+    const report =
+      principalOf(req).role === 'auditor'
+        ? reportForAuditor(made.report, (email) => keyedPseudonym(deps.pseudonymKey, email))
+        : made.report;
     const file = `${messages[report.locale].csvFile}-${asOf}`;
     res.setHeader('cache-control', 'private, no-store');
     switch (str(req.query.format) ?? 'json') {
