@@ -753,6 +753,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Read your writes. The id was just created by another request and this service has not received
+         *     it yet (it waited up to 5 s), or the service that owns the id cannot be asked right now. Never a
+         *     404 for something that exists: retry after `Retry-After` seconds.
+         */
+        NotYetHere: {
+            headers: {
+                /** @description seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         Id: string;
@@ -1189,6 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1219,6 +1235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1246,6 +1263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1279,6 +1297,7 @@ export interface operations {
                     };
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1309,6 +1328,7 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1383,6 +1403,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };

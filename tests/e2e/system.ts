@@ -66,9 +66,11 @@ export async function startSystem(): Promise<System> {
   const connector = await up(startConnector(loadConnectorConfig(t.env)));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
   const agreements = await up(startAgreements(loadAgreementsConfig(env)));
-  const obligations = await up(startObligations(loadObligationsConfig(env)));
-  const notifier = await up(startNotifier(loadNotifierConfig(env)));
-  const reports = await up(startReports(loadReportsConfig(env)));
+  // the owner of the ids the others learn of through events (read your writes)
+  const owned = { ...env, AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}` };
+  const obligations = await up(startObligations(loadObligationsConfig(owned)));
+  const notifier = await up(startNotifier(loadNotifierConfig(owned)));
+  const reports = await up(startReports(loadReportsConfig(owned)));
   const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
   const edge = await up(
     startEdge(

@@ -31,4 +31,10 @@ export const metrics = {
     labelNames: ['consumer', 'result'],
     registers: [registry],
   }),
+  projectionLookups: new client.Counter({
+    name: 'projection_lookups_total',
+    help: 'Ids a route did not find locally and asked their owner about, by outcome',
+    labelNames: ['what', 'outcome'],
+    registers: [registry],
+  }),
 };

@@ -1,5 +1,5 @@
 import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
-import { createLogger, type Logger, runService } from '@pc/service-kit';
+import { agreementsLookups, createLogger, type IdOwner, type Logger, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, prismaTransact } from './adapters/prisma';
 import { ReportStore } from './adapters/report-store';
@@ -18,7 +18,7 @@ export interface RunningService extends Running {
 export async function startReports(
   cfg: ReportsConfig,
   logger: Logger = createLogger('reports', cfg.LOG_LEVEL),
-  opts: { mailer?: Mailer; now?: () => Date } = {},
+  opts: { mailer?: Mailer; now?: () => Date; owner?: IdOwner } = {},
 ): Promise<RunningService> {
   const runtime = await ServiceRuntime.boot({ service: 'reports', cfg, srcDir: __dirname, logger });
   const prisma = createPrisma(runtime.pool);
@@ -51,7 +51,16 @@ export async function startReports(
   runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    routes: (app) => mountRoutes(app, { pool: runtime.pool, reader: store, now: opts.now }),
+    routes: (app) =>
+      mountRoutes(app, {
+        pool: runtime.pool,
+        reader: store,
+        now: opts.now,
+        owner:
+          opts.owner ??
+          agreementsLookups({ caller: 'reports', baseUrl: cfg.AGREEMENTS_URL, internalSecret: cfg.INTERNAL_SECRET }),
+        projectionWaitMs: cfg.PROJECTION_WAIT_MS,
+      }),
   });
   return { port, runtime, events, stop: () => runtime.stop() };
 }

@@ -10,6 +10,8 @@ import {
   readableFunders,
   requireRole,
   todayInMontreal,
+  withProjectedId,
+  type IdOwner,
 } from '@pc/service-kit';
 import { makeComplianceReport, type ReportReader } from '../use-cases/make-compliance-report';
 import { exportAudit } from '../use-cases/export-audit';
@@ -55,7 +57,17 @@ function auditScope(req: Request, funderId: string | undefined): string {
   return funderId;
 }
 
-export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportReader; now?: () => Date }): void {
+export interface RouteDeps {
+  pool: pg.Pool;
+  reader: ReportReader;
+  now?: () => Date;
+  /** the agreements service, asked about a programme the read model does not have yet */
+  owner: IdOwner;
+  /** how long a report waits for such a programme to arrive (ms, ≤ 5 s) before answering 503 */
+  projectionWaitMs: number;
+}
+
+export function mountRoutes(app: Express, deps: RouteDeps): void {
   const now = deps.now ?? (() => new Date());
 
   app.get('/v1/reports/compliance', async (req: GetRequest<ComplianceQuery>, res: Response) => {
@@ -72,12 +84,17 @@ export function mountRoutes(app: Express, deps: { pool: pg.Pool; reader: ReportR
           }),
         ],
       );
-    const { report, rows } = await makeComplianceReport(deps.reader, {
-      funderIds,
-      programme: str(req.query.programme),
-      asOf,
-      now: now(),
-    });
+    const programme = str(req.query.programme);
+    const make = () => makeComplianceReport(deps.reader, { funderIds, programme, asOf, now: now() });
+    // Read your writes: a programme registered a moment ago may not be in the read model yet; its
+    // 404 is confirmed with the agreements service, in these funders' scope, or waited for.
+    const { report, rows } = programme
+      ? await withProjectedId(make, {
+          what: 'programme',
+          maxWaitMs: deps.projectionWaitMs,
+          ownerKnows: () => deps.owner.exists({ kind: 'programme', key: programme, scope: { funderIds } }),
+        })
+      : await make();
     const file = `${messages[report.locale].csvFile}-${asOf}`;
     res.setHeader('cache-control', 'private, no-store');
     switch (str(req.query.format) ?? 'json') {
