@@ -4,7 +4,10 @@
  * the edge in front. Tests talk only to the public base URL (and to the simulator/sink as a
  * grantee's browser or mailbox would).
  */
-import { startSmtpSink, testEnv, TEST_ADMIN_TOKEN, type SmtpSink } from '@pc/testkit';
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { eventually, spawnTs, startSmtpSink, testEnv, TEST_ADMIN_TOKEN, type SmtpSink } from '@pc/testkit';
 import { startEdge } from '../../services/edge/src/main';
 import { loadEdgeConfig } from '../../services/edge/src/config';
 import { startAgreements } from '../../services/agreements/src/main';
@@ -27,6 +30,8 @@ export interface System {
   sink: SmtpSink;
   databaseUrl: string;
   amqpUrl: string;
+  /** the services started as processes of their own (`startSystem({ processes })`), for a test to kill */
+  processes: { agreements?: ChildProcess };
   /** fetch against the public base URL with a bearer token and JSON body */
   call(
     method: string,
@@ -47,7 +52,20 @@ export async function json<T>(res: Response, status = 200): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export async function startSystem(): Promise<System> {
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+/**
+ * `processes: ['agreements']` runs the agreements service as a process of its own (node itself, as
+ * `pnpm start` runs it), so a fault test can SIGKILL the process doing the work; the others stay
+ * in-process.
+ */
+export async function startSystem(opts: { processes?: Array<'agreements'> } = {}): Promise<System> {
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
   const t = await testEnv({
@@ -65,7 +83,28 @@ export async function startSystem(): Promise<System> {
   };
   const connector = await up(startConnector(loadConnectorConfig(t.env)));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
-  const agreements = await up(startAgreements(loadAgreementsConfig(env)));
+  const processes: System['processes'] = {};
+  let agreements: { port: number };
+  if (opts.processes?.includes('agreements')) {
+    const port = await freePort();
+    const child = spawnTs(path.join(__dirname, '..', '..', 'services', 'agreements', 'src', 'main.ts'), {
+      env: { ...env, PORT: String(port) },
+    });
+    processes.agreements = child;
+    stops.unshift(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    });
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
+      'agreements process ready',
+      60_000,
+      200,
+    );
+    agreements = { port };
+  } else agreements = await up(startAgreements(loadAgreementsConfig(env)));
   // the owner of the ids the others learn of through events (read your writes)
   const owned = { ...env, AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}` };
   const obligations = await up(startObligations(loadObligationsConfig(owned)));
@@ -92,6 +131,7 @@ export async function startSystem(): Promise<System> {
     sink,
     databaseUrl: t.databaseUrl,
     amqpUrl: t.amqpUrl,
+    processes,
     call: (method, path, token, body, headers = {}) =>
       fetch(base + path, {
         method,

@@ -67,17 +67,22 @@ export async function withProjectedId<T>(attempt: () => Promise<T>, opts: Projec
     throw missing;
   }
   const deadline = started + Math.min(opts.maxWaitMs, MAX_PROJECTION_WAIT_MS);
-  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    await sleep(Math.min(pause, left));
-    try {
-      const served = await attempt();
-      count('served_after_wait');
-      return served;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+  metrics.projectionWaits.inc({ what: opts.what });
+  try {
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(pause, left));
+      try {
+        const served = await attempt();
+        count('served_after_wait');
+        return served;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
     }
+  } finally {
+    metrics.projectionWaits.dec({ what: opts.what });
   }
   count('timed_out');
   throw new AppError('unavailable', opts.stillBehind ?? BEHIND, undefined, { retryAfterSeconds: 1 });
