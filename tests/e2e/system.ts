@@ -7,7 +7,17 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { eventually, spawnTs, startSmtpSink, testEnv, TEST_ADMIN_TOKEN, type SmtpSink } from '@pc/testkit';
+import {
+  benchEnv,
+  eventually,
+  spawnTs,
+  startSmtpSink,
+  testEnv,
+  TEST_ADMIN_TOKEN,
+  TEST_INTERNAL_SECRET,
+  type SmtpSink,
+  type TestEnv,
+} from '@pc/testkit';
 import { startEdge } from '../../services/edge/src/main';
 import { loadEdgeConfig } from '../../services/edge/src/config';
 import { startAgreements } from '../../services/agreements/src/main';
@@ -30,6 +40,8 @@ export interface System {
   sink: SmtpSink;
   databaseUrl: string;
   amqpUrl: string;
+  /** base URL of each service behind the edge (for a bench reading its /metrics) */
+  services: Record<'agreements' | 'obligations' | 'notifier' | 'reports', string>;
   /** the services started as processes of their own (`startSystem({ processes })`), for a test to kill */
   processes: { agreements?: ChildProcess };
   /** fetch against the public base URL with a bearer token and JSON body */
@@ -60,21 +72,44 @@ const freePort = () =>
     });
   });
 
+/** A benchmark's environment: its own migrated database (no jest template), responses not validated. */
+async function benchTestEnv(extra: NodeJS.ProcessEnv): Promise<TestEnv & { drop(): Promise<void> }> {
+  const b = await benchEnv();
+  return {
+    drop: () => b.cleanup(),
+    databaseUrl: b.databaseUrl,
+    amqpUrl: b.amqpUrl,
+    env: {
+      DATABASE_URL: b.databaseUrl,
+      AMQP_URL: b.amqpUrl,
+      LOG_LEVEL: 'warn',
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...extra,
+    },
+    cleanup: () => undefined, // drop() removes both the database and the vhost
+  };
+}
+
 /**
  * `processes: ['agreements']` runs the agreements service as a process of its own (node itself, as
  * `pnpm start` runs it), so a fault test can SIGKILL the process doing the work; the others stay
- * in-process.
+ * in-process. `bench: true` is for a benchmark run outside jest (a database of its own).
  */
-export async function startSystem(opts: { processes?: Array<'agreements'> } = {}): Promise<System> {
+export async function startSystem(opts: { processes?: Array<'agreements'>; bench?: boolean } = {}): Promise<System> {
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
-  const t = await testEnv({
+  const extra = {
     SMTP_URL: sink.url,
     PRAXIS_BASE_URL: simulator.baseUrl,
     SCHEDULES_ENABLED: 'false',
     REMINDER_SWEEP_MS: '200',
     PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
-  });
+  };
+  const bench = opts.bench ? await benchTestEnv(extra) : null;
+  const t = bench ?? (await testEnv(extra));
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
     const s = await p;
@@ -132,6 +167,12 @@ export async function startSystem(opts: { processes?: Array<'agreements'> } = {}
     databaseUrl: t.databaseUrl,
     amqpUrl: t.amqpUrl,
     processes,
+    services: {
+      agreements: `http://127.0.0.1:${agreements.port}`,
+      obligations: `http://127.0.0.1:${obligations.port}`,
+      notifier: `http://127.0.0.1:${notifier.port}`,
+      reports: `http://127.0.0.1:${reports.port}`,
+    },
     call: (method, path, token, body, headers = {}) =>
       fetch(base + path, {
         method,
@@ -147,6 +188,7 @@ export async function startSystem(opts: { processes?: Array<'agreements'> } = {}
       await sink.close();
       await simulator.stop();
       t.cleanup();
+      await bench?.drop();
     },
   };
 }
