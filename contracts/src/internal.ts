@@ -15,7 +15,7 @@ const calendarDate = z.string().refine((s) => {
 
 /**
  * `POST /internal/v1/verifications` (obligations → praxis-connector): the four Praxis checks of a
- * note a grantee declared for one agreement. Requires a signed principal with role admin.
+ * note a grantee declared for one agreement. Requires a signed service identity (`system:<service>`).
  */
 export const VERIFICATIONS_PATH = '/internal/v1/verifications';
 
