@@ -22,8 +22,6 @@ export interface ProjectedIdOptions {
   ownerKnows: () => Promise<boolean>;
   /** the longest this request waits for the local projection, from its start (≤ 5 s) */
   maxWaitMs: number;
-  /** the 503's text when the projection did not catch up in time */
-  stillBehind?: Bilingual;
 }
 
 const BEHIND: Bilingual = {
@@ -85,5 +83,5 @@ export async function withProjectedId<T>(attempt: () => Promise<T>, opts: Projec
     metrics.projectionWaits.dec({ what: opts.what });
   }
   count('timed_out');
-  throw new AppError('unavailable', opts.stillBehind ?? BEHIND, undefined, { retryAfterSeconds: 1 });
+  throw new AppError('unavailable', BEHIND, undefined, { retryAfterSeconds: 1 });
 }
