@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   bus: 'packages/bus/bench/bus.ts',
   intake: 'services/agreements/bench/intake.ts',
   evaluate: 'services/obligations/bench/evaluate.ts',
+  'read-your-writes': 'tests/bench/read-your-writes.ts',
   praxis: 'services/praxis-connector/bench/praxis.ts',
   notify: 'services/notifier/bench/notify.ts',
   report: 'services/reports/bench/report.ts',

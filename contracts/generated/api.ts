@@ -816,6 +816,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Read your writes. The id was just created by another request and this service has not received
+         *     it yet (it waited up to 5 s), or the service that owns the id cannot be asked right now. Never a
+         *     404 for something that exists: retry after `Retry-After` seconds.
+         */
+        NotYetHere: {
+            headers: {
+                /** @description seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         Id: string;
@@ -1252,6 +1267,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1282,6 +1298,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1309,6 +1326,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1342,6 +1360,7 @@ export interface operations {
                     };
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1372,6 +1391,7 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1502,6 +1522,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
     };

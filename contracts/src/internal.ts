@@ -15,7 +15,7 @@ const calendarDate = z.string().refine((s) => {
 
 /**
  * `POST /internal/v1/verifications` (obligations → praxis-connector): the four Praxis checks of a
- * note a grantee declared for one agreement. Requires a signed principal with role admin.
+ * note a grantee declared for one agreement. Requires a signed service identity (`system:<service>`).
  */
 export const VERIFICATIONS_PATH = '/internal/v1/verifications';
 
@@ -63,3 +63,36 @@ export const verificationResponse = z.object({
 export type VerificationRequestBody = z.input<typeof verificationRequest>;
 /** What the connector answers. */
 export type VerificationResponseBody = z.infer<typeof verificationResponse>;
+
+/**
+ * `POST /internal/v1/lookups` (obligations, reports, notifier → agreements, the owner of these ids):
+ * does this id exist for this scope? Asked by a service whose own projection (built from events) does
+ * not have the id yet, so it can tell "not yet" (wait for the event) from "never, or not yours" (404).
+ * Requires a signed service identity. The scope is the caller's tenant rule for the route, so another
+ * tenant's id and an unknown one get the same answer from the same query.
+ */
+export const LOOKUPS_PATH = '/internal/v1/lookups';
+
+/** Whose ids the answer may confirm: some funders' (a funder, an auditor's scope) or one grantee's. */
+export const lookupScope = z.union([
+  // guid: any uuid layout a uuid column holds (ids of tests and imports are not all version 4)
+  z.object({ funderIds: z.array(z.guid()).max(500) }).strict(),
+  z.object({ granteeId: z.guid() }).strict(),
+]);
+
+export const lookupRequest = z.object({
+  /**
+   * obligation: an obligation id; agreement: an agreement id; programme: a programme id or code;
+   * contact: an email address among the contacts of the scope's agreements (grantee scope only)
+   */
+  kind: z.enum(['obligation', 'agreement', 'programme', 'contact']),
+  key: z.string().min(1).max(320),
+  scope: lookupScope,
+});
+
+export const lookupResponse = z.object({ exists: z.boolean() });
+
+export type LookupRequestBody = z.input<typeof lookupRequest>;
+export type LookupRequest = z.infer<typeof lookupRequest>;
+export type LookupScope = z.infer<typeof lookupScope>;
+export type LookupResponseBody = z.infer<typeof lookupResponse>;

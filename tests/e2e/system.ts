@@ -4,7 +4,20 @@
  * the edge in front. Tests talk only to the public base URL (and to the simulator/sink as a
  * grantee's browser or mailbox would).
  */
-import { startSmtpSink, testEnv, TEST_ADMIN_TOKEN, type SmtpSink } from '@pc/testkit';
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  benchEnv,
+  eventually,
+  spawnTs,
+  startSmtpSink,
+  testEnv,
+  TEST_ADMIN_TOKEN,
+  TEST_INTERNAL_SECRET,
+  type SmtpSink,
+  type TestEnv,
+} from '@pc/testkit';
 import { startEdge } from '../../services/edge/src/main';
 import { loadEdgeConfig } from '../../services/edge/src/config';
 import { startAgreements } from '../../services/agreements/src/main';
@@ -27,6 +40,10 @@ export interface System {
   sink: SmtpSink;
   databaseUrl: string;
   amqpUrl: string;
+  /** base URL of each service behind the edge (for a bench reading its /metrics) */
+  services: Record<'agreements' | 'obligations' | 'notifier' | 'reports', string>;
+  /** the services started as processes of their own (`startSystem({ processes })`), for a test to kill */
+  processes: { agreements?: ChildProcess };
   /** fetch against the public base URL with a bearer token and JSON body */
   call(
     method: string,
@@ -47,16 +64,52 @@ export async function json<T>(res: Response, status = 200): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export async function startSystem(): Promise<System> {
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+/** A benchmark's environment: its own migrated database (no jest template), responses not validated. */
+async function benchTestEnv(extra: NodeJS.ProcessEnv): Promise<TestEnv & { drop(): Promise<void> }> {
+  const b = await benchEnv();
+  return {
+    drop: () => b.cleanup(),
+    databaseUrl: b.databaseUrl,
+    amqpUrl: b.amqpUrl,
+    env: {
+      DATABASE_URL: b.databaseUrl,
+      AMQP_URL: b.amqpUrl,
+      LOG_LEVEL: 'warn',
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...extra,
+    },
+    cleanup: () => undefined, // drop() removes both the database and the vhost
+  };
+}
+
+/**
+ * `processes: ['agreements']` runs the agreements service as a process of its own (node itself, as
+ * `pnpm start` runs it), so a fault test can SIGKILL the process doing the work; the others stay
+ * in-process. `bench: true` is for a benchmark run outside jest (a database of its own).
+ */
+export async function startSystem(opts: { processes?: Array<'agreements'>; bench?: boolean } = {}): Promise<System> {
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
-  const t = await testEnv({
+  const extra = {
     SMTP_URL: sink.url,
     PRAXIS_BASE_URL: simulator.baseUrl,
     SCHEDULES_ENABLED: 'false',
     REMINDER_SWEEP_MS: '200',
     PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
-  });
+  };
+  const bench = opts.bench ? await benchTestEnv(extra) : null;
+  const t = bench ?? (await testEnv(extra));
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
     const s = await p;
@@ -65,10 +118,33 @@ export async function startSystem(): Promise<System> {
   };
   const connector = await up(startConnector(loadConnectorConfig(t.env)));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
-  const agreements = await up(startAgreements(loadAgreementsConfig(env)));
-  const obligations = await up(startObligations(loadObligationsConfig(env)));
-  const notifier = await up(startNotifier(loadNotifierConfig(env)));
-  const reports = await up(startReports(loadReportsConfig(env)));
+  const processes: System['processes'] = {};
+  let agreements: { port: number };
+  if (opts.processes?.includes('agreements')) {
+    const port = await freePort();
+    const child = spawnTs(path.join(__dirname, '..', '..', 'services', 'agreements', 'src', 'main.ts'), {
+      env: { ...env, PORT: String(port) },
+    });
+    processes.agreements = child;
+    stops.unshift(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    });
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
+      'agreements process ready',
+      60_000,
+      200,
+    );
+    agreements = { port };
+  } else agreements = await up(startAgreements(loadAgreementsConfig(env)));
+  // the owner of the ids the others learn of through events (read your writes)
+  const owned = { ...env, AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}` };
+  const obligations = await up(startObligations(loadObligationsConfig(owned)));
+  const notifier = await up(startNotifier(loadNotifierConfig(owned)));
+  const reports = await up(startReports(loadReportsConfig(owned)));
   const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
   const edge = await up(
     startEdge(
@@ -90,6 +166,13 @@ export async function startSystem(): Promise<System> {
     sink,
     databaseUrl: t.databaseUrl,
     amqpUrl: t.amqpUrl,
+    processes,
+    services: {
+      agreements: `http://127.0.0.1:${agreements.port}`,
+      obligations: `http://127.0.0.1:${obligations.port}`,
+      notifier: `http://127.0.0.1:${notifier.port}`,
+      reports: `http://127.0.0.1:${reports.port}`,
+    },
     call: (method, path, token, body, headers = {}) =>
       fetch(base + path, {
         method,
@@ -105,6 +188,7 @@ export async function startSystem(): Promise<System> {
       await sink.close();
       await simulator.stop();
       t.cleanup();
+      await bench?.drop();
     },
   };
 }

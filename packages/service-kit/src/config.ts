@@ -35,6 +35,11 @@ export const praxisBaseUrlEnv = z
   .url()
   .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be http(s)')
   .default('https://praxis.encommun.io');
+/**
+ * How long a route waits for its projection to reach an id the id's owner confirms, in ms (at most
+ * 5 s; then 503 with Retry-After). 0 answers 503 at once.
+ */
+export const projectionWaitEnv = z.coerce.number().int().min(0).max(5000).default(5000);
 
 /** `baseEnv` and the variables of a service's HTTP side; `port` and `host` are its defaults. */
 export function serviceEnv(port: number, host = '127.0.0.1') {

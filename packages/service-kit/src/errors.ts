@@ -21,7 +21,10 @@ export const errorCodes = {
   unsupported_media_type: 415,
   /** route documented in the contract but not built yet (501) */
   not_implemented: 501,
-  /** a dependency (database, broker, Praxis) is unreachable (503) */
+  /**
+   * a dependency (database, broker, Praxis, another service) is unreachable, or a projection has not
+   * yet reached an id its owner confirms (503, always with `Retry-After`)
+   */
   unavailable: 503,
   /** anything unexpected (500) */
   internal: 500,
@@ -37,19 +40,26 @@ export interface FieldError {
   fr?: string;
 }
 
+/** Seconds a client is told to wait before retrying a 503 whose thrower named no delay. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 export class AppError extends Error {
   readonly status: number;
   /** the French text of `message`, when the thrower wrote one */
   readonly fr?: string;
+  /** for a 503: how long the client should wait before trying again (the `Retry-After` header) */
+  readonly retryAfterSeconds?: number;
   constructor(
     readonly code: ErrorCode,
     message: string | Bilingual,
     readonly errors?: FieldError[],
+    opts: { retryAfterSeconds?: number } = {},
   ) {
     super(typeof message === 'string' ? message : message.en);
     this.name = 'AppError';
     this.status = errorCodes[code];
     if (typeof message !== 'string') this.fr = message.fr;
+    if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 
@@ -59,5 +69,8 @@ export const fieldError = (path: string, text: Bilingual): FieldError => ({ path
 /** 404 for a missing object — and for another tenant's, which must look the same. `what` names it (English, French). */
 export const notFound = (what: string, quoi = 'ressource'): AppError =>
   new AppError('not_found', { en: `${what} not found`, fr: `${quoi} introuvable` });
+/** 503: try again in `retryAfterSeconds` (a dependency is down, or a projection is catching up). */
+export const unavailable = (message: string | Bilingual, retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS): AppError =>
+  new AppError('unavailable', message, undefined, { retryAfterSeconds });
 export const invalid = (errors: FieldError[], message = 'the request is invalid'): AppError =>
   new AppError('validation_failed', message, errors);

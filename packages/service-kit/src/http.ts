@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { openApiPath } from '@pc/contracts';
-import { AppError, type FieldError } from './errors';
+import { AppError, DEFAULT_RETRY_AFTER_SECONDS, type FieldError } from './errors';
 import { catalog, DEFAULT_LOCALE, localeOf, type Locale } from './i18n';
 import type { Logger } from './logger';
 import { metrics } from './metrics';
@@ -308,6 +308,16 @@ export function problemHandler(logger: Logger) {
       return;
     }
     if (english) body.title = titleOf(body.status, 'en') ?? body.title;
+    // A 503 always says when to come back: a client that follows it needs no guess of its own.
+    if (body.status === 503)
+      res.setHeader(
+        'retry-after',
+        String(
+          err instanceof AppError
+            ? (err.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)
+            : DEFAULT_RETRY_AFTER_SECONDS,
+        ),
+      );
     res
       .status(body.status)
       .setHeader('content-language', locale)

@@ -10,3 +10,5 @@ export * from './lifecycle';
 export * from './dates';
 export * from './text';
 export * from './pseudonym';
+export * from './internal';
+export * from './read-your-writes';

@@ -31,4 +31,16 @@ export const metrics = {
     labelNames: ['consumer', 'result'],
     registers: [registry],
   }),
+  projectionWaits: new client.Gauge({
+    name: 'projection_waits',
+    help: 'Requests now waiting for this service to receive an id its owner confirmed',
+    labelNames: ['what'],
+    registers: [registry],
+  }),
+  projectionLookups: new client.Counter({
+    name: 'projection_lookups_total',
+    help: 'Ids a route did not find locally and asked their owner about, by outcome',
+    labelNames: ['what', 'outcome'],
+    registers: [registry],
+  }),
 };

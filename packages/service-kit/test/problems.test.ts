@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AppError, createHttpApp, createLogger, fieldError } from '../src';
+import { AppError, createHttpApp, createLogger, fieldError, unavailable } from '../src';
 
 // Problems a person reads are French unless the caller prefers English (brief: French first).
 const { app } = createHttpApp({
@@ -14,10 +14,24 @@ const { app } = createHttpApp({
     a.get('/english-only', () => {
       throw new AppError('conflict', 'only in English');
     });
+    a.get('/catching-up', () => {
+      throw unavailable({ fr: 'pas encore', en: 'not yet' }, 1);
+    });
+    a.get('/down', () => {
+      throw new AppError('unavailable', 'a dependency is down');
+    });
   },
 });
 
 describe('problem+json', () => {
+  it("gives every 503 a Retry-After: the thrower's delay, or the default", async () => {
+    const soon = await request(app).get('/catching-up');
+    expect([soon.status, soon.headers['retry-after'], JSON.parse(soon.text).detail]).toEqual([503, '1', 'pas encore']);
+    const down = await request(app).get('/down');
+    expect([down.status, down.headers['retry-after']]).toEqual([503, '5']);
+    expect((await request(app).get('/english-only')).headers['retry-after']).toBeUndefined();
+  });
+
   it('answers in French by default, with every field named', async () => {
     const r = await request(app).get('/bilingual');
     expect(r.status).toBe(422);

@@ -1,4 +1,4 @@
-import { signPrincipal, type Principal } from '@pc/service-kit';
+import { signPrincipal, type IdOwner, type Principal } from '@pc/service-kit';
 import { deleteVhost, freshDatabase, freshVhost } from './infra';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789';
@@ -48,3 +48,11 @@ export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Re
   };
   return { 'x-pc-principal': signPrincipal(full, TEST_INTERNAL_SECRET) };
 }
+
+/**
+ * The owner of ids (IdOwner port) for a service tested alone: ids exist there only through the events
+ * a test publishes, each applied before the test goes on, so the owner knows nothing the service's
+ * projection lacks and every 404 stands. Read-your-writes against the real owner (the agreements
+ * service) is tested where both run (tests/e2e, services/obligations/test/read-your-writes.test.ts).
+ */
+export const ownerOfNothing: IdOwner = { exists: () => Promise.resolve(false) };

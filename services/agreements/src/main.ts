@@ -7,6 +7,7 @@ import { createPrisma, transactor } from './adapters/prisma';
 import { randomIndexSource } from './adapters/random';
 import { startConsumers } from './consumers';
 import { mountCsvBody } from './http/csv-body';
+import { mountInternalRoutes } from './http/internal-routes';
 import { mountRoutes, type RouteDeps } from './http/routes';
 
 export type { RunningService };
@@ -37,7 +38,7 @@ export async function startAgreements(
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     beforeBody: mountCsvBody,
-    routes: (app) =>
+    routes: (app) => {
       mountRoutes(app, {
         db: prisma,
         transact,
@@ -47,7 +48,9 @@ export async function startAgreements(
         logger,
         praxisBase: new URL(cfg.PRAXIS_BASE_URL),
         ...hooks,
-      }),
+      });
+      mountInternalRoutes(app, prisma);
+    },
   });
   return { port, runtime, stop: () => runtime.stop() };
 }

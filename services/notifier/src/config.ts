@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
+import { loadConfig, projectionWaitEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 import { parseSendWindow } from './domain/send-window';
 
 export const notifierEnv = {
@@ -22,6 +22,9 @@ export const notifierEnv = {
       }
     }),
   PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
+  /** owner of agreement contacts (asked when an address is not in the directory yet: read your writes) */
+  AGREEMENTS_URL: z.url().default('http://127.0.0.1:8081'),
+  PROJECTION_WAIT_MS: projectionWaitEnv,
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   /** how long a claimed digest stays 'sending' before another worker may resend it (same Message-ID) */
   REMINDER_LEASE_MS: z.coerce.number().int().min(100).default(300_000),

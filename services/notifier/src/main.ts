@@ -7,7 +7,7 @@ import {
   type SingleFlight,
   type SqlTx,
 } from '@pc/bus';
-import { createLogger, type Logger, runService } from '@pc/service-kit';
+import { agreementsLookups, createLogger, type IdOwner, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
@@ -28,6 +28,8 @@ export interface NotifierOptions {
   clock?: () => Date;
   hooks?: DeliveryHooks;
   mailer?: Mailer;
+  /** the owner of contacts (the agreements service unless a test stands in for it) */
+  owner?: IdOwner;
 }
 
 /** Domain of the deterministic Message-IDs: the sender's. */
@@ -98,7 +100,14 @@ export async function startNotifier(
   runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => mailer.close(), () => prisma.$disconnect()] });
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
-    routes: (app) => mountRoutes(app, prisma),
+    routes: (app) =>
+      mountRoutes(app, {
+        prisma,
+        owner:
+          opts.owner ??
+          agreementsLookups({ caller: 'notifier', baseUrl: cfg.AGREEMENTS_URL, internalSecret: cfg.INTERNAL_SECRET }),
+        projectionWaitMs: cfg.PROJECTION_WAIT_MS,
+      }),
   });
   return { port, runtime, worker, stop: () => runtime.stop() };
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { EventData } from '@pc/contracts';
 import {
   eventually,
+  ownerOfNothing,
   publishEvents,
   startSmtpSink,
   testEnv,
@@ -45,7 +46,7 @@ export const fastEnv = {
 export async function world(extra: NodeJS.ProcessEnv = {}, opts: NotifierOptions = {}): Promise<World> {
   const sink = await startSmtpSink();
   const t = await testEnv({ SMTP_URL: sink.url, ...fastEnv, ...extra });
-  let svc = await startNotifier(loadNotifierConfig(t.env), undefined, opts);
+  let svc = await startNotifier(loadNotifierConfig(t.env), undefined, { owner: ownerOfNothing, ...opts });
   const db = new pg.Pool({ connectionString: t.databaseUrl, max: 2, options: '-c search_path=notifier' });
   const w: World = {
     t,
@@ -54,7 +55,7 @@ export async function world(extra: NodeJS.ProcessEnv = {}, opts: NotifierOptions
     db,
     env: t.env,
     async restart(o = {}, more = {}) {
-      svc = await startNotifier(loadNotifierConfig({ ...t.env, ...more }), undefined, o);
+      svc = await startNotifier(loadNotifierConfig({ ...t.env, ...more }), undefined, { owner: ownerOfNothing, ...o });
       w.svc = svc;
       return svc;
     },

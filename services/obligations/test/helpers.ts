@@ -3,7 +3,15 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { parseEventData, type EventData, type EventType } from '@pc/contracts';
 import { createLogger, type Principal } from '@pc/service-kit';
-import { asPrincipal, eventPublisher, eventually, testEnv, type EventPublisher, type TestEnv } from '@pc/testkit';
+import {
+  asPrincipal,
+  eventPublisher,
+  eventually,
+  ownerOfNothing,
+  testEnv,
+  type EventPublisher,
+  type TestEnv,
+} from '@pc/testkit';
 import { startObligations, type RunningService } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
 import type { Clock, NoteVerifier } from '../src/domain/ports';
@@ -70,6 +78,7 @@ export async function startHarness(
   const logger = createLogger('obligations-test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const svc = await startObligations(loadObligationsConfig(t.env), logger, {
     clock,
+    owner: ownerOfNothing,
     ...(opts.verifier ? { verifier: opts.verifier } : {}),
   });
   const db = new pg.Client({ connectionString: t.databaseUrl, options: '-c search_path=obligations' });

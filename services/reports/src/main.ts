@@ -1,5 +1,12 @@
 import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
-import { createLogger, derivePseudonymKey, type Logger, runService } from '@pc/service-kit';
+import {
+  agreementsLookups,
+  createLogger,
+  derivePseudonymKey,
+  type IdOwner,
+  type Logger,
+  runService,
+} from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, prismaTransact } from './adapters/prisma';
 import { ReportStore } from './adapters/report-store';
@@ -18,7 +25,7 @@ export interface RunningService extends Running {
 export async function startReports(
   cfg: ReportsConfig,
   logger: Logger = createLogger('reports', cfg.LOG_LEVEL),
-  opts: { mailer?: Mailer; now?: () => Date } = {},
+  opts: { mailer?: Mailer; now?: () => Date; owner?: IdOwner } = {},
 ): Promise<RunningService> {
   const runtime = await ServiceRuntime.boot({ service: 'reports', cfg, srcDir: __dirname, logger });
   const prisma = createPrisma(runtime.pool);
@@ -57,6 +64,10 @@ export async function startReports(
         reader: store,
         pseudonymKey: cfg.PSEUDONYM_SECRET ?? derivePseudonymKey(cfg.INTERNAL_SECRET, 'reports'),
         now: opts.now,
+        owner:
+          opts.owner ??
+          agreementsLookups({ caller: 'reports', baseUrl: cfg.AGREEMENTS_URL, internalSecret: cfg.INTERNAL_SECRET }),
+        projectionWaitMs: cfg.PROJECTION_WAIT_MS,
       }),
   });
   return { port, runtime, events, stop: () => runtime.stop() };

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { parseEventData, type Envelope, type EventData, type EventType } from '@pc/contracts';
-import { publishEvents, testEnv, type TestEnv } from '@pc/testkit';
+import { ownerOfNothing, publishEvents, testEnv, type TestEnv } from '@pc/testkit';
 import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
 
@@ -18,7 +18,7 @@ export async function startService(env: (t: TestEnv) => NodeJS.ProcessEnv = (t) 
   const t = await testEnv();
   let svc: RunningService | undefined;
   try {
-    svc = await startReports(loadReportsConfig(env(t)));
+    svc = await startReports(loadReportsConfig(env(t)), undefined, { owner: ownerOfNothing });
     const db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
     return { t, svc, base: `http://127.0.0.1:${svc.port}`, db };

@@ -247,3 +247,41 @@ export async function saveObligationStatus(
   );
   return n > 0;
 }
+
+/** Whose ids an owner lookup may confirm (the caller's tenant rule for its route). */
+export type LookupScope = { funderIds: string[] } | { granteeId: string };
+const agreementInScope = (s: LookupScope) =>
+  'funderIds' in s ? { funderId: { in: s.funderIds } } : { granteeId: s.granteeId };
+
+/**
+ * Whether an agreement, or a current (not retired) obligation of one, exists in this scope. One
+ * indexed query whatever the answer, so an unknown id and another tenant's take the same time.
+ */
+export async function agreementExistsIn(db: Tx, id: string, scope: LookupScope): Promise<boolean> {
+  if (!UUID.test(id)) return false;
+  return (await db.agreement.findFirst({ where: { id, ...agreementInScope(scope) }, select: { id: true } })) !== null;
+}
+
+export async function obligationExistsIn(db: Tx, id: string, scope: LookupScope): Promise<boolean> {
+  if (!UUID.test(id)) return false;
+  const found = await db.obligation.findFirst({
+    where: { id, retired: false, agreement: agreementInScope(scope) },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
+/**
+ * Whether an address is a contact of one of this grantee's agreements, compared as the notifier
+ * compares them (trimmed, lower case).
+ */
+export async function contactExistsFor(db: Tx, granteeId: string, email: string): Promise<boolean> {
+  if (!UUID.test(granteeId)) return false;
+  const rows = await db.$queryRawUnsafe<unknown[]>(
+    `SELECT 1 FROM agreement_contact c JOIN agreement a ON a.id = c.agreement_id
+     WHERE a.grantee_id = $1::uuid AND lower(trim(c.email)) = $2 LIMIT 1`,
+    granteeId,
+    email.trim().toLowerCase(),
+  );
+  return rows.length > 0;
+}

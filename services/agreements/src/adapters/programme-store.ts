@@ -40,3 +40,13 @@ export function programmePage(db: Tx, funders: string[], page: PageRequest): Pro
     take: page.limit + 1,
   });
 }
+
+/** Whether one of these funders has a programme with this id or code (the reports' `programme=` rule). */
+export async function programmeExistsIn(db: Tx, funders: string[], codeOrId: string): Promise<boolean> {
+  const rows = await db.$queryRawUnsafe<unknown[]>(
+    'SELECT 1 FROM programme WHERE funder_id = ANY($1::uuid[]) AND (code = $2 OR id::text = $2) LIMIT 1',
+    funders,
+    codeOrId,
+  );
+  return rows.length > 0;
+}

@@ -78,7 +78,8 @@ async function forward(
   await new Promise<void>((resolve, reject) => {
     const out = http.request(upstream, { method: req.method, headers, timeout: 120_000 }, (up) => {
       res.status(up.statusCode ?? 502);
-      for (const h of ['content-type', 'content-disposition', 'location', 'cache-control']) {
+      // retry-after: a 503 of a service whose projection is catching up tells the client when to come back
+      for (const h of ['content-type', 'content-disposition', 'location', 'cache-control', 'retry-after']) {
         const v = up.headers[h];
         if (v !== undefined) res.setHeader(h, v);
       }

@@ -1,4 +1,5 @@
 /** Who may read an obligation and who acts: from the signed principal only (tenancy never comes from the request). */
+import type { LookupScope } from '@pc/contracts';
 import { AppError, notFound, readableFunders, requireRole, type Principal } from '@pc/service-kit';
 import type { Actor } from './lifecycle';
 
@@ -14,6 +15,16 @@ export function canRead(p: Principal, o: { funderId: string; granteeId: string }
   if (p.role === 'grantee') return p.granteeId !== null && p.granteeId === o.granteeId;
   if (p.role === 'funder' || p.role === 'auditor') return readableFunders(p).includes(o.funderId);
   return false;
+}
+
+/**
+ * The scope `canRead` admits, as the obligations' owner is asked about an id this service does not
+ * have yet; null when the caller may read no obligation at all (admin), so its answer is 404 anyway.
+ */
+export function lookupScopeOf(p: Principal): LookupScope | null {
+  if (p.role === 'grantee') return p.granteeId ? { granteeId: p.granteeId } : null;
+  const funderIds = readableFunders(p);
+  return funderIds.length > 0 ? { funderIds } : null;
 }
 
 /** The obligation if this caller may see it; otherwise, for this caller, it does not exist (404). */

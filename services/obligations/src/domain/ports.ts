@@ -1,6 +1,6 @@
 /** Ports of the obligations domain: what it needs from the outside, implemented in src/adapters. */
 import type { VerificationResponseBody } from '@pc/contracts';
-import type { Locale } from '@pc/service-kit';
+import type { IdOwner, Locale } from '@pc/service-kit';
 
 export interface Clock {
   now(): Date;
@@ -36,3 +36,6 @@ export interface VerificationRequest {
 export interface NoteVerifier {
   verify(req: VerificationRequest): Promise<{ checks: Check[]; note: VerifiedNote | null }>;
 }
+
+/** The agreements service, owner of obligation ids: asked when an id has not reached this service yet. */
+export type { IdOwner };

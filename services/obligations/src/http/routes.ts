@@ -1,7 +1,8 @@
 import type { Express, Request } from 'express';
 import type { components, operations } from '@pc/contracts';
-import { localeOf, principalOf } from '@pc/service-kit';
-import type { Clock, NoteVerifier } from '../domain/ports';
+import { localeOf, principalOf, withProjectedId, type Principal } from '@pc/service-kit';
+import { lookupScopeOf } from '../domain/access';
+import type { Clock, IdOwner, NoteVerifier } from '../domain/ports';
 import type { PrismaClient } from '../adapters/prisma';
 import { listObligations } from '../use-cases/list-obligations';
 import { listMyObligations } from '../use-cases/list-my-obligations';
@@ -16,6 +17,10 @@ export interface RouteDeps {
   clock: Clock;
   verifier: NoteVerifier;
   kick: () => void;
+  /** the agreements service, asked about an obligation id this service has not received yet */
+  owner: IdOwner;
+  /** how long a request waits for such an id to arrive (ms, ≤ 5 s) before answering 503 */
+  projectionWaitMs: number;
 }
 
 // Request bodies as the contract declares them (the extension's and the evidence's are inline in their operation).
@@ -34,6 +39,19 @@ const idOf = (req: Request): string => String(req.params.id);
 /** Obligation routes (requests are validated against contracts/openapi.yaml before they get here). */
 export function mountRoutes(app: Express, deps: RouteDeps): void {
   const { prisma, clock } = deps;
+  /**
+   * Read your writes: an obligation id the agreements service returned a moment ago may not have
+   * reached this service's projection yet. A route's 404 is confirmed with the owner (in the
+   * caller's scope) and, when the owner has it, the route waits for it (see withProjectedId).
+   */
+  const onObligation = <T>(p: Principal, id: string, run: () => Promise<T>): Promise<T> => {
+    const scope = lookupScopeOf(p);
+    return withProjectedId(run, {
+      what: 'obligation',
+      maxWaitMs: deps.projectionWaitMs,
+      ownerKnows: async () => scope !== null && (await deps.owner.exists({ kind: 'obligation', key: id, scope })),
+    });
+  };
 
   app.get('/v1/obligations', async (req, res) => {
     res.json(
@@ -50,26 +68,34 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   });
 
   app.get('/v1/obligations/:id', async (req, res) => {
-    res.json(await getObligation(prisma, principalOf(req), idOf(req)));
+    const p = principalOf(req);
+    const id = idOf(req);
+    res.json(await onObligation(p, id, () => getObligation(prisma, p, id)));
   });
 
   app.post('/v1/obligations/:id/extension', async (req, res) => {
     const body: ExtensionInput = req.body;
-    const detail = await extendObligation(prisma, clock, principalOf(req), idOf(req), body);
+    const p = principalOf(req);
+    const id = idOf(req);
+    const detail = await onObligation(p, id, () => extendObligation(prisma, clock, p, id, body));
     deps.kick();
     res.json(detail);
   });
 
   app.post('/v1/obligations/:id/waiver', async (req, res) => {
     const body: WaiverInput = req.body;
-    const detail = await waiveObligation(prisma, clock, principalOf(req), idOf(req), body);
+    const p = principalOf(req);
+    const id = idOf(req);
+    const detail = await onObligation(p, id, () => waiveObligation(prisma, clock, p, id, body));
     deps.kick();
     res.json(detail);
   });
 
   app.post('/v1/obligations/:id/evidence', async (req, res) => {
     const body: EvidenceInput = req.body;
-    const result = await declareEvidence(deps, principalOf(req), idOf(req), body.url, localeOf(req));
+    const p = principalOf(req);
+    const id = idOf(req);
+    const result = await onObligation(p, id, () => declareEvidence(deps, p, id, body.url, localeOf(req)));
     deps.kick();
     res.json(result);
   });

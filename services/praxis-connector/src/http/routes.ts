@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { VERIFICATIONS_PATH, verificationRequest, type VerificationResponseBody } from '@pc/contracts';
-import { invalid, principalOf, requireRole } from '@pc/service-kit';
+import { invalid, principalOf, requireServiceCaller } from '@pc/service-kit';
 import { verifyDeclaredNote, type VerifyDeclaredDeps } from '../use-cases/verify-declared-note';
 
 /**
@@ -11,7 +11,7 @@ import { verifyDeclaredNote, type VerifyDeclaredDeps } from '../use-cases/verify
 export function mountRoutes(app: Express, deps: VerifyDeclaredDeps): void {
   app.post(VERIFICATIONS_PATH, async (req, res) => {
     // Only a signed service identity reaches this: the edge proxies /v1 paths only, never /internal.
-    requireRole(principalOf(req), 'admin');
+    requireServiceCaller(principalOf(req));
     const parsed = verificationRequest.safeParse(req.body ?? {});
     if (!parsed.success)
       throw invalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));

@@ -11,6 +11,8 @@ import {
   readableFunders,
   requireRole,
   todayInMontreal,
+  withProjectedId,
+  type IdOwner,
 } from '@pc/service-kit';
 import { makeComplianceReport, type ReportReader } from '../use-cases/make-compliance-report';
 import { exportAudit } from '../use-cases/export-audit';
@@ -57,10 +59,19 @@ function auditScope(req: Request, funderId: string | undefined): string {
   return funderId;
 }
 
-export function mountRoutes(
-  app: Express,
-  deps: { pool: pg.Pool; reader: ReportReader; pseudonymKey: string; now?: () => Date },
-): void {
+export interface RouteDeps {
+  pool: pg.Pool;
+  reader: ReportReader;
+  /** key of the pseudonyms auditors read in place of contact addresses */
+  pseudonymKey: string;
+  now?: () => Date;
+  /** the agreements service, asked about a programme the read model does not have yet */
+  owner: IdOwner;
+  /** how long a report waits for such a programme to arrive (ms, ≤ 5 s) before answering 503 */
+  projectionWaitMs: number;
+}
+
+export function mountRoutes(app: Express, deps: RouteDeps): void {
   const now = deps.now ?? (() => new Date());
 
   app.get('/v1/reports/compliance', async (req: GetRequest<ComplianceQuery>, res: Response) => {
@@ -77,12 +88,17 @@ export function mountRoutes(
           }),
         ],
       );
-    const made = await makeComplianceReport(deps.reader, {
-      funderIds,
-      programme: str(req.query.programme),
-      asOf,
-      now: now(),
-    });
+    const programme = str(req.query.programme);
+    const make = () => makeComplianceReport(deps.reader, { funderIds, programme, asOf, now: now() });
+    // Read your writes: a programme registered a moment ago may not be in the read model yet; its
+    // 404 is confirmed with the agreements service, in these funders' scope, or waited for.
+    const made = programme
+      ? await withProjectedId(make, {
+          what: 'programme',
+          maxWaitMs: deps.projectionWaitMs,
+          ownerKnows: () => deps.owner.exists({ kind: 'programme', key: programme, scope: { funderIds } }),
+        })
+      : await make();
     const rows = made.rows;
     // Auditors read pseudonyms where a funder reads its contacts' addresses (every format below).
     const report =
