@@ -8,3 +8,5 @@ export * from './metrics';
 export * from './db';
 export * from './lifecycle';
 export * from './dates';
+export * from './service-client';
+export * from './request-target';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv } from '@pc/service-kit';
+import { loadConfig, requiredSecret, serviceEnv } from '@pc/service-kit';
 
 const upstream = (port: number) => z.string().url().default(`http://127.0.0.1:${port}`);
 
 export const edgeEnv = {
   ...serviceEnv(8080, '0.0.0.0'),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (it is the bootstrap admin credential)'),
+  ADMIN_TOKEN: requiredSecret(16, 'the bootstrap admin credential'),
   AGREEMENTS_URL: upstream(8081),
   OBLIGATIONS_URL: upstream(8082),
   PRAXIS_CONNECTOR_URL: upstream(8083),

@@ -22,10 +22,14 @@ export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: s
   ];
 }
 
+/** Methods whose requests have a body; any other method's body is refused before routing (service-kit). */
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
 /**
  * Authenticates every /v1 request, then forwards the routes other services own with the caller's
- * identity signed in a header. Bodies up to 10 MiB are read here (CSV imports); each service
- * applies its own, tighter limits and validates against the contract.
+ * identity signed for that one request. Bodies up to 10 MiB are read here (CSV imports), and only
+ * for methods that have one; each service applies its own, tighter limits and validates against
+ * the contract. The path was checked before routing (no dot-segment or encoded slash).
  */
 export function mountProxy(
   app: Express,
@@ -44,7 +48,8 @@ export function mountProxy(
       next();
       return;
     }
-    void raw(req, res, (err?: unknown) => {
+    const read = WITH_BODY.has(req.method) ? raw : (_q: Request, _s: Response, done: (e?: unknown) => void) => done();
+    void read(req, res, (err?: unknown) => {
       if (err) {
         next(err);
         return;
@@ -67,14 +72,24 @@ async function forward(
   secret: string,
 ): Promise<void> {
   const upstream = new URL(req.originalUrl, target.url);
-  const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const sent = upstream.pathname + upstream.search;
+  // The target was checked before routing; a parser that still rewrites it is refused, never followed.
+  if (upstream.origin !== new URL(target.url).origin || sent !== req.originalUrl)
+    throw new AppError('bad_request', { en: 'unsafe request path', fr: 'chemin de requête refusé' });
+  const body: Buffer = WITH_BODY.has(req.method) && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const headers: http.OutgoingHttpHeaders = {
-    [PRINCIPAL_HEADER]: signPrincipal(principalOf(req), secret),
+    [PRINCIPAL_HEADER]: signPrincipal(principalOf(req), secret, {
+      method: req.method,
+      target: sent,
+      audience: target.service,
+    }),
     'x-request-id': String(req.id ?? ''),
     accept: req.headers.accept ?? '*/*',
   };
   if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-  if (body.length > 0 || ['POST', 'PUT', 'PATCH'].includes(req.method)) headers['content-length'] = body.length;
+  // the public API's language negotiation is the services' (problems, calendars, documents)
+  if (req.headers['accept-language']) headers['accept-language'] = req.headers['accept-language'];
+  if (WITH_BODY.has(req.method)) headers['content-length'] = body.length;
   await new Promise<void>((resolve, reject) => {
     const out = http.request(upstream, { method: req.method, headers, timeout: 120_000 }, (up) => {
       res.status(up.statusCode ?? 502);
