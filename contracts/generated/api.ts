@@ -531,10 +531,22 @@ export interface components {
             granteeId?: string;
             label: string;
         };
+        /**
+         * @description The token is shown once, in the answer to the request that created the key; only the SHA-256
+         *     of its secret is kept. A replay of that request (same Idempotency-Key and body, within 24 h)
+         *     answers the key's metadata without `token`, with `tokenWithheld: true` and a `notice` in the
+         *     caller's language: the token cannot be shown again; if it was lost, revoke this key and
+         *     create another.
+         */
         ApiKeyCreated: {
             /** Format: uuid */
             id: string;
-            token: string;
+            /** @description `pk_<id>_<secret>`; present only in the first answer */
+            token?: string;
+            /** @description true on an Idempotency-Key replay: the token is not repeated */
+            tokenWithheld?: boolean;
+            /** @description on a replay: why there is no token and what to do */
+            notice?: string;
             role: string;
             label: string;
             /** Format: uuid */

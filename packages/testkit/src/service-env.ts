@@ -49,10 +49,10 @@ const AS_PRINCIPAL = 'x-pc-test-as-principal';
  * Headers that make a direct call to an internal service act as `p` (what the edge would sign).
  * A principal is signed for one request (method, path and query, service, 30 s), which these
  * headers do not know yet, so they carry `p` in a placeholder that the test process's `fetch`
- * (wrapped on first use, see `installSigningFetch`) turns into the real signed header as it sends.
+ * (wrapped when the test kit is loaded, see `installSigningFetch`) turns into the real signed
+ * header as it sends.
  */
 export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Record<string, string> {
-  installSigningFetch();
   const full: Principal = {
     keyId: p.keyId ?? '00000000-0000-4000-8000-000000000001',
     role: p.role,
@@ -108,3 +108,7 @@ export function installSigningFetch(): void {
     return send(input, { ...init, headers });
   };
 }
+
+// At load, not on the first `asPrincipal`: in `fetch(url, { headers: asPrincipal(p) })` the callee
+// is looked up before its arguments run, so a wrap made inside would miss that first request.
+installSigningFetch();
