@@ -484,6 +484,8 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable" | "draining";
+            /** @description the service answering (on /healthz) */
+            service?: string;
             checks?: {
                 [key: string]: string;
             };
@@ -765,6 +767,23 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Too many requests: from this address after repeated failed authentications (every /v1 route,
+         *     whatever the token, until the budget refills), or for this API key and address on heavy reads
+         *     (compliance reports, a PDF counting five; the grantee calendar; audit verify and export).
+         *     Limits per minute are the edge's configuration (`AUTH_FAILURES_PER_MINUTE`,
+         *     `HEAVY_READS_PER_MINUTE`, `HEAVY_READS_PER_MINUTE_PER_ADDRESS`).
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         Id: string;
@@ -802,6 +821,7 @@ export interface operations {
                     "application/json": components["schemas"]["Funder"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -829,6 +849,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -850,6 +871,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -877,6 +899,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRef"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -898,6 +921,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRef"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -921,6 +945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -948,6 +973,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -975,6 +1001,7 @@ export interface operations {
                     "application/json": components["schemas"]["Programme"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1005,6 +1032,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1041,6 +1069,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1072,6 +1101,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1095,6 +1125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1122,6 +1153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1149,6 +1181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1178,6 +1211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationPage"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1201,6 +1235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1231,6 +1266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1258,6 +1294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1291,6 +1328,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1321,6 +1359,7 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1345,6 +1384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationPage"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1366,6 +1406,7 @@ export interface operations {
                     "text/calendar": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1395,6 +1436,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1420,6 +1462,7 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1447,6 +1490,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };

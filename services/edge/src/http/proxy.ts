@@ -5,6 +5,7 @@ import type { EdgeConfig } from '../config';
 import type { ApiKeyStore } from '../adapters/api-key-store';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { authenticate } from './auth';
+import { limitHeavyReads, refuseThrottledAddress, type AbuseLimits } from './abuse-limits';
 import { idempotency } from './idempotency';
 
 /** Which service answers which public route (first match wins). The edge owns only funders and keys. */
@@ -35,9 +36,12 @@ export function mountProxy(
   app: Express,
   cfg: EdgeConfig,
   stores: { keys: ApiKeyStore; idempotency: IdempotencyStore },
+  limits: AbuseLimits,
 ): void {
   const table = routeTable(cfg);
-  app.use('/v1', authenticate(stores.keys, cfg.ADMIN_TOKEN));
+  if (cfg.TRUST_PROXY > 0) app.set('trust proxy', cfg.TRUST_PROXY);
+  app.use('/v1', refuseThrottledAddress(limits), authenticate(stores.keys, cfg.ADMIN_TOKEN, limits));
+  app.use('/v1', limitHeavyReads(limits));
   const proxied = (req: Request): (typeof table)[number] | undefined =>
     table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));
   const raw = express.raw({ type: () => true, limit: '10mb' });
