@@ -4,6 +4,7 @@
  * the edge in front. Tests talk only to the public base URL (and to the simulator/sink as a
  * grantee's browser or mailbox would).
  */
+import type { Logger } from '@pc/service-kit';
 import { startSmtpSink, testEnv, TEST_ADMIN_TOKEN, type SmtpSink } from '@pc/testkit';
 import { startEdge } from '../../services/edge/src/main';
 import { loadEdgeConfig } from '../../services/edge/src/config';
@@ -47,7 +48,13 @@ export async function json<T>(res: Response, status = 200): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export async function startSystem(): Promise<System> {
+export interface SystemOptions {
+  /** the logger each service is started with (by service name); by default its own, at LOG_LEVEL */
+  loggers?: (service: string) => Logger;
+}
+
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
+  const log = (service: string): Logger | undefined => opts.loggers?.(service);
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
   const t = await testEnv({
@@ -63,13 +70,13 @@ export async function startSystem(): Promise<System> {
     stops.unshift(() => s.stop());
     return s;
   };
-  const connector = await up(startConnector(loadConnectorConfig(t.env)));
+  const connector = await up(startConnector(loadConnectorConfig(t.env), log('praxis-connector')));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
-  const agreements = await up(startAgreements(loadAgreementsConfig(env)));
-  const obligations = await up(startObligations(loadObligationsConfig(env)));
-  const notifier = await up(startNotifier(loadNotifierConfig(env)));
-  const reports = await up(startReports(loadReportsConfig(env)));
-  const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
+  const agreements = await up(startAgreements(loadAgreementsConfig(env), log('agreements')));
+  const obligations = await up(startObligations(loadObligationsConfig(env), log('obligations')));
+  const notifier = await up(startNotifier(loadNotifierConfig(env), log('notifier')));
+  const reports = await up(startReports(loadReportsConfig(env), log('reports')));
+  const scheduler = await up(startScheduler(loadSchedulerConfig(env), log('scheduler')));
   const edge = await up(
     startEdge(
       loadEdgeConfig({
@@ -81,6 +88,7 @@ export async function startSystem(): Promise<System> {
         REPORTS_URL: `http://127.0.0.1:${reports.port}`,
         SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
       }),
+      log('edge'),
     ),
   );
   const base = `http://127.0.0.1:${edge.port}`;

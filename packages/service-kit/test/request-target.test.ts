@@ -102,3 +102,51 @@ describe('every service refuses before routing', () => {
     expect(await raw('GET', '/v1/things')).toEqual({ status: 200, text: '{"body":null}' });
   });
 });
+
+// A contact's email in the path was logged in clear ("url":"/v1/me/contacts/a@example.org/…").
+describe('HTTP logs', () => {
+  it('carry the route template, never the raw path or query', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'info', { write: (l: string) => void lines.push(l) });
+    const { app } = createHttpApp({
+      service: 'test',
+      logger,
+      routes: (a) => {
+        a.put('/v1/me/contacts/:email/preferences', (_req, res) => {
+          res.json({});
+        });
+      },
+    });
+    const server = await new Promise<http.Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const { port } = server.address() as AddressInfo;
+      const base = `http://127.0.0.1:${port}`;
+      await fetch(`${base}/v1/me/contacts/ana.secret%40example.org/preferences?who=ana.secret`, { method: 'PUT' });
+      await fetch(`${base}/v1/unknown/ana.secret@example.org`);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const requests = lines.map((l) => JSON.parse(l) as { req?: { route?: string } }).filter((l) => l.req);
+    expect(requests.map((l) => l.req?.route)).toEqual(['/v1/me/contacts/{email}/preferences', 'unmatched']);
+    expect(lines.join('\n')).not.toMatch(/ana\.secret/);
+  });
+});
+
+describe('log lines', () => {
+  it('never carry an email address, wherever it sits; a Message-ID hash is kept', () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'info', { write: (l: string) => void lines.push(l) });
+    logger.warn({ reason: '550 5.1.1 <ana.b+x@example.org>: Recipient address rejected' }, 'not delivered');
+    logger.info({ path: '/v1/me/contacts/ana.b%40example.org/preferences' }, 'x');
+    logger.error({ err: new Error('unknown contact Ana.B@Example.ORG') }, 'failed');
+    logger.info({ messageId: '<reminder.8bf024a67efa311abdf6f617862da0b223f8d7ac@praxis-conformite.local>' }, 'sent');
+    const all = lines.join('');
+    expect(all).not.toMatch(/ana\.b/i);
+    expect(all.match(/\[email\]/g)).toHaveLength(4); // the error's message and its stack
+    expect(all).toContain('/v1/me/contacts/[email]/preferences');
+    expect(all).toContain('reminder.8bf024a67efa311abdf6f617862da0b223f8d7ac@praxis-conformite.local');
+    for (const l of lines) expect(() => JSON.parse(l) as unknown).not.toThrow();
+  });
+});
