@@ -118,6 +118,18 @@ describe('the edge before forwarding', () => {
         audience: 'reports',
       }),
     ).toThrow(/signed for another request/);
+
+    // a quote the URL parser percent-encodes on the way: signed as sent, so the service accepts it
+    expect((await raw('GET', "/v1/obligations?programme=O'Brien", funderKey)).status).toBe(200);
+    const quoted = seen.at(-1)!;
+    expect(quoted.url).toBe('/v1/obligations?programme=O%27Brien');
+    expect(
+      verifyPrincipal(quoted.principal, TEST_INTERNAL_SECRET, {
+        method: 'GET',
+        target: quoted.url,
+        audience: 'obligations',
+      }).role,
+    ).toBe('funder');
   });
 
   it('reads and forwards a body only for methods that have one', async () => {

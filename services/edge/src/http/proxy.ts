@@ -76,9 +76,13 @@ async function forward(
   secret: string,
 ): Promise<void> {
   const upstream = new URL(req.originalUrl, target.url);
+  // What is signed is what goes out (the parser may percent-encode a quote in the query). The path
+  // was checked before routing; one the parser would still move elsewhere is refused, never followed.
   const sent = upstream.pathname + upstream.search;
-  // The target was checked before routing; a parser that still rewrites it is refused, never followed.
-  if (upstream.origin !== new URL(target.url).origin || sent !== req.originalUrl)
+  if (
+    upstream.origin !== new URL(target.url).origin ||
+    !samePath(upstream.pathname, req.originalUrl.split('?')[0] ?? '')
+  )
     throw new AppError('bad_request', { en: 'unsafe request path', fr: 'chemin de requête refusé' });
   const body: Buffer = WITH_BODY.has(req.method) && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const headers: http.OutgoingHttpHeaders = {
@@ -116,4 +120,13 @@ async function forward(
     });
     out.end(body);
   });
+}
+
+/** The same path once percent-encoding is set aside (`'` and `%27` are one path; `/a/../b` and `/b` are not). */
+function samePath(a: string, b: string): boolean {
+  try {
+    return decodeURI(a) === decodeURI(b);
+  } catch {
+    return false;
+  }
 }
