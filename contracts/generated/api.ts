@@ -524,6 +524,8 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable" | "draining";
+            /** @description the service answering (on /healthz) */
+            service?: string;
             checks?: {
                 [key: string]: string;
             };
@@ -571,10 +573,22 @@ export interface components {
             granteeId?: string;
             label: string;
         };
+        /**
+         * @description The token is shown once, in the answer to the request that created the key; only the SHA-256
+         *     of its secret is kept. A replay of that request (same Idempotency-Key and body, within 24 h)
+         *     answers the key's metadata without `token`, with `tokenWithheld: true` and a `notice` in the
+         *     caller's language: the token cannot be shown again; if it was lost, revoke this key and
+         *     create another.
+         */
         ApiKeyCreated: {
             /** Format: uuid */
             id: string;
-            token: string;
+            /** @description `pk_<id>_<secret>`; present only in the first answer */
+            token?: string;
+            /** @description true on an Idempotency-Key replay: the token is not repeated */
+            tokenWithheld?: boolean;
+            /** @description on a replay: why there is no token and what to do */
+            notice?: string;
             role: string;
             label: string;
             /** Format: uuid */
@@ -827,6 +841,21 @@ export interface components {
                 "Retry-After"?: number;
                 [name: string]: unknown;
             };
+            content?: never;
+        };
+        /**
+         * @description Too many requests: from this address after repeated failed authentications (every /v1 route,
+         *     whatever the token, until the budget refills), or for this API key and address on heavy reads
+         *     (compliance reports, a PDF counting five; the grantee calendar; audit verify and export).
+         *     Limits per minute are the edge's configuration (`AUTH_FAILURES_PER_MINUTE`,
+         *     `HEAVY_READS_PER_MINUTE`, `HEAVY_READS_PER_MINUTE_PER_ADDRESS`).
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -868,6 +897,7 @@ export interface operations {
                     "application/json": components["schemas"]["Funder"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -895,6 +925,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -916,6 +947,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -943,6 +975,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRef"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -964,6 +997,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobRef"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -987,6 +1021,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1014,6 +1049,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1041,6 +1077,7 @@ export interface operations {
                     "application/json": components["schemas"]["Programme"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1071,6 +1108,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1107,6 +1145,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1138,6 +1177,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1161,6 +1201,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1188,6 +1229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1215,6 +1257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1244,6 +1287,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationPage"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1267,6 +1311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
@@ -1298,6 +1343,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
@@ -1326,6 +1372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
@@ -1360,6 +1407,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
@@ -1391,6 +1439,7 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
@@ -1417,6 +1466,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1448,6 +1498,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1472,6 +1523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationPage"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1493,6 +1545,7 @@ export interface operations {
                     "text/calendar": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1522,6 +1575,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
         };
@@ -1548,6 +1602,7 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1575,6 +1630,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };

@@ -2,10 +2,8 @@ export * from './events';
 export * from './ids';
 export * from './internal';
 export type { paths, components, operations } from '../generated/api';
-import path from 'node:path';
-
-/** Absolute path of the public OpenAPI document (validated at runtime by the edge). */
-export const openApiPath = path.join(__dirname, '..', 'openapi.yaml');
+export { openApiPath, publicPathTemplates } from './routes';
+import { openApiPath } from './routes';
 
 /** The OpenAPI document as data, for checks that hold code to the contract's numbers (limits, operations). */
 export function readOpenApi(): Record<string, unknown> {

@@ -18,6 +18,7 @@ import {
   type SmtpSink,
   type TestEnv,
 } from '@pc/testkit';
+import type { Logger } from '@pc/service-kit';
 import { startEdge } from '../../services/edge/src/main';
 import { loadEdgeConfig } from '../../services/edge/src/config';
 import { startAgreements } from '../../services/agreements/src/main';
@@ -98,7 +99,17 @@ async function benchTestEnv(extra: NodeJS.ProcessEnv): Promise<TestEnv & { drop(
  * `pnpm start` runs it), so a fault test can SIGKILL the process doing the work; the others stay
  * in-process. `bench: true` is for a benchmark run outside jest (a database of its own).
  */
-export async function startSystem(opts: { processes?: Array<'agreements'>; bench?: boolean } = {}): Promise<System> {
+export interface SystemOptions {
+  /** services run as processes of their own (see above) */
+  processes?: Array<'agreements'>;
+  /** a benchmark run outside jest (a database of its own) */
+  bench?: boolean;
+  /** the logger each in-process service is started with (by service name); by default its own, at LOG_LEVEL */
+  loggers?: (service: string) => Logger;
+}
+
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
+  const log = (service: string): Logger | undefined => opts.loggers?.(service);
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
   const extra = {
@@ -116,7 +127,7 @@ export async function startSystem(opts: { processes?: Array<'agreements'>; bench
     stops.unshift(() => s.stop());
     return s;
   };
-  const connector = await up(startConnector(loadConnectorConfig(t.env)));
+  const connector = await up(startConnector(loadConnectorConfig(t.env), log('praxis-connector')));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
   const processes: System['processes'] = {};
   let agreements: { port: number };
@@ -139,13 +150,13 @@ export async function startSystem(opts: { processes?: Array<'agreements'>; bench
       200,
     );
     agreements = { port };
-  } else agreements = await up(startAgreements(loadAgreementsConfig(env)));
+  } else agreements = await up(startAgreements(loadAgreementsConfig(env), log('agreements')));
   // the owner of the ids the others learn of through events (read your writes)
   const owned = { ...env, AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}` };
-  const obligations = await up(startObligations(loadObligationsConfig(owned)));
-  const notifier = await up(startNotifier(loadNotifierConfig(owned)));
-  const reports = await up(startReports(loadReportsConfig(owned)));
-  const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
+  const obligations = await up(startObligations(loadObligationsConfig(owned), log('obligations')));
+  const notifier = await up(startNotifier(loadNotifierConfig(owned), log('notifier')));
+  const reports = await up(startReports(loadReportsConfig(owned), log('reports')));
+  const scheduler = await up(startScheduler(loadSchedulerConfig(env), log('scheduler')));
   const edge = await up(
     startEdge(
       loadEdgeConfig({
@@ -157,6 +168,7 @@ export async function startSystem(opts: { processes?: Array<'agreements'>; bench
         REPORTS_URL: `http://127.0.0.1:${reports.port}`,
         SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
       }),
+      log('edge'),
     ),
   );
   const base = `http://127.0.0.1:${edge.port}`;

@@ -8,6 +8,21 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A secret the operator must give: no default (a default in the source is public), at least `min`
+ * characters. A missing one is named with how to make one.
+ */
+export function requiredSecret(min: number, what: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required (${what}); no default: set a random value of at least ${min} characters, e.g. \`openssl rand -base64 32\` (pnpm start generates one)`
+          : 'must be a string',
+    })
+    .min(min, `must be at least ${min} characters (${what})`);
+}
+
 /** Variables every service understands. Defaults point at the services of the dev machines. */
 export const baseEnv = {
   DATABASE_URL: z
@@ -20,7 +35,7 @@ export const baseEnv = {
     .default('amqp://guest:guest@127.0.0.1:5672/%2F'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Shared by the edge and the services behind it to sign the caller's identity. */
-  INTERNAL_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-internal-secret-change-me'),
+  INTERNAL_SECRET: requiredSecret(32, "the edge and the services sign the caller's identity with it"),
 };
 
 /** SMTP server of a service that sends email (smtp:// or smtps://); the default is the dev machines' catcher. */

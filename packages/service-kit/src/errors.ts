@@ -5,6 +5,8 @@ import type { Bilingual } from './i18n';
  * to an RFC 9457 problem.
  */
 export const errorCodes = {
+  /** the request itself is unusable before any route: dot-segments or encoded slashes in the path, a body on GET (400) */
+  bad_request: 400,
   /** the request body or parameters break the contract or a business rule on input (422) */
   validation_failed: 422,
   /** no or an unknown/revoked credential (401) */
@@ -19,6 +21,8 @@ export const errorCodes = {
   payload_too_large: 413,
   /** content type the route does not accept (415) */
   unsupported_media_type: 415,
+  /** too many requests (authentication failures from one address, heavy reads of one key): retry after `Retry-After` (429) */
+  rate_limited: 429,
   /** route documented in the contract but not built yet (501) */
   not_implemented: 501,
   /**
@@ -72,5 +76,8 @@ export const notFound = (what: string, quoi = 'ressource'): AppError =>
 /** 503: try again in `retryAfterSeconds` (a dependency is down, or a projection is catching up). */
 export const unavailable = (message: string | Bilingual, retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS): AppError =>
   new AppError('unavailable', message, undefined, { retryAfterSeconds });
+/** 429 with `Retry-After` (whole seconds, at least 1). */
+export const rateLimited = (retryAfterSeconds: number, text: Bilingual): AppError =>
+  new AppError('rate_limited', text, undefined, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 export const invalid = (errors: FieldError[], message = 'the request is invalid'): AppError =>
   new AppError('validation_failed', message, errors);

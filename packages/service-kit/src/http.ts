@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import { metrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
 import { refuseUnsafeText } from './text';
+import { refuseUnsafeRequests, routeOf } from './request-target';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -21,7 +22,11 @@ export interface HttpAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Validate requests (and optionally responses) against contracts/openapi.yaml. */
   openapi?: { validateResponses: boolean };
-  /** Secret to verify the principal signed by the edge; routes read it with `principalOf(req)`. */
+  /**
+   * Secret to verify the principal signed by the edge (or by a service calling this one): it must be
+   * signed for this method, request target and service (`service` is the audience), and fresh.
+   * Routes read it with `principalOf(req)`.
+   */
   internalSecret?: string;
   routes: (app: Express) => void;
   /** Mounted before body parsing and contract validation (the edge's proxy streams raw bodies). */
@@ -60,21 +65,28 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       },
       // Health probes would drown the log; errors on them still surface through readiness.
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      // The route pattern, never the raw path or query: both may carry an email or a name (Law 25).
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; raw: Request }) => ({
+          id: req.id,
+          method: req.method,
+          route: routeOf(req.raw),
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ service: opts.service, method: req.method });
-    res.on('finish', () =>
-      end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }),
-    );
+    res.on('finish', () => end({ route: routeOf(req), status: String(res.statusCode) }));
     next();
   });
+  // Before any route (the edge's proxy included): dot-segments, encoded slashes, bodies on GET.
+  app.use(refuseUnsafeRequests);
 
+  // `service` lets a caller (the test kit's signing client) learn which audience this port is.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', service: opts.service });
   });
   app.get('/readyz', async (_req, res) => {
     if (draining) {
@@ -106,7 +118,12 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     const secret = opts.internalSecret;
     app.use((req, _res, next) => {
       const header = req.headers[PRINCIPAL_HEADER];
-      if (typeof header === 'string') req.principal = verifyPrincipal(header, secret);
+      if (typeof header === 'string')
+        req.principal = verifyPrincipal(header, secret, {
+          method: req.method,
+          target: req.originalUrl,
+          audience: opts.service,
+        });
       next();
     });
   }
@@ -212,6 +229,7 @@ const titles = catalog({
     413: 'Contenu trop volumineux',
     415: 'Type de contenu non pris en charge',
     422: 'Données invalides',
+    429: 'Trop de requêtes',
     500: 'Erreur interne',
     501: 'Pas encore disponible',
     503: 'Service indisponible',
@@ -226,6 +244,7 @@ const titles = catalog({
     413: 'Payload too large',
     415: 'Unsupported media type',
     422: 'Validation failed',
+    429: 'Too many requests',
     500: 'Internal error',
     501: 'Not implemented',
     503: 'Service unavailable',
@@ -294,13 +313,13 @@ export function problemHandler(logger: Logger) {
             : 'la requête ne respecte pas le contrat'
           : (e.message ?? 'error');
       body = problem(status, detail, errors);
-      if (status === 500) logger.error({ err, url: req.url }, 'response does not match the contract');
+      if (status === 500) logger.error({ err, route: routeOf(req) }, 'response does not match the contract');
     } else if (e?.code === 'P2002') {
       body = problem(409, 'a record with the same unique key already exists');
     } else if (e?.code === 'P2025') {
       body = problem(404, 'not found');
     } else {
-      logger.error({ err, url: req.url }, 'unhandled error');
+      logger.error({ err, route: routeOf(req) }, 'unhandled error');
       body = problem(500, 'an unexpected error occurred');
     }
     if (res.headersSent) {
@@ -308,16 +327,10 @@ export function problemHandler(logger: Logger) {
       return;
     }
     if (english) body.title = titleOf(body.status, 'en') ?? body.title;
-    // A 503 always says when to come back: a client that follows it needs no guess of its own.
-    if (body.status === 503)
-      res.setHeader(
-        'retry-after',
-        String(
-          err instanceof AppError
-            ? (err.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)
-            : DEFAULT_RETRY_AFTER_SECONDS,
-        ),
-      );
+    // A 503 always says when to come back (a client that follows it needs no guess of its own); a 429 says how long.
+    if (err instanceof AppError && err.retryAfterSeconds !== undefined)
+      res.setHeader('retry-after', String(err.retryAfterSeconds));
+    else if (body.status === 503) res.setHeader('retry-after', String(DEFAULT_RETRY_AFTER_SECONDS));
     res
       .status(body.status)
       .setHeader('content-language', locale)

@@ -12,3 +12,5 @@ export * from './text';
 export * from './pseudonym';
 export * from './internal';
 export * from './read-your-writes';
+export * from './service-client';
+export * from './request-target';

@@ -7,15 +7,11 @@
 import type { z } from 'zod';
 import { LOOKUPS_PATH, lookupResponse, type LookupRequestBody } from '@pc/contracts';
 import { AppError, DEFAULT_RETRY_AFTER_SECONDS } from './errors';
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from './principal';
+import type { Principal } from './principal';
+import { serviceClient } from './service-client';
 
-/** Key ids of service identities start with this; no API key id (a uuid) or 'bootstrap' does. */
+/** Key ids of service identities (`systemPrincipal`) start with this; no API key id (a uuid) or 'bootstrap' does. */
 const SERVICE_KEY_PREFIX = 'system:';
-
-/** The identity a service signs its own calls with: role admin, no tenant, named `system:<service>`. */
-export function servicePrincipal(service: string): Principal {
-  return { keyId: `${SERVICE_KEY_PREFIX}${service}`, role: 'admin', funderId: null, funderIds: [], granteeId: null };
-}
 
 /** An internal route admits only another service's signed identity (403 for a person's key). */
 export function requireServiceCaller(p: Principal): void {
@@ -29,7 +25,7 @@ export function requireServiceCaller(p: Principal): void {
 export interface InternalClientOptions {
   /** the calling service (its signed identity) */
   caller: string;
-  /** the called service, as errors name it */
+  /** the called service, as it names itself (the signature's audience) and as errors name it */
   target: string;
   baseUrl: string;
   internalSecret: string;
@@ -50,18 +46,22 @@ export interface InternalClient {
 
 export function internalClient(opts: InternalClientOptions): InternalClient {
   const retryAfterSeconds = opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  // Signed for this one request (method, path, audience, short expiry): see serviceClient.
+  const send = serviceClient({
+    caller: opts.caller,
+    audience: opts.target,
+    baseUrl: opts.baseUrl,
+    secret: opts.internalSecret,
+  });
   const down = (en: string, fr: string): AppError =>
     new AppError('unavailable', { en, fr }, undefined, { retryAfterSeconds });
   return {
     async post(path, body, answer) {
       let res: Response;
       try {
-        res = await fetch(new URL(path, opts.baseUrl), {
+        res = await send(path, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            [PRINCIPAL_HEADER]: signPrincipal(servicePrincipal(opts.caller), opts.internalSecret),
-          },
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(opts.timeoutMs),
         });

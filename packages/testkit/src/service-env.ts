@@ -1,7 +1,12 @@
-import { signPrincipal, type IdOwner, type Principal } from '@pc/service-kit';
+import crypto from 'node:crypto';
+import { PRINCIPAL_HEADER, signPrincipal, type IdOwner, type Principal } from '@pc/service-kit';
 import { deleteVhost, freshDatabase, freshVhost } from './infra';
 
-export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789';
+/**
+ * Made anew for each test process (no service has a default secret any more); the services a test
+ * starts get it through `testEnv`, and `asPrincipal` signs with it.
+ */
+export const TEST_INTERNAL_SECRET = `test-${crypto.randomBytes(24).toString('base64url')}`;
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestEnv {
@@ -31,13 +36,27 @@ export async function testEnv(extra: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
       VALIDATE_RESPONSES: 'true',
       PORT: '0',
       HOST: '127.0.0.1',
+      // Tests poll reports and try wrong tokens on purpose, all from 127.0.0.1: the edge's abuse
+      // limits are set out of reach here; the test of the limits sets its own.
+      AUTH_FAILURES_PER_MINUTE: '100000',
+      HEAVY_READS_PER_MINUTE: '100000',
+      HEAVY_READS_PER_MINUTE_PER_ADDRESS: '100000',
       ...extra,
     },
     cleanup: () => deleteVhost(amqpUrl),
   };
 }
 
-/** Headers that make a direct call to an internal service act as `p` (what the edge would sign). */
+/** The header `asPrincipal` puts on a request; the signing fetch replaces it, it never leaves the process. */
+const AS_PRINCIPAL = 'x-pc-test-as-principal';
+
+/**
+ * Headers that make a direct call to an internal service act as `p` (what the edge would sign).
+ * A principal is signed for one request (method, path and query, service, 30 s), which these
+ * headers do not know yet, so they carry `p` in a placeholder that the test process's `fetch`
+ * (wrapped when the test kit is loaded, see `installSigningFetch`) turns into the real signed
+ * header as it sends.
+ */
 export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Record<string, string> {
   const full: Principal = {
     keyId: p.keyId ?? '00000000-0000-4000-8000-000000000001',
@@ -46,7 +65,7 @@ export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Re
     funderIds: p.funderIds ?? (p.funderId ? [p.funderId] : []),
     granteeId: p.granteeId ?? null,
   };
-  return { 'x-pc-principal': signPrincipal(full, TEST_INTERNAL_SECRET) };
+  return { [AS_PRINCIPAL]: Buffer.from(JSON.stringify(full)).toString('base64url') };
 }
 
 /**
@@ -56,3 +75,53 @@ export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Re
  * service) is tested where both run (tests/e2e, services/obligations/test/read-your-writes.test.ts).
  */
 export const ownerOfNothing: IdOwner = { exists: () => Promise.resolve(false) };
+
+const audiences = new Map<string, Promise<string>>();
+
+/** The service listening at `origin`, as its `/healthz` names itself: the audience to sign for. */
+function audienceOf(origin: string, send: typeof fetch): Promise<string> {
+  let known = audiences.get(origin);
+  if (!known) {
+    known = send(`${origin}/healthz`)
+      .then((r) => r.json() as Promise<{ service?: string }>)
+      .then((h) => {
+        if (!h.service) throw new Error(`${origin}/healthz does not name its service`);
+        return h.service;
+      });
+    known.catch(() => audiences.delete(origin));
+    audiences.set(origin, known);
+  }
+  return known;
+}
+
+let installed = false;
+
+/**
+ * Wraps this process's global `fetch` once: a request carrying `asPrincipal`'s placeholder is sent
+ * with `x-pc-principal` signed for its own method, path and query, and the service at its origin.
+ * Requests without the placeholder go out untouched.
+ */
+export function installSigningFetch(): void {
+  if (installed) return;
+  installed = true;
+  const send = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    const placeholder = headers.get(AS_PRINCIPAL);
+    if (placeholder === null) return send(input, init);
+    headers.delete(AS_PRINCIPAL);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const p = JSON.parse(Buffer.from(placeholder, 'base64url').toString('utf8')) as Principal;
+    const audience = await audienceOf(url.origin, send);
+    headers.set(
+      PRINCIPAL_HEADER,
+      signPrincipal(p, TEST_INTERNAL_SECRET, { method, target: url.pathname + url.search, audience }),
+    );
+    return send(input, { ...init, headers });
+  };
+}
+
+// At load, not on the first `asPrincipal`: in `fetch(url, { headers: asPrincipal(p) })` the callee
+// is looked up before its arguments run, so a wrap made inside would miss that first request.
+installSigningFetch();

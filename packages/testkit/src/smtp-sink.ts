@@ -32,7 +32,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     disableReverseLookup: true,
     onRcptTo(address, _session, cb) {
       if (sink.rejectPermanently.has(address.address.toLowerCase())) {
-        const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
+        // worded as Postfix does: real servers echo the address in the refusal
+        const err = Object.assign(
+          new Error(`5.1.1 <${address.address}>: Recipient address rejected: mailbox unavailable`),
+          { responseCode: 550 },
+        );
         cb(err);
         return;
       }

@@ -6,6 +6,7 @@ import { ApiKeyStore } from './adapters/api-key-store';
 import { FunderStore } from './adapters/funder-store';
 import { IdempotencyStore } from './adapters/idempotency-store';
 import { mountProxy } from './http/proxy';
+import { abuseLimits } from './http/abuse-limits';
 import { mountAdminRoutes } from './http/routes';
 
 export type RunningEdge = RunningService;
@@ -29,7 +30,7 @@ export async function startEdge(
   runtime.stopsWith({ loops: [() => clearInterval(expiry)], clients: [() => prisma.$disconnect()] });
   // No internalSecret: the edge signs the principal for the services behind it; its callers bring API keys.
   const port = await runtime.serve(cfg, {
-    beforeBody: (app) => mountProxy(app, cfg, stores),
+    beforeBody: (app) => mountProxy(app, cfg, stores, abuseLimits(cfg)),
     routes: (app) => mountAdminRoutes(app, { ...stores, kick: () => runtime.relay.kick() }),
   });
   return { port, runtime, stop: () => runtime.stop() };

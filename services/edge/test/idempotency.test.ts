@@ -95,4 +95,46 @@ describe('Idempotency-Key through the proxy', () => {
     expect(retry.status).toBe(503);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
   });
+
+  // The record once kept the whole answer of POST /v1/api-keys for 24 h, plaintext token included, and
+  // a replay handed the token out again.
+  it('never stores an API key token: a replay answers the key without it, saying why', async () => {
+    const funder = await fetch(base + '/v1/funders', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'Fondation X', kind: 'foundation' }),
+    });
+    const { id: funderId } = (await funder.json()) as { id: string };
+    const body = { role: 'funder', funderId, label: 'système' };
+    const first = await post('/v1/api-keys', 'key-once', body);
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { id: string; token: string };
+    expect(created.token).toMatch(/^pk_/);
+    await eventually(
+      async () =>
+        (await count("SELECT count(*) n FROM edge.idempotency WHERE key = 'key-once' AND state = 'done'")) === 1,
+      'response recorded',
+    );
+    const secret = created.token.split('_').at(-1)!;
+    expect(
+      await count("SELECT count(*) n FROM edge.idempotency WHERE position(convert_to($1, 'UTF8') in body) > 0", [
+        secret,
+      ]),
+    ).toBe(0);
+
+    const again = await post('/v1/api-keys', 'key-once', body);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const replayed = (await again.json()) as Record<string, unknown>;
+    expect(replayed).toMatchObject({ id: created.id, role: 'funder', label: 'système', tokenWithheld: true });
+    expect(replayed).not.toHaveProperty('token');
+    expect(replayed.notice).toMatch(/n'est montré qu'une fois/);
+    const english = await fetch(base + '/v1/api-keys', {
+      method: 'POST',
+      headers: { ...admin, 'idempotency-key': 'key-once', 'accept-language': 'en' },
+      body: JSON.stringify(body),
+    });
+    expect(((await english.json()) as { notice: string }).notice).toMatch(/shown only once/);
+    expect(JSON.stringify(replayed)).not.toContain(secret);
+  });
 });

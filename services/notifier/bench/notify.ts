@@ -9,7 +9,15 @@ import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import nodemailer, { type Transporter } from 'nodemailer';
 import pg from 'pg';
-import { adminQuery, deleteVhost, freshVhost, PG_ADMIN_URL, startSmtpSink, withDatabase } from '@pc/testkit';
+import {
+  adminQuery,
+  deleteVhost,
+  freshVhost,
+  PG_ADMIN_URL,
+  startSmtpSink,
+  TEST_INTERNAL_SECRET,
+  withDatabase,
+} from '@pc/testkit';
 import { loadNotifierConfig } from '../src/config';
 import { startNotifier } from '../src/main';
 import { agreement, due, dueEvents, funder, ids, programme, publish, runClosed } from '../test/support';
@@ -38,6 +46,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       AMQP_URL: amqpUrl,
       SMTP_URL: sink.url,
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
       PORT: '0',
       SMTP_POOL_SIZE: String(POOL),

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { BusConnection, EXCHANGE } from '@pc/bus';
 import { createLogger } from '@pc/service-kit';
-import { adminQuery, deleteVhost, freshVhost, PG_ADMIN_URL, withDatabase } from '@pc/testkit';
+import { adminQuery, deleteVhost, freshVhost, PG_ADMIN_URL, TEST_INTERNAL_SECRET, withDatabase } from '@pc/testkit';
 import { startObligations } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
 import { fixedClock } from '../src/adapters/clock';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       AMQP_URL: amqpUrl,
       PORT: '0',
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
       LOG_LEVEL: 'warn',
       EVALUATION_BATCH_SIZE: process.env.EVALUATION_BATCH_SIZE ?? '5000',
     }),

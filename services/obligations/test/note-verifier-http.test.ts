@@ -18,7 +18,12 @@ beforeAll(async () => {
     });
     req.on('end', () => {
       seen.push({
-        principal: verifyPrincipal(req.headers['x-pc-principal'] as string, secret),
+        // signed for this very request, to the connector (the check the connector's HTTP app makes)
+        principal: verifyPrincipal(req.headers['x-pc-principal'] as string, secret, {
+          method: req.method ?? '',
+          target: req.url ?? '',
+          audience: 'praxis-connector',
+        }),
         body: JSON.parse(raw),
         path: req.url ?? '',
       });

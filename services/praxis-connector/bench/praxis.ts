@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { createLogger } from '@pc/service-kit';
-import { benchEnv } from '@pc/testkit';
+import { benchEnv, TEST_INTERNAL_SECRET } from '@pc/testkit';
 import { seededReferenceCode } from '@pc/praxis-simulator';
 import { startConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     DATABASE_URL: env.databaseUrl,
     AMQP_URL: env.amqpUrl,
     LOG_LEVEL: 'warn',
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
     PORT: '0',
     PRAXIS_BASE_URL: baseUrl,
     PRAXIS_CONCURRENCY: String(CONCURRENCY),

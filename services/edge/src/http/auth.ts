@@ -2,9 +2,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '@pc/service-kit';
 import type { ApiKeyStore } from '../adapters/api-key-store';
 import { authenticateCaller } from '../use-cases/authenticate-caller';
+import { countFailure, type AbuseLimits } from './abuse-limits';
 
-/** Bearer authentication for every /v1 route: sets `req.principal` from the token, or answers 401. */
-export function authenticate(keys: ApiKeyStore, adminToken: string) {
+/**
+ * Bearer authentication for every /v1 route: sets `req.principal` from the token, or answers 401
+ * and counts the failure against the client's address (`refuseThrottledAddress` runs before).
+ */
+export function authenticate(keys: ApiKeyStore, adminToken: string, limits: AbuseLimits) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     try {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -16,6 +20,7 @@ export function authenticate(keys: ApiKeyStore, adminToken: string) {
       req.principal = await authenticateCaller(keys, adminToken, m[1]);
       next();
     } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthenticated') countFailure(limits, req);
       next(err);
     }
   };

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, fieldError, principalOf } from '@pc/service-kit';
+import { AppError, fieldError, localeOf, principalOf } from '@pc/service-kit';
+import { replayBody } from '../domain/withheld-secrets';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { claimIdempotencyKey } from '../use-cases/claim-idempotency-key';
 import { recordIdempotentResponse } from '../use-cases/record-idempotent-response';
@@ -34,7 +35,7 @@ export function idempotency(store: IdempotencyStore, bodyOf: (req: Request) => B
       if (stored) {
         res.status(stored.status).setHeader('idempotent-replayed', 'true');
         if (stored.contentType) res.setHeader('content-type', stored.contentType);
-        res.end(stored.body ?? Buffer.alloc(0));
+        res.end(replayBody(stored.contentType, stored.body ?? Buffer.alloc(0), localeOf(req)));
         return;
       }
       captureResponse(res, (status, body) => {

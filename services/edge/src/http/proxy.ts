@@ -5,6 +5,7 @@ import type { EdgeConfig } from '../config';
 import type { ApiKeyStore } from '../adapters/api-key-store';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { authenticate } from './auth';
+import { limitHeavyReads, refuseThrottledAddress, type AbuseLimits } from './abuse-limits';
 import { idempotency } from './idempotency';
 
 /** Which service answers which public route (first match wins). The edge owns only funders and keys. */
@@ -22,18 +23,25 @@ export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: s
   ];
 }
 
+/** Methods whose requests have a body; any other method's body is refused before routing (service-kit). */
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
 /**
  * Authenticates every /v1 request, then forwards the routes other services own with the caller's
- * identity signed in a header. Bodies up to 10 MiB are read here (CSV imports); each service
- * applies its own, tighter limits and validates against the contract.
+ * identity signed for that one request. Bodies up to 10 MiB are read here (CSV imports), and only
+ * for methods that have one; each service applies its own, tighter limits and validates against
+ * the contract. The path was checked before routing (no dot-segment or encoded slash).
  */
 export function mountProxy(
   app: Express,
   cfg: EdgeConfig,
   stores: { keys: ApiKeyStore; idempotency: IdempotencyStore },
+  limits: AbuseLimits,
 ): void {
   const table = routeTable(cfg);
-  app.use('/v1', authenticate(stores.keys, cfg.ADMIN_TOKEN));
+  if (cfg.TRUST_PROXY > 0) app.set('trust proxy', cfg.TRUST_PROXY);
+  app.use('/v1', refuseThrottledAddress(limits), authenticate(stores.keys, cfg.ADMIN_TOKEN, limits));
+  app.use('/v1', limitHeavyReads(limits));
   const proxied = (req: Request): (typeof table)[number] | undefined =>
     table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));
   const raw = express.raw({ type: () => true, limit: '10mb' });
@@ -44,7 +52,8 @@ export function mountProxy(
       next();
       return;
     }
-    void raw(req, res, (err?: unknown) => {
+    const read = WITH_BODY.has(req.method) ? raw : (_q: Request, _s: Response, done: (e?: unknown) => void) => done();
+    void read(req, res, (err?: unknown) => {
       if (err) {
         next(err);
         return;
@@ -67,14 +76,28 @@ async function forward(
   secret: string,
 ): Promise<void> {
   const upstream = new URL(req.originalUrl, target.url);
-  const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  // What is signed is what goes out (the parser may percent-encode a quote in the query). The path
+  // was checked before routing; one the parser would still move elsewhere is refused, never followed.
+  const sent = upstream.pathname + upstream.search;
+  if (
+    upstream.origin !== new URL(target.url).origin ||
+    !samePath(upstream.pathname, req.originalUrl.split('?')[0] ?? '')
+  )
+    throw new AppError('bad_request', { en: 'unsafe request path', fr: 'chemin de requête refusé' });
+  const body: Buffer = WITH_BODY.has(req.method) && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const headers: http.OutgoingHttpHeaders = {
-    [PRINCIPAL_HEADER]: signPrincipal(principalOf(req), secret),
+    [PRINCIPAL_HEADER]: signPrincipal(principalOf(req), secret, {
+      method: req.method,
+      target: sent,
+      audience: target.service,
+    }),
     'x-request-id': String(req.id ?? ''),
     accept: req.headers.accept ?? '*/*',
   };
   if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-  if (body.length > 0 || ['POST', 'PUT', 'PATCH'].includes(req.method)) headers['content-length'] = body.length;
+  // the public API's language negotiation is the services' (problems, calendars, documents)
+  if (req.headers['accept-language']) headers['accept-language'] = req.headers['accept-language'];
+  if (WITH_BODY.has(req.method)) headers['content-length'] = body.length;
   await new Promise<void>((resolve, reject) => {
     const out = http.request(upstream, { method: req.method, headers, timeout: 120_000 }, (up) => {
       res.status(up.statusCode ?? 502);
@@ -98,4 +121,13 @@ async function forward(
     });
     out.end(body);
   });
+}
+
+/** The same path once percent-encoding is set aside (`'` and `%27` are one path; `/a/../b` and `/b` are not). */
+function samePath(a: string, b: string): boolean {
+  try {
+    return decodeURI(a) === decodeURI(b);
+  } catch {
+    return false;
+  }
 }
