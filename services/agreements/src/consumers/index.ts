@@ -15,6 +15,7 @@ export async function startConsumers(runtime: ServiceRuntime, transact: Transact
     queue: QUEUES.agreementsObligations,
     transact: inTx,
     on: { 'obligation.transitioned.v1': recordObligationStatus },
-    prefetch: 100,
+    prefetch: STATUS_PREFETCH,
   });
 }
+export const STATUS_PREFETCH = 100;

@@ -14,3 +14,4 @@ export const directoryHandlers: Handlers<Tx> = {
   'agreement.registered.v1': (d, tx) => recordAgreementContacts(tx, d),
   'agreement.amended.v1': (d, tx) => recordAgreementContacts(tx, d),
 };
+export const DIRECTORY_PREFETCH = 4;

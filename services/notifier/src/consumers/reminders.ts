@@ -10,3 +10,4 @@ export function reminderHandlers(deps: DigestDeps): Handlers<SqlTx> {
     'reminder.run_closed.v1': (d, tx) => closeRun(tx, d, deps),
   };
 }
+export const REMINDERS_PREFETCH = 12;

@@ -14,3 +14,4 @@ export const readModelHandlers: Handlers<Tx> = {
   'agreement.amended.v1': recordAgreement,
   'agreement.terminated.v1': recordTermination,
 };
+export const READ_MODEL_PREFETCH = 200;
