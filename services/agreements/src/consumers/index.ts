@@ -1,7 +1,12 @@
-import { QUEUES, type ServiceRuntime } from '@pc/bus';
+import { pgTransact, QUEUES, type ServiceRuntime, type SqlTx } from '@pc/bus';
 import type { Transact, Tx } from '../adapters/prisma';
 import { recordFunder } from '../use-cases/record-funder';
-import { recordObligationStatus } from '../use-cases/record-obligation-status';
+import { recordObligationStatuses } from '../use-cases/record-obligation-status';
+
+/** Transitions per transaction: an import sends one per obligation (tens of thousands at once). */
+export const STATUS_BATCH = 500;
+/** Two batches in flight, so the next is already delivered while one commits. */
+export const STATUS_PREFETCH = 2 * STATUS_BATCH;
 
 /** The queues this service consumes; each handler is a use case, idempotent with the inbox. */
 export async function startConsumers(runtime: ServiceRuntime, transact: Transact): Promise<void> {
@@ -11,11 +16,12 @@ export async function startConsumers(runtime: ServiceRuntime, transact: Transact
     transact: inTx,
     on: { 'funder.registered.v1': recordFunder },
   });
-  await runtime.consume<Tx>({
+  // Plain pg transactions: one multi-row statement per batch needs nothing of Prisma's.
+  await runtime.consume<SqlTx>({
     queue: QUEUES.agreementsObligations,
-    transact: inTx,
-    on: { 'obligation.transitioned.v1': recordObligationStatus },
+    transact: pgTransact(runtime.pool),
+    onBatch: { 'obligation.transitioned.v1': recordObligationStatuses },
+    batchSize: STATUS_BATCH,
     prefetch: STATUS_PREFETCH,
   });
 }
-export const STATUS_PREFETCH = 100;
