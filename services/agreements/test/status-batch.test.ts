@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are untyped JSON, checked by the assertions */
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';

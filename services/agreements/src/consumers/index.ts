@@ -7,6 +7,8 @@ import { recordObligationStatuses } from '../use-cases/record-obligation-status'
 export const STATUS_BATCH = 500;
 /** Two batches in flight, so the next is already delivered while one commits. */
 export const STATUS_PREFETCH = 2 * STATUS_BATCH;
+/** How long a partly filled batch waits for more deliveries (the broker hands a burst over in bursts of its own). */
+export const STATUS_WINDOW_MS = 100;
 
 /** The queues this service consumes; each handler is a use case, idempotent with the inbox. */
 export async function startConsumers(runtime: ServiceRuntime, transact: Transact): Promise<void> {
@@ -22,6 +24,7 @@ export async function startConsumers(runtime: ServiceRuntime, transact: Transact
     transact: pgTransact(runtime.pool),
     onBatch: { 'obligation.transitioned.v1': recordObligationStatuses },
     batchSize: STATUS_BATCH,
+    batchWindowMs: STATUS_WINDOW_MS,
     prefetch: STATUS_PREFETCH,
   });
 }
