@@ -4,7 +4,7 @@ import { recordFunder } from '../use-cases/record-funder';
 import { recordObligationStatuses } from '../use-cases/record-obligation-status';
 
 /** Transitions per transaction: an import sends one per obligation (tens of thousands at once). */
-export const STATUS_BATCH = 500;
+export const STATUS_BATCH = 1000;
 /** Two batches in flight, so the next is already delivered while one commits. */
 export const STATUS_PREFETCH = 2 * STATUS_BATCH;
 /** How long a partly filled batch waits for more deliveries (the broker hands a burst over in bursts of its own). */

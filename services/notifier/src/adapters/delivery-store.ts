@@ -25,31 +25,36 @@ export interface LedgerEntry {
  */
 export async function queueStages(tx: SqlTx, entries: LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  // One JSON document rather than twelve arrays: the stage payload is most of the bytes, and a JSON
+  // text is cheaper to build and to parse than the same text escaped into a jsonb[] array literal.
   await tx.$executeRawUnsafe(
     `INSERT INTO reminder_delivery (id, reminder_id, email, run_id, contact_name, contact_locale, obligation_id, agreement_id,
                                     funder_id, stage_key, escalate, reminder, state, created_at, updated_at)
      SELECT u.id, u.reminder_id, u.email, u.run_id, u.name, u.locale, u.obligation_id, u.agreement_id, u.funder_id,
             u.stage_key, u.escalate, u.reminder, 'pending', now(), now()
-     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::uuid[],
-                 $10::text[], $11::boolean[], $12::jsonb[])
-          AS u(id, reminder_id, email, run_id, name, locale, obligation_id, agreement_id, funder_id, stage_key, escalate, reminder)
+     FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, reminder_id uuid, email text, run_id uuid, name text, locale text,
+          obligation_id uuid, agreement_id uuid, funder_id uuid, stage_key text, escalate boolean, reminder jsonb)
      ORDER BY u.reminder_id, u.email
      ON CONFLICT (reminder_id, email) DO UPDATE SET
        run_id = EXCLUDED.run_id, contact_name = EXCLUDED.contact_name, contact_locale = EXCLUDED.contact_locale,
        stage_key = EXCLUDED.stage_key, escalate = EXCLUDED.escalate, reminder = EXCLUDED.reminder, updated_at = now()
      WHERE reminder_delivery.digest_id IS NULL`,
-    entries.map((r) => r.id),
-    entries.map((r) => r.stage.reminderId),
-    entries.map((r) => r.email),
-    entries.map((r) => r.stage.runId),
-    entries.map((r) => r.name),
-    entries.map((r) => r.locale),
-    entries.map((r) => r.stage.obligation.id),
-    entries.map((r) => r.stage.agreement.id),
-    entries.map((r) => r.stage.agreement.funderId),
-    entries.map((r) => r.stage.stage.key),
-    entries.map((r) => r.stage.stage.escalate),
-    entries.map((r) => JSON.stringify(r.stage)),
+    JSON.stringify(
+      entries.map((r) => ({
+        id: r.id,
+        reminder_id: r.stage.reminderId,
+        email: r.email,
+        run_id: r.stage.runId,
+        name: r.name,
+        locale: r.locale,
+        obligation_id: r.stage.obligation.id,
+        agreement_id: r.stage.agreement.id,
+        funder_id: r.stage.agreement.funderId,
+        stage_key: r.stage.stage.key,
+        escalate: r.stage.stage.escalate,
+        reminder: r.stage,
+      })),
+    ),
   );
 }
 

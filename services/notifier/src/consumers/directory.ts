@@ -4,7 +4,7 @@ import { recordFunders } from '../use-cases/record-funder';
 import { recordProgrammes } from '../use-cases/record-programme';
 
 /** Events per transaction: an import sends tens of thousands of snapshots at once. */
-export const DIRECTORY_BATCH = 500;
+export const DIRECTORY_BATCH = 1000;
 /** Two batches in flight, so the next is already delivered while one commits. */
 export const DIRECTORY_PREFETCH = 2 * DIRECTORY_BATCH;
 /** How long a partly filled batch waits for more deliveries (the broker hands a burst over in bursts of its own). */

@@ -4,7 +4,7 @@ import type { DigestDeps } from '../use-cases/build-digests';
 import { recordReminderStages } from '../use-cases/record-reminder-stage';
 
 /** Stages per transaction: an evaluation after an import announces one per (obligation, stage), tens of thousands. */
-export const REMINDERS_BATCH = 500;
+export const REMINDERS_BATCH = 1000;
 /** Two batches in flight, so the next is already delivered while one commits. */
 export const REMINDERS_PREFETCH = 2 * REMINDERS_BATCH;
 /** How long a partly filled batch waits for more deliveries (the broker hands a burst over in bursts of its own). */

@@ -3,7 +3,7 @@ import { recordAgreementEvents } from '../use-cases/record-agreement';
 import { recordProgrammes } from '../use-cases/record-programme';
 
 /** Events per transaction: an import registers tens of thousands of agreements at once. */
-export const READ_MODEL_BATCH = 500;
+export const READ_MODEL_BATCH = 1000;
 /** Two batches in flight, so the next is already delivered while one commits. */
 export const READ_MODEL_PREFETCH = 2 * READ_MODEL_BATCH;
 /** How long a partly filled batch waits for more deliveries (a burst arrives in bursts of the broker's own). */
