@@ -9,6 +9,9 @@ import { root } from './services';
 
 const benches: Record<string, string> = {
   bus: 'packages/bus/bench/bus.ts',
+  'absorb-agreements': 'services/agreements/bench/absorb.ts',
+  'absorb-notifier': 'services/notifier/bench/absorb.ts',
+  'absorb-connector': 'services/praxis-connector/bench/absorb.ts',
   intake: 'services/agreements/bench/intake.ts',
   evaluate: 'services/obligations/bench/evaluate.ts',
   'read-your-writes': 'tests/bench/read-your-writes.ts',
@@ -21,7 +24,7 @@ const benches: Record<string, string> = {
 const name = process.argv[2];
 const available = Object.entries(benches).filter(([, f]) => fs.existsSync(path.join(root, f)));
 if (!name) {
-  console.log('usage: pnpm bench <name>|all\n' + available.map(([n, f]) => `  ${n.padEnd(10)} ${f}`).join('\n'));
+  console.log('usage: pnpm bench <name>|all\n' + available.map(([n, f]) => `  ${n.padEnd(18)} ${f}`).join('\n'));
   process.exit(0);
 }
 const chosen = name === 'all' ? available : available.filter(([n]) => n === name);

@@ -4,3 +4,4 @@ export * from './service-env';
 export * from './bench-env';
 export * from './processes';
 export * from './events';
+export * from './absorb-bench';

@@ -9,10 +9,10 @@ import {
 } from '@pc/bus';
 import { agreementsLookups, createLogger, type IdOwner, type Logger, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
-import { createPrisma, type Tx } from './adapters/prisma';
+import { createPrisma } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
-import { directoryHandlers } from './consumers/directory';
-import { reminderHandlers } from './consumers/reminders';
+import { DIRECTORY_BATCH, DIRECTORY_PREFETCH, DIRECTORY_WINDOW_MS, directoryHandlers } from './consumers/directory';
+import { REMINDERS_BATCH, REMINDERS_PREFETCH, REMINDERS_WINDOW_MS, reminderHandlers } from './consumers/reminders';
 import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
 import { digestCompletedRuns } from './use-cases/digest-completed-runs';
@@ -46,9 +46,6 @@ export async function startNotifier(
   const clock = opts.clock ?? (() => new Date());
   const runtime = await ServiceRuntime.boot({ service: 'notifier', cfg, srcDir: __dirname, logger, poolSize: 20 });
   const prisma = createPrisma(runtime.pool);
-  // maxWait: under a burst of stages, handlers queue for a connection rather than fail and retry.
-  const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
-    prisma.$transaction(fn, { timeout: 60_000, maxWait: 30_000 });
   const mailer = opts.mailer ?? createSmtpMailer(cfg.SMTP_URL, cfg.SMTP_POOL_SIZE);
   const digestDeps = { messageDomain: messageDomain(cfg.MAIL_FROM), clock };
   const sendDeps = {
@@ -82,18 +79,27 @@ export async function startNotifier(
     (err) => logger.warn({ err: (err as Error).message }, 'delivery pass failed; will retry'),
   );
 
-  await runtime.consume<Tx>({ queue: QUEUES.notifierDirectory, transact, prefetch: 4, on: directoryHandlers });
+  await runtime.consume<SqlTx>({
+    queue: QUEUES.notifierDirectory,
+    transact: pgTransact(runtime.pool),
+    onBatch: directoryHandlers,
+    batchSize: DIRECTORY_BATCH,
+    batchWindowMs: DIRECTORY_WINDOW_MS,
+    prefetch: DIRECTORY_PREFETCH,
+  });
   // Plain pg transactions here: thousands of stages per run, and Prisma's interactive transactions
-  // cost several times the two or three statements each stage needs.
+  // cost several times the statements each batch needs.
   await runtime.consume<SqlTx>({
     queue: QUEUES.notifierReminders,
     transact: pgTransact(runtime.pool),
-    on: reminderHandlers(digestDeps),
+    ...reminderHandlers(digestDeps),
     afterCommit: () => {
       runtime.relay.kick();
       worker.kick();
     },
-    prefetch: 12,
+    batchSize: REMINDERS_BATCH,
+    batchWindowMs: REMINDERS_WINDOW_MS,
+    prefetch: REMINDERS_PREFETCH,
   });
   worker.start(cfg.REMINDER_SWEEP_MS);
 

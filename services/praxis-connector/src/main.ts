@@ -1,4 +1,4 @@
-import { QUEUES, ServiceRuntime, type RunningService } from '@pc/bus';
+import { pgTransact, QUEUES, ServiceRuntime, type RunningService, type SqlTx } from '@pc/bus';
 import { createLogger, type Logger, runService } from '@pc/service-kit';
 import { loadConnectorConfig, type ConnectorConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
@@ -7,7 +7,7 @@ import { PageAdapter } from './adapters/page-adapter';
 import { FeedAdapter } from './adapters/feed-adapter';
 import { HostPolicy } from './domain/host-policy';
 import type { SyncOptions, SyncResult } from './domain/sync-run';
-import { readModelHandlers } from './consumers/agreements';
+import { READ_MODEL_BATCH, READ_MODEL_PREFETCH, READ_MODEL_WINDOW_MS, readModelHandlers } from './consumers/agreements';
 import { jobHandlers } from './consumers/jobs';
 import { runPraxisSync } from './use-cases/run-praxis-sync';
 import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
@@ -44,8 +44,15 @@ export async function startConnector(
   await runner.recover();
 
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
-  // Imports register thousands of agreements at once: one transaction per 100 events.
-  await runtime.consume<Tx>({ queue: QUEUES.connectorAgreements, transact, on: readModelHandlers, batchSize: 100 });
+  // Imports register tens of thousands of agreements at once: batches, set-based, on plain pg transactions.
+  await runtime.consume<SqlTx>({
+    queue: QUEUES.connectorAgreements,
+    transact: pgTransact(pool),
+    onBatch: readModelHandlers,
+    batchSize: READ_MODEL_BATCH,
+    batchWindowMs: READ_MODEL_WINDOW_MS,
+    prefetch: READ_MODEL_PREFETCH,
+  });
   await runtime.consume<Tx>({
     queue: QUEUES.connectorJobs,
     transact,

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client';
 import type { Contact, ObligationKind, RequirementSpec } from '../domain/agreement';
+import type { SqlTx } from '@pc/bus';
 import { afterCursor, type PageRequest, type Tx } from './prisma';
 
 export const agreementInclude = {
@@ -228,24 +229,29 @@ export async function appendHistory(tx: Tx, h: HistoryEntry): Promise<void> {
 }
 
 /**
- * The obligation status read model: applies a transition unless a newer one is recorded (`at`
+ * The obligation status read model: applies transitions unless a newer one is recorded (`at`
  * order), so a redelivered or reordered event never moves a status backwards. A due date other than
- * the derived one (an extension) is kept beside it. False when the transition was stale.
+ * the derived one (an extension) is kept beside it. Many transitions in one statement: of those for
+ * one obligation, the latest `at` wins, and of equal ones the last given (as applying them one by
+ * one with `status_at <= at` would end). Returns how many obligations changed.
  */
-export async function saveObligationStatus(
-  tx: Tx,
-  t: { obligationId: string; to: string; at: string; dueDate: string },
-): Promise<boolean> {
-  const n = await tx.$executeRawUnsafe(
-    `UPDATE obligation SET status = $2, status_at = $3::timestamptz,
-            current_due_date = CASE WHEN due_date = $4::date THEN NULL ELSE $4::date END
-     WHERE id = $1::uuid AND status_at <= $3::timestamptz`,
-    t.obligationId,
-    t.to,
-    t.at,
-    t.dueDate,
+export async function saveObligationStatuses(
+  tx: SqlTx,
+  ts: ReadonlyArray<{ obligationId: string; to: string; at: string; dueDate: string }>,
+): Promise<number> {
+  if (ts.length === 0) return 0;
+  return tx.$executeRawUnsafe(
+    `UPDATE obligation o SET status = t.status, status_at = t.at,
+            current_due_date = CASE WHEN o.due_date = t.due THEN NULL ELSE t.due END
+     FROM (SELECT DISTINCT ON (id) id, status, at, due
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::date[]) WITH ORDINALITY AS u(id, status, at, due, ord)
+           ORDER BY id, at DESC, ord DESC) t
+     WHERE o.id = t.id AND o.status_at <= t.at`,
+    ts.map((t) => t.obligationId),
+    ts.map((t) => t.to),
+    ts.map((t) => t.at),
+    ts.map((t) => t.dueDate),
   );
-  return n > 0;
 }
 
 /** Whose ids an owner lookup may confirm (the caller's tenant rule for its route). */

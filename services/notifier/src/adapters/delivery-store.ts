@@ -8,40 +8,53 @@ import type { ReminderStage } from '../domain/reminder';
  * queued once. Plain SQL: rows go in and out by the set (unnest, ANY, FOR UPDATE).
  */
 
+/** One ledger row: a stage for one address. */
 export interface LedgerEntry {
   id: string;
+  stage: ReminderStage;
   email: string;
   name: string;
   locale: string;
 }
 
 /**
- * One ledger row per address for the stage. ON CONFLICT: a later run announcing the same stage finds
- * the row; only a row not yet in a digest (its run never closed) moves to the new run, so a stage
- * already in a digest is never re-queued.
+ * Ledger rows, one per (stage, address): at most one entry per (reminderId, email) in a call.
+ * ON CONFLICT: a later run announcing the same stage finds the row; only a row not yet in a digest
+ * (its run never closed) moves to the new run, so a stage already in a digest is never re-queued.
+ * Rows are written in key order, the order concurrent writers lock them in.
  */
-export async function queueStage(tx: SqlTx, stage: ReminderStage, entries: LedgerEntry[]): Promise<void> {
+export async function queueStages(tx: SqlTx, entries: LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  // One JSON document rather than twelve arrays: the stage payload is most of the bytes, and a JSON
+  // text is cheaper to build and to parse than the same text escaped into a jsonb[] array literal.
   await tx.$executeRawUnsafe(
     `INSERT INTO reminder_delivery (id, reminder_id, email, run_id, contact_name, contact_locale, obligation_id, agreement_id,
                                     funder_id, stage_key, escalate, reminder, state, created_at, updated_at)
-     SELECT u.id, $2::uuid, u.email, $3::uuid, u.name, u.locale, $4::uuid, $5::uuid, $6::uuid, $7, $8, $9::jsonb, 'pending', now(), now()
-     FROM unnest($1::uuid[], $10::text[], $11::text[], $12::text[]) AS u(id, email, name, locale)
+     SELECT u.id, u.reminder_id, u.email, u.run_id, u.name, u.locale, u.obligation_id, u.agreement_id, u.funder_id,
+            u.stage_key, u.escalate, u.reminder, 'pending', now(), now()
+     FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, reminder_id uuid, email text, run_id uuid, name text, locale text,
+          obligation_id uuid, agreement_id uuid, funder_id uuid, stage_key text, escalate boolean, reminder jsonb)
+     ORDER BY u.reminder_id, u.email
      ON CONFLICT (reminder_id, email) DO UPDATE SET
        run_id = EXCLUDED.run_id, contact_name = EXCLUDED.contact_name, contact_locale = EXCLUDED.contact_locale,
        stage_key = EXCLUDED.stage_key, escalate = EXCLUDED.escalate, reminder = EXCLUDED.reminder, updated_at = now()
      WHERE reminder_delivery.digest_id IS NULL`,
-    entries.map((r) => r.id),
-    stage.reminderId,
-    stage.runId,
-    stage.obligation.id,
-    stage.agreement.id,
-    stage.agreement.funderId,
-    stage.stage.key,
-    stage.stage.escalate,
-    JSON.stringify(stage),
-    entries.map((r) => r.email),
-    entries.map((r) => r.name),
-    entries.map((r) => r.locale),
+    JSON.stringify(
+      entries.map((r) => ({
+        id: r.id,
+        reminder_id: r.stage.reminderId,
+        email: r.email,
+        run_id: r.stage.runId,
+        name: r.name,
+        locale: r.locale,
+        obligation_id: r.stage.obligation.id,
+        agreement_id: r.stage.agreement.id,
+        funder_id: r.stage.agreement.funderId,
+        stage_key: r.stage.stage.key,
+        escalate: r.stage.stage.escalate,
+        reminder: r.stage,
+      })),
+    ),
   );
 }
 

@@ -15,11 +15,24 @@ export async function lockRun(tx: SqlTx, runId: string): Promise<{ expected: num
   return run ?? null;
 }
 
-export async function addRunStage(tx: SqlTx, runId: string, reminderId: string): Promise<void> {
+/** Of these runs, the closed ones, their rows locked in id order (so two writers never wait on each other in a cycle). */
+export async function lockClosedRuns(tx: SqlTx, runIds: string[]): Promise<Set<string>> {
+  const rows = await tx.$queryRawUnsafe<Array<{ run_id: string }>>(
+    'SELECT run_id FROM run WHERE run_id = ANY($1::uuid[]) ORDER BY run_id FOR UPDATE',
+    runIds,
+  );
+  return new Set(rows.map((r) => r.run_id));
+}
+
+export async function addRunStages(
+  tx: SqlTx,
+  stages: ReadonlyArray<{ runId: string; reminderId: string }>,
+): Promise<void> {
+  if (stages.length === 0) return;
   await tx.$executeRawUnsafe(
-    'INSERT INTO run_stage (run_id, reminder_id) VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING',
-    runId,
-    reminderId,
+    `INSERT INTO run_stage (run_id, reminder_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`,
+    stages.map((s) => s.runId),
+    stages.map((s) => s.reminderId),
   );
 }
 

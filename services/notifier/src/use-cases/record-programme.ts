@@ -1,10 +1,20 @@
 import type { EventData } from '@pc/contracts';
-import type { HandlerResult } from '@pc/bus';
-import { upsertProgramme } from '../adapters/directory-store';
-import type { Tx } from '../adapters/prisma';
+import type { SqlTx } from '@pc/bus';
+import { lastPerKey } from '../domain/snapshot-order';
+import { upsertProgrammes } from '../adapters/directory-store';
 
-/** programme.registered.v1: the programme's code and name, as the emails show them. */
-export async function recordProgramme(tx: Tx, d: EventData<'programme.registered.v1'>): Promise<HandlerResult> {
-  await upsertProgramme(tx, { id: d.programmeId, funderId: d.funderId, code: d.code, name: d.name });
-  return 'done';
+/** programme.registered.v1: each programme's code and name, as the emails show them; the last event wins. */
+export async function recordProgrammes(
+  tx: SqlTx,
+  events: ReadonlyArray<EventData<'programme.registered.v1'>>,
+): Promise<void> {
+  await upsertProgrammes(
+    tx,
+    lastPerKey(events, (d) => d.programmeId).map((d) => ({
+      id: d.programmeId,
+      funderId: d.funderId,
+      code: d.code,
+      name: d.name,
+    })),
+  );
 }

@@ -1,10 +1,15 @@
 import type { EventData } from '@pc/contracts';
-import type { HandlerResult } from '@pc/bus';
-import type { Tx } from '../adapters/prisma';
-import { saveProgramme } from '../adapters/programme-store';
+import type { SqlTx } from '@pc/bus';
+import { saveProgrammes } from '../adapters/programme-store';
 
-/** programme.registered.v1: the programme's feeds, where discovery looks for notes. */
-export async function recordProgramme(d: EventData<'programme.registered.v1'>, tx: Tx): Promise<HandlerResult> {
-  await saveProgramme(tx, { id: d.programmeId, funderId: d.funderId, code: d.code, feeds: d.praxisFeeds });
-  return 'done';
+/** programme.registered.v1: each programme's feeds, where discovery looks for notes; of a batch, the last event of a programme wins. */
+export async function recordProgrammes(
+  tx: SqlTx,
+  events: ReadonlyArray<EventData<'programme.registered.v1'>>,
+): Promise<void> {
+  const last = new Map(events.map((d) => [d.programmeId, d]));
+  await saveProgrammes(
+    tx,
+    [...last.values()].map((d) => ({ id: d.programmeId, funderId: d.funderId, code: d.code, feeds: d.praxisFeeds })),
+  );
 }
