@@ -45,6 +45,16 @@ export async function noteByUrl(pool: pg.Pool, url: string): Promise<NoteRow | n
   return rows[0] ?? null;
 }
 
+/** Which of `ids` are notes matched to an agreement (re-verification will check them). */
+export async function matchedNoteIds(pool: pg.Pool, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT DISTINCT note_id AS id FROM note_match WHERE note_id = ANY($1::text[])',
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Upserts notes (keeping the earliest first-seen and a feed date once known). */
 export async function upsertNotes(tx: SqlTx, notes: NoteWrite[]): Promise<void> {
   if (notes.length === 0) return;
