@@ -214,6 +214,19 @@ describe('one polite client for the Praxis host', () => {
     // discovery fetched it, re-verification reused that answer; every other matched note once
     expect(perPage.get(`/n/${note.id}/`)).toBe(1);
     expect(Math.max(...perPage.values())).toBe(1);
+
+    // The cycle, as configured by default (20 h): a second run the same day re-verifies nothing.
+    const { PRAXIS_REVERIFY_MIN_AGE_SECONDS: _everyRun, ...defaults } = s.h.t.env;
+    const sameDay = await startConnector(loadConnectorConfig(defaults));
+    try {
+      sim.traffic.reset();
+      const again = await sameDay.sync(crypto.randomUUID());
+      expect(again.error).toBeNull();
+      expect(again.counts.reverified).toBe(0);
+      expect(pageRequests()).toEqual([]);
+    } finally {
+      await sameDay.stop();
+    }
   });
 
   it('obeys a Retry-After longer than a person can wait: the verdict says so at once, and the host stays paused', async () => {

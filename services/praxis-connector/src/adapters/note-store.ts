@@ -103,7 +103,11 @@ export async function addMatches(
   );
 }
 
-/** Matched notes to re-verify, in pages (keyset on id): checked before `checkedBefore`, or withdrawn. */
+/**
+ * Matched notes to re-verify, in pages (keyset on id): those checked before `checkedBefore`. Withdrawn
+ * notes too follow the cycle (one that came back is restored at its next check): a deleted note must
+ * not cost a request on every run for ever.
+ */
 export async function matchedNotesPage(
   pool: pg.Pool,
   afterId: string,
@@ -116,7 +120,7 @@ export async function matchedNotesPage(
             n.last_checked_at AS "lastCheckedAt", n.state,
             array_agg(m.agreement_id::text ORDER BY m.agreement_id) AS "agreementIds"
      FROM note n JOIN note_match m ON m.note_id = n.id
-     WHERE n.id > $1 AND (n.last_checked_at < $3 OR n.state = 'withdrawn')
+     WHERE n.id > $1 AND n.last_checked_at < $3
      GROUP BY n.id ORDER BY n.id LIMIT $2`,
     [afterId, limit, checkedBefore],
   );
