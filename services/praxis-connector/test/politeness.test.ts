@@ -6,7 +6,7 @@ import { asPrincipal, eventPublisher, eventually, type EventPublisher } from '@p
 import type { Arrival, Simulator, TrafficSummary } from '@pc/praxis-simulator';
 import { startConnector, type RunningConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
-import { actor, agreementData, startHarness, type Harness } from './helpers';
+import { actor, agreementData, startHarness } from './helpers';
 
 // Reading Praxis politely, measured where Praxis would measure it: at the simulator. The request
 // rate it sees, the pauses it asks for, its robots.txt and the User-Agent it is given.
