@@ -142,7 +142,9 @@ class HostGate {
         const wait = this.lastSent + this.interval - now;
         if (wait > 0) {
           if (now - started + wait > maxWaitMs) return 'the request rate to Praxis is at its limit';
-          await sleep(wait, undefined, { signal: this.signal });
+          // A timer waits at least 1 ms: below that (rates above 1,000/s) yield to the event loop instead.
+          if (wait < 1) await new Promise<void>((r) => setImmediate(r));
+          else await sleep(wait, undefined, { signal: this.signal });
           continue;
         }
         this.slots--;
