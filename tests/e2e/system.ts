@@ -56,6 +56,9 @@ export async function startSystem(): Promise<System> {
     SCHEDULES_ENABLED: 'false',
     REMINDER_SWEEP_MS: '200',
     PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
+    // not about politeness (production reads Praxis at 5 requests/s)
+    PRAXIS_MAX_RPS: '1000',
+    PRAXIS_CONCURRENCY: '8',
   });
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
