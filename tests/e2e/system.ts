@@ -118,6 +118,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     SCHEDULES_ENABLED: 'false',
     REMINDER_SWEEP_MS: '200',
     PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
+    // not about politeness (production reads Praxis at 5 requests/s)
+    PRAXIS_MAX_RPS: '1000',
+    PRAXIS_CONCURRENCY: '8',
   };
   const bench = opts.bench ? await benchTestEnv(extra) : null;
   const t = bench ?? (await testEnv(extra));

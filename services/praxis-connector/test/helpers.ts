@@ -49,7 +49,15 @@ export async function startHarness(simulator: SimulatorOptions, env: Record<stri
     started.push(() => sim.stop());
     const foreign = await startForeignHost();
     started.push(() => foreign.close());
-    const t = await testEnv({ PRAXIS_BASE_URL: sim.baseUrl, ...env });
+    // Tests that are not about politeness are not slowed down by it (production keeps 5 requests/s,
+    // 2 at once); a test about it sets its own.
+    const t = await testEnv({
+      PRAXIS_BASE_URL: sim.baseUrl,
+      PRAXIS_MAX_RPS: '1000',
+      PRAXIS_CONCURRENCY: '8',
+      PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
+      ...env,
+    });
     started.push(() => t.cleanup());
     const svc = await startConnector(loadConnectorConfig(t.env));
     started.push(() => svc.stop());

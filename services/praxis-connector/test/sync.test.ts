@@ -431,4 +431,88 @@ describe('praxis_sync', () => {
     await runSync(); // processed after the evaluate request on the same queue
     expect((await outbox('job.finished.v1')).filter((d) => d.jobId === other)).toEqual([]);
   });
+  it("decides from the feed's own text: only items that can match a reference of the funder have their page fetched", async () => {
+    const plain = Array.from(
+      { length: 20 },
+      (_, i) =>
+        sim.createNote({
+          body: `Atelier ${i}, rien à signaler.`,
+          carnets: ['grantees-a'],
+          publishedAt: '2024-05-01T12:00:00.000Z',
+        }).id,
+    );
+    // Looks like funder A's FA-2024-1 but is another token: not a match, from the feed alone.
+    const near = sim.createNote({
+      body: 'Voir FA-2024-12, une autre entente.',
+      carnets: ['grantees-a'],
+      publishedAt: '2024-05-01T12:00:00.000Z',
+    }).id;
+    const hit = sim.createNote({
+      body: 'Entente PX-AAAA-0001.',
+      carnets: ['grantees-a'],
+      publishedAt: '2024-05-01T12:00:00.000Z',
+    }).id;
+    const pagesAsked = (): Set<string> => new Set(sim.traffic.log.filter((a) => a.kind === 'pages').map((a) => a.path));
+    sim.traffic.reset();
+    let done = await runSync();
+    expect(done.status).toBe('succeeded');
+    let asked = pagesAsked();
+    for (const id of [...plain, near]) expect(asked.has(`/n/${id}/`)).toBe(false);
+    expect(asked.has(`/n/${hit}/`)).toBe(true);
+    expect(done.counts.itemsDecidedFromFeed).toBeGreaterThanOrEqual(21);
+    expect(await verifiedFor(near)).toEqual([]);
+    expect(await verifiedFor(hit)).toEqual([expect.objectContaining({ agreementIds: [agrA] })]);
+
+    // A feed with summaries only: a whole short one tells, a cut one ("…") does not, so its page is read.
+    sim.feedContent = 'summary';
+    const long = sim.createNote({
+      body: `${'Récit détaillé de la démarche du quartier. '.repeat(12)}Code PX-AAAA-0001.`,
+      carnets: ['grantees-a'],
+      publishedAt: '2024-05-01T12:00:00.000Z',
+    }).id;
+    sim.traffic.reset();
+    done = await runSync();
+    expect(done.status).toBe('succeeded');
+    asked = pagesAsked();
+    expect(asked.has(`/n/${long}/`)).toBe(true);
+    for (const id of plain) expect(asked.has(`/n/${id}/`)).toBe(false);
+    expect(await verifiedFor(long)).toEqual([expect.objectContaining({ agreementIds: [agrA] })]);
+
+    // Items without any text: only the page can tell.
+    sim.feedContent = 'none';
+    sim.traffic.reset();
+    done = await runSync();
+    expect(done.status).toBe('succeeded');
+    asked = pagesAsked();
+    for (const id of plain) expect(asked.has(`/n/${id}/`)).toBe(true);
+    sim.feedContent = 'full';
+  });
+
+  it('never fetches another host through a feed URL whose path starts with //, nor through a feed redirect', async () => {
+    // The host rule used to rebuild the URL from its path: http://<praxis>//127.0.0.1:<port>/x.xml became
+    // http://127.0.0.1:<port>/x.xml and was fetched.
+    const ssrf = `${sim.baseUrl}//127.0.0.1:${foreign.port}/x.xml`;
+    const redirected = `${sim.baseUrl}/carnets/redirige/rss.xml`;
+    sim.raw.set('/carnets/redirige/rss.xml', {
+      status: 301,
+      headers: { location: `//127.0.0.1:${foreign.port}/y.xml` },
+      body: '',
+    });
+    const prog = crypto.randomUUID();
+    await registerProgramme(prog, funderA, 'SSR', 'Détour', [ssrf, redirected]);
+    await eventually(
+      async () => (await pool.query('SELECT 1 FROM praxis_connector.programme WHERE id = $1', [prog])).rowCount === 1,
+      'programme',
+    );
+    const done = await runSync();
+    expect(foreign.connections()).toBe(0);
+    expect(done.counts.feedsRefused).toBeGreaterThanOrEqual(2);
+    const states = (
+      await pool.query('SELECT url, last_outcome FROM praxis_connector.feed_state WHERE url = ANY($1)', [
+        [ssrf, redirected],
+      ])
+    ).rows;
+    expect(states).toHaveLength(2);
+    for (const st of states) expect(st.last_outcome).toBe('refused');
+  });
 });

@@ -143,6 +143,36 @@ describe('POST /internal/v1/verifications', () => {
     expect(foreign.connections()).toBe(0);
   });
 
+  it('does not accept a short funder reference found by chance in an unrelated note (A-1 in "la 1re année")', async () => {
+    const n = sim.createNote({
+      body: 'Bilan de la 1re année du jardin collectif.',
+      publishedAt: '2024-02-01T12:00:00.000Z',
+    });
+    const before = await noteCount();
+    const { body } = await verify(sim.noteUrl(n.id), { agreement: { ...agreement, externalRef: 'A-1' } });
+    expect(byName(body).publicly_accessible).toMatchObject({ passed: true });
+    expect(byName(body).mentions_reference).toMatchObject({ passed: false });
+    expect(body.note).toBeNull();
+    expect(await noteCount()).toBe(before);
+  });
+
+  it('refuses a note URL whose path starts with // or holds a backslash, and a redirect to //<ip>, without contacting it', async () => {
+    for (const url of [
+      `${sim.baseUrl}//127.0.0.1:${foreign.port}/n/6D_9Yu0xJAl4bk-Yg4NZZnawCIg/`,
+      `${sim.baseUrl}/\\127.0.0.1:${foreign.port}/n/6D_9Yu0xJAl4bk-Yg4NZZnawCIg/`,
+    ]) {
+      const { body } = await verify(url);
+      expect(byName(body).host_allowed).toMatchObject({ passed: false });
+      expect(byName(body).host_allowed!.detail).toContain('ambigu');
+    }
+    const id = 'RedirectSlash00000000000001';
+    sim.raw.set(`/n/${id}/`, { status: 302, headers: { location: `//127.0.0.1:${foreign.port}/n/${id}/` }, body: '' });
+    const { body } = await verify(sim.noteUrl(id));
+    expect(byName(body).host_allowed).toMatchObject({ passed: false });
+    expect(byName(body).host_allowed!.detail).toContain("n'a pas été suivie");
+    expect(foreign.connections()).toBe(0);
+  });
+
   it('refuses a URL with credentials in it', async () => {
     const n = sim.createNote({ body: 'Code PX-7K3M-9Q2D' });
     const pagesBefore = sim.stats.pages;

@@ -14,6 +14,8 @@ export const simulatorEnv = {
   SIM_NOTES: z.coerce.number().int().min(0).default(1000),
   SIM_CARNETS: z.coerce.number().int().min(1).default(10),
   SIM_PUBLIC_BASE_URL: z.string().url().optional(),
+  /** what feed items carry of their note: full content and a summary, a summary only, or nothing */
+  SIM_FEED_CONTENT: z.enum(['full', 'summary', 'none']).default('full'),
 };
 
 if (require.main === module) {
@@ -25,6 +27,7 @@ if (require.main === module) {
     seed: cfg.SIM_SEED,
     notes: cfg.SIM_NOTES,
     carnets: cfg.SIM_CARNETS,
+    feedContent: cfg.SIM_FEED_CONTENT,
     ...(cfg.SIM_PUBLIC_BASE_URL ? { publicBaseUrl: cfg.SIM_PUBLIC_BASE_URL } : {}),
   }).then(
     (sim) => {

@@ -72,6 +72,9 @@ export function loginPage(base: string): string {
   );
 }
 
+/** What a feed item carries of its note: full content and a summary, only a summary, or neither. */
+export type FeedContent = 'full' | 'summary' | 'none';
+
 /** One page of a carnet's feed: its notes and, when more follow, the URL of the next page. */
 export interface FeedPage {
   base: string;
@@ -79,7 +82,27 @@ export interface FeedPage {
   notes: Note[];
   lastModified: number;
   next: string | null;
+  content: FeedContent;
 }
+
+const SUMMARY_CHARS = 280;
+
+/** The first SUMMARY_CHARS characters of the body, cut at a word and marked "…" when cut. */
+export function summaryOf(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  if (flat.length <= SUMMARY_CHARS) return flat;
+  const cut = flat.slice(0, SUMMARY_CHARS);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 1))} …`;
+}
+
+/** The note body as the page prints it (paragraphs), for content:encoded and Atom content. */
+function bodyHtml(n: Note): string {
+  return n.body
+    .split(/\n{2,}/)
+    .map((p) => `<p>${esc(p)}</p>`)
+    .join('');
+}
+const cdata = (s: string): string => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 
 /** The entries of a feed page, one per note, each given the note's URL. */
 function entriesOf(page: FeedPage, entry: (n: Note, url: string) => string): string {
@@ -88,17 +111,19 @@ function entriesOf(page: FeedPage, entry: (n: Note, url: string) => string): str
 
 /** RSS 2.0 feed of a carnet; each item carries atom:updated so edits are visible to pollers. */
 export function carnetRss(page: FeedPage): string {
-  const { base, carnet, lastModified, next } = page;
+  const { base, carnet, lastModified, next, content } = page;
   const items = entriesOf(
     page,
     (n, url) =>
       `<item><title>${esc(n.title)}</title><link>${url}</link><guid isPermaLink="true">${url}</guid>` +
       (n.publishedAt ? `<pubDate>${new Date(n.publishedAt).toUTCString()}</pubDate>` : '') +
       `<atom:updated>${new Date(n.modifiedAt).toISOString()}</atom:updated>` +
-      `<description>${esc(n.body.slice(0, 280))}</description></item>`,
+      (content !== 'none' ? `<description>${esc(summaryOf(n.body))}</description>` : '') +
+      (content === 'full' ? `<content:encoded>${cdata(bodyHtml(n))}</content:encoded>` : '') +
+      `</item>`,
   );
   return (
-    `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>` +
+    `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>` +
     `<title>Praxis — ${esc(carnet)}</title><link>${base}/carnets/${esc(carnet)}/</link><description>Notes du carnet ${esc(carnet)}</description>` +
     `<language>fr</language><lastBuildDate>${new Date(lastModified).toUTCString()}</lastBuildDate>` +
     (next ? `<atom:link rel="next" href="${esc(next)}"/>` : '') +
@@ -107,13 +132,16 @@ export function carnetRss(page: FeedPage): string {
 }
 
 export function carnetAtom(page: FeedPage): string {
-  const { base, carnet, lastModified, next } = page;
+  const { base, carnet, lastModified, next, content } = page;
   const entries = entriesOf(
     page,
     (n, url) =>
       `<entry><title>${esc(n.title)}</title><link rel="alternate" href="${url}"/><id>${url}</id>` +
       (n.publishedAt ? `<published>${n.publishedAt}</published>` : '') +
-      `<updated>${new Date(n.modifiedAt).toISOString()}</updated><summary>${esc(n.body.slice(0, 280))}</summary></entry>`,
+      `<updated>${new Date(n.modifiedAt).toISOString()}</updated>` +
+      (content !== 'none' ? `<summary>${esc(summaryOf(n.body))}</summary>` : '') +
+      (content === 'full' ? `<content type="html">${esc(bodyHtml(n))}</content>` : '') +
+      `</entry>`,
   );
   return (
     `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Praxis — ${esc(carnet)}</title>` +

@@ -1,17 +1,22 @@
 import http from 'node:http';
 import { Corpus, type CorpusOptions, type Deletion, type Note, type NoteInput } from './corpus';
-import { carnetAtom, carnetRss, loginPage, notePage } from './render';
+import { carnetAtom, carnetRss, loginPage, notePage, type FeedContent } from './render';
+import { nowMs, Traffic, type RequestKind } from './traffic';
 
 /**
  * Faults a test switches on to see how the connector behaves when Praxis misbehaves. `scope` limits
- * them to note pages, feeds or both; the admin API (/_admin) is never affected.
+ * them to note pages, feeds or both ('all'), or robots.txt; the admin API (/_admin) is never affected.
  */
 export interface Faults {
-  scope: 'all' | 'pages' | 'feeds';
+  scope: 'all' | 'pages' | 'feeds' | 'robots';
   /** delay before answering, in ms */
   latencyMs: number;
-  /** answer every request with this status (e.g. 503) */
+  /** answer every request with this status (e.g. 503, or 429 to ask the client to slow down) */
   status: number | null;
+  /** the Retry-After sent with `status` (seconds, or an HTTP date) */
+  retryAfter: string | null;
+  /** how many requests get the fault before it clears itself (null: until reset) */
+  times: number | null;
   /** pad note pages / feeds with this many bytes */
   oversizeBytes: number;
   /** serve truncated, broken markup */
@@ -26,6 +31,8 @@ const noFaults = (): Faults => ({
   scope: 'all',
   latencyMs: 0,
   status: null,
+  retryAfter: null,
+  times: null,
   oversizeBytes: 0,
   malformed: false,
   reset: false,
@@ -39,15 +46,25 @@ export interface SimulatorOptions extends CorpusOptions {
   feedLimit?: number;
   /** the base URL pages and feeds print (default http://localhost:<port>) */
   publicBaseUrl?: string;
+  /** what feed items carry of their note (default 'full': content:encoded / Atom content and a summary) */
+  feedContent?: FeedContent;
+  /** the robots.txt served (null: 404); the default disallows only the admin API and sign-in page */
+  robotsTxt?: string | null;
 }
+
+export const DEFAULT_ROBOTS = 'User-agent: *\nDisallow: /_admin/\nDisallow: /connexion/\n';
 
 export interface Simulator {
   port: number;
   baseUrl: string;
   corpus: Corpus;
   faults: Faults;
-  /** requests served, by kind (pages, feeds, admin, other) */
-  stats: { pages: number; feeds: number; notModified: number; other: number };
+  /** requests served, by kind (pages, feeds, robots, other) */
+  stats: { pages: number; feeds: number; notModified: number; robots: number; other: number };
+  /** every request received (admin API and health aside): arrival times, User-Agents, the busiest window */
+  traffic: Traffic;
+  feedContent: FeedContent;
+  robotsTxt: string | null;
   /** raw responses a test installs at a path (malformed feeds, duplicate GUIDs, redirects to other hosts…) */
   raw: Map<string, { status: number; headers: Record<string, string>; body: string }>;
   createNote(input: NoteInput): Note;
@@ -111,7 +128,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     corpus,
     faults: noFaults(),
     raw: new Map(),
-    stats: { pages: 0, feeds: 0, notModified: 0, other: 0 },
+    stats: { pages: 0, feeds: 0, notModified: 0, robots: 0, other: 0 },
+    traffic: new Traffic(),
+    feedContent: opts.feedContent ?? 'full',
+    robotsTxt: opts.robotsTxt === undefined ? DEFAULT_ROBOTS : opts.robotsTxt,
   } as Omit<Simulator, 'port' | 'baseUrl' | 'stop' | 'createNote' | 'noteUrl' | 'resetFaults'> & Partial<Simulator>;
   let base = '';
 
@@ -188,6 +208,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       json(res, 200, sim.stats);
       return;
     }
+    if (path === '/_admin/traffic') {
+      if (method === 'DELETE') sim.traffic.reset();
+      const windowMs = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('windowMs') ?? 1000) || 1000;
+      json(res, 200, sim.traffic.summary(windowMs));
+      return;
+    }
+    if (path === '/_admin/robots' && method === 'PUT') {
+      sim.robotsTxt = body.body === null || body.body === undefined ? null : String(body.body);
+      json(res, 200, { robotsTxt: sim.robotsTxt });
+      return;
+    }
+    if (path === '/_admin/feed-content' && method === 'PUT') {
+      const c = String(body.content);
+      if (c !== 'full' && c !== 'summary' && c !== 'none') {
+        json(res, 422, { error: 'content must be full, summary or none' });
+        return;
+      }
+      sim.feedContent = c;
+      json(res, 200, { feedContent: c });
+      return;
+    }
     json(res, 404, { error: `no admin route ${method} ${path}` });
   };
 
@@ -205,9 +246,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     const noteMatch = /^\/n\/([A-Za-z0-9_-]+)\/?$/.exec(path);
     const feedMatch = /^\/carnets\/([\w-]+)\/(rss|atom)\.xml$/.exec(path);
-    const kind = noteMatch ? 'pages' : feedMatch ? 'feeds' : 'other';
+    const kind: RequestKind = noteMatch ? 'pages' : feedMatch ? 'feeds' : path === '/robots.txt' ? 'robots' : 'other';
+    const arrival = sim.traffic.record(path, kind, req.headers['user-agent'] ?? null);
+    res.once('finish', () => {
+      arrival.status = res.statusCode;
+      arrival.answeredAt = nowMs();
+    });
     const f = sim.faults;
-    const faulted = f.scope === 'all' || f.scope === kind;
+    // robots.txt is faulted only when asked for by name: a fault on "all" is about pages and feeds
+    const faulted = f.scope === kind || (f.scope === 'all' && kind !== 'robots');
     if (faulted && f.latencyMs > 0) {
       // a client that gives up (its timeout) ends the wait: no timer outlives the request
       await new Promise<void>((resolve) => {
@@ -224,7 +271,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return;
     }
     if (faulted && f.status && kind !== 'other') {
-      send(res, f.status, 'Erreur du serveur', { 'content-type': 'text/plain' });
+      if (f.times !== null && --f.times <= 0) sim.faults = noFaults();
+      send(res, f.status, 'Erreur du serveur', {
+        'content-type': 'text/plain',
+        ...(f.retryAfter !== null ? { 'retry-after': f.retryAfter } : {}),
+      });
+      return;
+    }
+    if (kind === 'robots') {
+      sim.stats.robots++;
+      if (sim.robotsTxt === null) send(res, 404, 'Not found', { 'content-type': 'text/plain' });
+      else send(res, 200, sim.robotsTxt, { 'content-type': 'text/plain; charset=utf-8' });
       return;
     }
 
@@ -271,7 +328,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       // Any carnet name answers (an empty carnet has an empty feed), so programmes can register a feed before its first note.
       const st = corpus.carnetState(carnet);
       const pageNo = Math.max(1, Math.floor(Number(url.searchParams.get('page') ?? 1)) || 1);
-      const etag = `"${carnet}-v${st.version}-${feedMatch[2]}-p${pageNo}"`;
+      const etag = `"${carnet}-v${st.version}-${feedMatch[2]}-p${pageNo}-${sim.feedContent}"`;
       const lastModified = new Date(Math.floor(st.modifiedAt / 1000) * 1000).toUTCString();
       const inm = req.headers['if-none-match'];
       const ims = req.headers['if-modified-since'];
@@ -288,7 +345,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         all.length > pageNo * limit
           ? `${base}${path}?page=${pageNo + 1}${url.searchParams.has('limit') ? `&limit=${limit}` : ''}`
           : null;
-      const page = { base, carnet, notes, lastModified: st.modifiedAt, next };
+      const page = { base, carnet, notes, lastModified: st.modifiedAt, next, content: sim.feedContent };
       let xml = feedMatch[2] === 'rss' ? carnetRss(page) : carnetAtom(page);
       if (faulted && f.oversizeBytes > 0)
         xml = xml.replace('</channel>', `<!-- ${'x'.repeat(f.oversizeBytes)} --></channel>`);

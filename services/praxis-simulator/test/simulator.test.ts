@@ -111,4 +111,52 @@ describe('praxis simulator', () => {
     expect((await fetch(`${sim.baseUrl}/carnets/carnet-1/rss.xml`)).status).toBe(200);
     await admin('/faults', 'DELETE');
   });
+  it('feeds carry the note: content:encoded / Atom content and a summary cut with "…", or less on demand', async () => {
+    const long = sim.createNote({
+      body: `${'Un long récit de la démarche. '.repeat(20)}Code PX-7K3M-9Q2D.`,
+      carnets: ['contenu'],
+    });
+    const rss = await (await fetch(`${sim.baseUrl}/carnets/contenu/rss.xml`)).text();
+    expect(rss).toContain('<content:encoded><![CDATA[<p>Un long récit');
+    expect(rss).toMatch(/<description>Un long récit[^<]* …<\/description>/);
+    const atom = await (await fetch(`${sim.baseUrl}/carnets/contenu/atom.xml`)).text();
+    expect(atom).toContain('<content type="html">&lt;p&gt;Un long récit');
+    await fetch(`${sim.baseUrl}/_admin/feed-content`, { method: 'PUT', body: JSON.stringify({ content: 'summary' }) });
+    expect(await (await fetch(`${sim.baseUrl}/carnets/contenu/rss.xml`)).text()).not.toContain('content:encoded>');
+    await fetch(`${sim.baseUrl}/_admin/feed-content`, { method: 'PUT', body: JSON.stringify({ content: 'none' }) });
+    const bare = await (await fetch(`${sim.baseUrl}/carnets/contenu/rss.xml`)).text();
+    expect(bare).toContain(long.id);
+    expect(bare).not.toContain('<description>Un long');
+    sim.feedContent = 'full';
+  });
+
+  it('serves robots.txt, answers a chosen status (429) with Retry-After a given number of times, and measures what it receives', async () => {
+    const admin = (path: string, method: string, body?: unknown) =>
+      fetch(`${sim.baseUrl}/_admin${path}`, { method, body: body ? JSON.stringify(body) : undefined });
+    expect(await (await fetch(`${sim.baseUrl}/robots.txt`)).text()).toContain('Disallow: /_admin/');
+    await admin('/robots', 'PUT', { body: 'User-agent: *\nDisallow: /\n' });
+    expect(await (await fetch(`${sim.baseUrl}/robots.txt`)).text()).toBe('User-agent: *\nDisallow: /\n');
+    await admin('/robots', 'PUT', { body: null });
+    expect((await fetch(`${sim.baseUrl}/robots.txt`)).status).toBe(404);
+
+    await admin('/faults', 'PUT', { status: 429, retryAfter: '7', times: 2, scope: 'pages' });
+    const page = sim.noteUrl(sim.corpus.idOf(3));
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(page);
+      expect(r.status).toBe(429);
+      expect(r.headers.get('retry-after')).toBe('7');
+    }
+    expect((await fetch(page)).status).toBe(200); // the fault cleared itself
+
+    await admin('/traffic', 'DELETE');
+    // 12 requests at once, then 3 more 1.2 s later: the busiest second holds 12
+    await Promise.all(Array.from({ length: 12 }, () => fetch(page, { headers: { 'user-agent': 'essai/1' } })));
+    await new Promise((r) => setTimeout(r, 1200));
+    for (let i = 0; i < 3; i++) await fetch(`${sim.baseUrl}/carnets/carnet-1/rss.xml`);
+    const t = (await (await admin('/traffic?windowMs=1000', 'GET')).json()) as Record<string, unknown>;
+    expect(t).toMatchObject({ requests: 15, maxInWindow: 12, byKind: { pages: 12, feeds: 3, robots: 0, other: 0 } });
+    expect((t.userAgents as Record<string, number>)['essai/1']).toBe(12);
+    expect(sim.traffic.maxInWindow(5000)).toBe(15);
+    expect(sim.traffic.log.every((a) => a.status === 200 && a.answeredAt! >= a.at)).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { machineDate } from '../domain/dates';
+import { htmlText } from './html';
 import type { PraxisHttp } from './praxis-http';
 
 /** One feed item, reduced to what discovery needs. */
@@ -11,6 +12,14 @@ export interface FeedItem {
   title: string;
   /** pubDate / published as a calendar date; null for items without dates */
   publishedOn: string | null;
+  /** the item's own text (full content, else its summary), markup removed */
+  text: string;
+  /**
+   * whether `text` can be trusted to hold the whole note: full content (`content:encoded`, Atom
+   * `content`), or a summary that does not look cut. When false, only the page can tell whether
+   * the note mentions a reference.
+   */
+  textComplete: boolean;
   /** changes whenever the item's visible content or dates change */
   fingerprint: string;
 }
@@ -28,6 +37,8 @@ export type FeedPoll =
       next: string | null;
     }
   | { kind: 'refused'; reason: string; host: string | null }
+  /** Praxis's robots.txt forbids us this feed: not fetched */
+  | { kind: 'disallowed' }
   | { kind: 'unavailable'; reason: string; message: string }
   | { kind: 'malformed'; message: string };
 
@@ -51,6 +62,40 @@ const text = (v: unknown): string => {
   if (typeof v === 'object') return text((v as Node)['#text']);
   return '';
 };
+
+/** All the text under a node, e.g. an Atom `content type="xhtml"` parsed into elements. */
+const deepText = (v: unknown): string => {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return v.map(deepText).join('\n');
+  if (typeof v === 'object')
+    return Object.entries(v as Node)
+      .filter(([k]) => !k.startsWith('@_'))
+      .map(([, x]) => deepText(x))
+      .join('\n');
+  return '';
+};
+
+/** Full content of an item: RSS `content:encoded`, Atom `content` (inline; `src` points elsewhere). */
+function fullContent(it: Node): string {
+  const encoded = text(it['content:encoded']);
+  if (encoded) return htmlText(encoded);
+  const c = it.content;
+  if (c === undefined || c === null) return '';
+  if (typeof c === 'object' && !Array.isArray(c) && text((c as Node)['@_src'])) return '';
+  const type = typeof c === 'object' && !Array.isArray(c) ? text((c as Node)['@_type']) : '';
+  return htmlText(type === 'xhtml' ? deepText(c) : text(c));
+}
+
+/** A summary cut by its publisher says so at its end ("…", "[...]", "Lire la suite"). */
+const MARKED_CUT = /(\u2026|\.\.\.|lire la suite|la suite|read more|continue reading|en savoir plus)[\s\]»>)›]*$/i;
+/**
+ * Summaries cut at a fixed length without a mark: when at least CUT_ITEMS summaries of one feed
+ * page reach (within CUT_MARGIN) the longest one, the feed cuts there and a summary that long may
+ * be cut too. Shorter summaries are whole notes.
+ */
+const CUT_ITEMS = 3;
+const CUT_MARGIN = 0.05;
 
 function atomLink(links: unknown): string | null {
   const list = Array.isArray(links) ? links : links ? [links] : [];
@@ -103,6 +148,7 @@ export function parseFeed(
   const truncated = Math.max(0, raw.length - maxItems);
   const seen = new Set<string>();
   const items: FeedItem[] = [];
+  const summaryOnly: FeedItem[] = [];
   let duplicates = 0;
   for (const it of raw.slice(0, maxItems)) {
     const link = atom ? atomLink(it.link) : text(it.link) || null;
@@ -117,14 +163,29 @@ export function parseFeed(
     const title = text(it.title);
     const pub = text(it.pubDate) || text(it.published) || text(it['dc:date']) || text(it.issued);
     const updated = text(it['atom:updated']) || text(it.updated) || text(it['dc:modified']);
-    const description = text(it.description) || text(it.summary) || text(it.content) || text(it['content:encoded']);
+    const full = fullContent(it);
+    const summary = full ? '' : htmlText(text(it.description) || text(it.summary));
+    const body = full || summary;
     const fingerprint = crypto
       .createHash('sha1')
-      .update(`${link}\u0000${title}\u0000${pub}\u0000${updated}\u0000${description}`)
+      .update(`${link}\u0000${title}\u0000${pub}\u0000${updated}\u0000${body}`)
       .digest('base64url')
       .slice(0, 16);
-    items.push({ key, link, title, publishedOn: machineDate(pub), fingerprint });
+    const item: FeedItem = {
+      key,
+      link,
+      title,
+      publishedOn: machineDate(pub),
+      text: body,
+      textComplete: full.length > 0 || (summary.length > 0 && !MARKED_CUT.test(summary)),
+      fingerprint,
+    };
+    items.push(item);
+    if (!full && item.textComplete) summaryOnly.push(item);
   }
+  const longest = summaryOnly.reduce((m, i) => Math.max(m, i.text.length), 0);
+  const atCeiling = summaryOnly.filter((i) => i.text.length >= longest * (1 - CUT_MARGIN));
+  if (atCeiling.length >= CUT_ITEMS) for (const i of atCeiling) i.textComplete = false;
   return { items, duplicates, truncated, next };
 }
 
@@ -144,10 +205,24 @@ export class FeedAdapter {
       maxBytes: this.maxBytes,
       accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8',
       headers,
+      redirects: 5,
+      priority: 'background',
     });
-    if (r.kind === 'refused') return { kind: 'refused', reason: r.reason, host: r.host };
-    if (r.kind === 'unavailable') return { kind: 'unavailable', reason: r.reason, message: r.message };
-    if (r.kind === 'too_large') return { kind: 'malformed', message: `feed larger than ${r.limit} bytes` };
+    switch (r.kind) {
+      case 'refused':
+        return { kind: 'refused', reason: r.reason, host: r.host };
+      case 'disallowed':
+        return { kind: 'disallowed' };
+      case 'unavailable':
+        return { kind: 'unavailable', reason: r.reason, message: r.message };
+      case 'too_large':
+        return { kind: 'malformed', message: `feed larger than ${r.limit} bytes` };
+      case 'stopped':
+      case 'too_many_redirects':
+        return { kind: 'malformed', message: 'feed redirects too many times' };
+      case 'response':
+        break;
+    }
     if (r.status === 304) return { kind: 'not_modified' };
     if (r.status >= 500 || r.status === 429 || r.status === 408)
       return { kind: 'unavailable', reason: 'server_error', message: `HTTP ${r.status}` };

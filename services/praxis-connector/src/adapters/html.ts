@@ -126,3 +126,37 @@ export function readNotePage(html: string): PageContent {
     loginForm,
   };
 }
+
+/**
+ * The visible text of an HTML fragment (a feed item's `content:encoded`, `description` or Atom
+ * `content`), with the page reader's rules: scripts and styles dropped, blocks on their own lines.
+ */
+export function htmlText(html: string): string {
+  if (!/[<&]/.test(html)) return html.replace(/\s+/g, ' ').trim();
+  let skipDepth = 0;
+  const parts: string[] = [];
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (SKIP.has(name)) skipDepth++;
+        if (BLOCK.has(name)) parts.push('\n');
+      },
+      ontext(text) {
+        if (skipDepth === 0) parts.push(text);
+      },
+      onclosetag(name) {
+        if (SKIP.has(name) && skipDepth > 0) skipDepth--;
+        if (BLOCK.has(name)) parts.push('\n');
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(html);
+  parser.end();
+  return parts
+    .join('')
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
+}

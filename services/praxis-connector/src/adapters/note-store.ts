@@ -45,6 +45,16 @@ export async function noteByUrl(pool: pg.Pool, url: string): Promise<NoteRow | n
   return rows[0] ?? null;
 }
 
+/** Which of `ids` are notes matched to an agreement (re-verification will check them). */
+export async function matchedNoteIds(pool: pg.Pool, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT DISTINCT note_id AS id FROM note_match WHERE note_id = ANY($1::text[])',
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Upserts notes (keeping the earliest first-seen and a feed date once known). */
 export async function upsertNotes(tx: SqlTx, notes: NoteWrite[]): Promise<void> {
   if (notes.length === 0) return;
@@ -93,7 +103,11 @@ export async function addMatches(
   );
 }
 
-/** Matched notes to re-verify, in pages (keyset on id): checked before `checkedBefore`, or withdrawn. */
+/**
+ * Matched notes to re-verify, in pages (keyset on id): those checked before `checkedBefore`. Withdrawn
+ * notes too follow the cycle (one that came back is restored at its next check): a deleted note must
+ * not cost a request on every run for ever.
+ */
 export async function matchedNotesPage(
   pool: pg.Pool,
   afterId: string,
@@ -106,7 +120,7 @@ export async function matchedNotesPage(
             n.last_checked_at AS "lastCheckedAt", n.state,
             array_agg(m.agreement_id::text ORDER BY m.agreement_id) AS "agreementIds"
      FROM note n JOIN note_match m ON m.note_id = n.id
-     WHERE n.id > $1 AND (n.last_checked_at < $3 OR n.state = 'withdrawn')
+     WHERE n.id > $1 AND n.last_checked_at < $3
      GROUP BY n.id ORDER BY n.id LIMIT $2`,
     [afterId, limit, checkedBefore],
   );

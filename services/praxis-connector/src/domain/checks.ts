@@ -1,7 +1,7 @@
 import type { Locale } from '@pc/service-kit';
 import { checkTexts } from './messages';
 import type { PageOutcome } from './page';
-import { mentions } from './references';
+import { mentions, referenceKey, scanText } from './references';
 
 export type CheckName = 'host_allowed' | 'publicly_accessible' | 'mentions_reference' | 'published_in_window';
 export interface Check {
@@ -47,6 +47,8 @@ export function accessChecks(outcome: PageOutcome, praxisHost: string, locale: L
       return { host: okHost, access: access(false, m.unavailable(m.unreachable[outcome.reason](outcome.httpStatus))) };
     case 'invalid':
       return { host: okHost, access: access(false, m.invalid[outcome.reason](outcome.httpStatus)) };
+    case 'disallowed':
+      return { host: okHost, access: access(false, m.disallowed) };
   }
 }
 
@@ -58,11 +60,14 @@ export function mentionCheck(
   const name = 'mentions_reference' as const;
   const m = checkTexts[locale];
   if (text === null) return { name, passed: false, detail: m.pageUnread };
-  if (mentions(text, a.referenceCode)) return { name, passed: true, detail: m.mentionsCode(a.referenceCode) };
-  if (a.externalRef && mentions(text, a.externalRef))
+  const scanned = scanText(text);
+  if (mentions(scanned, a.referenceCode, 'referenceCode'))
+    return { name, passed: true, detail: m.mentionsCode(a.referenceCode) };
+  if (a.externalRef && mentions(scanned, a.externalRef, 'externalRef'))
     return { name, passed: true, detail: m.mentionsFunderRef(a.externalRef) };
-  const refs = a.externalRef ? `${a.referenceCode} / ${a.externalRef}` : a.referenceCode;
-  return { name, passed: false, detail: m.mentionsNone(refs) };
+  // A funder reference too short to be told apart is not looked for, so it is not named either.
+  const usable = a.externalRef && referenceKey(a.externalRef, 'externalRef') ? a.externalRef : null;
+  return { name, passed: false, detail: m.mentionsNone(usable ? `${a.referenceCode} / ${usable}` : a.referenceCode) };
 }
 
 /** On or after the start date passes; after the due date still passes, recorded as late. */

@@ -1,5 +1,5 @@
 import type { NotPublicReason, PageContent, PageOutcome } from './page';
-import { compact, mentionsCompact } from './references';
+import { mentions, scanText } from './references';
 
 /**
  * When verified evidence counts as withdrawn: the one rule behind `praxis.note.withdrawn.v1` and the
@@ -8,7 +8,8 @@ import { compact, mentionsCompact } from './references';
  * Only a definite answer from Praxis withdraws a note: the page is gone (404, 410), needs a sign-in
  * (login redirect, 401), is private (403 or "Visibilité privée"), or no longer mentions the
  * reference of any agreement it was matched to. An outage (timeout, connection, 5xx) or a page that
- * cannot be judged (refused, unreadable) changes nothing, so a Praxis incident never withdraws evidence.
+ * cannot be judged (refused, unreadable, or one robots.txt forbids us to read) changes nothing, so a
+ * Praxis incident never withdraws evidence.
  * A note is withdrawn once (no second event while it stays withdrawn) and restored when it is public
  * and mentions a reference again.
  */
@@ -46,13 +47,14 @@ export function evidenceVerdict(
       return { kind: 'unavailable', message: outcome.message };
     case 'refused':
     case 'invalid':
+    case 'disallowed':
       return { kind: 'unjudged' };
     case 'not_public':
       return { kind: 'withdrawn', reason: outcome.reason, httpStatus: outcome.httpStatus, newly: !wasWithdrawn };
     case 'public': {
-      const text = compact(outcome.content.text);
+      const text = scanText(outcome.content.text);
       const still = agreements
-        .filter((a) => mentionsCompact(text, a.referenceCode) || mentionsCompact(text, a.externalRef))
+        .filter((a) => mentions(text, a.referenceCode, 'referenceCode') || mentions(text, a.externalRef, 'externalRef'))
         .map((a) => a.id);
       if (still.length === 0)
         return { kind: 'withdrawn', reason: 'reference_removed', httpStatus: 200, newly: !wasWithdrawn };

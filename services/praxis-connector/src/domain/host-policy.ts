@@ -4,8 +4,13 @@ import net from 'node:net';
  * SSRF boundary (the host_allowed check): the only URLs ever fetched are on the configured Praxis
  * origin. Decided from the URL text alone, before any DNS lookup or connection. The configured host
  * is trusted even when it is an IP or resolves to loopback (the simulator); every other host is not.
+ *
+ * The URL that is sent is never rebuilt from text: an allowed URL is the configured origin with the
+ * path and query set on it, and `owns` checks that very object again just before a socket is opened
+ * (praxis-http.ts). A path starting with `//` (read as another host by any code that re-parses the
+ * path) and a backslash (read as `/` by some parsers and not by others) are refused outright.
  */
-export type HostRefusal = 'invalid_url' | 'scheme' | 'credentials' | 'ip_literal' | 'other_host' | 'port';
+export type HostRefusal = 'invalid_url' | 'scheme' | 'credentials' | 'ip_literal' | 'other_host' | 'port' | 'path';
 export type HostDecision = { allowed: true; url: URL } | { allowed: false; reason: HostRefusal; host: string | null };
 
 export class HostPolicy {
@@ -23,11 +28,17 @@ export class HostPolicy {
     return this.host;
   }
 
-  /** Whether `raw` (absolute, or relative to `from`) may be fetched; the allowed URL is rewritten onto the configured origin. */
+  /** Whether `raw` (absolute, or relative to `from`) may be fetched; the allowed URL is put on the configured origin. */
   check(raw: string, from?: URL): HostDecision {
+    const text = raw.trim();
+    // Control characters and spaces are silently dropped by URL parsers, and a backslash is a slash
+    // to some of them: what is checked would not be what another reader fetches.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0020\u007f]/.test(text)) return { allowed: false, reason: 'invalid_url', host: null };
+    if (text.includes('\\')) return { allowed: false, reason: 'path', host: null };
     let u: URL;
     try {
-      u = from ? new URL(raw, from) : new URL(raw);
+      u = from ? new URL(text, from) : new URL(text);
     } catch {
       return { allowed: false, reason: 'invalid_url', host: null };
     }
@@ -41,8 +52,26 @@ export class HostPolicy {
     // written with the other scheme's default port (http:// for an https host) is the same note.
     const explicit = u.port;
     if (explicit && explicit !== this.port) return { allowed: false, reason: 'port', host };
-    const out = new URL(u.pathname + u.search, this.base);
+    if (u.pathname.startsWith('//')) return { allowed: false, reason: 'path', host };
+    const out = new URL(this.base.origin);
+    out.pathname = u.pathname;
+    out.search = u.search;
+    if (!this.owns(out)) return { allowed: false, reason: 'other_host', host: normHost(out.hostname) };
     return { allowed: true, url: out };
+  }
+
+  /** The last word before a socket is opened: `url` is exactly the configured origin, with a plain path. */
+  owns(url: URL): boolean {
+    return (
+      url.protocol === this.base.protocol &&
+      normHost(url.hostname) === this.host &&
+      effectivePort(url) === this.port &&
+      !url.username &&
+      !url.password &&
+      url.pathname.startsWith('/') &&
+      !url.pathname.startsWith('//') &&
+      !url.pathname.includes('\\')
+    );
   }
 }
 

@@ -29,6 +29,8 @@ export const checkTexts = catalog({
       other_host: ({ host, praxisHost }: Hosts) =>
         `L'adresse est sur ${host}, pas sur l'hôte Praxis (${praxisHost}) : refusée sans être consultée.`,
       port: ({ praxisHost }: Hosts) => `L'adresse vise un autre port que celui de Praxis (${praxisHost}) : refusée.`,
+      path: () =>
+        "Le chemin de l'adresse est ambigu (il commence par « // » ou contient « \\ ») : refusée sans être consultée.",
       redirect_other_host: ({ host }: Hosts) =>
         `La page redirige vers un autre hôte (${host}) ; la redirection n'a pas été suivie.`,
     },
@@ -45,7 +47,11 @@ export const checkTexts = catalog({
       timeout: () => 'délai dépassé',
       server_error: (status: Status) => `erreur du serveur HTTP ${status}`,
       connection: () => 'connexion impossible',
+      rate_limited: () => 'Praxis a demandé de ralentir',
+      robots_unreachable: () => 'son fichier robots.txt ne peut pas être lu',
     },
+    disallowed:
+      "Le fichier robots.txt de Praxis demande aux robots de ne pas lire cette page : le système ne l'a donc pas lue. Ce n'est pas un défaut de votre note ; réessayez plus tard ou écrivez au bailleur.",
     invalid: {
       too_large: () => 'La page dépasse la taille maximale acceptée.',
       not_html: () => "L'adresse ne mène pas à une page HTML de note.",
@@ -83,6 +89,7 @@ export const checkTexts = catalog({
       other_host: ({ host, praxisHost }) =>
         `The URL is on ${host}, not on the Praxis host (${praxisHost}): refused without being fetched.`,
       port: ({ praxisHost }) => `The URL targets another port than Praxis (${praxisHost}): refused.`,
+      path: () => 'The URL path is ambiguous (it starts with "//" or contains "\\"): refused without being fetched.',
       redirect_other_host: ({ host }) => `The page redirects to another host (${host}); the redirect was not followed.`,
     },
     refusedNotChecked: 'Not checked: the URL was refused.',
@@ -98,7 +105,11 @@ export const checkTexts = catalog({
       timeout: () => 'timed out',
       server_error: (status) => `server error HTTP ${status}`,
       connection: () => 'connection failed',
+      rate_limited: () => 'Praxis asked us to slow down',
+      robots_unreachable: () => 'its robots.txt cannot be read',
     },
+    disallowed:
+      "Praxis's robots.txt asks robots not to read this page, so the system did not read it. This is not a problem with your note; try again later or write to the funder.",
     invalid: {
       too_large: () => 'The page exceeds the maximum accepted size.',
       not_html: () => 'The URL does not lead to an HTML note page.',

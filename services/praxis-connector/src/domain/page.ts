@@ -15,19 +15,21 @@ export interface PageContent {
 }
 
 export type NotPublicReason = 'not_found' | 'gone' | 'login_required' | 'private';
-export type UnavailableReason = 'timeout' | 'connection' | 'server_error';
+export type UnavailableReason = 'timeout' | 'connection' | 'server_error' | 'rate_limited' | 'robots_unreachable';
 export type InvalidReason = 'too_large' | 'not_html' | 'unexpected_status' | 'too_many_redirects' | 'not_a_note';
 
 /**
  * Outcome of fetching a note page without credentials. Only `not_public` is a definite answer that
- * may withdraw evidence; `unavailable` is an outage (retry later), `invalid` a page we cannot judge.
+ * may withdraw evidence; `unavailable` is an outage (retry later), `invalid` a page we cannot judge,
+ * `disallowed` a page Praxis's robots.txt forbids us to read (not fetched: nobody's failure).
  */
 export type PageOutcome =
   | { kind: 'public'; url: string; noteId: string; httpStatus: 200; content: PageContent }
   | { kind: 'not_public'; reason: NotPublicReason; httpStatus: number | null }
   | { kind: 'refused'; reason: HostRefusal | 'redirect_other_host'; host: string | null }
   | { kind: 'unavailable'; reason: UnavailableReason; httpStatus: number | null; message: string }
-  | { kind: 'invalid'; reason: InvalidReason; httpStatus: number | null; message: string };
+  | { kind: 'invalid'; reason: InvalidReason; httpStatus: number | null; message: string }
+  | { kind: 'disallowed'; url: string };
 
 /** Port: fetches and reads a note page (adapters/page-adapter.ts over HTTP; a fake in unit tests). */
 export interface NotePages {

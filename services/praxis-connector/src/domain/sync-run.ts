@@ -19,13 +19,16 @@ export type SyncCounts = Record<
   | 'feedsRefused'
   | 'feedsFailed'
   | 'feedsUnavailable'
+  | 'feedsDisallowed'
   | 'items'
   | 'itemsChanged'
   | 'itemsDuplicate'
   | 'itemsIgnored'
+  | 'itemsDecidedFromFeed'
   | 'pagesFetched'
   | 'pagesNotPublic'
   | 'pagesInvalid'
+  | 'pagesDisallowed'
   | 'notesMatched'
   | 'matchesNew'
   | 'outOfWindow'
@@ -43,13 +46,16 @@ export const zeroCounts = (): SyncCounts => ({
   feedsRefused: 0,
   feedsFailed: 0,
   feedsUnavailable: 0,
+  feedsDisallowed: 0,
   items: 0,
   itemsChanged: 0,
   itemsDuplicate: 0,
   itemsIgnored: 0,
+  itemsDecidedFromFeed: 0,
   pagesFetched: 0,
   pagesNotPublic: 0,
   pagesInvalid: 0,
+  pagesDisallowed: 0,
   notesMatched: 0,
   matchesNew: 0,
   outOfWindow: 0,

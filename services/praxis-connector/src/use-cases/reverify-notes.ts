@@ -18,8 +18,9 @@ export interface ReverifyDeps {
 }
 
 /**
- * Re-checks every note matched to an agreement (found in a feed or declared), a page of notes at a
- * time: the evidence-withdrawal rule (domain/evidence-withdrawal.ts) decides, each page's outcomes
+ * Re-checks every note matched to an agreement (found in a feed or declared) once per cycle — those
+ * not checked within `reverifyMinAgeSeconds`, each page fetched at most once per run (discovery's
+ * pages are reused) — a page of notes at a time: the evidence-withdrawal rule (domain/evidence-withdrawal.ts) decides, each page's outcomes
  * and its `praxis.note.withdrawn.v1` / `praxis.note.verified.v1` (source `reverify`) events commit
  * together.
  */
@@ -40,7 +41,8 @@ export async function reverifyNotes(deps: ReverifyDeps, pass: SyncPass): Promise
     await Promise.all(
       notes.map(async (n) => {
         const matched = n.agreementIds.flatMap((id) => agreements.get(id) ?? []);
-        const verdict = evidenceVerdict(n.state, await pass.page(n.url), matched);
+        const outcome = await pass.page(n.url);
+        const verdict = evidenceVerdict(n.state, outcome, matched);
         counts.reverified++;
         switch (verdict.kind) {
           case 'unavailable':
@@ -48,7 +50,8 @@ export async function reverifyNotes(deps: ReverifyDeps, pass: SyncPass): Promise
             if (unavailable.length < 100) unavailable.push(`${n.url}: ${verdict.message}`);
             return;
           case 'unjudged':
-            counts.pagesInvalid++;
+            if (outcome.kind === 'disallowed') counts.pagesDisallowed++;
+            else counts.pagesInvalid++;
             return;
           case 'withdrawn': {
             const { reason, httpStatus } = verdict;

@@ -4,12 +4,12 @@ import { enqueue, pgTransact, type NewEvent } from '@pc/bus';
 import { eventId } from '@pc/contracts';
 import type { FeedAdapter, FeedItem } from '../adapters/feed-adapter';
 import { feedState, feedValidators, saveFeedState, touchFeed, type FeedCursor } from '../adapters/feed-store';
-import { addMatches, upsertNotes, type NoteMatchPair, type NoteWrite } from '../adapters/note-store';
+import { addMatches, matchedNoteIds, upsertNotes, type NoteMatchPair, type NoteWrite } from '../adapters/note-store';
 import { publicationOf } from '../domain/checks';
 import { montrealDate } from '../domain/dates';
 import { type HostPolicy, noteIdOf } from '../domain/host-policy';
 import { sha256 } from '../domain/ids';
-import type { ReferenceIndex } from '../domain/references';
+import { scanText, type ReferenceIndex } from '../domain/references';
 import type { SyncPass } from '../domain/sync-run';
 
 const MAX_FEED_PAGES = 1000;
@@ -25,10 +25,13 @@ export interface FeedSyncDeps {
 
 /**
  * Discovery through one programme feed: a conditional GET, the new or changed items (older pages of
- * a paged feed only while they hold nothing already processed), their note pages, and a match against
- * the active agreements of `funderIds` (the funders whose programmes registered the feed). New
- * matches become `praxis.note.verified.v1` (source `feed`). The item cursor and the validators only
- * advance for what got a definite answer, so an outage is caught up by the next run.
+ * a paged feed only while they hold nothing already processed), and a match against the active
+ * agreements of `funderIds` (the funders whose programmes registered the feed). Requests grow with
+ * change, not with the corpus: an item whose own text (full content, or a summary that is not cut)
+ * mentions none of those funders' references is decided from the feed alone; only the others have
+ * their note page fetched, and the page decides. New matches become `praxis.note.verified.v1`
+ * (source `feed`). The item cursor and the validators only advance for what got a definite answer,
+ * so an outage is caught up by the next run.
  */
 export async function syncFeed(
   deps: FeedSyncDeps,
@@ -58,6 +61,11 @@ export async function syncFeed(
   if (poll.kind === 'refused') {
     counts.feedsRefused++;
     await touchFeed(deps.pool, url, 'refused', poll.reason);
+    return;
+  }
+  if (poll.kind === 'disallowed') {
+    counts.feedsDisallowed++;
+    await touchFeed(deps.pool, url, 'disallowed', "Praxis's robots.txt forbids reading this feed");
     return;
   }
   if (poll.kind === 'unavailable') {
@@ -125,6 +133,8 @@ export async function syncFeed(
   counts.itemsChanged += candidates.length;
   const writes: NoteWrite[] = [];
   const pairs: NoteMatchPair[] = [];
+  const unmatched: Array<{ url: string; noteId: string }> = [];
+  const searchable = funderIds.some((f) => (indexes.get(f)?.size ?? 0) > 0);
 
   await Promise.all(
     candidates.map(async (item) => {
@@ -136,7 +146,21 @@ export async function syncFeed(
         nextItems[item.key] = [item.fingerprint, firstSeen];
         return;
       }
+      // The feed's own text first: the page is fetched only when the item can match (or cannot be told).
+      const feedText = scanText(`${item.title}\n${item.text}`);
+      const canMatch = searchable && funderIds.some((f) => (indexes.get(f)?.find(feedText).length ?? 0) > 0);
+      if (!canMatch && (item.textComplete || !searchable)) {
+        counts.itemsDecidedFromFeed++;
+        nextItems[item.key] = [item.fingerprint, firstSeen];
+        return;
+      }
       const outcome = await pass.page(link.url.toString());
+      if (outcome.kind === 'disallowed') {
+        // Not fetched and nobody's failure; the cursor stays, so the item is looked at again when
+        // the feed changes (robots.txt may allow it by then).
+        counts.pagesDisallowed++;
+        return;
+      }
       if (outcome.kind === 'unavailable') {
         incomplete = true;
         counts.unavailable++;
@@ -155,8 +179,9 @@ export async function syncFeed(
       }
       const pub = publicationOf(item.publishedOn, outcome.content, montrealDate(new Date(firstSeen * 1000)));
       const hits = new Map<string, true>();
+      const pageText = scanText(outcome.content.text);
       for (const f of funderIds) {
-        for (const t of indexes.get(f)?.find(outcome.content.text) ?? []) {
+        for (const t of indexes.get(f)?.find(pageText) ?? []) {
           if (pub.publishedOn !== null && pub.publishedOn < t.startDate) {
             counts.outOfWindow++;
             continue;
@@ -164,10 +189,8 @@ export async function syncFeed(
           hits.set(t.agreementId, true);
         }
       }
-      // Keep in memory only pages that matched (re-verification reuses them); a million unmatched
-      // pages must not stay in the run's cache.
       if (hits.size === 0) {
-        pass.forget(link.url.toString());
+        unmatched.push({ url: link.url.toString(), noteId: outcome.noteId });
         return;
       }
       counts.notesMatched++;
@@ -185,6 +208,16 @@ export async function syncFeed(
       for (const a of hits.keys()) pairs.push({ noteId: outcome.noteId, agreementId: a });
     }),
   );
+
+  // Keep in the run's memory only pages re-verification will ask for (matched notes, found today or
+  // before): a million unmatched pages must not stay there, and a matched one must not be fetched twice.
+  if (unmatched.length > 0) {
+    const keep = await matchedNoteIds(
+      deps.pool,
+      unmatched.map((u) => u.noteId),
+    );
+    for (const u of unmatched) if (!keep.has(u.noteId)) pass.forget(u.url);
+  }
 
   // Notes, matches, their events and the cursor move together: a crash re-processes the feed.
   const byNote = new Map(writes.map((w) => [w.id, w]));
