@@ -288,9 +288,13 @@ export async function consume<Tx extends SqlTx>(
       void q.finally(() => inFlight.delete(q));
     };
     // Batches of one channel run one after another, so a batch never waits on a lock its predecessor holds.
+    // While one is in flight, deliveries gather into the next (up to batchSize) instead of leaving
+    // after `windowMs` in small batches: the slower a batch, the larger the next, so a burst is
+    // absorbed in few transactions; an idle consumer still answers a lone event within `windowMs`.
     let pending: ConsumeMessage[] = [];
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
+    let inFlightBatches = 0;
     const flush = (): void => {
       if (timer) {
         clearTimeout(timer);
@@ -299,7 +303,15 @@ export async function consume<Tx extends SqlTx>(
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
-      chain = chain.then(() => processBatch(ch, batch));
+      inFlightBatches += 1;
+      chain = chain
+        .then(() => processBatch(ch, batch))
+        // A batch that throws must not reject the chain: every later batch would be skipped, unacked.
+        .catch((err: unknown) => log.error({ err }, 'consumer crashed on a batch'))
+        .finally(() => {
+          inFlightBatches -= 1;
+          if (inFlightBatches === 0) flush();
+        });
       track(chain);
     };
     const reply = await ch.consume(
@@ -317,7 +329,7 @@ export async function consume<Tx extends SqlTx>(
         }
         pending.push(msg);
         if (pending.length >= batchSize) flush();
-        else if (!timer) timer = setTimeout(flush, windowMs);
+        else if (!timer && inFlightBatches === 0) timer = setTimeout(flush, windowMs);
       },
       { noAck: false },
     );

@@ -16,9 +16,8 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import amqp from 'amqplib';
 import pg from 'pg';
-import { EXCHANGE, eventMessage, QUEUES } from '@pc/bus';
+import { BusConnection, EXCHANGE, eventMessage, QUEUES } from '@pc/bus';
 import { parseEventData, type EventData, type EventType } from '@pc/contracts';
 import { createLogger } from '@pc/service-kit';
 import { benchEnv, TEST_INTERNAL_SECRET } from '@pc/testkit';
@@ -136,7 +135,9 @@ function outcomes(n: number): Outgoing[] {
   });
 }
 
-async function publishAll(ch: amqp.ConfirmChannel, events: Outgoing[]): Promise<number> {
+type Channel = Awaited<ReturnType<BusConnection['channel']>>;
+
+async function publishAll(ch: Channel, events: Outgoing[]): Promise<number> {
   const start = performance.now();
   for (const [i, e] of events.entries()) {
     const m = eventMessage({
@@ -155,8 +156,8 @@ async function publishAll(ch: amqp.ConfirmChannel, events: Outgoing[]): Promise<
 }
 
 /** The raw limit: drain `queue` with a consumer that only acks (one ack per message), in ms. */
-async function rawDrain(conn: amqp.ChannelModel, queue: string, expected: number, prefetch: number): Promise<number> {
-  const ch = await conn.createChannel();
+async function rawDrain(bus: BusConnection, queue: string, expected: number, prefetch: number): Promise<number> {
+  const ch = await bus.channel();
   await ch.prefetch(prefetch);
   let seen = 0;
   const start = performance.now();
@@ -174,7 +175,7 @@ async function rawDrain(conn: amqp.ChannelModel, queue: string, expected: number
   return ms;
 }
 
-async function rawQueue(ch: amqp.Channel, name: string, keys: string[]): Promise<void> {
+async function rawQueue(ch: Channel, name: string, keys: string[]): Promise<void> {
   await ch.assertQueue(name, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   for (const k of keys) await ch.bindQueue(name, EXCHANGE, k);
 }
@@ -192,8 +193,8 @@ async function main(): Promise<void> {
   const logger = createLogger('obligations-bench', 'warn');
   const db = new pg.Client({ connectionString: env.databaseUrl, options: '-c search_path=obligations' });
   await db.connect();
-  const conn = await amqp.connect(env.amqpUrl);
-  const ch = await conn.createConfirmChannel();
+  const bus = await BusConnection.connect(env.amqpUrl, logger);
+  const ch = await bus.channel();
   const count = async (sql: string, params: unknown[] = []): Promise<number> =>
     Number((await db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n);
   let svc: RunningService | null = null;
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
       done: () => Promise<boolean>,
     ): Promise<void> => {
       const publishMs = await publishAll(ch, events);
-      const rawMs = await rawDrain(conn, rawName, events.length, 1000);
+      const rawMs = await rawDrain(bus, rawName, events.length, 1000);
       const start = performance.now();
       svc = await startObligations(cfg, logger);
       const bootMs = performance.now() - start;
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
   } finally {
     await svc?.stop();
     await ch.close().catch(() => undefined);
-    await conn.close().catch(() => undefined);
+    await bus.close().catch(() => undefined);
     await db.end();
     await env.cleanup();
   }

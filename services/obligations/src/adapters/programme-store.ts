@@ -27,3 +27,12 @@ export async function storedStages(tx: Tx, programmeId: string): Promise<Reminde
   const p = await tx.programme.findUnique({ where: { id: programmeId }, select: { reminderStages: true } });
   return p?.reminderStages as ReminderStage[] | undefined;
 }
+
+/** The stages as stored of several programmes, by id; a programme whose registration has not arrived is absent. */
+export async function storedStagesOf(tx: Tx, programmeIds: readonly string[]): Promise<Map<string, ReminderStage[]>> {
+  const rows = await tx.programme.findMany({
+    where: { id: { in: [...programmeIds] } },
+    select: { id: true, reminderStages: true },
+  });
+  return new Map(rows.map((p) => [p.id, p.reminderStages as unknown as ReminderStage[]]));
+}
