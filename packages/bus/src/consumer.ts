@@ -147,6 +147,15 @@ export async function consume<Tx extends SqlTx>(
   let stopping = false;
   let flushCurrent: (() => void) | null = null;
 
+  /** The hook runs after the commit and before the acks: its failure must not leave committed messages unacked. */
+  const afterCommit = (handled: number): void => {
+    try {
+      spec.afterCommit?.(handled);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'afterCommit hook failed');
+    }
+  };
+
   const safeAck = (ch: Channel, msg: ConsumeMessage): void => {
     // After a reconnect the old channel is gone: the broker redelivers, the inbox absorbs it.
     try {
@@ -190,7 +199,7 @@ export async function consume<Tx extends SqlTx>(
         if (fresh === 0) return 'duplicate' as const;
         return handleOne(envelope, tx);
       });
-      if (result !== 'duplicate') spec.afterCommit?.(1);
+      if (result !== 'duplicate') afterCommit(1);
       metrics.consumed.inc({ consumer: spec.queue, result });
       log.debug({ type: envelope.type, id: envelope.id, result }, 'event handled');
       safeAck(ch, msg);
@@ -256,7 +265,7 @@ export async function consume<Tx extends SqlTx>(
       return;
     }
     const handled = results.filter((r) => r !== 'duplicate').length;
-    if (handled > 0) spec.afterCommit?.(handled);
+    if (handled > 0) afterCommit(handled);
     results.forEach((r) => metrics.consumed.inc({ consumer: spec.queue, result: r }));
     for (const { msg } of decoded) safeAck(ch, msg);
   };
