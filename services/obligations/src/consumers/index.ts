@@ -6,17 +6,17 @@ import { registerProgramme } from '../use-cases/register-programme';
 import { reconcileAgreements, type SnapshotItem } from '../use-cases/reconcile-agreements';
 import { terminateAgreement } from '../use-cases/terminate-agreement';
 import { acceptEvaluation } from '../use-cases/accept-evaluation';
-import { recordVerifiedNote } from '../use-cases/record-verified-note';
-import { withdrawEvidence } from '../use-cases/withdraw-evidence';
+import { recordNoteEvents, type NoteItem } from '../use-cases/record-note-events';
 import { recordReminderOutcomes, type OutcomeItem } from '../use-cases/record-reminder-outcomes';
 
 /**
  * Deliveries handled per transaction on the queues that receive bursts (a CSV import is 20,000
- * snapshots, a run's digests tens of thousands of outcomes): set-based statements over the batch; a
+ * snapshots, a run's digests tens of thousands of outcomes, a Praxis sync hundreds of notes): set-based statements over the batch; a
  * batch that fails is retried one message at a time by the bus, so one bad event blocks no other.
  */
 const SNAPSHOT_BATCH = 500;
 const OUTCOME_BATCH = 1000;
+const NOTE_BATCH = 200;
 
 /** Every queue this service consumes, each handler idempotent (inbox + revision/unique rows). */
 export async function startConsumers(
@@ -32,6 +32,8 @@ export async function startConsumers(
   // One function per queue for the batched types, so the bus hands their consecutive events over together.
   const snapshots: BatchHandler<SnapshotItem['envelope']['type'], Tx> = (items, tx) =>
     reconcileAgreements(tx, items, clock);
+  const notes: BatchHandler<NoteItem['envelope']['type'], Tx> = (items, tx) =>
+    recordNoteEvents(tx, items, clock, logger);
   const outcomes: BatchHandler<OutcomeItem['envelope']['type'], Tx> = (items, tx) => recordReminderOutcomes(tx, items);
 
   await runtime.consume<Tx>({
@@ -63,10 +65,8 @@ export async function startConsumers(
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsEvidence,
     transact,
-    on: {
-      'praxis.note.verified.v1': (d, tx) => recordVerifiedNote(tx, d, clock, logger),
-      'praxis.note.withdrawn.v1': (d, tx) => withdrawEvidence(tx, d, clock),
-    },
+    batchSize: NOTE_BATCH,
+    onBatch: { 'praxis.note.verified.v1': notes, 'praxis.note.withdrawn.v1': notes },
   });
 
   await runtime.consume<Tx>({
