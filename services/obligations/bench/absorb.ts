@@ -17,12 +17,13 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
-import { BusConnection, EXCHANGE, eventMessage, QUEUES } from '@pc/bus';
+import { BusConnection, EXCHANGE, eventMessage, pgTransact, QUEUES } from '@pc/bus';
 import { parseEventData, type EventData, type EventType } from '@pc/contracts';
-import { createLogger } from '@pc/service-kit';
+import { createLogger, createPool } from '@pc/service-kit';
 import { benchEnv, TEST_INTERNAL_SECRET } from '@pc/testkit';
 import { startObligations, type RunningService } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
+import { createAgreements } from '../src/adapters/snapshot-store';
 
 const AGREEMENTS = Number(process.env.BENCH_AGREEMENTS ?? 20_000);
 const REMINDERS = Number(process.env.BENCH_REMINDERS ?? 40_000);
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
     Number((await db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n);
   let svc: RunningService | null = null;
   const rows: string[] = [];
+  const rates = new Map<string, number>();
   try {
     // The service declares its queues and bindings once, then stops: the bursts wait for it.
     svc = await startObligations(cfg, logger);
@@ -224,7 +226,9 @@ async function main(): Promise<void> {
       svc = await startObligations(cfg, logger);
       const bootMs = performance.now() - start;
       let consumedMs = 0;
+      let peakUnpublished = 0; // how far the outbox relay fell behind the consumer
       for (;;) {
+        peakUnpublished = Math.max(peakUnpublished, await count('outbox WHERE published_at IS NULL'));
         if (!consumedMs && (await count('inbox WHERE consumer = $1', [queue])) === events.length)
           consumedMs = performance.now() - start;
         if (consumedMs && (await done())) break;
@@ -234,10 +238,12 @@ async function main(): Promise<void> {
       await svc.stop();
       svc = null;
       const rate = (events.length / totalMs) * 1000;
+      rates.set(name, rate);
       const raw = (events.length / rawMs) * 1000;
       console.log(
         `${name}: ${events.length} events published in ${(publishMs / 1000).toFixed(1)} s; service boot ${bootMs.toFixed(0)} ms, ` +
-          `all consumed at ${(consumedMs / 1000).toFixed(2)} s, all applied${name === 'snapshots' ? ' and outbox drained' : ''} at ${(totalMs / 1000).toFixed(2)} s`,
+          `all consumed at ${(consumedMs / 1000).toFixed(2)} s, all applied${name === 'snapshots' ? ' and outbox drained' : ''} at ${(totalMs / 1000).toFixed(2)} s; ` +
+          `outbox rows awaiting the relay at most ${peakUnpublished}`,
       );
       rows.push(
         `| ${name.padEnd(17)} | ${String(events.length).padStart(6)} | ${rate.toFixed(0).padStart(8)} | ${raw.toFixed(0).padStart(9)} | ${(rate / raw).toFixed(2).padStart(5)} | ${load()} |`,
@@ -263,9 +269,39 @@ async function main(): Promise<void> {
     );
     const sink = await ch.checkQueue('bench.sink');
     console.log(`obligation.transitioned.v1 stored by the broker: ${sink.messageCount}`);
+
+    // The database's share: the batch's creating statement alone (no broker, no inbox, no decoding),
+    // 500 new agreements per transaction as the consumer's batches are, on the same database.
+    const sqlRuns = Math.max(1, Math.round(Math.min(AGREEMENTS, 5_000) / 500));
+    const pool = createPool(env.databaseUrl, 'obligations', 2);
+    const sqlStart = performance.now();
+    for (let k = 0; k < sqlRuns; k++) {
+      const batch = importBurst(500)
+        .slice(1)
+        .map((e) => e.data as EventData<'agreement.registered.v1'>);
+      await pgTransact(pool)((tx) =>
+        createAgreements(
+          tx,
+          batch.map((snapshot) => ({
+            snapshot,
+            statuses: snapshot.obligations.map(() => 'upcoming' as const),
+            reason: 'agreement registered',
+            actor: snapshot.actor,
+          })),
+          new Date(),
+        ),
+      );
+    }
+    const sqlRate = ((sqlRuns * 500) / (performance.now() - sqlStart)) * 1000;
+    await pool.end();
     console.log('\n| phase             | events | events/s | raw msg/s | ratio | load average (1, 5, 15 min) |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
+    const snapshotRate = rates.get('snapshots') ?? 0;
+    console.log(
+      `\nsnapshots through the SQL statement alone: ${sqlRate.toFixed(0)}/s (${sqlRuns} × 500); ` +
+        `the consumer reaches ${((snapshotRate / sqlRate) * 100).toFixed(0)}% of it`,
+    );
     console.log(
       '\nevents/s: from the service start to the last effect (boot included); raw: ack-only consumer, same run.',
     );
