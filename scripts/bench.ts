@@ -15,6 +15,7 @@ const benches: Record<string, string> = {
   intake: 'services/agreements/bench/intake.ts',
   evaluate: 'services/obligations/bench/evaluate.ts',
   'read-your-writes': 'tests/bench/read-your-writes.ts',
+  'absorb-obligations': 'services/obligations/bench/absorb.ts',
   praxis: 'services/praxis-connector/bench/praxis.ts',
   notify: 'services/notifier/bench/notify.ts',
   report: 'services/reports/bench/report.ts',
@@ -24,7 +25,7 @@ const benches: Record<string, string> = {
 const name = process.argv[2];
 const available = Object.entries(benches).filter(([, f]) => fs.existsSync(path.join(root, f)));
 if (!name) {
-  console.log('usage: pnpm bench <name>|all\n' + available.map(([n, f]) => `  ${n.padEnd(18)} ${f}`).join('\n'));
+  console.log('usage: pnpm bench <name>|all\n' + available.map(([n, f]) => `  ${n.padEnd(20)} ${f}`).join('\n'));
   process.exit(0);
 }
 const chosen = name === 'all' ? available : available.filter(([n]) => n === name);

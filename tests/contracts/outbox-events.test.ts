@@ -65,6 +65,7 @@ function outboxWriters(): Writer[] {
 /** SQL-built event types, by file: each is produced and checked by the scenario below. */
 const SQL_BUILT: Record<string, string[]> = {
   'services/obligations/src/adapters/evaluation-store.ts': ['obligation.transitioned.v1', 'reminder.due.v1'],
+  'services/obligations/src/adapters/snapshot-store.ts': ['obligation.transitioned.v1'],
 };
 /** How a writer of TypeScript events checks them (the file must call it). */
 const CHECKED_BY = /\b(enqueue|outboxColumns|parseEventData)\(/;
@@ -228,6 +229,23 @@ describe('events built by SQL, on a real database', () => {
         problems.push(`${r.type} ${r.id}: ${(err as Error).message.split('\n').slice(0, 12).join(' ')}`);
       }
     }
+    expect(problems).toEqual([]);
+  });
+
+  it('wrote the obligation.transitioned.v1 rows of new agreements from SQL, each exactly as its schema reads it', async () => {
+    const { rows } = await db.query<{ id: string; type: string; data: Record<string, unknown> }>(
+      `SELECT id, type, data FROM outbox WHERE type = 'obligation.transitioned.v1' AND data->>'reason' = 'agreement registered'`,
+    );
+    expect(rows).toHaveLength(5); // the two agreements' obligations, each created by the batched snapshot path
+    expect(rows.every((r) => r.data.from === null && (r.data.actor as { id: string }).id === actor.id)).toBe(true);
+    const problems = rows.flatMap((r) => {
+      try {
+        expect(parseEventData('obligation.transitioned.v1', r.data)).toEqual(r.data);
+        return [];
+      } catch (err) {
+        return [`${r.id}: ${(err as Error).message.split('\n').slice(0, 12).join(' ')}`];
+      }
+    });
     expect(problems).toEqual([]);
   });
 

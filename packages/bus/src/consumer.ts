@@ -147,6 +147,15 @@ export async function consume<Tx extends SqlTx>(
   let stopping = false;
   let flushCurrent: (() => void) | null = null;
 
+  /** The hook runs after the commit and before the acks: its failure must not leave committed messages unacked. */
+  const afterCommit = (handled: number): void => {
+    try {
+      spec.afterCommit?.(handled);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'afterCommit hook failed');
+    }
+  };
+
   const safeAck = (ch: Channel, msg: ConsumeMessage): void => {
     // After a reconnect the old channel is gone: the broker redelivers, the inbox absorbs it.
     try {
@@ -190,7 +199,7 @@ export async function consume<Tx extends SqlTx>(
         if (fresh === 0) return 'duplicate' as const;
         return handleOne(envelope, tx);
       });
-      if (result !== 'duplicate') spec.afterCommit?.(1);
+      if (result !== 'duplicate') afterCommit(1);
       metrics.consumed.inc({ consumer: spec.queue, result });
       log.debug({ type: envelope.type, id: envelope.id, result }, 'event handled');
       safeAck(ch, msg);
@@ -256,7 +265,7 @@ export async function consume<Tx extends SqlTx>(
       return;
     }
     const handled = results.filter((r) => r !== 'duplicate').length;
-    if (handled > 0) spec.afterCommit?.(handled);
+    if (handled > 0) afterCommit(handled);
     results.forEach((r) => metrics.consumed.inc({ consumer: spec.queue, result: r }));
     for (const { msg } of decoded) safeAck(ch, msg);
   };
@@ -288,9 +297,13 @@ export async function consume<Tx extends SqlTx>(
       void q.finally(() => inFlight.delete(q));
     };
     // Batches of one channel run one after another, so a batch never waits on a lock its predecessor holds.
+    // While one is in flight, deliveries gather into the next (up to batchSize) instead of leaving
+    // after `windowMs` in small batches: the slower a batch, the larger the next, so a burst is
+    // absorbed in few transactions; an idle consumer still answers a lone event within `windowMs`.
     let pending: ConsumeMessage[] = [];
     let timer: NodeJS.Timeout | null = null;
     let chain: Promise<void> = Promise.resolve();
+    let inFlightBatches = 0;
     const flush = (): void => {
       if (timer) {
         clearTimeout(timer);
@@ -299,7 +312,15 @@ export async function consume<Tx extends SqlTx>(
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
-      chain = chain.then(() => processBatch(ch, batch));
+      inFlightBatches += 1;
+      chain = chain
+        .then(() => processBatch(ch, batch))
+        // A batch that throws must not reject the chain: every later batch would be skipped, unacked.
+        .catch((err: unknown) => log.error({ err }, 'consumer crashed on a batch'))
+        .finally(() => {
+          inFlightBatches -= 1;
+          if (inFlightBatches === 0) flush();
+        });
       track(chain);
     };
     const reply = await ch.consume(
@@ -317,7 +338,7 @@ export async function consume<Tx extends SqlTx>(
         }
         pending.push(msg);
         if (pending.length >= batchSize) flush();
-        else if (!timer) timer = setTimeout(flush, windowMs);
+        else if (!timer && inFlightBatches === 0) timer = setTimeout(flush, windowMs);
       },
       { noAck: false },
     );

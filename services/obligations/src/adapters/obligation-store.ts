@@ -323,3 +323,67 @@ export function refOf(o: {
     dueDate: fromDbDate(o.dueDate),
   };
 }
+
+/** An open obligation as a batch of notes sees it (locked, with what its transition announces). */
+export interface OpenObligation extends ObligationRef {
+  status: ObligationStatus;
+  sequence: number;
+}
+
+/**
+ * Locks the open obligations of these agreements (id order) and returns them in the order a new
+ * note takes them within each agreement: earliest due date, then sequence, then id — the order of
+ * `lockFirstOpen`.
+ */
+export async function lockOpenOfAgreements(tx: Db, agreementIds: readonly string[]): Promise<OpenObligation[]> {
+  if (agreementIds.length === 0) return [];
+  const rows = await tx.$queryRawUnsafe<
+    Array<{
+      id: string;
+      agreement_id: string;
+      funder_id: string;
+      programme_id: string;
+      grantee_id: string;
+      kind: string;
+      sequence: number;
+      due_date: string;
+      status: string;
+    }>
+  >(
+    `WITH locked AS (
+       SELECT id, agreement_id, funder_id, programme_id, grantee_id, kind, sequence, due_date, status FROM obligation
+       WHERE agreement_id = ANY($1::uuid[]) AND status = ANY($2::text[]) ORDER BY id FOR UPDATE)
+     SELECT id, agreement_id, funder_id, programme_id, grantee_id, kind, sequence, to_char(due_date, 'YYYY-MM-DD') AS due_date, status
+     FROM locked ORDER BY agreement_id, due_date, sequence, id`,
+    [...agreementIds],
+    [...OPEN],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    agreementId: r.agreement_id,
+    funderId: r.funder_id,
+    programmeId: r.programme_id,
+    granteeId: r.grantee_id,
+    kind: obligationKind.parse(r.kind),
+    dueDate: r.due_date,
+    sequence: r.sequence,
+    status: r.status as ObligationStatus,
+  }));
+}
+
+/** Obligations fulfilled by notes, one statement (what `updateObligation` sets on each fulfilment). */
+export async function fulfilObligations(
+  tx: Db,
+  rows: ReadonlyArray<{ id: string; fulfilledAt: string; late: boolean }>,
+  at: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `UPDATE obligation o SET status = 'fulfilled', fulfilled_at = u.fulfilled_at, late = u.late, updated_at = $4::timestamptz
+     FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(id, fulfilled_at, late) WHERE o.id = u.id`,
+    rows.map((r) => r.id),
+    rows.map((r) => new Date(r.fulfilledAt).toISOString()),
+    rows.map((r) => r.late),
+    at.toISOString(),
+  );
+}

@@ -1,4 +1,4 @@
-/** Programmes as this service keeps them: their reminder policy, by id (Prisma). */
+/** Programmes as this service keeps them: their reminder policy, by id (Prisma; plain SQL for a set). */
 import type { EventData } from '@pc/contracts';
 import type { ReminderStage } from '@pc/lifecycle';
 import type { Tx } from './prisma';
@@ -26,4 +26,13 @@ export async function saveProgramme(
 export async function storedStages(tx: Tx, programmeId: string): Promise<ReminderStage[] | undefined> {
   const p = await tx.programme.findUnique({ where: { id: programmeId }, select: { reminderStages: true } });
   return p?.reminderStages as ReminderStage[] | undefined;
+}
+
+/** The stages as stored of several programmes, by id (a set: plain SQL); a programme whose registration has not arrived is absent. */
+export async function storedStagesOf(tx: Tx, programmeIds: readonly string[]): Promise<Map<string, ReminderStage[]>> {
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; reminder_stages: ReminderStage[] }>>(
+    'SELECT id, reminder_stages FROM programme WHERE id = ANY($1::uuid[])',
+    [...programmeIds],
+  );
+  return new Map(rows.map((p) => [p.id, p.reminder_stages]));
 }

@@ -1,14 +1,22 @@
-import { QUEUES, type ServiceRuntime } from '@pc/bus';
+import { QUEUES, type BatchHandler, type ServiceRuntime } from '@pc/bus';
 import type { Logger } from '@pc/service-kit';
 import type { Clock } from '../domain/ports';
 import { transaction, type PrismaClient, type Tx } from '../adapters/prisma';
 import { registerProgramme } from '../use-cases/register-programme';
-import { reconcileAgreement } from '../use-cases/reconcile-agreement';
+import { reconcileAgreements, type SnapshotItem } from '../use-cases/reconcile-agreements';
 import { terminateAgreement } from '../use-cases/terminate-agreement';
 import { acceptEvaluation } from '../use-cases/accept-evaluation';
-import { recordVerifiedNote } from '../use-cases/record-verified-note';
-import { withdrawEvidence } from '../use-cases/withdraw-evidence';
-import { recordReminderOutcome } from '../use-cases/record-reminder-outcome';
+import { recordNoteEvents, type NoteItem } from '../use-cases/record-note-events';
+import { recordReminderOutcomes, type OutcomeItem } from '../use-cases/record-reminder-outcomes';
+
+/**
+ * Deliveries handled per transaction on the queues that receive bursts (a CSV import is 20,000
+ * snapshots, a run's digests tens of thousands of outcomes, a Praxis sync hundreds of notes): set-based statements over the batch; a
+ * batch that fails is retried one message at a time by the bus, so one bad event blocks no other.
+ */
+const SNAPSHOT_BATCH = 500;
+const OUTCOME_BATCH = 1000;
+const NOTE_BATCH = 200;
 
 /** Every queue this service consumes, each handler idempotent (inbox + revision/unique rows). */
 export async function startConsumers(
@@ -21,14 +29,26 @@ export async function startConsumers(
   // A snapshot of a large agreement is many statements: more than Prisma's default 5 s.
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => transaction(prisma, fn, 60_000);
 
+  // One function per queue for the batched types, so the bus hands their consecutive events over together.
+  const snapshots: BatchHandler<SnapshotItem['envelope']['type'], Tx> = (items, tx) =>
+    reconcileAgreements(tx, items, clock);
+  const notes: BatchHandler<NoteItem['envelope']['type'], Tx> = (items, tx) =>
+    recordNoteEvents(tx, items, clock, logger);
+  const outcomes: BatchHandler<OutcomeItem['envelope']['type'], Tx> = (items, tx) => recordReminderOutcomes(tx, items);
+
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsAgreements,
     transact,
+    batchSize: SNAPSHOT_BATCH,
+    // A programme's policy decides the class of the obligations registered after it: it is applied on
+    // its own, between the snapshots delivered before and after it. A termination likewise.
     on: {
       'programme.registered.v1': (d, tx) => registerProgramme(tx, d),
-      'agreement.registered.v1': (d, tx) => reconcileAgreement(tx, d, clock, false),
-      'agreement.amended.v1': (d, tx) => reconcileAgreement(tx, d, clock, true),
       'agreement.terminated.v1': (d, tx) => terminateAgreement(tx, d, clock),
+    },
+    onBatch: {
+      'agreement.registered.v1': snapshots,
+      'agreement.amended.v1': snapshots,
     },
   });
 
@@ -45,38 +65,17 @@ export async function startConsumers(
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsEvidence,
     transact,
-    on: {
-      'praxis.note.verified.v1': (d, tx) => recordVerifiedNote(tx, d, clock, logger),
-      'praxis.note.withdrawn.v1': (d, tx) => withdrawEvidence(tx, d, clock),
-    },
+    batchSize: NOTE_BATCH,
+    onBatch: { 'praxis.note.verified.v1': notes, 'praxis.note.withdrawn.v1': notes },
   });
 
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsReminders,
     transact,
-    on: {
-      'reminder.sent.v1': (d, tx) =>
-        recordReminderOutcome(tx, {
-          reminderId: d.reminderId,
-          contactRef: d.contactRef,
-          obligationId: d.obligationId,
-          outcome: 'sent',
-          messageId: d.messageId,
-          reason: null,
-          permanent: null,
-          at: d.sentAt,
-        }),
-      'reminder.failed.v1': (d, tx) =>
-        recordReminderOutcome(tx, {
-          reminderId: d.reminderId,
-          contactRef: d.contactRef,
-          obligationId: d.obligationId,
-          outcome: 'failed',
-          messageId: null,
-          reason: d.reason,
-          permanent: d.permanent,
-          at: d.at,
-        }),
+    batchSize: OUTCOME_BATCH,
+    onBatch: {
+      'reminder.sent.v1': outcomes,
+      'reminder.failed.v1': outcomes,
     },
   });
 }

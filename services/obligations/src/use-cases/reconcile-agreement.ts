@@ -14,6 +14,10 @@ import {
 import { storedStages } from '../adapters/programme-store';
 import { recordTransitions } from '../adapters/transition-store';
 
+/** Why an obligation exists, in its first transition: the agreement's registration, or an amendment that added it. */
+export const creationReason = (amended: boolean): string =>
+  amended ? 'added by an amendment of the agreement' : 'agreement registered';
+
 /**
  * Reconciles the obligations of an agreement to a full snapshot (registered or amended).
  * Idempotent and order-proof: a snapshot whose revision is not newer than the stored one changes
@@ -64,7 +68,7 @@ export async function reconcileAgreement(tx: Tx, d: Snapshot, clock: Clock, amen
         obligation: { id: derived.id, ...base, kind: derived.kind, dueDate: derived.dueDate },
         from: null,
         to: status,
-        reason: amended ? 'added by an amendment of the agreement' : 'agreement registered',
+        reason: creationReason(amended),
         actor,
         at,
       });

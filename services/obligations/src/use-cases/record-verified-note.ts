@@ -16,15 +16,7 @@ export async function recordVerifiedNote(
   logger: Logger,
 ): Promise<HandlerResult> {
   const known = await knownAgreements(tx, d.agreementIds);
-  const unknown = d.agreementIds.length - known.length;
-  if (unknown > 0) {
-    obligationMetrics.notesForUnknownAgreements.inc(unknown);
-    // No personal data here: note id and counts only.
-    logger.info(
-      { noteId: d.noteId, unknownAgreements: unknown, knownAgreements: known.length },
-      'verified note mentions agreements this service does not know; ignored for those',
-    );
-  }
+  reportUnknownAgreements(d, known.length, logger);
   const at = clock.now();
   let changed = 0;
   for (const a of known.sort((x, y) => x.id.localeCompare(y.id))) {
@@ -32,4 +24,15 @@ export async function recordVerifiedNote(
     if (outcome === 'fulfilled' || outcome === 'restored') changed++;
   }
   return changed > 0 || known.length > 0 ? 'done' : 'skipped';
+}
+
+/** Agreements a note names that this service does not know are ignored, counted and logged (no personal data: note id and counts). */
+export function reportUnknownAgreements(d: EventData<'praxis.note.verified.v1'>, known: number, logger: Logger): void {
+  const unknown = d.agreementIds.length - known;
+  if (unknown <= 0) return;
+  obligationMetrics.notesForUnknownAgreements.inc(unknown);
+  logger.info(
+    { noteId: d.noteId, unknownAgreements: unknown, knownAgreements: known },
+    'verified note mentions agreements this service does not know; ignored for those',
+  );
 }
