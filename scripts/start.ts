@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   };
   const services = builtServices();
   const publicPort = Number(process.env.PORT ?? 8080);
-  for (const s of services) if (s.urlEnv && !env[s.urlEnv]) env[s.urlEnv] = `http://127.0.0.1:${s.port}`;
+  for (const s of services)
+    if (s.urlEnv && !env[s.urlEnv]) env[s.urlEnv] = `http://127.0.0.1:${s.name === 'edge' ? publicPort : s.port}`;
   const children: Array<{ name: string; child: ChildProcess; port: number }> = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {

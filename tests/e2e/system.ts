@@ -18,7 +18,8 @@ import { startNotifier } from '../../services/notifier/src/main';
 import { loadNotifierConfig } from '../../services/notifier/src/config';
 import { startReports } from '../../services/reports/src/main';
 import { loadReportsConfig } from '../../services/reports/src/config';
-import { startScheduler } from '../../services/scheduler/src/main';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../services/scheduler/src/main';
+import type { RunningService } from '@pc/bus';
 import { loadSchedulerConfig } from '../../services/scheduler/src/config';
 
 export interface System {
@@ -27,6 +28,9 @@ export interface System {
   sink: SmtpSink;
   databaseUrl: string;
   amqpUrl: string;
+  /** the services by name (a test reaches past the edge only to inject a fault or drive the scheduler's clock) */
+  services: Record<string, RunningService>;
+  scheduler: RunningScheduler;
   /** fetch against the public base URL with a bearer token and JSON body */
   call(
     method: string,
@@ -47,7 +51,14 @@ export async function json<T>(res: Response, status = 200): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export async function startSystem(): Promise<System> {
+export interface SystemOptions {
+  /** more environment for every service */
+  env?: NodeJS.ProcessEnv;
+  /** the scheduler's clock, trigger and schedules (with `env.SCHEDULES_ENABLED: 'true'`) */
+  scheduler?: SchedulerOptions;
+}
+
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const simulator = await startSimulator({ port: 0, host: '127.0.0.1', notes: 0 } as never);
   const sink = await startSmtpSink();
   const t = await testEnv({
@@ -56,6 +67,9 @@ export async function startSystem(): Promise<System> {
     SCHEDULES_ENABLED: 'false',
     REMINDER_SWEEP_MS: '200',
     PRAXIS_REVERIFY_MIN_AGE_SECONDS: '0',
+    // The whole system runs: jobs wait for what their producers had committed, as in production.
+    CATCH_UP_ENABLED: 'true',
+    ...opts.env,
   });
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
@@ -69,7 +83,7 @@ export async function startSystem(): Promise<System> {
   const obligations = await up(startObligations(loadObligationsConfig(env)));
   const notifier = await up(startNotifier(loadNotifierConfig(env)));
   const reports = await up(startReports(loadReportsConfig(env)));
-  const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
+  const scheduler = await up(startScheduler(loadSchedulerConfig(env), undefined, opts.scheduler));
   const edge = await up(
     startEdge(
       loadEdgeConfig({
@@ -84,12 +98,26 @@ export async function startSystem(): Promise<System> {
     ),
   );
   const base = `http://127.0.0.1:${edge.port}`;
+  // Started on free ports, the services learn each other's URLs (for watermarks) once all are up.
+  const services: Record<string, RunningService> = {
+    edge,
+    agreements,
+    obligations,
+    'praxis-connector': connector,
+    notifier,
+    reports,
+    scheduler,
+  };
+  for (const s of Object.values(services))
+    for (const [name, other] of Object.entries(services)) s.runtime.peers.set(name, `http://127.0.0.1:${other.port}`);
   return {
     base,
     simulator,
     sink,
     databaseUrl: t.databaseUrl,
     amqpUrl: t.amqpUrl,
+    services,
+    scheduler,
     call: (method, path, token, body, headers = {}) =>
       fetch(base + path, {
         method,

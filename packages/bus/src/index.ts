@@ -6,3 +6,6 @@ export * from './single-flight';
 export * from './dlq';
 export * from './runtime';
 export * from './migrations';
+export * from './watermark';
+export * from './catch-up';
+export * from './catch-up-gate';

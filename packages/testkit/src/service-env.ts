@@ -31,6 +31,10 @@ export async function testEnv(extra: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
       VALIDATE_RESPONSES: 'true',
       PORT: '0',
       HOST: '127.0.0.1',
+      // One service under test runs without the services that produce its events (a test plays
+      // them on the bus): its jobs have no producer to wait for. Tests of waiting turn it on.
+      CATCH_UP_ENABLED: 'false',
+      CATCH_UP_POLL_MS: '100',
       ...extra,
     },
     cleanup: () => deleteVhost(amqpUrl),

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       AMQP_URL: amqpUrl,
       SMTP_URL: sink.url,
+      // the service runs alone here: no producers whose outbox its work could wait for
+      CATCH_UP_ENABLED: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
       PORT: '0',
       SMTP_POOL_SIZE: String(POOL),

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 import { parseSendWindow } from './domain/send-window';
 
 export const notifierEnv = {
   ...serviceEnv(8084),
+  /** the directory's producers (edge, agreements): a run's digests wait until the directory has consumed what they had committed */
+  ...peerEnv,
+  ...catchUpEnv,
   SMTP_URL: smtpUrlEnv,
   MAIL_FROM: z
     .string()

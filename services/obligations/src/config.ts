@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, serviceEnv } from '@pc/service-kit';
 
 export const obligationsEnv = {
   ...serviceEnv(8082),
-  /** internal verification API of the praxis-connector (declared evidence) */
-  PRAXIS_CONNECTOR_URL: z.url().default('http://127.0.0.1:8083'),
+  /** the other services: PRAXIS_CONNECTOR_URL for declared evidence; the producers an evaluation waits for */
+  ...peerEnv,
+  ...catchUpEnv,
   /** obligations per transaction in an evaluation run */
   EVALUATION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
   /** how long a worker owns a run without committing a batch before another process may resume it */

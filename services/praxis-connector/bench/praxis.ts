@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     DATABASE_URL: env.databaseUrl,
     AMQP_URL: env.amqpUrl,
     LOG_LEVEL: 'warn',
+    // the service runs alone here: no producers whose outbox its work could wait for
+    CATCH_UP_ENABLED: 'false',
     PORT: '0',
     PRAXIS_BASE_URL: baseUrl,
     PRAXIS_CONCURRENCY: String(CONCURRENCY),

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, serviceEnv } from '@pc/service-kit';
 
 export const connectorEnv = {
   ...serviceEnv(8083),
+  /** the producers a Praxis sync waits for (the agreements service) */
+  ...peerEnv,
+  ...catchUpEnv,
   /** The one host whose notes and feeds are fetched (SSRF boundary); trusted even on loopback. */
   PRAXIS_BASE_URL: z
     .string()

@@ -10,6 +10,7 @@ import type { SyncOptions, SyncResult } from './domain/sync-run';
 import { readModelHandlers } from './consumers/agreements';
 import { jobHandlers } from './consumers/jobs';
 import { runPraxisSync } from './use-cases/run-praxis-sync';
+import { queueSyncJob } from './use-cases/queue-sync-job';
 import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
 import { mountRoutes } from './http/routes';
 
@@ -46,13 +47,26 @@ export async function startConnector(
   const transact = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => prisma.$transaction(fn, { timeout: 60_000 });
   // Imports register thousands of agreements at once: one transaction per 100 events.
   await runtime.consume<Tx>({ queue: QUEUES.connectorAgreements, transact, on: readModelHandlers, batchSize: 100 });
-  await runtime.consume<Tx>({
-    queue: QUEUES.connectorJobs,
-    transact,
-    on: jobHandlers,
+  // A sync covers every agreement accepted before it: the job waits until the read model caught up.
+  const syncs = runtime.jobGate({
+    name: 'praxis_sync',
+    queues: [QUEUES.connectorAgreements],
+    onCaughtUp: async (tx, job) => {
+      await queueSyncJob(job, tx);
+    },
     afterCommit: () => {
       kick();
       runner.kick();
+    },
+  });
+  await runtime.consume<Tx>({
+    queue: QUEUES.connectorJobs,
+    transact,
+    on: jobHandlers(syncs),
+    afterCommit: () => {
+      kick();
+      runner.kick();
+      syncs.kick();
     },
   });
   runner.kick(); // runs recovered or queued jobs

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 
 export const reportsEnv = {
   ...serviceEnv(8085),
+  /** every producer: a monthly report waits until the read model has consumed what they had committed */
+  ...peerEnv,
+  ...catchUpEnv,
   /** SMTP server of the monthly report email. */
   SMTP_URL: smtpUrlEnv,
   MAIL_FROM: z.string().min(3).default('Praxis Conformité <rapports@praxis-compliance.local>'),
