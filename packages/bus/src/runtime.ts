@@ -188,8 +188,8 @@ export class ServiceRuntime {
    * A gate that holds work until this service's `spec.queues` have consumed everything their
    * producers had committed (catch-up-gate.ts); its loop starts with `serve` and stops with the runtime.
    */
-  catchUp<R>(spec: CatchUpGateSpec<R>): CatchUpGate<R> {
-    const settings = this.opts.catchUp ?? { enabled: true, timeoutMs: 600_000, pollMs: 1000 };
+  catchUp<R>(spec: CatchUpGateSpec<R>, override: Partial<CatchUpSettings> = {}): CatchUpGate<R> {
+    const settings = { ...(this.opts.catchUp ?? { enabled: true, timeoutMs: 600_000, pollMs: 1000 }), ...override };
     const gate = new CatchUpGate<R>(
       {
         service: this.service,
