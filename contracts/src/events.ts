@@ -231,7 +231,8 @@ export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
 export type WaitingFor = z.infer<typeof waitingFor>;
 
 /** Every service that writes events to an outbox (the `source` of its events). */
-export type Producer = 'edge' | 'agreements' | 'obligations' | 'praxis-connector' | 'notifier' | 'reports' | 'scheduler';
+export type Producer =
+  'edge' | 'agreements' | 'obligations' | 'praxis-connector' | 'notifier' | 'reports' | 'scheduler';
 
 /**
  * Which services emit each type. A job's worker asks these producers how far their outbox had gone

@@ -80,7 +80,8 @@ interface Feed {
 export class CatchUpGate<R> {
   private readonly loop = singleFlight(
     () => this.pass(),
-    (err) => this.ctx.logger.warn({ gate: this.spec.name, err: (err as Error).message }, 'catch-up pass failed; will retry'),
+    (err) =>
+      this.ctx.logger.warn({ gate: this.spec.name, err: (err as Error).message }, 'catch-up pass failed; will retry'),
   );
 
   constructor(
@@ -202,14 +203,7 @@ export class CatchUpGate<R> {
           continue;
         }
         // The inbox first, then the producer (see catch-up.ts: this order makes equal counts exact).
-        const consumed = await inboxCount(
-          this.ctx.pool,
-          feed.queue,
-          producer,
-          feed.types,
-          mark.floor,
-          mark.watermark,
-        );
+        const consumed = await inboxCount(this.ctx.pool, feed.queue, producer, feed.types, mark.floor, mark.watermark);
         try {
           const r = await this.ask(producer, { types: feed.types, above: mark.floor, upto: mark.watermark });
           const floorMoved = r.floor > mark.floor;

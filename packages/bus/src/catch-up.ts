@@ -83,8 +83,7 @@ export function timedOutMessage(
           ? `${w.behind} événement(s) de ${w.service}`
           : `${w.behind} event(s) of ${w.service}`;
     const dl = deadLetters.get(w.queue) ?? 0;
-    const dead =
-      dl > 0 ? (lang === 'fr' ? `, ${dl} en lettres mortes` : `, ${dl} dead-lettered`) : '';
+    const dead = dl > 0 ? (lang === 'fr' ? `, ${dl} en lettres mortes` : `, ${dl} dead-lettered`) : '';
     return `${n} (${w.queue}${dead})`;
   };
   const anyDead = waitingFor.some((w) => (deadLetters.get(w.queue) ?? 0) > 0);

@@ -209,7 +209,9 @@ export class ServiceRuntime {
   }
 
   /** The gate of a job worker (`jobGateSpec`): job.finished waiting while it waits, failed when it gives up. */
-  jobGate(spec: Pick<CatchUpGateSpec<JobRequest>, 'name' | 'queues' | 'onCaughtUp' | 'afterCommit'>): CatchUpGate<JobRequest> {
+  jobGate(
+    spec: Pick<CatchUpGateSpec<JobRequest>, 'name' | 'queues' | 'onCaughtUp' | 'afterCommit'>,
+  ): CatchUpGate<JobRequest> {
     return this.catchUp(jobGateSpec(this.service, spec));
   }
 
