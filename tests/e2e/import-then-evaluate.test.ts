@@ -102,6 +102,7 @@ it(`imports ${N} agreements, evaluates at once: the job waits, then every due co
   );
 
   const file = importFile(N);
+  const t0 = Date.now();
   const imported = await json<{ created: number }>(
     await sys.call('POST', '/v1/agreements/import', key, file.csv, { 'content-type': 'text/csv' }),
     201,
@@ -121,6 +122,7 @@ it(`imports ${N} agreements, evaluates at once: the job waits, then every due co
     50 * 60_000,
     250,
   );
+  const tJob = Date.now();
   const statuses = seen.map((v) => v.status).filter((s, i, a) => a[i - 1] !== s);
   expect(done.error).toBeNull();
   expect(statuses.at(-1)).toBe('succeeded');
@@ -154,6 +156,10 @@ it(`imports ${N} agreements, evaluates at once: the job waits, then every due co
     'every digest received by the sink',
     60_000,
   );
+  if (process.env.CATCH_UP_E2E_VERBOSE)
+    console.info(
+      `${N} agreements: job done ${((tJob - t0) / 1000).toFixed(0)} s after the import began, last digest at ${((Date.now() - t0) / 1000).toFixed(0)} s; ${seen.filter((v) => v.status === 'waiting').length} waiting views, first ${JSON.stringify(seen.find((v) => v.status === 'waiting')?.waitingFor)}`,
+    );
   const perContact = new Map<string, number>();
   for (const m of sys.sink.messages) for (const to of m.envelopeTo) perContact.set(to, (perContact.get(to) ?? 0) + 1);
   const wrong = [...file.contacts].filter((c) => (perContact.get(c) ?? 0) !== (file.dueContacts.has(c) ? 1 : 0));
