@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     services.filter((s) => s.schema !== null).map((s) => s.name), // the simulator has no broker
   );
   const publicPort = Number(process.env.PORT ?? 8080);
-  for (const s of services) if (s.urlEnv && !env[s.urlEnv]) env[s.urlEnv] = `http://127.0.0.1:${s.port}`;
+  for (const s of services)
+    if (s.urlEnv && !env[s.urlEnv]) env[s.urlEnv] = `http://127.0.0.1:${s.name === 'edge' ? publicPort : s.port}`;
   const children: RunningService[] = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {

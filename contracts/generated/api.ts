@@ -606,8 +606,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "evaluate" | "praxis_sync" | "reports";
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * @description waiting: the worker has not yet consumed every write accepted before the job (see waitingFor); the job runs once it has, or fails after a bounded time naming what it waited for
+             * @enum {string}
+             */
+            status: "queued" | "waiting" | "running" | "succeeded" | "failed";
             asOf?: components["schemas"]["Date"];
             /** Format: date-time */
             startedAt?: string | null;
@@ -617,6 +620,15 @@ export interface components {
                 [key: string]: number;
             };
             error?: string | null;
+            /** @description while waiting (or failed after waiting too long), the events the worker had still to consume, by producing service and queue */
+            waitingFor?: {
+                /** @description the service whose events are awaited */
+                service: string;
+                /** @description the worker's queue they go through */
+                queue: string;
+                /** @description events not yet consumed (null when the service could not be asked) */
+                behind: number | null;
+            }[];
         };
         ReminderStage: {
             /** @description days relative to the due date (negative = before) */

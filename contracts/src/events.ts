@@ -36,6 +36,17 @@ const contact = z.object({
   locale,
 });
 
+/**
+ * One queue of a job's worker that has not yet consumed every event a producing service had
+ * committed when the job was received: `behind` events of `service` (null: the service could not
+ * be asked how many).
+ */
+export const waitingFor = z.object({
+  service: z.string(),
+  queue: z.string(),
+  behind: z.number().int().nonnegative().nullable(),
+});
+
 /** An obligation as derived by the agreements service (it owns the due rules). */
 const derivedObligation = z.object({
   id: uuid,
@@ -205,15 +216,48 @@ export const eventCatalog = {
   'job.finished.v1': z.object({
     jobId: uuid,
     kind: z.enum(['evaluate', 'praxis_sync', 'reports']),
-    status: z.enum(['running', 'succeeded', 'failed']),
+    /** 'waiting': the worker has not yet consumed every event accepted before the job (see `waitingFor`) */
+    status: z.enum(['waiting', 'running', 'succeeded', 'failed']),
     counts: z.record(z.string(), z.number()),
     error: z.string().nullable(),
     at: z.iso.datetime(),
+    /** while waiting (and on a failure after waiting too long): what the worker still waits for */
+    waitingFor: z.array(waitingFor).optional(),
   }),
 } as const;
 
 export type EventType = keyof typeof eventCatalog;
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
+export type WaitingFor = z.infer<typeof waitingFor>;
+
+/** Every service that writes events to an outbox (the `source` of its events). */
+export type Producer =
+  'edge' | 'agreements' | 'obligations' | 'praxis-connector' | 'notifier' | 'reports' | 'scheduler';
+
+/**
+ * Which services emit each type. A job's worker asks these producers how far their outbox had gone
+ * (`GET /internal/v1/outbox/watermark`) and waits until its queues have consumed that far, so a
+ * producer missing here is one a job would not wait for. `tests/e2e/catch-up.test.ts` checks every
+ * outbox row the whole system wrote against this table.
+ */
+export const eventProducers: { readonly [K in EventType]: readonly Producer[] } = {
+  'funder.registered.v1': ['edge'],
+  'api_key.created.v1': ['edge'],
+  'api_key.revoked.v1': ['edge'],
+  'programme.registered.v1': ['agreements'],
+  'agreement.registered.v1': ['agreements'],
+  'agreement.amended.v1': ['agreements'],
+  'agreement.terminated.v1': ['agreements'],
+  'obligation.transitioned.v1': ['obligations'],
+  'reminder.due.v1': ['obligations'],
+  'reminder.run_closed.v1': ['obligations'],
+  'reminder.sent.v1': ['notifier'],
+  'reminder.failed.v1': ['notifier'],
+  'praxis.note.verified.v1': ['praxis-connector'],
+  'praxis.note.withdrawn.v1': ['praxis-connector'],
+  'job.requested.v1': ['scheduler'],
+  'job.finished.v1': ['obligations', 'praxis-connector', 'reports'],
+};
 
 /**
  * The catalog seen one type at a time: indexing it with a type parameter gives that type's schema,
@@ -231,6 +275,15 @@ export const envelopeSchema = z.object({
   subject: z.string().optional(),
   datacontenttype: z.literal('application/json'),
   dataschema: z.string().optional(),
+  /**
+   * CloudEvents `sequence` extension: the producer's outbox row number, zero-padded to 19 digits so
+   * that it orders lexicographically as the extension requires. Consumers record it with the message
+   * in their inbox; it is what lets a job's worker count whether it has consumed up to a watermark.
+   */
+  sequence: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
   data: z.unknown(),
 });
 type EnvelopeFields = Omit<z.infer<typeof envelopeSchema>, 'data' | 'type'>;

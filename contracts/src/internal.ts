@@ -96,3 +96,40 @@ export type LookupRequestBody = z.input<typeof lookupRequest>;
 export type LookupRequest = z.infer<typeof lookupRequest>;
 export type LookupScope = z.infer<typeof lookupScope>;
 export type LookupResponseBody = z.infer<typeof lookupResponse>;
+
+/**
+ * `GET /internal/v1/outbox/watermark` (any service → any service with an outbox): how far the
+ * service's outbox has gone, for a job's worker that must have consumed everything accepted before
+ * the job. Every service answers it (the bus runtime mounts it); requires a signed principal with
+ * role admin. Query: `types` (comma-separated event types), optionally `above` and `upto`.
+ */
+export const WATERMARK_PATH = '/internal/v1/outbox/watermark';
+
+const seq = z.coerce.number().int().nonnegative();
+
+export const watermarkQuery = z.object({
+  /** the event types bound to the asking queue: only these rows are counted */
+  types: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(',').filter(Boolean)),
+  /** count rows above this outbox row number (the asker's floor); 0 when absent */
+  above: seq.default(0),
+  /** count rows up to this outbox row number (a watermark taken earlier); the current one when absent */
+  upto: seq.optional(),
+});
+
+export const watermarkResponse = z.object({
+  service: z.string(),
+  /** the highest outbox row number committed when asked (or `upto` when given) */
+  watermark: z.number().int().nonnegative(),
+  /**
+   * every row above this number is still held (published rows are purged after a retention): rows
+   * at or below it cannot be counted any more, by either side
+   */
+  floor: z.number().int().nonnegative(),
+  /** rows of `types` numbered in (max(above, floor), watermark] */
+  count: z.number().int().nonnegative(),
+});
+
+export type WatermarkResponse = z.infer<typeof watermarkResponse>;

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     }
 
     // 2. register then waive at once, vs the waiver of an obligation registered a round earlier
-    const metricsUrl = `${sys.services.obligations}/metrics`;
+    const metricsUrl = `${sys.serviceUrls.obligations}/metrics`;
     const before = await outcomes(metricsUrl);
     const atOnce: number[] = [];
     const settled: number[] = [];

@@ -32,7 +32,8 @@ import { startNotifier } from '../../services/notifier/src/main';
 import { loadNotifierConfig } from '../../services/notifier/src/config';
 import { startReports } from '../../services/reports/src/main';
 import { loadReportsConfig } from '../../services/reports/src/config';
-import { startScheduler } from '../../services/scheduler/src/main';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../services/scheduler/src/main';
+import type { RunningService } from '@pc/bus';
 import { loadSchedulerConfig } from '../../services/scheduler/src/config';
 
 export interface System {
@@ -42,9 +43,12 @@ export interface System {
   databaseUrl: string;
   amqpUrl: string;
   /** base URL of each service behind the edge (for a bench reading its /metrics) */
-  services: Record<'agreements' | 'obligations' | 'notifier' | 'reports', string>;
+  serviceUrls: Record<'agreements' | 'obligations' | 'notifier' | 'reports', string>;
   /** the services started as processes of their own (`startSystem({ processes })`), for a test to kill */
   processes: { agreements?: ChildProcess };
+  /** the services by name (a test reaches past the edge only to inject a fault or drive the scheduler's clock) */
+  services: Record<string, RunningService>;
+  scheduler: RunningScheduler;
   /** fetch against the public base URL with a bearer token and JSON body */
   call(
     method: string,
@@ -106,6 +110,10 @@ export interface SystemOptions {
   bench?: boolean;
   /** the logger each in-process service is started with (by service name); by default its own, at LOG_LEVEL */
   loggers?: (service: string) => Logger;
+  /** more environment for every service */
+  env?: NodeJS.ProcessEnv;
+  /** the scheduler's clock, trigger and schedules (with `env.SCHEDULES_ENABLED: 'true'`) */
+  scheduler?: SchedulerOptions;
 }
 
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
@@ -121,6 +129,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     // not about politeness (production reads Praxis at 5 requests/s)
     PRAXIS_MAX_RPS: '1000',
     PRAXIS_CONCURRENCY: '8',
+    // The whole system runs: jobs wait for what their producers had committed, as in production.
+    CATCH_UP_ENABLED: 'true',
+    ...opts.env,
   };
   const bench = opts.bench ? await benchTestEnv(extra) : null;
   const t = bench ?? (await testEnv(extra));
@@ -134,6 +145,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
   const processes: System['processes'] = {};
   let agreements: { port: number };
+  let agreementsInProcess: RunningService | null = null;
   if (opts.processes?.includes('agreements')) {
     const port = await freePort();
     const child = spawnTs(path.join(__dirname, '..', '..', 'services', 'agreements', 'src', 'main.ts'), {
@@ -153,13 +165,16 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       200,
     );
     agreements = { port };
-  } else agreements = await up(startAgreements(loadAgreementsConfig(env), log('agreements')));
+  } else {
+    agreementsInProcess = await up(startAgreements(loadAgreementsConfig(env), log('agreements')));
+    agreements = agreementsInProcess;
+  }
   // the owner of the ids the others learn of through events (read your writes)
   const owned = { ...env, AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}` };
   const obligations = await up(startObligations(loadObligationsConfig(owned), log('obligations')));
   const notifier = await up(startNotifier(loadNotifierConfig(owned), log('notifier')));
   const reports = await up(startReports(loadReportsConfig(owned), log('reports')));
-  const scheduler = await up(startScheduler(loadSchedulerConfig(env), log('scheduler')));
+  const scheduler = await up(startScheduler(loadSchedulerConfig(env), log('scheduler'), opts.scheduler));
   const edge = await up(
     startEdge(
       loadEdgeConfig({
@@ -175,6 +190,21 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     ),
   );
   const base = `http://127.0.0.1:${edge.port}`;
+  // Started on free ports, the services learn each other's URLs (for watermarks) once all are up.
+  // The agreements service run as a process (`processes`) is not in this map: the others still learn its URL.
+  const services: Record<string, RunningService> = {
+    edge,
+    ...(agreementsInProcess ? { agreements: agreementsInProcess } : {}),
+    obligations,
+    'praxis-connector': connector,
+    notifier,
+    reports,
+    scheduler,
+  };
+  for (const s of Object.values(services)) {
+    for (const [name, other] of Object.entries(services)) s.runtime.peers.set(name, `http://127.0.0.1:${other.port}`);
+    s.runtime.peers.set('agreements', `http://127.0.0.1:${agreements.port}`);
+  }
   return {
     base,
     simulator,
@@ -182,12 +212,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     databaseUrl: t.databaseUrl,
     amqpUrl: t.amqpUrl,
     processes,
-    services: {
+    serviceUrls: {
       agreements: `http://127.0.0.1:${agreements.port}`,
       obligations: `http://127.0.0.1:${obligations.port}`,
       notifier: `http://127.0.0.1:${notifier.port}`,
       reports: `http://127.0.0.1:${reports.port}`,
     },
+    services,
+    scheduler,
     call: (method, path, token, body, headers = {}) =>
       fetch(base + path, {
         method,

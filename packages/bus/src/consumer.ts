@@ -53,8 +53,14 @@ export interface ConsumeSpec<Tx extends SqlTx> {
 }
 
 export interface Consumer {
+  /** the queue consumed, and the event types bound to it (what a watermark of its producers counts) */
+  readonly queue: string;
+  readonly types: readonly EventType[];
   stop(): Promise<void>;
 }
+
+/** The outbox row number a message carries (CloudEvents `sequence`), as the inbox stores it. */
+const seqOf = (e: Envelope): string | null => (e.sequence === undefined ? null : String(BigInt(e.sequence)));
 
 class PoisonMessage extends Error {}
 
@@ -192,9 +198,13 @@ export async function consume<Tx extends SqlTx>(
     try {
       const result = await spec.transact(async (tx) => {
         const fresh = await tx.$executeRawUnsafe(
-          'INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          `INSERT INTO inbox (consumer, message_id, source, seq, type) VALUES ($1, $2, $3, $4::bigint, $5)
+           ON CONFLICT DO NOTHING`,
           spec.queue,
           envelope.id,
+          envelope.source,
+          seqOf(envelope),
+          envelope.type,
         );
         if (fresh === 0) return 'duplicate' as const;
         return handleOne(envelope, tx);
@@ -246,9 +256,14 @@ export async function consume<Tx extends SqlTx>(
         const fresh = new Set(
           (
             await tx.$queryRawUnsafe<Array<{ message_id: string }>>(
-              `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+              `INSERT INTO inbox (consumer, message_id, source, seq, type)
+               SELECT $1, u.id, u.source, u.seq, u.type FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[]) AS u(id, source, seq, type)
+               ON CONFLICT DO NOTHING RETURNING message_id`,
               spec.queue,
               decoded.map((d) => d.envelope.id),
+              decoded.map((d) => d.envelope.source),
+              decoded.map((d) => seqOf(d.envelope)),
+              decoded.map((d) => d.envelope.type),
             )
           ).map((r) => r.message_id),
         );
@@ -349,6 +364,8 @@ export async function consume<Tx extends SqlTx>(
   await bus.addSetup(setup);
 
   return {
+    queue: spec.queue,
+    types: bindings,
     async stop(): Promise<void> {
       stopping = true;
       if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);

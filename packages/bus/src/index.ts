@@ -7,3 +7,6 @@ export * from './dlq';
 export * from './runtime';
 export * from './migrations';
 export * from './broker-users';
+export * from './watermark';
+export * from './catch-up';
+export * from './catch-up-gate';

@@ -116,7 +116,12 @@ export interface OutgoingEvent {
   time: Date;
   source: string;
   correlationId?: string | null;
+  /** the outbox row number (`seq`), as the CloudEvents `sequence` extension; absent for an event published by hand */
+  sequence?: string | number | null;
 }
+
+/** An outbox row number as the CloudEvents `sequence` extension wants it: lexicographic order = numeric order. */
+export const sequenceAttribute = (seq: string | number): string => String(seq).padStart(19, '0');
 
 /**
  * The wire format, in one place: a CloudEvents 1.0 structured envelope as the message body, the
@@ -132,6 +137,7 @@ export function eventMessage(e: OutgoingEvent): { routingKey: string; content: B
     datacontenttype: 'application/json',
     dataschema: `urn:praxis-compliance:event:${e.type}`,
     ...(e.subject ? { subject: e.subject } : {}),
+    ...(e.sequence != null ? { sequence: sequenceAttribute(e.sequence) } : {}),
     data: e.data,
   };
   return {
@@ -151,6 +157,7 @@ export function eventMessage(e: OutgoingEvent): { routingKey: string; content: B
 
 interface OutboxRow {
   id: string;
+  seq: string;
   type: string;
   subject: string | null;
   data: unknown;
@@ -165,6 +172,11 @@ export interface RelayOptions {
   /** published rows are kept this long (for an operator's inspection), then deleted */
   retentionMs?: number;
 }
+
+const PURGE_SQL = `
+WITH gone AS (DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1) RETURNING seq)
+UPDATE outbox_horizon SET purged_through = GREATEST(purged_through, (SELECT max(seq) FROM gone))
+WHERE EXISTS (SELECT 1 FROM gone)`;
 
 /**
  * Publishes committed outbox rows on a confirm channel and marks them only after the broker
@@ -221,7 +233,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const published = await pgTransact(this.pool)(async ({ client }) => {
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, type, subject, data, created_at, correlation_id FROM outbox
+        `SELECT id, seq::text AS seq, type, subject, data, created_at, correlation_id FROM outbox
          WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
@@ -236,6 +248,7 @@ export class OutboxRelay {
           time: row.created_at,
           source: this.source,
           correlationId: row.correlation_id,
+          sequence: row.seq,
         });
         ch.publish(EXCHANGE, m.routingKey, m.content, m.options);
       }
@@ -247,13 +260,15 @@ export class OutboxRelay {
     return published;
   }
 
-  /** Deletes rows published longer ago than the retention, at most once a minute, so the outbox stays small. */
+  /**
+   * Deletes rows published longer ago than the retention, at most once a minute, so the outbox stays
+   * small; the horizon rises to the highest number deleted in the same statement, so a watermark
+   * count never compares rows one side no longer holds.
+   */
   private async purgeIfDue(): Promise<void> {
     if (Date.now() - this.lastPurge < 60_000) return;
     this.lastPurge = Date.now();
-    await this.pool.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [
-      this.retentionMs / 1000,
-    ]);
+    await this.pool.query(PURGE_SQL, [this.retentionMs / 1000]);
   }
 
   /** Rows not yet confirmed (exported as a gauge; a growing number means the broker is unreachable). */

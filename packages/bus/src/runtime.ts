@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type pg from 'pg';
-import { createHttpApp, createPool, listen, type HttpAppOptions, type Logger } from '@pc/service-kit';
+import { createHttpApp, createPool, listen, peerUrls, type HttpAppOptions, type Logger } from '@pc/service-kit';
 import { BusConnection } from './connection';
 import { OutboxRelay } from './outbox';
 import { consume, type Consumer, type ConsumeSpec } from './consumer';
 import type { SqlTx } from './outbox';
 import { migrateService } from './migrations';
+import { mountWatermarkRoute } from './watermark';
+import { CatchUpGate, jobGateSpec, type CatchUpGateSpec, type CatchUpSettings, type JobRequest } from './catch-up-gate';
 
 export interface RuntimeOptions {
   service: string;
@@ -15,6 +17,12 @@ export interface RuntimeOptions {
   /** the service's own migrations; the bus's tables are migrated first (`migrateService`) */
   migrationsDir: string;
   logger: Logger;
+  /** signs and verifies the internal calls (the watermark route, a gate asking its producers) */
+  internalSecret: string;
+  /** base URL of each other service, by name (for gates that ask producers for their watermark) */
+  peers?: ReadonlyMap<string, string>;
+  /** how gates wait (CATCH_UP_* of the config); a service without gates may leave it out */
+  catchUp?: CatchUpSettings;
   poolSize?: number;
   /**
    * Outbox relays of this process. A service that commits tens of thousands of events at once (CSV
@@ -25,7 +33,15 @@ export interface RuntimeOptions {
 
 /** What a service's composition root gives to boot: its name, its config and where its migrations are. */
 export interface BootOptions extends Pick<RuntimeOptions, 'service' | 'logger' | 'poolSize' | 'relay'> {
-  cfg: { DATABASE_URL: string; AMQP_URL: string };
+  /** the config: database, broker and secret; the *_URL of other services and CATCH_UP_* when the service has gates */
+  cfg: {
+    DATABASE_URL: string;
+    AMQP_URL: string;
+    INTERNAL_SECRET: string;
+    CATCH_UP_ENABLED?: boolean;
+    CATCH_UP_TIMEOUT_SECONDS?: number;
+    CATCH_UP_POLL_MS?: number;
+  } & Record<string, unknown>;
   /** `__dirname` of the service's main.ts: its migrations are in ../prisma/migrations */
   srcDir: string;
   /** defaults to the service name with dashes as underscores (praxis-connector → praxis_connector) */
@@ -78,13 +94,22 @@ export class ServiceRuntime {
   private readonly servers: Array<() => Promise<void>> = [];
   private readonly loops: Step[] = [];
   private readonly clients: Step[] = [];
+  private readonly gates: Array<{ start(): void }> = [];
+  /**
+   * Base URL of each other service by name, from the config. Mutable on purpose: services started
+   * in-process on free ports (the end-to-end tests) learn each other's URLs after they started.
+   */
+  readonly peers: Map<string, string>;
   private constructor(
     readonly service: string,
     readonly pool: pg.Pool,
     readonly bus: BusConnection,
     readonly relay: RelayGroup,
     private readonly logger: Logger,
-  ) {}
+    private readonly opts: Pick<RuntimeOptions, 'internalSecret' | 'peers' | 'catchUp'>,
+  ) {
+    this.peers = new Map(opts.peers ?? []);
+  }
 
   static async start(opts: RuntimeOptions): Promise<ServiceRuntime> {
     const pool = createPool(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
@@ -98,7 +123,7 @@ export class ServiceRuntime {
       ),
     );
     relay.start();
-    return new ServiceRuntime(opts.service, pool, bus, relay, opts.logger);
+    return new ServiceRuntime(opts.service, pool, bus, relay, opts.logger, opts);
   }
 
   /** `start` from a service's config: the boot every composition root does. */
@@ -110,6 +135,13 @@ export class ServiceRuntime {
       databaseUrl: cfg.DATABASE_URL,
       amqpUrl: cfg.AMQP_URL,
       migrationsDir: path.join(srcDir, '..', 'prisma', 'migrations'),
+      internalSecret: cfg.INTERNAL_SECRET,
+      peers: peerUrls(cfg),
+      catchUp: {
+        enabled: cfg.CATCH_UP_ENABLED ?? true,
+        timeoutMs: (cfg.CATCH_UP_TIMEOUT_SECONDS ?? 600) * 1000,
+        pollMs: cfg.CATCH_UP_POLL_MS ?? 1000,
+      },
     });
   }
 
@@ -126,11 +158,16 @@ export class ServiceRuntime {
   /**
    * Serves the service's HTTP app on cfg.PORT/HOST, its readiness being this runtime's, and logs
    * '<service> listening'. Resolves with the bound port; `stop()` drains it (readiness 503) and closes it first.
+   * Every service also answers the internal `GET /internal/v1/outbox/watermark` (signed callers only).
    */
   async serve(cfg: { PORT: number; HOST: string; VALIDATE_RESPONSES: boolean }, opts: ServeOptions): Promise<number> {
-    const { log, ...http } = opts;
+    const { log, routes, ...http } = opts;
     const app = createHttpApp({
       ...http,
+      routes: (a) => {
+        mountWatermarkRoute(a, { service: this.service, pool: this.pool, internalSecret: this.opts.internalSecret });
+        routes(a);
+      },
       service: this.service,
       logger: this.logger,
       readiness: this.readiness(),
@@ -142,7 +179,40 @@ export class ServiceRuntime {
       return server.close();
     });
     this.logger.info({ port: server.port, ...log }, `${this.service} listening`);
+    // Gates start once the service is complete (its consumers say which types their queues carry).
+    this.gates.forEach((g) => g.start());
     return server.port;
+  }
+
+  /**
+   * A gate that holds work until this service's `spec.queues` have consumed everything their
+   * producers had committed (catch-up-gate.ts); its loop starts with `serve` and stops with the runtime.
+   */
+  catchUp<R>(spec: CatchUpGateSpec<R>, override: Partial<CatchUpSettings> = {}): CatchUpGate<R> {
+    const settings = { ...(this.opts.catchUp ?? { enabled: true, timeoutMs: 600_000, pollMs: 1000 }), ...override };
+    const gate = new CatchUpGate<R>(
+      {
+        service: this.service,
+        pool: this.pool,
+        bus: this.bus,
+        logger: this.logger,
+        internalSecret: this.opts.internalSecret,
+        peers: this.peers,
+        consumers: () => this.consumers,
+      },
+      { ...spec, afterCommit: spec.afterCommit ?? (() => this.relay.kick()) },
+      settings,
+    );
+    this.gates.push(gate);
+    this.loops.push(() => gate.stop());
+    return gate;
+  }
+
+  /** The gate of a job worker (`jobGateSpec`): job.finished waiting while it waits, failed when it gives up. */
+  jobGate(
+    spec: Pick<CatchUpGateSpec<JobRequest>, 'name' | 'queues' | 'onCaughtUp' | 'afterCommit'>,
+  ): CatchUpGate<JobRequest> {
+    return this.catchUp(jobGateSpec(this.service, spec));
   }
 
   /** Starts a consumer (see `consume`); by default each commit kicks the outbox relay, for the events handlers enqueued. */

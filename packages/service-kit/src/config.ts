@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Producer } from '@pc/contracts';
 
 /** Thrown at boot when the environment is missing or malformed; names every offending variable. */
 export class ConfigError extends Error {
@@ -55,6 +56,56 @@ export const praxisBaseUrlEnv = z
  * 5 s; then 503 with Retry-After). 0 answers 503 at once.
  */
 export const projectionWaitEnv = z.coerce.number().int().min(0).max(5000).default(5000);
+const peerUrl = (port: number) => z.url().default(`http://127.0.0.1:${port}`);
+
+/**
+ * Where the other services answer (their internal base URL; `pnpm start` sets each). A service
+ * whose jobs wait for their producers asks them there for their outbox watermark.
+ */
+export const peerEnv = {
+  EDGE_URL: peerUrl(8080),
+  AGREEMENTS_URL: peerUrl(8081),
+  OBLIGATIONS_URL: peerUrl(8082),
+  PRAXIS_CONNECTOR_URL: peerUrl(8083),
+  NOTIFIER_URL: peerUrl(8084),
+  REPORTS_URL: peerUrl(8085),
+  SCHEDULER_URL: peerUrl(8086),
+};
+type PeerVar = keyof typeof peerEnv;
+
+/** The variable that holds each service's URL. */
+export const PEER_URL_VARS: Readonly<Record<Producer, PeerVar>> = {
+  edge: 'EDGE_URL',
+  agreements: 'AGREEMENTS_URL',
+  obligations: 'OBLIGATIONS_URL',
+  'praxis-connector': 'PRAXIS_CONNECTOR_URL',
+  notifier: 'NOTIFIER_URL',
+  reports: 'REPORTS_URL',
+  scheduler: 'SCHEDULER_URL',
+};
+
+/** The services whose URL this config holds, by service name. */
+export function peerUrls(cfg: Record<string, unknown>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [service, v] of Object.entries(PEER_URL_VARS)) {
+    const url = cfg[v];
+    if (typeof url === 'string') out.set(service, url);
+  }
+  return out;
+}
+
+/**
+ * How a service's jobs wait until it has consumed every write accepted before them (the bus's
+ * catch-up gates). Disabled, work runs at once on what the service holds: only for a service run
+ * alone, whose producers are not running (its own tests).
+ */
+export const catchUpEnv = {
+  CATCH_UP_ENABLED: z.stringbool().default(true),
+  /** how long work waits before it fails, naming what it waited for */
+  CATCH_UP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** how often waiting work is checked again */
+  CATCH_UP_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
+};
 
 /** `baseEnv` and the variables of a service's HTTP side; `port` and `host` are its defaults. */
 export function serviceEnv(port: number, host = '127.0.0.1') {

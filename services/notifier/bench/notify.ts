@@ -47,6 +47,8 @@ async function main(): Promise<void> {
       AMQP_URL: amqpUrl,
       SMTP_URL: sink.url,
       INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      // the service runs alone here: no producers whose outbox its work could wait for
+      CATCH_UP_ENABLED: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
       PORT: '0',
       SMTP_POOL_SIZE: String(POOL),

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { loadConfig, projectionWaitEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, projectionWaitEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 import { parseSendWindow } from './domain/send-window';
 
 export const notifierEnv = {
   ...serviceEnv(8084),
+  /** the directory's producers (edge, agreements): a run's digests wait until the directory has consumed what they had committed */
+  ...peerEnv,
+  ...catchUpEnv,
   SMTP_URL: smtpUrlEnv,
   MAIL_FROM: z
     .string()
@@ -22,8 +25,6 @@ export const notifierEnv = {
       }
     }),
   PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
-  /** owner of agreement contacts (asked when an address is not in the directory yet: read your writes) */
-  AGREEMENTS_URL: z.url().default('http://127.0.0.1:8081'),
   PROJECTION_WAIT_MS: projectionWaitEnv,
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   /** how long a claimed digest stays 'sending' before another worker may resend it (same Message-ID) */

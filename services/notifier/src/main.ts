@@ -17,6 +17,7 @@ import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
 import { digestCompletedRuns } from './use-cases/digest-completed-runs';
 import { sendDigests, type DeliveryHooks } from './use-cases/send-digests';
+import type { DigestDeps } from './use-cases/build-digests';
 
 export interface RunningService extends Running {
   /** the delivery loop: kick() sends now, stop() waits for the messages in flight to be recorded */
@@ -47,7 +48,27 @@ export async function startNotifier(
   const runtime = await ServiceRuntime.boot({ service: 'notifier', cfg, srcDir: __dirname, logger, poolSize: 20 });
   const prisma = createPrisma(runtime.pool);
   const mailer = opts.mailer ?? createSmtpMailer(cfg.SMTP_URL, cfg.SMTP_POOL_SIZE);
-  const digestDeps = { messageDomain: messageDomain(cfg.MAIL_FROM), clock };
+  // A run's digests wait until the directory (funder copies and names) has consumed what its
+  // producers had committed when the run was complete; past the timeout they are built anyway: a
+  // reminder without its funder's copy is better than no reminder.
+  const directory = runtime.catchUp<{ runId: string }>({
+    name: 'digest',
+    queues: [QUEUES.notifierDirectory],
+    onCaughtUp: async () => undefined,
+    onTimedOut: async (_tx, _run, runId, _waitingFor, message) => {
+      logger.warn({ runId }, `digests built with a directory that is behind: ${message}`);
+    },
+    afterCommit: () => worker.kick(),
+  });
+  const digestDeps: DigestDeps = {
+    messageDomain: messageDomain(cfg.MAIL_FROM),
+    clock,
+    directoryCaughtUp: async (tx, runId) => {
+      if (await directory.decided(tx, runId)) return true;
+      await directory.hold(tx, runId, { runId });
+      return false;
+    },
+  };
   const sendDeps = {
     pool: runtime.pool,
     mailer,
@@ -96,6 +117,7 @@ export async function startNotifier(
     afterCommit: () => {
       runtime.relay.kick();
       worker.kick();
+      directory.kick();
     },
     batchSize: REMINDERS_BATCH,
     batchWindowMs: REMINDERS_WINDOW_MS,

@@ -219,7 +219,11 @@ describe('set-based handlers end as one by one (same database, no service runnin
   });
 
   it('the send ledger: stages of open and closed runs, stages announced again, contacts without address, runs closed between', async () => {
-    const deps = { messageDomain: 'praxis-conformite.test', clock: () => new Date('2027-05-01T10:00:00.000Z') };
+    const deps = {
+      messageDomain: 'praxis-conformite.test',
+      clock: () => new Date('2027-05-01T10:00:00.000Z'),
+      directoryCaughtUp: () => Promise.resolve(true), // the directory is not what this test is about
+    };
     const RUNS = [crypto.randomUUID(), crypto.randomUUID()];
     // A few (obligation, stage) pairs, each with its fixed reminder id, as the evaluation derives them.
     const STAGES = [

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
       PORT: '0',
       INTERNAL_SECRET: TEST_INTERNAL_SECRET,
       LOG_LEVEL: 'warn',
+      // the service runs alone here: no producers whose outbox its work could wait for
+      CATCH_UP_ENABLED: 'false',
       EVALUATION_BATCH_SIZE: process.env.EVALUATION_BATCH_SIZE ?? '5000',
     }),
     logger,

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { loadConfig, projectionWaitEnv, serviceEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, projectionWaitEnv, serviceEnv } from '@pc/service-kit';
 
 export const obligationsEnv = {
   ...serviceEnv(8082),
-  /** internal verification API of the praxis-connector (declared evidence) */
-  PRAXIS_CONNECTOR_URL: z.url().default('http://127.0.0.1:8083'),
-  /** owner of obligation and agreement ids (asked when an id is not here yet: read your writes) */
-  AGREEMENTS_URL: z.url().default('http://127.0.0.1:8081'),
+  /** the other services: PRAXIS_CONNECTOR_URL for declared evidence; AGREEMENTS_URL, owner of obligation and
+   * agreement ids (asked when an id is not here yet: read your writes); the producers an evaluation waits for */
+  ...peerEnv,
+  ...catchUpEnv,
   PROJECTION_WAIT_MS: projectionWaitEnv,
   /** obligations per transaction in an evaluation run */
   EVALUATION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),

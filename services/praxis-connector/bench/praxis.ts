@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     AMQP_URL: env.amqpUrl,
     LOG_LEVEL: 'warn',
     INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    // the service runs alone here: no producers whose outbox its work could wait for
+    CATCH_UP_ENABLED: 'false',
     PORT: '0',
     PRAXIS_BASE_URL: baseUrl,
     PRAXIS_TIMEOUT_MS: '30000',

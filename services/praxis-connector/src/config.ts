@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, serviceEnv } from '@pc/service-kit';
 
 /** A placeholder that says what to put there; the connector warns at boot while it is used. */
 export const DEFAULT_CONTACT_URL = 'https://praxis-conformite.local/contact';
 
 export const connectorEnv = {
   ...serviceEnv(8083),
+  /** the producers a Praxis sync waits for (the agreements service) */
+  ...peerEnv,
+  ...catchUpEnv,
   /** The one host whose notes and feeds are fetched (SSRF boundary); trusted even on loopback. */
   PRAXIS_BASE_URL: z
     .string()

@@ -14,6 +14,7 @@ import type { SyncOptions, SyncResult } from './domain/sync-run';
 import { READ_MODEL_BATCH, READ_MODEL_PREFETCH, READ_MODEL_WINDOW_MS, readModelHandlers } from './consumers/agreements';
 import { jobHandlers } from './consumers/jobs';
 import { runPraxisSync } from './use-cases/run-praxis-sync';
+import { queueSyncJob } from './use-cases/queue-sync-job';
 import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
 import { mountRoutes } from './http/routes';
 
@@ -73,13 +74,26 @@ export async function startConnector(
     batchWindowMs: READ_MODEL_WINDOW_MS,
     prefetch: READ_MODEL_PREFETCH,
   });
-  await runtime.consume<Tx>({
-    queue: QUEUES.connectorJobs,
-    transact,
-    on: jobHandlers,
+  // A sync covers every agreement accepted before it: the job waits until the read model caught up.
+  const syncs = runtime.jobGate({
+    name: 'praxis_sync',
+    queues: [QUEUES.connectorAgreements],
+    onCaughtUp: async (tx, job) => {
+      await queueSyncJob(job, tx);
+    },
     afterCommit: () => {
       kick();
       runner.kick();
+    },
+  });
+  await runtime.consume<Tx>({
+    queue: QUEUES.connectorJobs,
+    transact,
+    on: jobHandlers(syncs),
+    afterCommit: () => {
+      kick();
+      runner.kick();
+      syncs.kick();
     },
   });
   runner.kick(); // runs recovered or queued jobs

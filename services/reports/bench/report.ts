@@ -253,6 +253,8 @@ async function main(): Promise<void> {
       AMQP_URL: amqpUrl,
       PORT: '0',
       LOG_LEVEL: 'error',
+      // the service runs alone here: no producers whose outbox its work could wait for
+      CATCH_UP_ENABLED: 'false',
       INTERNAL_SECRET: TEST_INTERNAL_SECRET,
       REPORTS_BATCH_SIZE: String(batch),
     });

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { loadConfig, projectionWaitEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
+import { catchUpEnv, loadConfig, peerEnv, projectionWaitEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
 
 export const reportsEnv = {
   ...serviceEnv(8085),
+  /** every producer: a monthly report waits until the read model has consumed what they had committed */
+  ...peerEnv,
+  ...catchUpEnv,
   /** SMTP server of the monthly report email. */
   SMTP_URL: smtpUrlEnv,
   MAIL_FROM: z.string().min(3).default('Praxis Conformité <rapports@praxis-compliance.local>'),
-  /** owner of programme ids and codes (asked when one is not in the read model yet: read your writes) */
-  AGREEMENTS_URL: z.url().default('http://127.0.0.1:8081'),
   PROJECTION_WAIT_MS: projectionWaitEnv,
   /** Events applied per database transaction by the read-model consumer (1 = one transaction per message). */
   REPORTS_BATCH_SIZE: z.coerce.number().int().min(1).max(2000).default(250),

@@ -1,4 +1,4 @@
-import { QUEUES, type BatchHandler, type ServiceRuntime } from '@pc/bus';
+import { QUEUES, type BatchHandler, type HandlerResult, type ServiceRuntime } from '@pc/bus';
 import type { Logger } from '@pc/service-kit';
 import type { Clock } from '../domain/ports';
 import { transaction, type PrismaClient, type Tx } from '../adapters/prisma';
@@ -17,6 +17,8 @@ import { recordReminderOutcomes, type OutcomeItem } from '../use-cases/record-re
 const SNAPSHOT_BATCH = 500;
 const OUTCOME_BATCH = 1000;
 const NOTE_BATCH = 200;
+
+const skipped = (): Promise<HandlerResult> => Promise.resolve('skipped');
 
 /** Every queue this service consumes, each handler idempotent (inbox + revision/unique rows). */
 export async function startConsumers(
@@ -52,13 +54,27 @@ export async function startConsumers(
     },
   });
 
+  // An evaluation covers every agreement and note accepted before it: the job waits until the
+  // queues it reads have consumed what their producers had committed, then is accepted.
+  const accepted = (): void => {
+    runtime.relay.kick();
+    onEvaluationAccepted();
+  };
+  const evaluations = runtime.jobGate({
+    name: 'evaluate',
+    queues: [QUEUES.obligationsAgreements, QUEUES.obligationsEvidence],
+    onCaughtUp: async (tx, job) => {
+      await acceptEvaluation(tx, job, clock, logger);
+    },
+    afterCommit: accepted,
+  });
   await runtime.consume<Tx>({
     queue: QUEUES.obligationsJobs,
     transact,
-    on: { 'job.requested.v1': (d, tx) => acceptEvaluation(tx, d, clock, logger) },
+    on: { 'job.requested.v1': (d, tx) => (d.kind === 'evaluate' ? evaluations.hold(tx, d.jobId, d) : skipped()) },
     afterCommit: () => {
-      runtime.relay.kick();
-      onEvaluationAccepted();
+      accepted();
+      evaluations.kick();
     },
   });
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { enqueue } from '@pc/bus';
 import type { EventData } from '@pc/contracts';
 import type { JobKind } from '../domain/schedule';
-import type { JobProgress, JobStatus } from '../domain/job';
+import type { JobProgress, JobStatus, WaitingFor } from '../domain/job';
 import type { PrismaClient, Tx } from './prisma';
 
 export interface JobRequest {
@@ -43,11 +43,14 @@ export interface JobView {
   finishedAt: string | null;
   counts: Record<string, number>;
   error: string | null;
+  /** present while the job waits (and when it gave up waiting) */
+  waitingFor?: WaitingFor[];
 }
 
 export async function findJob(prisma: PrismaClient, id: string): Promise<JobView | null> {
   const j = await prisma.job.findUnique({ where: { id } });
   if (!j) return null;
+  const waitingFor = j.waitingFor as WaitingFor[];
   return {
     id: j.id,
     kind: j.kind as JobKind,
@@ -57,6 +60,7 @@ export async function findJob(prisma: PrismaClient, id: string): Promise<JobView
     finishedAt: j.finishedAt?.toISOString() ?? null,
     counts: j.counts as Record<string, number>,
     error: j.error,
+    ...(waitingFor.length > 0 ? { waitingFor } : {}),
   };
 }
 
@@ -74,12 +78,20 @@ export async function lockJobProgress(tx: Tx, id: string): Promise<JobProgress |
     finishedAt: job.finishedAt,
     counts: job.counts as Record<string, number>,
     error: job.error,
+    waitingFor: job.waitingFor as WaitingFor[],
   };
 }
 
 export async function saveJobProgress(tx: Tx, id: string, p: JobProgress): Promise<void> {
   await tx.job.update({
     where: { id },
-    data: { status: p.status, startedAt: p.startedAt, finishedAt: p.finishedAt, counts: p.counts, error: p.error },
+    data: {
+      status: p.status,
+      startedAt: p.startedAt,
+      finishedAt: p.finishedAt,
+      counts: p.counts,
+      error: p.error,
+      waitingFor: p.waitingFor,
+    },
   });
 }

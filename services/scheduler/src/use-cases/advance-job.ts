@@ -6,7 +6,7 @@ import { ignoredJobEvents } from '../adapters/metrics';
 import type { Tx } from '../adapters/prisma';
 
 /**
- * Moves a job along as its worker reports (running, then succeeded/failed). Idempotent: the inbox
+ * Moves a job along as its worker reports (waiting, running, then succeeded/failed). Idempotent: the inbox
  * drops redeliveries, and the state machine ignores stale or out-of-order reports.
  */
 export async function advanceJob(tx: Tx, d: EventData<'job.finished.v1'>): Promise<HandlerResult> {
@@ -15,7 +15,13 @@ export async function advanceJob(tx: Tx, d: EventData<'job.finished.v1'>): Promi
     ignoredJobEvents.inc({ reason: 'unknown_job' });
     return 'skipped';
   }
-  const next = applyReport(job, { status: d.status, counts: d.counts, error: d.error, at: new Date(d.at) });
+  const next = applyReport(job, {
+    status: d.status,
+    counts: d.counts,
+    error: d.error,
+    at: new Date(d.at),
+    waitingFor: d.waitingFor,
+  });
   if (!next) {
     ignoredJobEvents.inc({ reason: 'stale' });
     return 'skipped';

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "job" ADD COLUMN     "waiting_for" JSONB NOT NULL DEFAULT '[]';
+
