@@ -2,7 +2,7 @@
  * `pnpm bench <name>` runs one benchmark; `pnpm bench` lists them; `pnpm bench all` runs every one.
  * Each prints its figures and the ratio to the raw limit it measures in the same run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from './services';
@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   praxis: 'services/praxis-connector/bench/praxis.ts',
   notify: 'services/notifier/bench/notify.ts',
   report: 'services/reports/bench/report.ts',
+  pipeline: 'scripts/bench-pipeline/main.ts',
 };
 
 const name = process.argv[2];
@@ -27,13 +28,39 @@ if (chosen.length === 0) {
   console.error(`unknown benchmark ${name}`);
   process.exit(2);
 }
-let failed = 0;
-for (const [n, f] of chosen) {
-  console.log(`\n=== bench ${n} ===`);
-  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, f), ...process.argv.slice(3)], {
-    stdio: 'inherit',
-    cwd: root,
+/**
+ * Each bench runs as node itself with tsx's loader (the tsx CLI is a wrapper that SIGKILLs its child
+ * when the child does not acknowledge a Ctrl-C within 30 ms, e.g. during a synchronous call: a bench
+ * must be able to stop what it started). Its output is inherited; a Ctrl-C reaches it through the
+ * terminal's process group, a signal sent to this process only is passed on, and this process waits
+ * for the bench to finish its cleanup.
+ */
+function runOne(file: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file), ...process.argv.slice(3)], {
+      stdio: 'inherit',
+      cwd: root,
+    });
+    const pass = (sig: NodeJS.Signals): void => {
+      if (child.exitCode === null) child.kill(sig);
+    };
+    process.on('SIGINT', pass);
+    process.on('SIGTERM', pass);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', pass);
+      process.off('SIGTERM', pass);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
-  if (r.status !== 0) failed += 1;
 }
-process.exit(failed ? 1 : 0);
+
+async function main(): Promise<void> {
+  let failed = 0;
+  for (const [n, f] of chosen) {
+    console.log(`\n=== bench ${n} ===`);
+    if ((await runOne(f)) !== 0) failed += 1;
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

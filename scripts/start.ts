@@ -4,39 +4,33 @@
  * all cleanly on Ctrl-C. Honours PORT, DATABASE_URL, AMQP_URL, SMTP_URL, PRAXIS_BASE_URL,
  * ADMIN_TOKEN, MAIL_FROM (see README). Services listen on loopback; only the edge is public.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
+import { provisionBrokerUsers } from '@pc/bus';
 import { baseEnv, ensureDatabase, loadConfig } from '@pc/service-kit';
-import { builtServices, root } from './services';
+import { builtServices } from './services';
+import { spawnService, stopServices, waitReady, type RunningService } from './system';
 
-async function waitReady(name: string, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
+/**
+ * One broker user per service with only its own queues and event types (new passwords at each
+ * start), when the broker is this machine's (rabbitmqctl answers). BROKER_USERS=off keeps the
+ * single AMQP_URL for every service, e.g. for a managed broker whose users are made elsewhere.
+ */
+function brokerUrls(amqpUrl: string, services: string[]): Record<string, string> {
+  if (process.env.BROKER_USERS === 'off') return {};
+  const host = new URL(amqpUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) return {};
+  try {
+    execFileSync('rabbitmqctl', ['-q', 'status'], { stdio: 'ignore' });
+  } catch {
+    console.warn('rabbitmqctl not available: every service uses AMQP_URL as given (BROKER_USERS=off)');
+    return {};
   }
-  throw new Error(`${name} not ready after ${timeoutMs} ms`);
-}
-
-function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void {
-  let buf = '';
-  stream.on('data', (c: Buffer) => {
-    buf += c.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines) out.write(`[${name}] ${l}\n`);
-  });
+  return provisionBrokerUsers(amqpUrl, services);
 }
 
 async function main(): Promise<void> {
-  const cfg = loadConfig({ DATABASE_URL: baseEnv.DATABASE_URL });
+  const cfg = loadConfig({ DATABASE_URL: baseEnv.DATABASE_URL, AMQP_URL: baseEnv.AMQP_URL });
   await ensureDatabase(cfg.DATABASE_URL);
   const generatedAdmin = !process.env.ADMIN_TOKEN;
   const env: NodeJS.ProcessEnv = {
@@ -45,16 +39,18 @@ async function main(): Promise<void> {
     INTERNAL_SECRET: process.env.INTERNAL_SECRET ?? crypto.randomBytes(32).toString('base64url'),
   };
   const services = builtServices();
+  const amqpUrls = brokerUrls(
+    cfg.AMQP_URL,
+    services.filter((s) => s.schema !== null).map((s) => s.name), // the simulator has no broker
+  );
   const publicPort = Number(process.env.PORT ?? 8080);
   for (const s of services) if (s.urlEnv && !env[s.urlEnv]) env[s.urlEnv] = `http://127.0.0.1:${s.port}`;
-  const children: Array<{ name: string; child: ChildProcess; port: number }> = [];
+  const children: RunningService[] = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {
     stopping = true;
-    for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.child.exitCode !== null ? null : new Promise((r) => c.child.once('exit', r)))),
-    );
+    // each service exits on its own within its 10 s backstop; no SIGKILL from here
+    await stopServices(children, Infinity);
     process.exit(code);
   };
   process.on('SIGINT', () => {
@@ -64,26 +60,20 @@ async function main(): Promise<void> {
     void stopAll(0);
   });
   for (const s of services) {
-    const port = s.name === 'edge' ? publicPort : s.port;
-    // node itself with tsx's loader: the pid we signal is the service (the tsx CLI is a wrapper)
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', s.name, 'src', 'main.ts')], {
-      cwd: root,
-      env: { ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+    const svc = spawnService(s, s.name === 'edge' ? publicPort : s.port, {
+      ...env,
+      ...(amqpUrls[s.name] ? { AMQP_URL: amqpUrls[s.name] } : {}),
     });
-    prefix(s.name, child.stdout!, process.stdout);
-    prefix(s.name, child.stderr!, process.stderr);
-    child.on('exit', (code) => {
+    svc.child.on('exit', (code) => {
       if (!stopping) {
         console.error(`${s.name} exited (${code}); stopping everything`);
         void stopAll(1);
       }
     });
-    children.push({ name: s.name, child, port });
+    children.push(svc);
   }
   try {
-    await Promise.all(children.map((c) => waitReady(c.name, c.port, c.child)));
+    await Promise.all(children.map((c) => waitReady(c)));
   } catch (err) {
     console.error((err as Error).message);
     await stopAll(1);

@@ -6,3 +6,4 @@ export * from './single-flight';
 export * from './dlq';
 export * from './runtime';
 export * from './migrations';
+export * from './broker-users';

@@ -205,7 +205,7 @@ describe('GET /v1/obligations/{id}', () => {
     expect(fulfilled).toMatchObject({ status: 'fulfilled', late: true, fulfilledAt: '2027-05-31T12:00:00.000Z' });
   });
 
-  it('is visible to the funder, an auditor in scope and the owning grantee; 404 to everyone else', async () => {
+  it('is visible to the funder, an auditor in scope and the owning grantee; 404 to other tenants, 403 to admin', async () => {
     const id = bObs[0]!;
     expect((await h.call('GET', `/v1/obligations/${id}`, asFunder(B))).status).toBe(200);
     expect((await h.call('GET', `/v1/obligations/${id}`, { role: 'auditor', funderIds: [B.funderId] })).status).toBe(
@@ -217,11 +217,12 @@ describe('GET /v1/obligations/{id}', () => {
       asFunder(C),
       { role: 'auditor' as const, funderIds: [A.funderId] },
       { role: 'grantee' as const, granteeId: C.granteeId },
-      { role: 'admin' as const },
     ]) {
       const r = await h.call('GET', `/v1/obligations/${id}`, who);
       expect(r.status).toBe(404);
     }
+    // Valid token, wrong role: the admin role reads no tenant's obligations (403, as on every funder route).
+    expect((await h.call('GET', `/v1/obligations/${id}`, { role: 'admin' })).status).toBe(403);
     expect((await h.call('GET', `/v1/obligations/${uuid()}`, asFunder(B))).status).toBe(404);
     expect((await h.call('GET', '/v1/obligations/not-a-uuid', asFunder(B))).status).toBe(422);
   });

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { isEventType, type EventType } from '@pc/contracts';
+import { EXCHANGE } from './topology';
+
+/**
+ * The event types each service publishes. Each service connects to the broker as its own user
+ * whose topic permission on the exchange allows exactly these routing keys, so a compromised or
+ * buggy service cannot forge another service's events (the routing key is the event type).
+ * A new event type must be given a publisher here (a test checks every type of the catalog has one).
+ */
+export const PUBLISHES: Readonly<Record<string, readonly EventType[]>> = {
+  edge: ['funder.registered.v1', 'api_key.created.v1', 'api_key.revoked.v1'],
+  agreements: ['programme.registered.v1', 'agreement.registered.v1', 'agreement.amended.v1', 'agreement.terminated.v1'],
+  obligations: ['obligation.transitioned.v1', 'reminder.due.v1', 'reminder.run_closed.v1', 'job.finished.v1'],
+  'praxis-connector': ['praxis.note.verified.v1', 'praxis.note.withdrawn.v1', 'job.finished.v1'],
+  notifier: ['reminder.sent.v1', 'reminder.failed.v1'],
+  reports: ['job.finished.v1'],
+  scheduler: ['job.requested.v1'],
+};
+
+export interface BrokerPermissions {
+  /** RabbitMQ resource permissions (regexes on exchange and queue names). */
+  configure: string;
+  write: string;
+  read: string;
+  /** Topic permission on the events exchange: routing keys the service may publish. */
+  topicWrite: string;
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+
+/**
+ * What service `name` may do on the broker: declare, bind and read its own queues (every name
+ * starting `<name>.`, as `QUEUES` are named), declare the events exchange and publish to it its own
+ * event types only, bind its queues to it. It may not declare, bind or read another service's queue.
+ * It may write to the default exchange: RabbitMQ requires it of whoever declares a queue that
+ * dead-letters through it (our retry and DLQ queues do) and the consumer schedules retries through
+ * it. That leaves one gap, named in the README: a service could put a message in another service's
+ * queue by name; it cannot publish another service's event types on the events exchange.
+ */
+export function permissionsFor(name: string): BrokerPermissions {
+  const own = `${escape(name)}\\..*`;
+  const exchange = escape(EXCHANGE);
+  const types = PUBLISHES[name] ?? [];
+  return {
+    configure: `^(${exchange}|${own})$`,
+    write: `^(${exchange}|amq\\.default|${own})$`,
+    read: `^(${exchange}|${own})$`,
+    topicWrite: types.length === 0 ? '^$' : `^(${types.map(escape).join('|')})$`,
+  };
+}
+
+/** Event types of the catalog that no service publishes (must be empty). */
+export function unpublishedTypes(catalog: readonly string[]): string[] {
+  const published = new Set(Object.values(PUBLISHES).flat());
+  return catalog.filter((t) => isEventType(t) && !published.has(t));
+}
+
+/** Broker users are global to the broker (not per vhost): tests give their own prefix. */
+export const brokerUser = (service: string, prefix = 'pc'): string => `${prefix}-${service}`;
+
+function rabbitmqctl(...args: string[]): void {
+  execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'pipe' });
+}
+
+/**
+ * Creates (or re-keys) one broker user per service on the vhost of `amqpUrl` with the permissions
+ * above, through the local `rabbitmqctl`, and returns each service's AMQP URL. Each call gives new
+ * passwords, so a URL from an earlier start stops working.
+ */
+export function provisionBrokerUsers(
+  amqpUrl: string,
+  services: readonly string[],
+  prefix = 'pc',
+): Record<string, string> {
+  const base = new URL(amqpUrl);
+  const vhost = decodeURIComponent(base.pathname.slice(1)) || '/';
+  const urls: Record<string, string> = {};
+  for (const service of services) {
+    const user = brokerUser(service, prefix);
+    const password = crypto.randomBytes(24).toString('base64url');
+    try {
+      rabbitmqctl('add_user', user, password);
+    } catch {
+      rabbitmqctl('change_password', user, password);
+    }
+    const p = permissionsFor(service);
+    rabbitmqctl('set_permissions', '-p', vhost, user, p.configure, p.write, p.read);
+    rabbitmqctl('set_topic_permissions', '-p', vhost, user, EXCHANGE, p.topicWrite, '.*');
+    const u = new URL(amqpUrl);
+    u.username = encodeURIComponent(user);
+    u.password = encodeURIComponent(password);
+    urls[service] = u.toString();
+  }
+  return urls;
+}
+
+/** Removes the users made by provisionBrokerUsers (tests). */
+export function removeBrokerUsers(services: readonly string[], prefix = 'pc'): void {
+  for (const service of services) {
+    try {
+      rabbitmqctl('delete_user', brokerUser(service, prefix));
+    } catch {
+      /* already gone */
+    }
+  }
+}

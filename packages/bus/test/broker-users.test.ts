@@ -1,0 +1,143 @@
+import crypto from 'node:crypto';
+import amqp from 'amqplib';
+import type pg from 'pg';
+import { eventCatalog } from '@pc/contracts';
+import { deleteVhost, eventually, freshDatabase, freshVhost, publishEvents } from '@pc/testkit';
+import {
+  assertConsumerTopology,
+  BusConnection,
+  consume,
+  EXCHANGE,
+  permissionsFor,
+  provisionBrokerUsers,
+  QUEUES,
+  removeBrokerUsers,
+  unpublishedTypes,
+  type Consumer,
+  type PgTx,
+} from '../src';
+import { busSchema, count, funderEvent, logger, pgTransact, recordEffect } from './fixtures/harness';
+
+// Each service talks to the broker as its own user: its own queues, the events exchange, and only
+// the routing keys (event types) it publishes. Shown on the real broker with the users `pnpm start` makes.
+const services = ['agreements', 'obligations', 'notifier'];
+const prefix = `t${crypto.randomBytes(4).toString('hex')}`;
+let amqpUrl: string;
+let urls: Record<string, string>;
+
+beforeAll(() => {
+  amqpUrl = freshVhost();
+  urls = provisionBrokerUsers(amqpUrl, services, prefix);
+});
+afterAll(() => {
+  removeBrokerUsers(services, prefix);
+  deleteVhost(amqpUrl);
+});
+
+/** Runs `fn` on a fresh confirm channel of `url`; resolves with the broker's refusal, if any. */
+async function attempt(url: string, fn: (ch: amqp.ConfirmChannel) => Promise<unknown>): Promise<string | null> {
+  const conn = await amqp.connect(url);
+  const closed = new Promise<string>((resolve) => conn.on('error', (e: Error) => resolve(e.message)));
+  const ch = await conn.createConfirmChannel();
+  const refused = new Promise<string>((resolve) => ch.on('error', (e: Error) => resolve(e.message)));
+  try {
+    const outcome = await Promise.race([
+      fn(ch).then(
+        () => null,
+        (e: Error) => e.message,
+      ),
+      refused,
+      closed,
+    ]);
+    if (outcome !== null) return outcome;
+    // A refused publish closes the channel asynchronously: give it a round trip to say so.
+    return await Promise.race([ch.checkExchange(EXCHANGE).then(() => null), refused]);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+const publish = (ch: amqp.ConfirmChannel, type: string) =>
+  new Promise<void>((resolve, reject) =>
+    ch.publish(EXCHANGE, type, Buffer.from('{}'), { persistent: true }, (err) => (err ? reject(err) : resolve())),
+  );
+
+it('gives every event type of the catalog a publisher', () => {
+  expect(unpublishedTypes(Object.keys(eventCatalog))).toEqual([]);
+  expect(permissionsFor('obligations').topicWrite).toContain('obligation\\.transitioned\\.v1');
+  expect(permissionsFor('unknown-service').topicWrite).toBe('^$');
+});
+
+it("lets a service declare and read its own queues and publish its own events, and nothing of another service's", async () => {
+  const opts = { maxAttempts: 3, retryDelayMs: 100 };
+  expect(
+    await attempt(urls.obligations!, (ch) =>
+      assertConsumerTopology(ch, QUEUES.obligationsAgreements, ['agreement.registered.v1'], opts),
+    ),
+  ).toBeNull();
+  expect(await attempt(urls.obligations!, (ch) => publish(ch, 'obligation.transitioned.v1'))).toBeNull();
+
+  // Another service's event type: refused at the exchange (topic permission on the routing key).
+  expect(await attempt(urls.obligations!, (ch) => publish(ch, 'agreement.registered.v1'))).toMatch(/ACCESS_REFUSED/);
+  // Another service's queue: cannot be declared, bound or read.
+  expect(
+    await attempt(urls.obligations!, (ch) =>
+      assertConsumerTopology(ch, QUEUES.notifierReminders, ['reminder.due.v1'], opts),
+    ),
+  ).toMatch(/ACCESS_REFUSED/);
+  expect(await attempt(urls.notifier!, (ch) => assertConsumerTopology(ch, QUEUES.notifierReminders, [], opts))).toBe(
+    null,
+  );
+  expect(await attempt(urls.obligations!, (ch) => ch.consume(QUEUES.notifierReminders, () => undefined))).toMatch(
+    /ACCESS_REFUSED/,
+  );
+  // The guest password of an earlier start does not work for a service user.
+  const stale = new URL(urls.obligations!);
+  stale.password = 'guest';
+  await expect(amqp.connect(stale.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
+});
+
+describe('a consumer running as its service user', () => {
+  let databaseUrl: string;
+  let pool: pg.Pool;
+  let bus: BusConnection;
+  let consumer: Consumer | undefined;
+  beforeAll(async () => {
+    databaseUrl = await freshDatabase();
+    pool = await busSchema(databaseUrl);
+    bus = await BusConnection.connect(urls.agreements!, logger);
+  });
+  afterAll(async () => {
+    await consumer?.stop();
+    await bus.close();
+    await pool.end();
+  });
+
+  it('retries a failing handler and then takes the event, with only its own permissions', async () => {
+    let failures = 0;
+    consumer = await consume<PgTx>(
+      bus,
+      {
+        queue: QUEUES.agreementsFunders,
+        transact: pgTransact(pool),
+        retryDelayMs: 100,
+        on: {
+          'funder.registered.v1': async (d, tx) => {
+            if (failures++ < 2) throw new Error('not yet');
+            await recordEffect(tx, d.funderId, 'restricted', 'taken');
+            return 'done';
+          },
+        },
+      },
+      logger,
+    );
+    // The event comes from the edge's publisher (a guest connection stands in for it here).
+    await publishEvents(amqpUrl, [funderEvent(1)]);
+    await eventually(
+      async () => (await count(pool, "SELECT count(*) n FROM effect WHERE consumer = 'restricted'")) === 1,
+      'handled after two retries',
+      30_000,
+    );
+    expect(failures).toBe(3);
+  });
+});
