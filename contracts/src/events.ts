@@ -210,6 +210,26 @@ export const eventCatalog = {
     error: z.string().nullable(),
     at: z.iso.datetime(),
   }),
+  // Law 25: an admin's request about one person, known by email. The email crosses the bus so each
+  // service can find its rows; published outbox copies are purged by the erasure itself.
+  'person.export_requested.v1': z.object({ requestId: uuid, email: z.string(), actor }),
+  'person.erasure_requested.v1': z.object({ requestId: uuid, email: z.string(), actor }),
+  /** One service's part of an export: what each row is, its dates, as stored. */
+  'person.data_exported.v1': z.object({
+    requestId: uuid,
+    service: z.string(),
+    parts: z.array(
+      z.object({ kind: z.string(), description: z.string(), rows: z.array(z.record(z.string(), z.unknown())) }),
+    ),
+    at: z.iso.datetime(),
+  }),
+  /** One service's erasure done: how many rows of each kind it removed or pseudonymised. */
+  'person.erased.v1': z.object({
+    requestId: uuid,
+    service: z.string(),
+    counts: z.record(z.string(), z.number().int().nonnegative()),
+    at: z.iso.datetime(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

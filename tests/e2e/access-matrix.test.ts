@@ -39,6 +39,8 @@ interface Fixture {
   freshAgreement(): Promise<Registered>;
   /** A fresh API key id, for revocation. */
   freshKeyId(): Promise<string>;
+  /** Grantee ids of A and of B that name the same fresh NEQ (for a link). */
+  neqPair(): Promise<[string, string]>;
   unique(prefix: string): string;
 }
 
@@ -135,6 +137,26 @@ const MATRIX: Record<string, Row> = {
     expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
   'GET /v1/audit/verify':               { request: async (f) => ({ path: `/v1/audit/verify?funderId=${f.funderA.id}` }),
     expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
+  'GET /v1/grantees':                   { request: async () => ({ path: '/v1/grantees?neq=1234567890' }),
+    expect:                                                                  [200, 403, 403, 403, 403, 403, 403, 401, 401] },
+  'POST /v1/grantees/{id}/link': {
+    request: async (f) => {
+      const [a, b] = await f.neqPair();
+      return { path: `/v1/grantees/${a}/link`, body: { granteeId: b } };
+    },
+    expect:                                                                  [200, 403, 403, 403, 403, 403, 403, 401, 401] },
+  'POST /v1/people/requests': {
+    request: async () => ({ path: '/v1/people/requests', body: { kind: 'export', email: 'personne@example.org' } }),
+    expect:                                                                  [202, 403, 403, 403, 403, 403, 403, 401, 401] },
+  'GET /v1/people/requests/{id}': {
+    request: async (f) => {
+      const r = await json<{ id: string }>(
+        await f.sys.call('POST', '/v1/people/requests', ADMIN, { kind: 'export', email: 'personne@example.org' }),
+        202,
+      );
+      return { path: `/v1/people/requests/${r.id}` };
+    },
+    expect:                                                                  [200, 403, 403, 403, 403, 403, 403, 401, 401] },
 };
 
 const PEOPLE = {
@@ -248,6 +270,22 @@ beforeAll(async () => {
     ],
     freshAgreement: () => register(fA, 'PROG-ALPHA', unique('ALPHA')),
     freshKeyId: async () => (await key({ role: 'funder', funderId: funderA.id })).id,
+    neqPair: async () => {
+      const neq = String(1_000_000_000 + ((Date.now() + ++n * 7919) % 8_999_999_999)).slice(0, 10);
+      const one = async (token: string, code: string, grantee: (typeof PEOPLE)['A']) =>
+        (
+          await json<Registered>(
+            await sys.call(
+              'POST',
+              '/v1/agreements',
+              token,
+              agreementBody(code, unique('N'), { ...grantee, neq } as never),
+            ),
+            201,
+          )
+        ).grantee.id;
+      return [await one(fA, 'PROG-ALPHA', PEOPLE.A), await one(fB, 'PROG-BETA', PEOPLE.B)];
+    },
     unique,
   };
 }, 180_000);

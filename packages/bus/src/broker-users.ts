@@ -10,12 +10,38 @@ import { EXCHANGE } from './topology';
  * A new event type must be given a publisher here (a test checks every type of the catalog has one).
  */
 export const PUBLISHES: Readonly<Record<string, readonly EventType[]>> = {
-  edge: ['funder.registered.v1', 'api_key.created.v1', 'api_key.revoked.v1'],
-  agreements: ['programme.registered.v1', 'agreement.registered.v1', 'agreement.amended.v1', 'agreement.terminated.v1'],
-  obligations: ['obligation.transitioned.v1', 'reminder.due.v1', 'reminder.run_closed.v1', 'job.finished.v1'],
-  'praxis-connector': ['praxis.note.verified.v1', 'praxis.note.withdrawn.v1', 'job.finished.v1'],
-  notifier: ['reminder.sent.v1', 'reminder.failed.v1'],
-  reports: ['job.finished.v1'],
+  edge: [
+    'funder.registered.v1',
+    'api_key.created.v1',
+    'api_key.revoked.v1',
+    'person.export_requested.v1',
+    'person.erasure_requested.v1',
+  ],
+  agreements: [
+    'programme.registered.v1',
+    'agreement.registered.v1',
+    'agreement.amended.v1',
+    'agreement.terminated.v1',
+    'person.data_exported.v1',
+    'person.erased.v1',
+  ],
+  obligations: [
+    'obligation.transitioned.v1',
+    'reminder.due.v1',
+    'reminder.run_closed.v1',
+    'job.finished.v1',
+    'person.data_exported.v1',
+    'person.erased.v1',
+  ],
+  'praxis-connector': [
+    'praxis.note.verified.v1',
+    'praxis.note.withdrawn.v1',
+    'job.finished.v1',
+    'person.data_exported.v1',
+    'person.erased.v1',
+  ],
+  notifier: ['reminder.sent.v1', 'reminder.failed.v1', 'person.data_exported.v1', 'person.erased.v1'],
+  reports: ['job.finished.v1', 'person.data_exported.v1', 'person.erased.v1'],
   scheduler: ['job.requested.v1'],
 };
 

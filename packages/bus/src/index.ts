@@ -7,3 +7,4 @@ export * from './dlq';
 export * from './runtime';
 export * from './migrations';
 export * from './broker-users';
+export * from './personal-data';
