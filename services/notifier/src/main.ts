@@ -7,11 +7,12 @@ import {
   type SingleFlight,
   type SqlTx,
 } from '@pc/bus';
-import { createLogger, type Logger, runService } from '@pc/service-kit';
+import { createLogger, type Logger, personPseudonymKey, runService } from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
 import { directoryHandlers } from './consumers/directory';
+import { startPeopleConsumer } from './consumers/people';
 import { reminderHandlers } from './consumers/reminders';
 import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
@@ -93,6 +94,7 @@ export async function startNotifier(
     },
     prefetch: 12,
   });
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
   worker.start(cfg.REMINDER_SWEEP_MS);
 
   runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => mailer.close(), () => prisma.$disconnect()] });
