@@ -63,7 +63,12 @@ export interface PersonDataPort<Tx extends SqlTx> {
    * Removes the person's rows or replaces them by the pseudonym; returns counts per kind and the
    * names the rows held (so the outbox copies can be rid of them too).
    */
-  erase(tx: Tx, email: string, pseudonym: string): Promise<{ counts: Record<string, number>; names: string[] }>;
+  erase(
+    tx: Tx,
+    email: string,
+    pseudonym: string,
+    request: { requestId: string; actor: { kind: 'api_key' | 'system'; id: string } },
+  ): Promise<{ counts: Record<string, number>; names: string[] }>;
 }
 
 /**
@@ -77,7 +82,10 @@ export function personHandlers<Tx extends SqlTx>(
   pseudonymOf: (email: string) => string,
 ): {
   'person.export_requested.v1': (d: { requestId: string; email: string }, tx: Tx) => Promise<'done'>;
-  'person.erasure_requested.v1': (d: { requestId: string; email: string }, tx: Tx) => Promise<'done'>;
+  'person.erasure_requested.v1': (
+    d: { requestId: string; email: string; actor: { kind: 'api_key' | 'system'; id: string } },
+    tx: Tx,
+  ) => Promise<'done'>;
 } {
   const norm = (e: string) => e.trim().toLowerCase();
   return {
@@ -102,7 +110,7 @@ export function personHandlers<Tx extends SqlTx>(
     'person.erasure_requested.v1': async (d, tx) => {
       const email = norm(d.email);
       const pseudonym = pseudonymOf(email);
-      const { counts, names } = await port.erase(tx, email, pseudonym);
+      const { counts, names } = await port.erase(tx, email, pseudonym, { requestId: d.requestId, actor: d.actor });
       const outbox = await purgeOutboxCopies(tx, email, pseudonym, names);
       await enqueue(tx, [
         {

@@ -1,5 +1,5 @@
 import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
-import { createLogger, derivePseudonymKey, type Logger, runService } from '@pc/service-kit';
+import { createLogger, derivePseudonymKey, type Logger, personPseudonymKey, runService } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, prismaTransact } from './adapters/prisma';
 import { ReportStore } from './adapters/report-store';
@@ -8,6 +8,7 @@ import { smtpMailer, type Mailer } from './adapters/mailer';
 import { sendMonthlyReports } from './use-cases/send-monthly-reports';
 import { consumeEvents } from './consumers/read-model';
 import { consumeJobs } from './consumers/jobs';
+import { startPeopleConsumer } from './consumers/people';
 import { mountRoutes } from './http/routes';
 
 export interface RunningService extends Running {
@@ -47,6 +48,8 @@ export async function startReports(
       now: opts.now,
     }),
   );
+
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
 
   runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
   const port = await runtime.serve(cfg, {
