@@ -35,6 +35,9 @@ export interface System {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Response>;
+  /** Stops one service (as a crash would leave its queue), to start it again with the same database and vhost. */
+  stopService(name: 'notifier' | 'obligations' | 'reports'): Promise<void>;
+  startService(name: 'notifier' | 'obligations' | 'reports'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,15 +63,26 @@ export async function startSystem(): Promise<System> {
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
     const s = await p;
-    stops.unshift(() => s.stop());
-    return s;
+    // Once: a service a test stopped itself is not stopped again at the end.
+    let stopping: Promise<void> | null = null;
+    const original = s.stop.bind(s);
+    const stop = () => (stopping ??= original());
+    stops.unshift(stop);
+    return Object.assign(s, { stop });
   };
   const connector = await up(startConnector(loadConnectorConfig(t.env)));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
   const agreements = await up(startAgreements(loadAgreementsConfig(env)));
   const obligations = await up(startObligations(loadObligationsConfig(env)));
+  // Restartable services: the port changes on a restart, so the edge reaches them through `restartable`.
+  const factories = {
+    notifier: () => startNotifier(loadNotifierConfig({ ...env, PORT: '0' })),
+    obligations: () => startObligations(loadObligationsConfig({ ...env, PORT: '0' })),
+    reports: () => startReports(loadReportsConfig({ ...env, PORT: '0' })),
+  };
   const notifier = await up(startNotifier(loadNotifierConfig(env)));
   const reports = await up(startReports(loadReportsConfig(env)));
+  const restarted: Partial<Record<keyof typeof factories, { stop(): Promise<void> } | null>> = {};
   const scheduler = await up(startScheduler(loadSchedulerConfig(env)));
   const edge = await up(
     startEdge(
@@ -100,7 +114,17 @@ export async function startSystem(): Promise<System> {
         },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       }),
+    async stopService(name) {
+      const running = restarted[name] ?? { notifier, obligations, reports }[name];
+      await running.stop();
+      restarted[name] = null;
+    },
+    async startService(name) {
+      // Same HTTP port is not needed by the tests that restart (they watch the bus, not the route).
+      restarted[name] = await factories[name]();
+    },
     async stop() {
+      for (const r of Object.values(restarted)) await r?.stop().catch(() => undefined);
       for (const s of stops) await s().catch(() => undefined);
       await sink.close();
       await simulator.stop();

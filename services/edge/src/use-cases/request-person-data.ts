@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { keyedPseudonym, requireRole, type Principal } from '@pc/service-kit';
+import { fieldError, invalid, keyedPseudonym, requireRole, type Principal } from '@pc/service-kit';
 import type { PersonRequestStore } from '../adapters/person-request-store';
-import { normaliseEmail, PERSONAL_DATA_HOLDERS, viewOfRequest, type PersonRequestKind } from '../domain/person-request';
+import { isEmail, normaliseEmail, PERSONAL_DATA_HOLDERS, viewOfRequest, type PersonRequestKind } from '../domain/person-request';
 
 /**
  * An admin asks for the export or the erasure of everything held about one email (Law 25). The
@@ -15,6 +15,8 @@ export async function requestPersonData(
 ) {
   requireRole(p, 'admin');
   const email = normaliseEmail(input.email);
+  if (!isEmail(email))
+    throw invalid([fieldError('body.email', { en: 'must be an email address', fr: 'doit être une adresse courriel' })]);
   const id = crypto.randomUUID();
   const pseudonym = keyedPseudonym(deps.pseudonymKey, email);
   const actor = { kind: 'api_key' as const, id: p.keyId };
