@@ -120,7 +120,12 @@ async function completed(id: string): Promise<PersonRequest> {
     async () => {
       const r = await json<PersonRequest>(await sys.call('GET', `/v1/people/requests/${id}`, ADMIN));
       if (r.status === 'complete') return r;
-      throw new Error(`still waiting for ${r.services.filter((x) => x.status !== 'done').map((x) => x.service).join(', ')}`);
+      throw new Error(
+        `still waiting for ${r.services
+          .filter((x) => x.status !== 'done')
+          .map((x) => x.service)
+          .join(', ')}`,
+      );
     },
     `request ${id} complete`,
     60_000,

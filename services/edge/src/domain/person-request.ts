@@ -12,7 +12,8 @@ export type PersonRequestKind = 'export' | 'erasure';
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
 /** One address, no spaces or controls (the contract's format applies first; this holds if it is off). */
-export const isEmail = (s: string): boolean => s.length <= 254 && /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u.test(s);
+export const isEmail = (s: string): boolean =>
+  s.length <= 254 && /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u.test(s);
 
 export interface ServiceAnswer {
   service: string;

@@ -1,7 +1,13 @@
 import crypto from 'node:crypto';
 import { fieldError, invalid, keyedPseudonym, requireRole, type Principal } from '@pc/service-kit';
 import type { PersonRequestStore } from '../adapters/person-request-store';
-import { isEmail, normaliseEmail, PERSONAL_DATA_HOLDERS, viewOfRequest, type PersonRequestKind } from '../domain/person-request';
+import {
+  isEmail,
+  normaliseEmail,
+  PERSONAL_DATA_HOLDERS,
+  viewOfRequest,
+  type PersonRequestKind,
+} from '../domain/person-request';
 
 /**
  * An admin asks for the export or the erasure of everything held about one email (Law 25). The
