@@ -165,6 +165,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/people/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export or erase everything held about one person (Québec Law 25), known by email
+         * @description The email is in the body, never in the path (paths are logged). Every service holding personal
+         *     data answers through the bus; a service that is down answers when it comes back. An erasure
+         *     removes the person's rows or replaces them by a keyed pseudonym, and is itself an audit entry.
+         */
+        post: operations["requestPersonData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getPersonRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/evaluate": {
         parameters: {
             query?: never;
@@ -521,6 +559,38 @@ export interface components {
         Neq: string;
         /** Format: email */
         Email: string;
+        PersonRequestInput: {
+            /** @enum {string} */
+            kind: "export" | "erasure";
+            email: components["schemas"]["Email"];
+        };
+        PersonRequest: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "export" | "erasure";
+            /** @enum {string} */
+            status: "pending" | "complete";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            completedAt?: string | null;
+            services: {
+                service: string;
+                /** @enum {string} */
+                status: "pending" | "done";
+                /** Format: date-time */
+                answeredAt?: string | null;
+                counts?: {
+                    [key: string]: number;
+                };
+                parts?: {
+                    kind: string;
+                    description: string;
+                    rows: Record<string, never>[];
+                }[];
+            }[];
+        };
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable" | "draining";
@@ -960,6 +1030,56 @@ export interface operations {
                 content?: never;
             };
             429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    requestPersonData: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonRequestInput"];
+            };
+        };
+        responses: {
+            /** @description accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRequest"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getPersonRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the request, the answer of each service, and for a complete export every part */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRequest"];
+                };
+            };
             default: components["responses"]["Problem"];
         };
     };

@@ -224,6 +224,26 @@ export const eventCatalog = {
     /** while waiting (and on a failure after waiting too long): what the worker still waits for */
     waitingFor: z.array(waitingFor).optional(),
   }),
+  // Law 25: an admin's request about one person, known by email. The email crosses the bus so each
+  // service can find its rows; published outbox copies are purged by the erasure itself.
+  'person.export_requested.v1': z.object({ requestId: uuid, email: z.string(), actor }),
+  'person.erasure_requested.v1': z.object({ requestId: uuid, email: z.string(), actor }),
+  /** One service's part of an export: what each row is, its dates, as stored. */
+  'person.data_exported.v1': z.object({
+    requestId: uuid,
+    service: z.string(),
+    parts: z.array(
+      z.object({ kind: z.string(), description: z.string(), rows: z.array(z.record(z.string(), z.unknown())) }),
+    ),
+    at: z.iso.datetime(),
+  }),
+  /** One service's erasure done: how many rows of each kind it removed or pseudonymised. */
+  'person.erased.v1': z.object({
+    requestId: uuid,
+    service: z.string(),
+    counts: z.record(z.string(), z.number().int().nonnegative()),
+    at: z.iso.datetime(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventCatalog;
@@ -257,6 +277,10 @@ export const eventProducers: { readonly [K in EventType]: readonly Producer[] } 
   'praxis.note.withdrawn.v1': ['praxis-connector'],
   'job.requested.v1': ['scheduler'],
   'job.finished.v1': ['obligations', 'praxis-connector', 'reports'],
+  'person.export_requested.v1': ['edge'],
+  'person.erasure_requested.v1': ['edge'],
+  'person.data_exported.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports'],
+  'person.erased.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports'],
 };
 
 /**

@@ -57,6 +57,9 @@ export interface System {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Response>;
+  /** Stops one service (as a crash would leave its queue), to start it again with the same database and vhost. */
+  stopService(name: 'notifier' | 'obligations' | 'reports'): Promise<void>;
+  startService(name: 'notifier' | 'obligations' | 'reports'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,8 +141,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const stops: Array<() => Promise<void>> = [];
   const up = async <T extends { port: number; stop(): Promise<void> }>(p: Promise<T>): Promise<T> => {
     const s = await p;
-    stops.unshift(() => s.stop());
-    return s;
+    // Once: a service a test stopped itself is not stopped again at the end.
+    let stopping: Promise<void> | null = null;
+    const original = s.stop.bind(s);
+    const stop = () => (stopping ??= original());
+    stops.unshift(stop);
+    return Object.assign(s, { stop });
   };
   const connector = await up(startConnector(loadConnectorConfig(t.env), log('praxis-connector')));
   const env = { ...t.env, PRAXIS_CONNECTOR_URL: `http://127.0.0.1:${connector.port}` };
@@ -172,8 +179,15 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   // the owner of the ids the others learn of through events (read your writes)
   const owned = { ...env, AGREEMENTS_URL: `http://127.0.0.1:${agreements.port}` };
   const obligations = await up(startObligations(loadObligationsConfig(owned), log('obligations')));
+  // Restartable services: the port changes on a restart, so the edge reaches them through `restartable`.
+  const factories = {
+    notifier: () => startNotifier(loadNotifierConfig({ ...owned, PORT: '0' }), log('notifier')),
+    obligations: () => startObligations(loadObligationsConfig({ ...owned, PORT: '0' }), log('obligations')),
+    reports: () => startReports(loadReportsConfig({ ...owned, PORT: '0' }), log('reports')),
+  };
   const notifier = await up(startNotifier(loadNotifierConfig(owned), log('notifier')));
   const reports = await up(startReports(loadReportsConfig(owned), log('reports')));
+  const restarted: Partial<Record<keyof typeof factories, { stop(): Promise<void> } | null>> = {};
   const scheduler = await up(startScheduler(loadSchedulerConfig(env), log('scheduler'), opts.scheduler));
   const edge = await up(
     startEdge(
@@ -230,7 +244,22 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       }),
+    async stopService(name) {
+      const running = restarted[name] ?? { notifier, obligations, reports }[name];
+      await running.stop();
+      restarted[name] = null;
+    },
+    async startService(name) {
+      // Same HTTP port is not needed by the tests that restart (they watch the bus, not the route).
+      const svc = await factories[name]();
+      // A restarted service learns the others' URLs again (its producers, for watermarks).
+      for (const [other, running] of Object.entries(services))
+        svc.runtime.peers.set(other, `http://127.0.0.1:${running.port}`);
+      svc.runtime.peers.set('agreements', `http://127.0.0.1:${agreements.port}`);
+      restarted[name] = svc;
+    },
     async stop() {
+      for (const r of Object.values(restarted)) await r?.stop().catch(() => undefined);
       for (const s of stops) await s().catch(() => undefined);
       await sink.close();
       await simulator.stop();

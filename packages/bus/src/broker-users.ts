@@ -1,23 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { isEventType, type EventType } from '@pc/contracts';
+import { eventProducers, isEventType, type EventType } from '@pc/contracts';
 import { EXCHANGE } from './topology';
 
 /**
- * The event types each service publishes. Each service connects to the broker as its own user
+ * The event types each service publishes, from the catalog's `eventProducers` (the one table of who
+ * emits what, which job watermarks read too). Each service connects to the broker as its own user
  * whose topic permission on the exchange allows exactly these routing keys, so a compromised or
  * buggy service cannot forge another service's events (the routing key is the event type).
- * A new event type must be given a publisher here (a test checks every type of the catalog has one).
  */
-export const PUBLISHES: Readonly<Record<string, readonly EventType[]>> = {
-  edge: ['funder.registered.v1', 'api_key.created.v1', 'api_key.revoked.v1'],
-  agreements: ['programme.registered.v1', 'agreement.registered.v1', 'agreement.amended.v1', 'agreement.terminated.v1'],
-  obligations: ['obligation.transitioned.v1', 'reminder.due.v1', 'reminder.run_closed.v1', 'job.finished.v1'],
-  'praxis-connector': ['praxis.note.verified.v1', 'praxis.note.withdrawn.v1', 'job.finished.v1'],
-  notifier: ['reminder.sent.v1', 'reminder.failed.v1'],
-  reports: ['job.finished.v1'],
-  scheduler: ['job.requested.v1'],
-};
+export const PUBLISHES: Readonly<Record<string, readonly EventType[]>> = (() => {
+  const out: Record<string, EventType[]> = {};
+  for (const [type, producers] of Object.entries(eventProducers))
+    if (isEventType(type)) for (const p of producers) (out[p] ??= []).push(type);
+  return out;
+})();
 
 export interface BrokerPermissions {
   /** RabbitMQ resource permissions (regexes on exchange and queue names). */

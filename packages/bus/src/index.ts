@@ -10,3 +10,4 @@ export * from './broker-users';
 export * from './watermark';
 export * from './catch-up';
 export * from './catch-up-gate';
+export * from './personal-data';

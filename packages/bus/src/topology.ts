@@ -21,6 +21,13 @@ export const QUEUES = {
   reportsEvents: 'reports.events',
   reportsJobs: 'reports.jobs',
   schedulerJobs: 'scheduler.jobs',
+  // Law 25: each holder of personal data answers export and erasure requests; the edge gathers the answers.
+  edgePeople: 'edge.people',
+  agreementsPeople: 'agreements.people',
+  obligationsPeople: 'obligations.people',
+  connectorPeople: 'praxis-connector.people',
+  notifierPeople: 'notifier.people',
+  reportsPeople: 'reports.people',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | string;
 

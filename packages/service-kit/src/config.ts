@@ -37,6 +37,8 @@ export const baseEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Shared by the edge and the services behind it to sign the caller's identity. */
   INTERNAL_SECRET: requiredSecret(32, "the edge and the services sign the caller's identity with it"),
+  /** Key of the keyed pseudonyms of personal data (Law 25); derived from INTERNAL_SECRET when absent. */
+  PSEUDONYM_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 /** SMTP server of a service that sends email (smtp:// or smtps://); the default is the dev machines' catcher. */

@@ -14,3 +14,11 @@ export function keyedPseudonym(key: string, value: string): string {
 export function derivePseudonymKey(secret: string, purpose: string): string {
   return crypto.createHmac('sha256', secret).update(`praxis-compliance/pseudonym/${purpose}`).digest('base64url');
 }
+
+/**
+ * The key every service uses for the pseudonym of an erased person (Law 25): one key for the whole
+ * system, so the same person is the same pseudonym in every schema and in the audit chain.
+ */
+export function personPseudonymKey(cfg: { PSEUDONYM_SECRET?: string | undefined; INTERNAL_SECRET: string }): string {
+  return cfg.PSEUDONYM_SECRET ?? derivePseudonymKey(cfg.INTERNAL_SECRET, 'person');
+}

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import { ServiceRuntime, type RunningService } from '@pc/bus';
-import { createLogger, todayInMontreal, type Logger, runService } from '@pc/service-kit';
+import { createLogger, personPseudonymKey, todayInMontreal, type Logger, runService } from '@pc/service-kit';
 import { loadAgreementsConfig, type AgreementsConfig } from './config';
 import { createIntakeStore } from './adapters/intake-store';
 import { createPrisma, transactor } from './adapters/prisma';
 import { randomIndexSource } from './adapters/random';
 import { startConsumers } from './consumers';
+import { startPeopleConsumer } from './consumers/people';
 import { mountCsvBody } from './http/csv-body';
 import { mountInternalRoutes } from './http/internal-routes';
 import { mountRoutes, type RouteDeps } from './http/routes';
@@ -31,6 +32,7 @@ export async function startAgreements(
   const prisma = createPrisma(runtime.pool);
   const transact = transactor(prisma);
   await startConsumers(runtime, transact);
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
   const newId = (): string => crypto.randomUUID();
   const intake = { store: createIntakeStore(runtime.pool, newId), newId, randomIndex: randomIndexSource(), today };
   const kick = (): void => runtime.relay.kick();

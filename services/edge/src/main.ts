@@ -1,5 +1,5 @@
-import { createLogger, type Logger, runService } from '@pc/service-kit';
-import { ServiceRuntime, type RunningService } from '@pc/bus';
+import { createLogger, type Logger, personPseudonymKey, runService } from '@pc/service-kit';
+import { pgTransact, QUEUES, ServiceRuntime, type RunningService } from '@pc/bus';
 import { loadEdgeConfig, type EdgeConfig } from './config';
 import { createPrisma } from './adapters/prisma';
 import { ApiKeyStore } from './adapters/api-key-store';
@@ -8,6 +8,8 @@ import { IdempotencyStore } from './adapters/idempotency-store';
 import { mountProxy } from './http/proxy';
 import { abuseLimits } from './http/abuse-limits';
 import { mountAdminRoutes } from './http/routes';
+import { PersonRequestStore } from './adapters/person-request-store';
+import { peopleHandlers } from './consumers/people';
 
 export type RunningEdge = RunningService;
 
@@ -22,16 +24,23 @@ export async function startEdge(
     funders: new FunderStore(prisma),
     keys: new ApiKeyStore(prisma),
     idempotency: new IdempotencyStore(prisma),
+    people: new PersonRequestStore(runtime.pool),
   };
   const expiry = setInterval(() => {
     stores.idempotency.expire().catch(() => undefined);
   }, 3_600_000);
   expiry.unref();
   runtime.stopsWith({ loops: [() => clearInterval(expiry)], clients: [() => prisma.$disconnect()] });
+  await runtime.consume({
+    queue: QUEUES.edgePeople,
+    transact: pgTransact(runtime.pool),
+    on: peopleHandlers(stores.people),
+  });
   // No internalSecret: the edge signs the principal for the services behind it; its callers bring API keys.
   const port = await runtime.serve(cfg, {
     beforeBody: (app) => mountProxy(app, cfg, stores, abuseLimits(cfg)),
-    routes: (app) => mountAdminRoutes(app, { ...stores, kick: () => runtime.relay.kick() }),
+    routes: (app) =>
+      mountAdminRoutes(app, { ...stores, pseudonymKey: personPseudonymKey(cfg), kick: () => runtime.relay.kick() }),
   });
   return { port, runtime, stop: () => runtime.stop() };
 }

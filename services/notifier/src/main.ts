@@ -7,12 +7,20 @@ import {
   type SingleFlight,
   type SqlTx,
 } from '@pc/bus';
-import { agreementsLookups, createLogger, type IdOwner, type Logger, runService } from '@pc/service-kit';
+import {
+  agreementsLookups,
+  createLogger,
+  type IdOwner,
+  type Logger,
+  personPseudonymKey,
+  runService,
+} from '@pc/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config';
 import { createPrisma } from './adapters/prisma';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
 import { DIRECTORY_BATCH, DIRECTORY_PREFETCH, DIRECTORY_WINDOW_MS, directoryHandlers } from './consumers/directory';
 import { REMINDERS_BATCH, REMINDERS_PREFETCH, REMINDERS_WINDOW_MS, reminderHandlers } from './consumers/reminders';
+import { startPeopleConsumer } from './consumers/people';
 import { parseSendWindow } from './domain/send-window';
 import { mountRoutes } from './http/routes';
 import { digestCompletedRuns } from './use-cases/digest-completed-runs';
@@ -123,6 +131,7 @@ export async function startNotifier(
     batchWindowMs: REMINDERS_WINDOW_MS,
     prefetch: REMINDERS_PREFETCH,
   });
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
   worker.start(cfg.REMINDER_SWEEP_MS);
 
   runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => mailer.close(), () => prisma.$disconnect()] });

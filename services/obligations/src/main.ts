@@ -1,5 +1,5 @@
 import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
-import { agreementsLookups, createLogger, type Logger, runService } from '@pc/service-kit';
+import { agreementsLookups, createLogger, type Logger, personPseudonymKey, runService } from '@pc/service-kit';
 import { loadObligationsConfig, type ObligationsConfig } from './config';
 import { createPrisma } from './adapters/prisma';
 import { systemClock } from './adapters/clock';
@@ -7,6 +7,7 @@ import { httpNoteVerifier } from './adapters/note-verifier-http';
 import type { Clock, IdOwner, NoteVerifier } from './domain/ports';
 import { startConsumers } from './consumers';
 import { EvaluationWorker } from './consumers/evaluation-worker';
+import { startPeopleConsumer } from './consumers/people';
 import { mountRoutes } from './http/routes';
 
 export interface RunningService extends Running {
@@ -42,6 +43,7 @@ export async function startObligations(
     onCommit: kick,
   });
   await startConsumers(runtime, prisma, clock, logger, () => worker.kick());
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
   worker.start();
   runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => prisma.$disconnect()] });
   const port = await runtime.serve(cfg, {

@@ -5,6 +5,7 @@ import {
   derivePseudonymKey,
   type IdOwner,
   type Logger,
+  personPseudonymKey,
   runService,
 } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
@@ -15,6 +16,7 @@ import { smtpMailer, type Mailer } from './adapters/mailer';
 import { sendMonthlyReports } from './use-cases/send-monthly-reports';
 import { consumeEvents } from './consumers/read-model';
 import { consumeJobs } from './consumers/jobs';
+import { startPeopleConsumer } from './consumers/people';
 import { mountRoutes } from './http/routes';
 
 export interface RunningService extends Running {
@@ -54,6 +56,8 @@ export async function startReports(
       now: opts.now,
     }),
   );
+
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
 
   runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
   const port = await runtime.serve(cfg, {

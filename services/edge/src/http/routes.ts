@@ -7,6 +7,9 @@ import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { registerFunder } from '../use-cases/register-funder';
 import { createApiKey } from '../use-cases/create-api-key';
 import { revokeApiKey } from '../use-cases/revoke-api-key';
+import type { PersonRequestStore } from '../adapters/person-request-store';
+import { requestPersonData } from '../use-cases/request-person-data';
+import { getPersonRequest } from '../use-cases/get-person-request';
 import { idempotency } from './idempotency';
 
 type FunderInput = components['schemas']['FunderInput'];
@@ -14,18 +17,22 @@ type Funder = components['schemas']['Funder'];
 type ApiKeyInput = components['schemas']['ApiKeyInput'];
 type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
 type NoParams = Record<string, never>;
+type PersonRequestInput = components['schemas']['PersonRequestInput'];
+type PersonRequest = components['schemas']['PersonRequest'];
 
 export interface AdminRouteDeps {
   funders: FunderStore;
   keys: ApiKeyStore;
   idempotency: IdempotencyStore;
+  people: PersonRequestStore;
+  pseudonymKey: string;
   kick: () => void;
 }
 
-/** The routes the edge owns: funders (tenants) and API keys. Admin only (the use cases check it). */
+/** The routes the edge owns: funders (tenants), API keys, Law 25 requests. Admin only (the use cases check it). */
 export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   app.use(
-    ['/v1/funders', '/v1/api-keys'],
+    ['/v1/funders', '/v1/api-keys', '/v1/people'],
     idempotency(deps.idempotency, (req) => Buffer.from(JSON.stringify(req.body ?? null))),
   );
 
@@ -40,5 +47,17 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   app.delete('/v1/api-keys/:id', async (req: Request<{ id: string }>, res) => {
     await revokeApiKey(deps, principalOf(req), req.params.id);
     res.status(204).end();
+  });
+
+  // Law 25: the email travels in the body, never in the path or the query (paths are logged).
+  app.post(
+    '/v1/people/requests',
+    async (req: Request<NoParams, PersonRequest, PersonRequestInput>, res: Response<PersonRequest>) => {
+      res.status(202).json(await requestPersonData(deps, principalOf(req), req.body));
+    },
+  );
+
+  app.get('/v1/people/requests/:id', async (req: Request<{ id: string }>, res: Response<PersonRequest>) => {
+    res.json(await getPersonRequest(deps, principalOf(req), req.params.id));
   });
 }

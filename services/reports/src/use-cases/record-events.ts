@@ -57,7 +57,11 @@ const notRecorded = async (): Promise<void> => undefined;
  * consecutive transitions (most of the traffic) arrive together and go through multi-row
  * statements; the effect is the same as applying them one by one.
  */
-export const recordEvents: Required<BatchHandlers<AuditedTx>> = {
+// Law 25 requests and answers are not changes to a funder's records: the reports.people queue takes the
+// requests (an erasure is appended to the chain there), the edge gathers the answers.
+type PersonEvent =
+  'person.export_requested.v1' | 'person.erasure_requested.v1' | 'person.data_exported.v1' | 'person.erased.v1';
+export const recordEvents: Required<Omit<BatchHandlers<AuditedTx>, PersonEvent>> = {
   'funder.registered.v1': each(async (e, store, audit) => {
     await store.upsertFunder(e.data);
     audit.add(entry.funderRegistered(e));
