@@ -10,9 +10,10 @@ import {
   AppError,
   fieldError,
   invalid,
-  principalOf,
+  PRINCIPAL_HEADER,
   requireServiceCaller,
   serviceClient,
+  verifyPrincipal,
   type HttpAppOptions,
 } from '@pc/service-kit';
 import { WATERMARK_PATH, watermarkQuery, watermarkResponse, type WatermarkResponse } from '@pc/contracts';
@@ -68,8 +69,16 @@ type App = Parameters<HttpAppOptions['routes']>[0];
 /** Mounts the producer's side as the internal route every service answers (another service's signed identity only). */
 export function mountWatermarkRoute(app: App, opts: { service: string; pool: pg.Pool; internalSecret: string }): void {
   app.get(WATERMARK_PATH, async (req, res) => {
-    // the app verified the signature (this request, this service); internal routes admit services only
-    requireServiceCaller(principalOf(req));
+    // Verified here with the runtime's own secret (an app may be served without one), for this very
+    // request and this service; an internal route admits service identities only.
+    const header = req.headers[PRINCIPAL_HEADER];
+    requireServiceCaller(
+      verifyPrincipal(typeof header === 'string' ? header : undefined, opts.internalSecret, {
+        method: req.method,
+        target: req.originalUrl,
+        audience: opts.service,
+      }),
+    );
     const q = watermarkQuery.safeParse(req.query);
     if (!q.success) {
       throw invalid(
