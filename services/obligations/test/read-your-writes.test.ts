@@ -92,7 +92,7 @@ describe('an obligation id the agreements service has and this service not yet',
     expect(((await res.json()) as any).detail).toContain('réessayez');
   });
 
-  it('stays a 404 when unknown, another tenant’s, or asked by a role that reads no obligation', async () => {
+  it('stays a 404 when unknown or another tenant’s, and a 403 for a role that reads no obligation', async () => {
     const id = ag.obligations[0]!.id;
     const statuses = [
       (await call('GET', `/v1/obligations/${crypto.randomUUID()}`, funder(F1))).status,
@@ -102,7 +102,8 @@ describe('an obligation id the agreements service has and this service not yet',
         .status,
       (await call('GET', `/v1/obligations/${id}`, asPrincipal({ role: 'admin' }))).status,
     ];
-    expect(statuses).toEqual([404, 404, 404, 404, 404]);
+    // the admin role reads no tenant's obligations: 403 (wrong role) before anything is looked up
+    expect(statuses).toEqual([404, 404, 404, 404, 403]);
   });
 
   it('is waited for and served as soon as its snapshot arrives', async () => {
