@@ -37,8 +37,6 @@ interface Fixture {
   secretsOfA: string[];
   /** A fresh agreement of A for an operation that changes what it acts on (each call its own). */
   freshAgreement(): Promise<Registered>;
-  /** Two grantees with one new NEQ, one at each funder: what an admin link joins. */
-  sameOrganisation(): Promise<{ neq: string; atA: Registered; atB: Registered }>;
   /** A fresh API key id, for revocation. */
   freshKeyId(): Promise<string>;
   /** Grantee ids of A and of B that name the same fresh NEQ (for a link). */
@@ -135,6 +133,10 @@ const MATRIX: Record<string, Row> = {
   'PUT /v1/me/contacts/{email}/preferences': {
     request: async () => ({ path: '/v1/me/contacts/a@example.org/preferences', body: { locale: 'en' } }),
     expect:                                                                  [403, 403, 403, 403, 403, 200, 404, 401, 401] },
+  'GET /v1/audit/events':               { request: async (f) => ({ path: `/v1/audit/events?funderId=${f.funderA.id}` }),
+    expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
+  'GET /v1/audit/verify':               { request: async (f) => ({ path: `/v1/audit/verify?funderId=${f.funderA.id}` }),
+    expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
   'GET /v1/grantees':                   { request: async () => ({ path: '/v1/grantees?neq=1234567890' }),
     expect:                                                                  [200, 403, 403, 403, 403, 403, 403, 401, 401] },
   'POST /v1/grantees/{id}/link': {
@@ -267,12 +269,6 @@ beforeAll(async () => {
       'a@example.org',
     ],
     freshAgreement: () => register(fA, 'PROG-ALPHA', unique('ALPHA')),
-    sameOrganisation: async () => {
-      const neq = String(1_000_000_000 + ++n * 7919).slice(0, 10);
-      const atA = await register(fA, 'PROG-ALPHA', unique('ALPHA'), { ...PEOPLE.A, neq } as typeof PEOPLE.A);
-      const atB = await register(fB, 'PROG-BETA', unique('BETA'), { ...PEOPLE.B, neq } as typeof PEOPLE.B);
-      return { neq, atA, atB };
-    },
     freshKeyId: async () => (await key({ role: 'funder', funderId: funderA.id })).id,
     neqPair: async () => {
       const neq = String(1_000_000_000 + ((Date.now() + ++n * 7919) % 8_999_999_999)).slice(0, 10);
