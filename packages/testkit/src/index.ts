@@ -6,3 +6,4 @@ export * from './processes';
 export * from './events';
 export * from './absorb-bench';
 export * from './raw-bus';
+export * from './migration-sandbox';
