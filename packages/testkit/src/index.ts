@@ -7,3 +7,4 @@ export * from './events';
 export * from './absorb-bench';
 export * from './raw-bus';
 export * from './migration-sandbox';
+export * from './batch-equivalence';
