@@ -69,6 +69,8 @@ const MATRIX: Record<string, Row> = {
   'GET /healthz':                       { request: async () => ({ path: '/healthz' }),   expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
   'GET /readyz':                        { request: async () => ({ path: '/readyz' }),    expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
   'GET /metrics':                       { request: async () => ({ path: '/metrics' }),   expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  'GET /docs':                          { request: async () => ({ path: '/docs' }),      expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  'GET /docs/openapi.yaml':             { request: async () => ({ path: '/docs/openapi.yaml' }), expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
   'POST /v1/funders': {
     request: async (f) => ({ path: '/v1/funders', body: { name: f.unique('Fondation'), kind: 'foundation' } }),
     expect:                                                                  [201, 403, 403, 403, 403, 403, 403, 401, 401] },
