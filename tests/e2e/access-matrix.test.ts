@@ -302,6 +302,18 @@ it('has a row for every operation of the contract, and no row for an operation i
   expect(Object.keys(MATRIX).filter((op) => !operations.includes(op))).toEqual([]);
 });
 
+it('declares in the contract every status its rows expect (the reference shows what a caller gets)', () => {
+  const doc = parse(fs.readFileSync(path.join(__dirname, '../../contracts/openapi.yaml'), 'utf8')) as {
+    paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+  };
+  const undeclared = Object.entries(MATRIX).flatMap(([op, row]) => {
+    const [method, p] = op.split(' ') as [string, string];
+    const declared = Object.keys(doc.paths[p]?.[method.toLowerCase()]?.responses ?? {});
+    return [...new Set(row.expect)].filter((s) => !declared.includes(String(s))).map((s) => `${op} → ${s}`);
+  });
+  expect(undeclared).toEqual([]);
+});
+
 /** `/v1/x/{id}` filled by the row; the method is the row's. */
 async function call(op: string, row: Row, role: Role): Promise<{ status: number; body: string; sent: string }> {
   const method = op.split(' ')[0]!;
