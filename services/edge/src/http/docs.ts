@@ -64,7 +64,7 @@ function page(nonce: string): string {
 <body>
 <header class="pc-docs">
 <h1>Praxis conformité — référence de l’API publique</h1>
-<p>Chaque opération de l’API v1, ses paramètres, ses réponses et ses erreurs (problem+json). La référence est en anglais ; le contrat brut : <a href="${DOCS_ASSETS.spec}">openapi.yaml</a>.</p>
+<p>Chaque opération de l’API v1, ses paramètres, ses réponses et ses erreurs (problem+json). La référence est en anglais&nbsp;; le contrat brut&nbsp;: <a href="${DOCS_ASSETS.spec}">openapi.yaml</a>.</p>
 <p lang="en">Every operation of the v1 API, its parameters, responses and errors. The raw contract: <a href="${DOCS_ASSETS.spec}">openapi.yaml</a>.</p>
 </header>
 <main>
