@@ -168,12 +168,14 @@ function levenshtein(a: string, b: string): number {
  */
 export function headerHint(cell: string, missing: ReadonlySet<CsvColumn>): string {
   const n = normaliseHeader(cell);
+  if (n === '') return '';
   let best: { name: HeaderName; d: number } | null = null;
   for (const [key, name] of NAMES) {
     if (!missing.has(name.column)) continue;
     const d = levenshtein(n, key);
     if (!best || d < best.d) best = { name, d };
   }
-  if (!best || best.d > 3) return '';
+  // Up to three edits, fewer on short names: `note` is not a misspelt `nb`.
+  if (!best || best.d > Math.min(3, Math.max(1, Math.floor(n.length / 3)))) return '';
   return best.name.french ? FRENCH_HEADERS[best.name.column] : best.name.column;
 }
