@@ -118,7 +118,15 @@ describe('header names', () => {
 });
 
 describe('CSV records with French headers and spreadsheet values', () => {
-  const FR = ['Référence externe', 'Code du programme', 'Titre', 'Montant', 'Date de début', 'Date de fin', 'Nom de l\u2019organisme'];
+  const FR = [
+    'Référence externe',
+    'Code du programme',
+    'Titre',
+    'Montant',
+    'Date de début',
+    'Date de fin',
+    'Nom de l\u2019organisme',
+  ];
   const row = (ref: string, over: Partial<Record<number, string>> = {}): string[] =>
     [ref, 'MOB', 'Titre', '25 000,00 $', '01/01/2027', '31/12/2027', 'Organisme'].map((v, i) => over[i] ?? v);
 
@@ -158,7 +166,12 @@ describe('CSV records with French headers and spreadsheet values', () => {
     const header = [...FR, 'montant_cents'];
     const { issues } = readCsvRecords([header, [...row('A'), '2400000'], [...row('B'), '2500000']]);
     expect(issues.map((i) => [i.row, i.column, i.code, issueText('fr', i)])).toEqual([
-      [2, 'Montant', 'csv_amount_disagree', 'le montant « 25 000,00 $ » (2500000 cents) diffère de montant_cents (2400000)'],
+      [
+        2,
+        'Montant',
+        'csv_amount_disagree',
+        'le montant « 25 000,00 $ » (2500000 cents) diffère de montant_cents (2400000)',
+      ],
     ]);
   });
 
@@ -179,10 +192,18 @@ describe('CSV records with French headers and spreadsheet values', () => {
   });
 
   it('skips an empty header cell over an empty column (trailing ;; from Excel), not one over data', () => {
-    expect(readCsvRecords([[...FR, ''], [...row('A'), '']]).issues).toEqual([]);
-    expect(readCsvRecords([[...FR, ''], [...row('A'), 'x']]).issues).toEqual([
-      { row: 1, column: '#8', code: 'csv_unknown_column', params: { hint: '' } },
-    ]);
+    expect(
+      readCsvRecords([
+        [...FR, ''],
+        [...row('A'), ''],
+      ]).issues,
+    ).toEqual([]);
+    expect(
+      readCsvRecords([
+        [...FR, ''],
+        [...row('A'), 'x'],
+      ]).issues,
+    ).toEqual([{ row: 1, column: '#8', code: 'csv_unknown_column', params: { hint: '' } }]);
   });
 });
 
@@ -204,8 +225,16 @@ describe('bytes → text', () => {
   });
 
   it('refuses UTF-16, a declared charset it does not read, a byte Windows-1252 does not define, and a mixed file', () => {
-    expect(decodeCsv(Buffer.from('\uFEFFa,b', 'utf16le'))).toEqual({ ok: false, reason: 'unsupported', encoding: 'UTF-16' });
-    expect(decodeCsv(Buffer.from('a,b'), 'Shift_JIS')).toEqual({ ok: false, reason: 'unsupported', encoding: 'Shift_JIS' });
+    expect(decodeCsv(Buffer.from('\uFEFFa,b', 'utf16le'))).toEqual({
+      ok: false,
+      reason: 'unsupported',
+      encoding: 'UTF-16',
+    });
+    expect(decodeCsv(Buffer.from('a,b'), 'Shift_JIS')).toEqual({
+      ok: false,
+      reason: 'unsupported',
+      encoding: 'Shift_JIS',
+    });
     expect(decodeCsv(Buffer.from([0x61, 0x0a, 0x62, 0x0a, 0xe9, 0x81]))).toEqual({
       ok: false,
       reason: 'undefined_byte',

@@ -16,7 +16,17 @@ export type Decoded =
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Charset labels that mean "decide from the bytes": UTF-8 and its subsets, and the Latin-1 family. */
-const READABLE_CHARSETS = new Set(['utf8', 'usascii', 'ascii', 'latin1', 'iso88591', 'l1', 'cp819', 'windows1252', 'cp1252']);
+const READABLE_CHARSETS = new Set([
+  'utf8',
+  'usascii',
+  'ascii',
+  'latin1',
+  'iso88591',
+  'l1',
+  'cp819',
+  'windows1252',
+  'cp1252',
+]);
 
 /** Bytes Windows-1252 does not define: iconv-lite turns them into U+FFFD. */
 const UNDEFINED_IN_CP1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);

@@ -78,7 +78,15 @@ export const FRENCH_HEADERS: Readonly<Record<CsvColumn, string>> = {
  * normalisation, so each entry covers those variants.
  */
 const OTHER_FRENCH_NAMES: Readonly<Record<CsvColumn, readonly string[]>> = {
-  external_ref: ['ref_externe', 'reference', 'no_reference', 'numero_reference', 'reference_entente', 'no_entente', 'numero_entente'],
+  external_ref: [
+    'ref_externe',
+    'reference',
+    'no_reference',
+    'numero_reference',
+    'reference_entente',
+    'no_entente',
+    'numero_entente',
+  ],
   programme_code: ['programme', 'code_programme_subvention'],
   title: ['titre_projet', 'titre_entente', 'nom_projet'],
   amount_cents: [],
@@ -87,7 +95,13 @@ const OTHER_FRENCH_NAMES: Readonly<Record<CsvColumn, readonly string[]>> = {
   start_date: ['debut', 'date_debut_projet'],
   end_date: ['fin', 'date_fin_projet'],
   signed_at: ['signature', 'signee', 'date_signature_entente'],
-  grantee_name: ['organisme', 'beneficiaire', 'nom_beneficiaire', 'organisme_beneficiaire', 'nom_organisme_beneficiaire'],
+  grantee_name: [
+    'organisme',
+    'beneficiaire',
+    'nom_beneficiaire',
+    'organisme_beneficiaire',
+    'nom_organisme_beneficiaire',
+  ],
   grantee_neq: ['neq_organisme', 'numero_entreprise_quebec'],
   contact_name: ['nom_contact', 'personne_ressource', 'contact'],
   contact_email: ['courriel', 'courriel_contact', 'adresse_courriel'],

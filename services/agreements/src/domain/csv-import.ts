@@ -86,7 +86,8 @@ function readHeader(cells: string[], emptyColumn: (i: number) => boolean): Heade
       code: 'csv_unknown_column',
       params: { hint: headerHint(written[i]!, missing) },
     });
-  for (const c of REQUIRED_COLUMNS) if (!index.has(c)) issues.push({ row: 1, column: name(c), code: 'csv_missing_column' });
+  for (const c of REQUIRED_COLUMNS)
+    if (!index.has(c)) issues.push({ row: 1, column: name(c), code: 'csv_missing_column' });
   return { index, name, issues };
 }
 
@@ -115,7 +116,8 @@ export function readCsvRecords(records: string[][]): { agreements: CsvAgreement[
   const readValues = new Map<number, Partial<Record<CsvColumn, string>>>();
   const cell = (r: number, c: CsvColumn): string => readValues.get(r)?.[c] ?? raw(records[r]!, c);
   /** The column a record's amount was read from (the dollars one when both are given). */
-  const amountColumn = (r: number): CsvColumn => (raw(records[r]!, 'amount_dollars') ? 'amount_dollars' : 'amount_cents');
+  const amountColumn = (r: number): CsvColumn =>
+    raw(records[r]!, 'amount_dollars') ? 'amount_dollars' : 'amount_cents';
 
   const groups = new Map<string, number[]>();
   for (let r = 1; r < records.length; r++) {
@@ -237,7 +239,12 @@ export function readCsvRecords(records: string[][]): { agreements: CsvAgreement[
     for (const i of found) {
       const at = place(i.path);
       if (reported.has(`${at.record}:${at.column}`)) continue; // already named by the cell's own reading
-      issues.push({ row: at.record + 1, column: name(at.column), code: i.code, ...(i.params ? { params: i.params } : {}) });
+      issues.push({
+        row: at.record + 1,
+        column: name(at.column),
+        code: i.code,
+        ...(i.params ? { params: i.params } : {}),
+      });
     }
     const locate = (path: string): { row: number; column: string } => {
       const at = place(path);

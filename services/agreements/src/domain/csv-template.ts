@@ -99,8 +99,7 @@ export interface ImportTemplate {
 
 export function importTemplate(locale: Locale): ImportTemplate {
   const sep = locale === 'fr' ? ';' : ',';
-  const line = (values: Example): string =>
-    TEMPLATE_COLUMNS.map((c) => field(values[c] ?? '', sep)).join(sep);
+  const line = (values: Example): string => TEMPLATE_COLUMNS.map((c) => field(values[c] ?? '', sep)).join(sep);
   const header = TEMPLATE_COLUMNS.map((c) => (locale === 'fr' ? FRENCH_HEADERS[c] : c)).join(sep);
   const { agreement, requirements } = EXAMPLES[locale];
   const rows = requirements.map((r) => line({ ...agreement, ...r }));

@@ -118,8 +118,7 @@ export const issueMessages = catalog({
     csv_field_count: (p) => `the row has ${p.got} fields instead of ${p.expected}`,
     csv_syntax: (p) => `malformed CSV: ${p.value}`,
     csv_date_invalid: (p) => `invalid date: "${p.value}" (expected YYYY-MM-DD or DD/MM/YYYY, a calendar date)`,
-    csv_date_two_digit_year: (p) =>
-      `two-digit year in "${p.value}": write the year in full (DD/MM/YYYY or YYYY-MM-DD)`,
+    csv_date_two_digit_year: (p) => `two-digit year in "${p.value}": write the year in full (DD/MM/YYYY or YYYY-MM-DD)`,
     csv_date_month_first: (p) =>
       `"${p.value}" looks written month first: dates are read day first (DD/MM/YYYY) or YYYY-MM-DD`,
     csv_amount_invalid: (p) => `unreadable amount: "${p.value}" (e.g. 25 000,00 $, 25 000 $, 25,000.00 or 25000.00)`,
