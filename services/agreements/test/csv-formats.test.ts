@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import iconv from 'iconv-lite';
 import { decodeCsv, parseCsv } from '../src/adapters/csv';
 import { columnOfHeader, CSV_COLUMNS, FRENCH_HEADERS, normaliseHeader } from '../src/domain/csv-columns';
@@ -110,6 +112,19 @@ describe('header names', () => {
     const names = CSV_COLUMNS.map((c) => normaliseHeader(FRENCH_HEADERS[c]));
     expect(new Set(names).size).toBe(CSV_COLUMNS.length);
     for (const c of CSV_COLUMNS) expect(columnOfHeader(FRENCH_HEADERS[c])?.column).toBe(c);
+  });
+  it('accepts every name the README table lists, for the column of its row', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| column (English) |')).split('\n\n')[0]!.split('\n').slice(2);
+    expect(table).toHaveLength(CSV_COLUMNS.length);
+    for (const line of table) {
+      const [english, french, others] = line.split('|').slice(1, 4);
+      const names = [english!, french!, others!].flatMap((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+      const column = names[0]!;
+      expect(CSV_COLUMNS).toContain(column);
+      expect(FRENCH_HEADERS[column as (typeof CSV_COLUMNS)[number]]).toBe(names[1]);
+      for (const n of names) expect([n, columnOfHeader(n)?.column]).toEqual([n, column]);
+    }
   });
   it('names nothing it does not know', () => {
     expect(columnOfHeader('commentaires')).toBeNull();
