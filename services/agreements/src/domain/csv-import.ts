@@ -103,6 +103,7 @@ export function readCsvRecords(records: string[][]): { agreements: CsvAgreement[
   const issues: CsvIssue[] = [];
   /** `${record}:${column}` of the cells already reported, so one bad cell is one error. */
   const reported = new Set<string>();
+  const isReported = (r: number, c: CsvColumn): boolean => reported.size > 0 && reported.has(`${r}:${c}`);
   const report = (r: number, c: CsvColumn, code: MessageCode, params?: Record<string, string | number>): void => {
     reported.add(`${r}:${c}`);
     issues.push({ row: r + 1, column: name(c), code, ...(params ? { params } : {}) });
@@ -137,8 +138,8 @@ export function readCsvRecords(records: string[][]): { agreements: CsvAgreement[
       const text = raw(rec, c);
       if (!text) continue;
       const d = readCsvDate(text);
-      if (d.ok) values[c] = d.value;
-      else report(r, c, d.code, { value: text });
+      if (!d.ok) report(r, c, d.code, { value: text });
+      else if (d.value !== text) values[c] = d.value;
     }
     const dollars = raw(rec, 'amount_dollars');
     if (dollars) {
@@ -175,8 +176,7 @@ export function readCsvRecords(records: string[][]): { agreements: CsvAgreement[
         // The amount is compared as cents, whichever column wrote it: `25 000 $` and `2500000` agree.
         if (c === 'amount_dollars') continue;
         const at = c === 'amount_cents' ? amountColumn(r) : c;
-        if (reported.has(`${r}:${at}`) || reported.has(`${first}:${c === 'amount_cents' ? amountColumn(first) : c}`))
-          continue;
+        if (isReported(r, at) || isReported(first, c === 'amount_cents' ? amountColumn(first) : c)) continue;
         const a = cell(first, c),
           b = cell(r, c);
         if (a !== b) {
@@ -238,7 +238,7 @@ export function readCsvRecords(records: string[][]): { agreements: CsvAgreement[
     };
     for (const i of found) {
       const at = place(i.path);
-      if (reported.has(`${at.record}:${at.column}`)) continue; // already named by the cell's own reading
+      if (isReported(at.record, at.column)) continue; // already named by the cell's own reading
       issues.push({
         row: at.record + 1,
         column: name(at.column),
