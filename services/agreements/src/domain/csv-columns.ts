@@ -146,13 +146,20 @@ export interface HeaderName {
 /** Every accepted name, normalised → its column. */
 const NAMES: ReadonlyMap<string, HeaderName> = (() => {
   const m = new Map<string, HeaderName>();
+  const add = (n: string, name: HeaderName): void => {
+    const taken = m.get(n);
+    // One name, one column: a name given to two columns would silently read one as the other.
+    if (taken && taken.column !== name.column)
+      throw new Error(`CSV header name ${n} given to ${taken.column} and ${name.column}`);
+    m.set(n, name);
+  };
   for (const c of CSV_COLUMNS) {
-    m.set(normaliseHeader(FRENCH_HEADERS[c]), { column: c, french: true });
-    for (const n of OTHER_FRENCH_NAMES[c]) m.set(n, { column: c, french: true });
+    add(normaliseHeader(FRENCH_HEADERS[c]), { column: c, french: true });
+    for (const n of OTHER_FRENCH_NAMES[c]) add(n, { column: c, french: true });
   }
   for (const c of CSV_COLUMNS) {
-    m.set(normaliseHeader(c), { column: c, french: false });
-    for (const n of OTHER_ENGLISH_NAMES[c] ?? []) m.set(n, { column: c, french: false });
+    add(normaliseHeader(c), { column: c, french: false });
+    for (const n of OTHER_ENGLISH_NAMES[c] ?? []) add(n, { column: c, french: false });
   }
   return m;
 })();
