@@ -293,7 +293,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import agreements from a CSV file, all rows or none
+         * Import agreements from a CSV file (all rows or none)
          * @description UTF-8 (with or without BOM) or Windows-1252 (what Excel writes as "CSV (séparateur :
          *     point-virgule)"), told apart by the bytes; comma or semicolon, told from the header line.
          *     Headers: the English snake_case names or their French names (README of the agreements
