@@ -275,8 +275,39 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import agreements from a CSV file (all rows or none) */
+        /**
+         * Import agreements from a CSV file (all rows or none)
+         * @description UTF-8 (with or without BOM) or Windows-1252 (what Excel writes as "CSV (séparateur :
+         *     point-virgule)"), told apart by the bytes; comma or semicolon, told from the header line.
+         *     Headers: the English snake_case names or their French names (README of the agreements
+         *     service), any case, with or without accents. Dates `YYYY-MM-DD` or `DD/MM/YYYY` (day first;
+         *     two-digit years refused); amounts in `amount_cents` or in dollars in `amount_dollars`
+         *     (`25 000,00 $`, `25,000.00`; `25,000` is ambiguous and refused). Any bad cell is a 422 naming
+         *     its row and column, and nothing is written.
+         */
         post: operations["importAgreements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agreements/import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The CSV template of the import, in French or English
+         * @description `fr`: semicolons, French headers, day-first dates, amounts as `25 000,00 $`; `en`: commas, the
+         *     English column names, ISO dates, amounts as `25,000.00`. Both UTF-8 with a BOM (so Excel shows
+         *     accents), one example agreement on two rows to replace; the filled file imports as it is.
+         */
+        get: operations["getImportTemplate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1559,6 +1590,16 @@ export interface operations {
                         created: number;
                         unchanged: number;
                         obligationsCreated: number;
+                        /**
+                         * @description how the bytes were read
+                         * @enum {string}
+                         */
+                        encoding: "UTF-8" | "Windows-1252";
+                        /**
+                         * @description the delimiter found in the header line
+                         * @enum {string}
+                         */
+                        separator: "," | ";";
                     };
                 };
             };
@@ -1567,6 +1608,36 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getImportTemplate: {
+        parameters: {
+            query?: {
+                /** @description the template's language (default the caller's, from Accept-Language; French first) */
+                locale?: components["schemas"]["Locale"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the template */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…csv" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];

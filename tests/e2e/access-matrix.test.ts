@@ -104,6 +104,9 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/agreements/import': {
     request: async (f) => ({ path: '/v1/agreements/import', body: csvOf(f.programmeA, f.unique('C')), contentType: 'text/csv' }),
     expect:                                                                  [403, 201, 422, 403, 403, 403, 403, 401, 401] },
+  // The template holds no tenant's data: every funder reads the same file.
+  'GET /v1/agreements/import/template': { request: async () => ({ path: '/v1/agreements/import/template?locale=fr' }),
+    expect:                                                                  [403, 200, 200, 403, 403, 403, 403, 401, 401] },
   'GET /v1/agreements/{id}':            { request: async (f) => ({ path: `/v1/agreements/${f.agreementA.id}` }),
     expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
   'PATCH /v1/agreements/{id}': {

@@ -14,7 +14,7 @@ export const IMPORT_PATH = '/v1/agreements/import';
 
 /**
  * The import reads the raw bytes itself (mounted before the shared text parser): only the bytes
- * tell a Latin-1 file from a UTF-8 one, and a text parser would already have replaced the accents.
+ * tell a Windows-1252 file from a UTF-8 one, and a text parser would already have replaced the accents.
  */
 export function mountCsvBody(app: Express): void {
   const raw = express.raw({ type: ['text/csv', 'text/plain', 'application/csv'], limit: '10mb' });
