@@ -261,14 +261,14 @@ describe('compliance report: figures', () => {
     const pdf = Buffer.from(await pdfRes.arrayBuffer());
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.toString('latin1')).toContain('/FontFile2'); // the TTF is embedded
-    const lines = pdfText(pdf).split('\n');
-    expect(lines).toContain(`Taux de conformité ${formatRate(r.totals.complianceRate, 'fr')}`);
-    expect(lines).toContain(`Remplies à temps ${r.totals.fulfilledOnTime}`);
-    expect(lines).toContain(`Remplies en retard ${r.totals.fulfilledLate}`);
-    expect(lines).toContain(`Obligations (total) ${r.totals.obligations}`);
-    for (const s of ['En retard', 'Dispensée', 'Annulée']) expect(lines.some((l) => l.startsWith(`${s} `))).toBe(true);
-    expect(lines).toContain(`Obligations en souffrance (${r.overdue.length})`);
-    for (const o of r.overdue) expect(flat(lines.join(' '))).toContain(`${o.referenceCode} ${o.externalRef}`);
+    const pdfLines = pdfText(pdf).split('\n');
+    expect(pdfLines).toContain(`Taux de conformité ${formatRate(r.totals.complianceRate, 'fr')}`);
+    expect(pdfLines).toContain(`Remplies à temps ${r.totals.fulfilledOnTime}`);
+    expect(pdfLines).toContain(`Remplies en retard ${r.totals.fulfilledLate}`);
+    expect(pdfLines).toContain(`Obligations (total) ${r.totals.obligations}`);
+    for (const s of ['En retard', 'Dispensée', 'Annulée']) expect(pdfLines.some((l) => l.startsWith(`${s} `))).toBe(true);
+    expect(pdfLines).toContain(`Obligations en souffrance (${r.overdue.length})`);
+    for (const o of r.overdue) expect(flat(pdfLines.join(' '))).toContain(`${o.referenceCode} ${o.externalRef}`);
   });
 
   it('neutralises formula injection in CSV cells', async () => {
