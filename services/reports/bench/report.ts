@@ -85,10 +85,7 @@ async function main(): Promise<void> {
     },
     csv: {
       run: () => renderCsv(rows, report.asOf, report.locale),
-      raw: () =>
-        rows
-          .map((r) => Object.values(r).join(';'))
-          .join('\r\n'),
+      raw: () => rows.map((r) => Object.values(r).join(';')).join('\r\n'),
       what: 'rows joined with ";"',
     },
     html: {

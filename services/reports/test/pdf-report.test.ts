@@ -19,7 +19,9 @@ afterAll(() => stopChartRenderer());
 function axisLabels(svg: string): string[][] {
   const groups = svg.match(/<g class="mark-text role-axis-label"[^>]*>(?:<text[^>]*>[^<]*<\/text>)*<\/g>/g) ?? [];
   return groups.map((g) =>
-    [...g.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].filter(([, attrs]) => !/opacity="0"/.test(attrs!)).map(([, , t]) => t!),
+    [...g.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)]
+      .filter(([, attrs]) => !/opacity="0"/.test(attrs!))
+      .map(([, , t]) => t!),
   );
 }
 const yLabels = (svg: string): string[] => axisLabels(svg).find((ls) => ls.every((l) => /^[\d\s\u202f,.]+$/.test(l)))!;
@@ -57,7 +59,9 @@ describe.each(['fr', 'en'] as const)('PDF report over 240 obligations (%s)', (lo
     expect(info.Title).toBe(`${m.title} — ${report.asOf}`);
     expect(pdf.toString('latin1')).toContain(`/Lang (${locale}-CA)`);
     expect(pdf.toString('latin1')).toContain('/FontFile2');
-    const tree = pdfStructure(pdf).split('\n').map((l) => l.trim().split(' ')[0]);
+    const tree = pdfStructure(pdf)
+      .split('\n')
+      .map((l) => l.trim().split(' ')[0]);
     for (const tag of ['Document', 'H1', 'H2', 'P', 'Figure', 'Table', 'TR', 'TH', 'TD']) expect(tree).toContain(tag);
     // one table per page of the outstanding list, each opening with its header row
     expect(tree.filter((t) => t === 'Table').length).toBeGreaterThan(8);
@@ -69,7 +73,9 @@ describe.each(['fr', 'en'] as const)('PDF report over 240 obligations (%s)', (lo
     expect(total).toBeGreaterThan(3);
     pages.forEach((p, i) => expect(p).toContain(m.pageOf(i + 1, total)));
     const header = [m.reference, m.externalRef, m.agreementTitle].join(' ');
-    const outstandingPages = pages.filter((p) => report.overdue.some((o) => flat(p).includes(`${o.referenceCode} SUBV-`)));
+    const outstandingPages = pages.filter((p) =>
+      report.overdue.some((o) => flat(p).includes(`${o.referenceCode} SUBV-`)),
+    );
     expect(outstandingPages.length).toBeGreaterThan(1);
     for (const p of outstandingPages) expect(flat(p)).toContain(header);
     const headings = [m.definitionHeading, m.summary, m.chartHeading, m.grantees].concat(
@@ -121,7 +127,10 @@ describe('chart ticks', () => {
     const zero = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<(typeof STATUSES)[number], number>;
     return {
       ...base,
-      byMonth: counts.map((c, i) => ({ month: `2026-${String(i + 1).padStart(2, '0')}`, byStatus: { ...zero, overdue: c } })),
+      byMonth: counts.map((c, i) => ({
+        month: `2026-${String(i + 1).padStart(2, '0')}`,
+        byStatus: { ...zero, overdue: c },
+      })),
     };
   };
 

@@ -266,7 +266,8 @@ describe('compliance report: figures', () => {
     expect(pdfLines).toContain(`Remplies à temps ${r.totals.fulfilledOnTime}`);
     expect(pdfLines).toContain(`Remplies en retard ${r.totals.fulfilledLate}`);
     expect(pdfLines).toContain(`Obligations (total) ${r.totals.obligations}`);
-    for (const s of ['En retard', 'Dispensée', 'Annulée']) expect(pdfLines.some((l) => l.startsWith(`${s} `))).toBe(true);
+    for (const s of ['En retard', 'Dispensée', 'Annulée'])
+      expect(pdfLines.some((l) => l.startsWith(`${s} `))).toBe(true);
     expect(pdfLines).toContain(`Obligations en souffrance (${r.overdue.length})`);
     for (const o of r.overdue) expect(flat(pdfLines.join(' '))).toContain(`${o.referenceCode} ${o.externalRef}`);
   });

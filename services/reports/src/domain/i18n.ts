@@ -61,7 +61,8 @@ export const messages = catalog({
     pageOf: (page: number, total: number) => `Page ${page} / ${total}`,
     // French puts a no-break space before the colon; English none
     scopeLine: (funders: string, programme: string) => `Bailleurs\u00a0: ${funders} · Programme\u00a0: ${programme}`,
-    chartAlt: 'Histogramme empilé des obligations par mois d’échéance et par statut ; les mêmes chiffres sont dans le tableau qui suit.',
+    chartAlt:
+      'Histogramme empilé des obligations par mois d’échéance et par statut ; les mêmes chiffres sont dans le tableau qui suit.',
     auditHeadHeading: 'Tête de la chaîne d’audit',
     auditHeadText: (seq: string, hash: string) =>
       `À la génération de ce rapport, la chaîne d’audit du bailleur compte ${seq} entrées ; empreinte de la dernière (SHA-256) : ${hash}. Conservez-la : une chaîne réécrite ne la contiendra plus.`,
@@ -168,7 +169,8 @@ export const messages = catalog({
     none: 'None',
     pageOf: (page: number, total: number) => `Page ${page} / ${total}`,
     scopeLine: (funders: string, programme: string) => `Funders: ${funders} · Programme: ${programme}`,
-    chartAlt: 'Stacked bar chart of obligations by due month and status; the same figures are in the table that follows.',
+    chartAlt:
+      'Stacked bar chart of obligations by due month and status; the same figures are in the table that follows.',
     auditHeadHeading: 'Audit chain head',
     auditHeadText: (seq: string, hash: string) =>
       `When this report was generated, the funder’s audit chain held ${seq} entries; hash of the last one (SHA-256): ${hash}. Keep it: a rewritten chain will no longer contain it.`,
