@@ -18,6 +18,7 @@ import { consumeEvents } from './consumers/read-model';
 import { consumeJobs } from './consumers/jobs';
 import { startPeopleConsumer } from './consumers/people';
 import { mountRoutes } from './http/routes';
+import { stopChartRenderer } from './adapters/render-chart';
 
 export interface RunningService extends Running {
   events: { readonly applied: number };
@@ -59,7 +60,7 @@ export async function startReports(
 
   await startPeopleConsumer(runtime, personPseudonymKey(cfg));
 
-  runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
+  runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close(), stopChartRenderer] });
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     routes: (app) =>

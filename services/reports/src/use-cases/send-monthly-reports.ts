@@ -6,6 +6,7 @@ import type { FunderInfo } from '../adapters/report-store';
 import type { ReportDispatchStore } from '../adapters/report-dispatch-store';
 import { renderCsv } from '../adapters/render-csv';
 import { renderHtml } from '../domain/render-html';
+import { renderStatusChart } from '../adapters/render-chart';
 import { formatRate, messages } from '../domain/i18n';
 import { scrubEmails } from '../domain/personal-data';
 import { makeComplianceReport, type ReportReader } from './make-compliance-report';
@@ -58,7 +59,7 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
         const { rejected } = await deps.mailer.send({
           to: funder.reportRecipients,
           subject: m.emailSubject(funder.name, asOf),
-          html: renderHtml(report),
+          html: renderHtml(report, await renderStatusChart(report)),
           text: m.emailText(
             formatRate(report.totals.complianceRate, report.locale),
             report.totals.dueByAsOf,
