@@ -57,8 +57,11 @@ export interface PersonPart {
 
 /** What a service does about one person, inside the consumer's transaction. */
 export interface PersonDataPort<Tx extends SqlTx> {
-  /** Everything the service holds about the email (outbox copies are added by `personHandlers`). */
-  exportOf(tx: Tx, email: string): Promise<PersonPart[]>;
+  /**
+   * Everything the service holds about the email (outbox copies are added by `personHandlers`);
+   * `pseudonym` is the person's keyed pseudonym, which records may name the person by.
+   */
+  exportOf(tx: Tx, email: string, pseudonym: string): Promise<PersonPart[]>;
   /**
    * Removes the person's rows or replaces them by the pseudonym; returns counts per kind and the
    * names the rows held (so the outbox copies can be rid of them too).
@@ -91,7 +94,7 @@ export function personHandlers<Tx extends SqlTx>(
   return {
     'person.export_requested.v1': async (d, tx) => {
       const email = norm(d.email);
-      const parts = await port.exportOf(tx, email);
+      const parts = await port.exportOf(tx, email, pseudonymOf(email));
       const copies = await outboxCopiesOf(tx, email);
       parts.push({
         kind: 'outbox_event',
