@@ -28,13 +28,12 @@ export interface BrokerPermissions {
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 
 /**
- * What service `name` may do on the broker: declare, bind and read its own queues (every name
- * starting `<name>.`, as `QUEUES` are named), declare the events exchange and publish to it its own
- * event types only, bind its queues to it. It may not declare, bind or read another service's queue.
- * It may write to the default exchange: RabbitMQ requires it of whoever declares a queue that
- * dead-letters through it (our retry and DLQ queues do) and the consumer schedules retries through
- * it. That leaves one gap, named in the README: a service could put a message in another service's
- * queue by name; it cannot publish another service's event types on the events exchange.
+ * What service `name` may do on the broker: declare, bind and read its own queues and exchanges
+ * (every name starting `<name>.`, as `QUEUES` and their `<q>.dlx` are named), declare the events
+ * exchange and publish to it its own event types only, bind its queues to it. It may not declare,
+ * bind or read another service's queue, nor write to the default exchange (`amq.default`), which
+ * would put a message in any queue by name: retries and dead letters go through the queue's own
+ * `<q>.dlx` instead.
  */
 export function permissionsFor(name: string): BrokerPermissions {
   const own = `${escape(name)}\\..*`;
@@ -42,7 +41,7 @@ export function permissionsFor(name: string): BrokerPermissions {
   const types = PUBLISHES[name] ?? [];
   return {
     configure: `^(${exchange}|${own})$`,
-    write: `^(${exchange}|amq\\.default|${own})$`,
+    write: `^(${exchange}|${own})$`,
     read: `^(${exchange}|${own})$`,
     topicWrite: types.length === 0 ? '^$' : `^(${types.map(escape).join('|')})$`,
   };

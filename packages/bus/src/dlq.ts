@@ -1,5 +1,5 @@
 import type { BusConnection } from './connection';
-import { deadLetterQueue, QUEUES } from './topology';
+import { deadLetterQueue, queueExchange, QUEUES } from './topology';
 import { withTimeout } from './connection';
 
 export interface DeadLetterSummary {
@@ -42,7 +42,7 @@ export async function replayDeadLetters(bus: BusConnection, queue: string, max =
       delete headers['x-attempt'];
       delete headers['x-death'];
       delete headers['x-delivery-count'];
-      ch.sendToQueue(queue, msg.content, {
+      ch.publish(queueExchange(queue), queue, msg.content, {
         ...msg.properties,
         persistent: true,
         headers: { ...headers, 'x-replayed': true },

@@ -10,6 +10,7 @@ import {
   EXCHANGE,
   permissionsFor,
   provisionBrokerUsers,
+  queueExchange,
   QUEUES,
   removeBrokerUsers,
   unpublishedTypes,
@@ -95,6 +96,39 @@ it("lets a service declare and read its own queues and publish its own events, a
   const stale = new URL(urls.obligations!);
   stale.password = 'guest';
   await expect(amqp.connect(stale.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
+});
+
+it('refuses a service user the default exchange: it cannot drop a message into a queue by name, not even its own', async () => {
+  const opts = { maxAttempts: 3, retryDelayMs: 100 };
+  // both queues exist (declared by their own services)
+  expect(
+    await attempt(urls.notifier!, (ch) => assertConsumerTopology(ch, QUEUES.notifierReminders, [], opts)),
+  ).toBeNull();
+  expect(
+    await attempt(urls.obligations!, (ch) => assertConsumerTopology(ch, QUEUES.obligationsAgreements, [], opts)),
+  ).toBeNull();
+  const toQueue = (ch: amqp.ConfirmChannel, q: string) =>
+    new Promise<void>((resolve, reject) =>
+      ch.sendToQueue(q, Buffer.from('{}'), { persistent: true }, (err) => (err ? reject(err) : resolve())),
+    );
+  for (const q of [QUEUES.notifierReminders, QUEUES.obligationsAgreements, `${QUEUES.obligationsAgreements}.dlq`])
+    expect(await attempt(urls.obligations!, (ch) => toQueue(ch, q))).toMatch(/ACCESS_REFUSED.*amq\.default/);
+  // another service's own exchange is refused too; its own is where its retries go
+  const toExchange = (ch: amqp.ConfirmChannel, ex: string, key: string) =>
+    new Promise<void>((resolve, reject) =>
+      ch.publish(ex, key, Buffer.from('{}'), { persistent: true }, (err) => (err ? reject(err) : resolve())),
+    );
+  expect(
+    await attempt(urls.obligations!, (ch) =>
+      toExchange(ch, queueExchange(QUEUES.notifierReminders), QUEUES.notifierReminders),
+    ),
+  ).toMatch(/ACCESS_REFUSED/);
+  expect(
+    await attempt(urls.obligations!, (ch) =>
+      toExchange(ch, queueExchange(QUEUES.obligationsAgreements), `${QUEUES.obligationsAgreements}.retry`),
+    ),
+  ).toBeNull();
+  expect(permissionsFor('obligations').write).not.toMatch(/default/);
 });
 
 describe('a consumer running as its service user', () => {
