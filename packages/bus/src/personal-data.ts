@@ -83,6 +83,11 @@ export function personHandlers<Tx extends SqlTx>(
   service: string,
   port: PersonDataPort<Tx>,
   pseudonymOf: (email: string) => string,
+  /**
+   * Removes the service's dead letters that mention the person (values: the email, then the names)
+   * and says how many; `ServiceRuntime.purgeDeadLetters` does it for the service's own queues.
+   */
+  deadLetters?: (values: string[]) => Promise<number>,
 ): {
   'person.export_requested.v1': (d: { requestId: string; email: string }, tx: Tx) => Promise<'done'>;
   'person.erasure_requested.v1': (
@@ -115,6 +120,8 @@ export function personHandlers<Tx extends SqlTx>(
       const pseudonym = pseudonymOf(email);
       const { counts, names } = await port.erase(tx, email, pseudonym, { requestId: d.requestId, actor: d.actor });
       const outbox = await purgeOutboxCopies(tx, email, pseudonym, names);
+      // Before the answer commits: the count goes in it. A redelivered request finds them gone (0).
+      const deadLettersRemoved = deadLetters ? await deadLetters([email]) : 0;
       await enqueue(tx, [
         {
           type: 'person.erased.v1',
@@ -122,7 +129,12 @@ export function personHandlers<Tx extends SqlTx>(
           data: {
             requestId: d.requestId,
             service,
-            counts: { ...counts, outboxDeleted: outbox.deleted, outboxRewritten: outbox.rewritten },
+            counts: {
+              ...counts,
+              outboxDeleted: outbox.deleted,
+              outboxRewritten: outbox.rewritten,
+              deadLettersRemoved,
+            },
             at: new Date().toISOString(),
           },
         },
