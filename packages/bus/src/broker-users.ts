@@ -92,6 +92,48 @@ export function provisionBrokerUsers(
   return urls;
 }
 
+/**
+ * The same users and permissions as `provisionBrokerUsers`, made through RabbitMQ's management HTTP
+ * API at `managementUrl` (`http://admin:password@rabbitmq:15672`), for a broker in another
+ * container or host where `rabbitmqctl` cannot reach (docker-compose.yml). New passwords each call.
+ */
+export async function provisionBrokerUsersHttp(
+  managementUrl: string,
+  amqpUrl: string,
+  services: readonly string[],
+  prefix = 'pc',
+): Promise<Record<string, string>> {
+  const api = new URL(managementUrl);
+  const auth = `Basic ${Buffer.from(`${decodeURIComponent(api.username)}:${decodeURIComponent(api.password)}`).toString('base64')}`;
+  api.username = '';
+  api.password = '';
+  const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1)) || '/';
+  const put = async (path: string, body: unknown): Promise<void> => {
+    const res = await fetch(new URL(`api/${path}`, api.toString().replace(/\/?$/, '/')), {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`broker management API: PUT /api/${path} answered ${res.status}`);
+  };
+  const urls: Record<string, string> = {};
+  for (const service of services) {
+    const user = brokerUser(service, prefix);
+    const password = crypto.randomBytes(24).toString('base64url');
+    const u = encodeURIComponent(user);
+    const v = encodeURIComponent(vhost);
+    const p = permissionsFor(service);
+    await put(`users/${u}`, { password, tags: '' });
+    await put(`permissions/${v}/${u}`, { configure: p.configure, write: p.write, read: p.read });
+    await put(`topic-permissions/${v}/${u}`, { exchange: EXCHANGE, write: p.topicWrite, read: '.*' });
+    const url = new URL(amqpUrl);
+    url.username = encodeURIComponent(user);
+    url.password = encodeURIComponent(password);
+    urls[service] = url.toString();
+  }
+  return urls;
+}
+
 /** Removes the users made by provisionBrokerUsers (tests). */
 export function removeBrokerUsers(services: readonly string[], prefix = 'pc'): void {
   for (const service of services) {
