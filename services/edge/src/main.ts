@@ -45,7 +45,12 @@ export async function startEdge(
       mountProxy(app, cfg, stores, abuseLimits(cfg));
     },
     routes: (app) =>
-      mountAdminRoutes(app, { ...stores, pseudonymKey: personPseudonymKey(cfg), kick: () => runtime.relay.kick() }),
+      mountAdminRoutes(app, {
+        ...stores,
+        pseudonymKey: personPseudonymKey(cfg),
+        kick: () => runtime.relay.kick(),
+        purgeDeadLetters: (values) => runtime.purgeDeadLetters(values),
+      }),
   });
   return { port, runtime, stop: () => runtime.stop() };
 }

@@ -20,6 +20,7 @@ export function mountCsvBody(app: Express): void {
   const raw = express.raw({ type: ['text/csv', 'text/plain', 'application/csv'], limit: '10mb' });
   app.post(IMPORT_PATH, raw, (req, _res, next) => {
     if (Buffer.isBuffer(req.body)) {
+      req.rawBody = req.body; // what the caller's signed principal covers
       const charset = /charset\s*=\s*"?([^";]+)"?/i.exec(req.headers['content-type'] ?? '')?.[1];
       req.csv = decodeCsv(req.body, charset);
       // The contract validator expects a string body; the route reads req.csv.

@@ -8,7 +8,7 @@ import { renderCsv } from '../adapters/render-csv';
 import { renderHtml } from '../domain/render-html';
 import { renderStatusChart } from '../adapters/render-chart';
 import { formatRate, messages } from '../domain/i18n';
-import { scrubEmails } from '../domain/personal-data';
+import { scrubEmails, type Pseudonym } from '../domain/personal-data';
 import { makeComplianceReport, type ReportReader } from './make-compliance-report';
 
 export interface MonthlyReportDeps {
@@ -18,6 +18,8 @@ export interface MonthlyReportDeps {
   /** publish the outbox now (the "running" event) rather than at the relay's next poll */
   kick: () => void;
   logger: Logger;
+  /** names an address a server's refusal quotes, in the job's error and the log */
+  pseudonym: Pseudonym;
   now?: () => Date;
 }
 
@@ -85,7 +87,7 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
         counts.rejectedRecipients += rejected.length;
       } catch (err) {
         counts.failed += 1;
-        const msg = scrubEmails((err as Error).message);
+        const msg = scrubEmails((err as Error).message, deps.pseudonym);
         errors.push(`${funder.id}: ${msg}`);
         deps.logger.warn({ funderId: funder.id, jobId: d.jobId, err: msg }, 'monthly report email failed');
       }
