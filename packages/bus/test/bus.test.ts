@@ -257,9 +257,12 @@ describe('event bus on the real broker', () => {
     await consumerCountingEffects(queue, { batchSize: 50, maxAttempts: 2, fail: (subject) => subject === poison });
     const events = Array.from({ length: 500 }, (_, i) => funderEvent(600 + i)); // includes 777
     await publish(events);
+    // Alone this takes about 3 s, most of it the failed batch's 49 good events replayed one
+    // transaction each; on a loaded 2-core machine that part alone was seen near 15 s, the default wait.
     await eventually(
       async () => (await count(pool, 'SELECT count(*) n FROM effect WHERE consumer = $1', [queue])) === 499,
       '499 effects',
+      60_000,
     );
     await eventually(
       async () => (await listDeadLetters(bus, [queue]))[0]?.deadLetters === 1,
