@@ -11,6 +11,8 @@ import {
   type AuditEntry,
   type ExportTrailer,
 } from '../src/domain/audit-chain';
+import type { ComplianceReport } from '../src/domain/compliance';
+import { renderPdf } from '../src/adapters/render-pdf';
 import { envelope, publish, startService, stopService, World, actor, uuid } from './helpers';
 
 // jest.config.js sets testTimeout inside `projects`, where Jest 30 ignores it (global option)
@@ -443,6 +445,35 @@ describe('published heads (anchoring)', () => {
       heads: [{ ...published.head, holds: false }],
     });
     expect(v.heads![0]).not.toHaveProperty('found');
+  });
+
+  it('publishes the head in the report itself: json, csv, html and pdf, one funder at a time', async () => {
+    const { trailer } = await exportAll(C.funderId, asC);
+    const get = (format: string, headers = asC) =>
+      fetch(`${base}/v1/reports/compliance?asOf=2026-12-01&format=${format}`, { headers });
+    const report = (await (await get('json')).json()) as ComplianceReport;
+    expect(report.auditHead).toEqual({ ...trailer.head, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+    const head = report.auditHead!;
+    const csvRows = (await (await get('csv')).text()).trim().split('\r\n');
+    expect(csvRows.at(-1)).toMatch(new RegExp(`^Tête de la chaîne d'audit;${head.seq};${head.hash};\\d{4}-`));
+    const html = await (await get('html')).text();
+    expect(html).toContain(`<code>seq ${head.seq} · hash ${head.hash} · lue le `);
+    const drawn: string[] = [];
+    await renderPdf(report, { onText: (s) => drawn.push(s) });
+    expect(drawn).toContain(`seq ${head.seq} · hash ${head.hash} · lue le ${head.at}`);
+    expect((await get('pdf')).status).toBe(200);
+    // an auditor's report over several funders has several chains: it names none (ask per funder)
+    const both = asPrincipal({ role: 'auditor', funderIds: [A.funderId, C.funderId] });
+    expect(((await (await get('json', both)).json()) as ComplianceReport).auditHead).toBeNull();
+    const one = `${base}/v1/reports/compliance?asOf=2026-12-01&funderId=${C.funderId}`;
+    expect(((await (await fetch(one, { headers: both })).json()) as ComplianceReport).auditHead).toMatchObject(
+      trailer.head,
+    );
+    // what the report published is a head the service proves it still holds
+    const v = (await (
+      await verifyHeads({ funderId: C.funderId, heads: [{ seq: head.seq, hash: head.hash }] }, asC)
+    ).json()) as Verdict;
+    expect(v).toMatchObject({ intact: true, heads: [{ seq: head.seq, holds: true }] });
   });
 
   it('refuses heads that are not a seq and a 64-character lowercase hex hash, naming each (fr/en)', async () => {

@@ -3,6 +3,7 @@ import PDFDocument from 'pdfkit';
 import type { ComplianceReport } from '../domain/compliance';
 import { STATUSES, formatInt, messages } from '../domain/i18n';
 import { STATUS_COLOURS } from '../domain/render-html';
+import { auditHeadText } from '../domain/audit-anchor';
 import { reportTables, withoutColumn, type ReportTable } from '../domain/report-tables';
 
 /**
@@ -224,6 +225,14 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
   if (r.failingContacts.length) {
     table(tables.contacts, [4, 3, 4, 1, 1.6]);
   } else para(m.none);
+
+  // the audit chain head, published (anchoring; README, "Audit trail")
+  if (r.auditHead) {
+    const a = auditHeadText(r.auditHead, L);
+    heading(a.heading);
+    para(a.line, 8);
+    para(a.keep, 9);
+  }
 
   // Page numbers once the page count is known
   const range = doc.bufferedPageRange();

@@ -1,5 +1,6 @@
 import type { ComplianceReport } from './compliance';
 import { STATUSES, formatInt, messages, type Status } from './i18n';
+import { auditHeadText } from './audit-anchor';
 import { reportTables, type ReportTable } from './report-tables';
 
 export const STATUS_COLOURS: Record<Status, string> = {
@@ -123,6 +124,12 @@ ${r.withdrawnEvidence.length ? table(tables.withdrawn) : `<p>${esc(m.none)}</p>`
   sections.push(`<section aria-labelledby="ct"><h2 id="ct">${esc(m.contactsHeading)} (${n(r.failingContacts.length)})</h2>
 ${r.failingContacts.length ? table(tables.contacts) : `<p>${esc(m.none)}</p>`}
 </section>`);
+  if (r.auditHead) {
+    const a = auditHeadText(r.auditHead, L);
+    sections.push(`<section aria-labelledby="audit"><h2 id="audit">${esc(a.heading)}</h2>
+<p><code>${esc(a.line)}</code></p><p>${esc(a.keep)}</p>
+</section>`);
+  }
   return `<!DOCTYPE html>
 <html lang="${L}">
 <head>

@@ -111,7 +111,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     switch (str(req.query.format) ?? 'json') {
       case 'csv':
         res.type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${file}.csv"`);
-        res.send(renderCsv(rows, asOf, report.locale));
+        res.send(renderCsv(rows, asOf, report.locale, report.auditHead));
         return;
       case 'html':
         res.type('text/html; charset=utf-8').send(renderHtml(report));
