@@ -19,6 +19,7 @@ const benches: Record<string, string> = {
   praxis: 'services/praxis-connector/bench/praxis.ts',
   notify: 'services/notifier/bench/notify.ts',
   report: 'services/reports/bench/report.ts',
+  'report-ingest': 'services/reports/bench/ingest.ts',
   pipeline: 'scripts/bench-pipeline/main.ts',
 };
 

@@ -22,4 +22,21 @@ describe('docker-compose.yml', () => {
     expect(everywhere).toEqual(['8080:8080']);
     expect(published).not.toContain('15672:15672');
   });
+
+  it('has no guest on the broker: an administrator from a required secret makes one user per service', () => {
+    const settings = compose
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n');
+    expect(settings).not.toMatch(/guest/);
+    const pass = /^\s*RABBITMQ_DEFAULT_PASS:\s*(.+)$/m.exec(compose)?.[1] ?? '';
+    expect(pass).toMatch(/^\$\{BROKER_ADMIN_PASSWORD:\?/);
+    expect(compose).toMatch(/^\s*RABBITMQ_DEFAULT_USER:\s*pc-admin$/m);
+    // start.ts gives each service its own user through the management API (same names as `pnpm start`)
+    expect(compose).toMatch(
+      /^\s*BROKER_MANAGEMENT_URL:\s*http:\/\/pc-admin:\$\{BROKER_ADMIN_PASSWORD:\?[^}]*\}@rabbitmq:15672$/m,
+    );
+    const amqp = /^\s*AMQP_URL:\s*(.+)$/m.exec(compose)?.[1] ?? '';
+    expect(new URL(amqp).username).toBe('');
+  });
 });

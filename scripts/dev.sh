@@ -31,8 +31,25 @@ ensure_services() {
   fi
 }
 
+ensure_debian_tools() {
+  # The PDF report embeds DejaVu (fonts-dejavu-core); its tests read PDFs with poppler-utils
+  # (pdftotext, pdfinfo, pdftoppm). Installed from Debian when missing and we may (root + apt-get).
+  local missing=()
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "› installing ${missing[*]}"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "› missing Debian packages: ${missing[*]} (install them: apt-get install -y ${missing[*]})" >&2
+    fi
+  fi
+}
+
 install() {
   ensure_pnpm
+  ensure_debian_tools
   pnpm install --frozen-lockfile
   pnpm prisma:generate
 }

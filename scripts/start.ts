@@ -6,18 +6,22 @@
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { provisionBrokerUsers } from '@pc/bus';
+import { provisionBrokerUsers, provisionBrokerUsersHttp } from '@pc/bus';
 import { baseEnv, ensureDatabase, loadConfig } from '@pc/service-kit';
 import { builtServices } from './services';
 import { spawnService, stopServices, waitReady, type RunningService } from './system';
 
 /**
  * One broker user per service with only its own queues and event types (new passwords at each
- * start), when the broker is this machine's (rabbitmqctl answers). BROKER_USERS=off keeps the
- * single AMQP_URL for every service, e.g. for a managed broker whose users are made elsewhere.
+ * start): through the broker's management API when BROKER_MANAGEMENT_URL names it (a broker in
+ * another container: docker-compose.yml), else when the broker is this machine's (rabbitmqctl
+ * answers). BROKER_USERS=off keeps the single AMQP_URL for every service, e.g. for a managed broker
+ * whose users are made elsewhere.
  */
-function brokerUrls(amqpUrl: string, services: string[]): Record<string, string> {
+async function brokerUrls(amqpUrl: string, services: string[]): Promise<Record<string, string>> {
   if (process.env.BROKER_USERS === 'off') return {};
+  const management = process.env.BROKER_MANAGEMENT_URL;
+  if (management) return provisionBrokerUsersHttp(management, amqpUrl, services);
   const host = new URL(amqpUrl).hostname;
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) return {};
   try {
@@ -33,13 +37,16 @@ async function main(): Promise<void> {
   const cfg = loadConfig({ DATABASE_URL: baseEnv.DATABASE_URL, AMQP_URL: baseEnv.AMQP_URL });
   await ensureDatabase(cfg.DATABASE_URL);
   const generatedAdmin = !process.env.ADMIN_TOKEN;
+  // the broker administrator's credentials stay with this process, never reach a service
+  const { BROKER_MANAGEMENT_URL: _admin, ...inherited } = process.env;
+  void _admin;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? `adm_${crypto.randomBytes(24).toString('base64url')}`,
     INTERNAL_SECRET: process.env.INTERNAL_SECRET ?? crypto.randomBytes(32).toString('base64url'),
   };
   const services = builtServices();
-  const amqpUrls = brokerUrls(
+  const amqpUrls = await brokerUrls(
     cfg.AMQP_URL,
     services.filter((s) => s.schema !== null).map((s) => s.name), // the simulator has no broker
   );

@@ -8,26 +8,7 @@ export interface paths {
             cookie?: never;
         };
         /** Process is up */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description up */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -44,35 +25,7 @@ export interface paths {
             cookie?: never;
         };
         /** Database and broker reachable */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-                /** @description not ready */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -89,26 +42,45 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description metrics */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/plain": string;
-                    };
-                };
-            };
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * This reference, rendered (HTML)
+         * @description Served by the edge from files the project ships, nothing from a CDN. Its Content-Security-Policy
+         *     allows only the edge itself (styles also need the page's one-use nonce).
+         */
+        get: operations["getApiReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This contract as a file (OpenAPI 3.0, YAML) */
+        get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -126,6 +98,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Register a funder (a tenant) */
         post: operations["createFunder"];
         delete?: never;
         options?: never;
@@ -142,6 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create an API key (its token is shown once) */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -159,6 +133,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke an API key at once */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -194,6 +169,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a person request and each service's answer */
         get: operations["getPersonRequest"];
         put?: never;
         post?: never;
@@ -212,6 +188,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Evaluate every obligation as of a day and send the reminders due */
         post: operations["requestEvaluation"];
         delete?: never;
         options?: never;
@@ -228,6 +205,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Poll every Praxis feed now and re-verify evidence */
         post: operations["requestPraxisSync"];
         delete?: never;
         options?: never;
@@ -242,6 +220,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a job and its counts */
         get: operations["getJob"];
         put?: never;
         post?: never;
@@ -258,8 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the funder's programmes */
         get: operations["listProgrammes"];
         put?: never;
+        /** Register a programme */
         post: operations["createProgramme"];
         delete?: never;
         options?: never;
@@ -274,8 +255,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List agreements */
         get: operations["listAgreements"];
         put?: never;
+        /** Register an agreement and derive its obligations */
         post: operations["registerAgreement"];
         delete?: never;
         options?: never;
@@ -292,7 +275,39 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Import agreements from a CSV file (all rows or none)
+         * @description UTF-8 (with or without BOM) or Windows-1252 (what Excel writes as "CSV (séparateur :
+         *     point-virgule)"), told apart by the bytes; comma or semicolon, told from the header line.
+         *     Headers: the English snake_case names or their French names (README of the agreements
+         *     service), any case, with or without accents. Dates `YYYY-MM-DD` or `DD/MM/YYYY` (day first;
+         *     two-digit years refused); amounts in `amount_cents` or in dollars in `amount_dollars`
+         *     (`25 000,00 $`, `25,000.00`; `25,000` is ambiguous and refused). Any bad cell is a 422 naming
+         *     its row and column, and nothing is written.
+         */
         post: operations["importAgreements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agreements/import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The CSV template of the import, in French or English
+         * @description `fr`: semicolons, French headers, day-first dates, amounts as `25 000,00 $`; `en`: commas, the
+         *     English column names, ISO dates, amounts as `25,000.00`. Both UTF-8 with a BOM (so Excel shows
+         *     accents), one example agreement on two rows to replace; the filled file imports as it is.
+         */
+        get: operations["getImportTemplate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -306,12 +321,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read an agreement with its obligations and amendment history */
         get: operations["getAgreement"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Amend an agreement (obligations not yet fulfilled are recomputed) */
         patch: operations["amendAgreement"];
         trace?: never;
     };
@@ -324,6 +341,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Terminate an agreement (its open obligations are cancelled) */
         post: operations["terminateAgreement"];
         delete?: never;
         options?: never;
@@ -338,6 +356,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List obligations */
         get: operations["listObligations"];
         put?: never;
         post?: never;
@@ -354,6 +373,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read an obligation with its evidence, transitions and reminders */
         get: operations["getObligation"];
         put?: never;
         post?: never;
@@ -372,6 +392,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Move an obligation to a new due date */
         post: operations["extendObligation"];
         delete?: never;
         options?: never;
@@ -388,6 +409,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Waive an obligation */
         post: operations["waiveObligation"];
         delete?: never;
         options?: never;
@@ -404,6 +426,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Declare a Praxis note as evidence (verified now) */
         post: operations["declareEvidence"];
         delete?: never;
         options?: never;
@@ -418,6 +441,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Compliance report (JSON, CSV, HTML or PDF) */
         get: operations["complianceReport"];
         put?: never;
         post?: never;
@@ -474,6 +498,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List this grantee's obligations across all funders */
         get: operations["myObligations"];
         put?: never;
         post?: never;
@@ -490,6 +515,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** This grantee's due dates as an iCalendar feed */
         get: operations["myCalendar"];
         put?: never;
         post?: never;
@@ -507,6 +533,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Set a contact's preferences (language) */
         put: operations["setContactPreferences"];
         post?: never;
         delete?: never;
@@ -522,6 +549,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Export a funder's audit chain (NDJSON) */
         get: operations["auditEvents"];
         put?: never;
         post?: never;
@@ -538,6 +566,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Verify a funder's audit chain */
         get: operations["auditVerify"];
         put?: never;
         /**
@@ -925,6 +954,81 @@ export interface components {
             };
         };
         /**
+         * @description The request is unusable before any route: a dot-segment (plain or encoded) or an encoded slash
+         *     in the path, a body on GET, HEAD or DELETE, or a JSON body that does not parse.
+         */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No bearer token, or one that is unknown or revoked. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A valid token whose role may not call this operation. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description No such resource for this caller: one that does not exist and one of another tenant (or outside
+         *     an auditor's scope) answer alike, so that existence is not revealed.
+         */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request conflicts with what is stored: an `Idempotency-Key` still in progress or reused with
+         *     another body, the same key or reference with other content, or a move the life cycle forbids.
+         */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than the route accepts (1 MiB of JSON, 10 MiB of CSV). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request does not match the contract or the rules: `errors` names every offending field
+         *     (`path`, e.g. `requirements[0].due.offset`) or CSV cell (`row`, `column`). Nothing is stored.
+         */
+        Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description Read your writes. The id was just created by another request and this service has not received
          *     it yet (it waited up to 5 s), or the service that owns the id cannot be asked right now. Never a
          *     404 for something that exists: retry after `Retry-After` seconds.
@@ -935,7 +1039,9 @@ export interface components {
                 "Retry-After"?: number;
                 [name: string]: unknown;
             };
-            content?: never;
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
         };
         /**
          * @description Too many requests: from this address after repeated failed authentications (every /v1 route,
@@ -967,6 +1073,120 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getApiReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rendered reference */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description contracts/openapi.yaml as the edge was started with it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
     createFunder: {
         parameters: {
             query?: never;
@@ -991,6 +1211,12 @@ export interface operations {
                     "application/json": components["schemas"]["Funder"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1019,6 +1245,12 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1041,6 +1273,11 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1069,6 +1306,13 @@ export interface operations {
                     "application/json": components["schemas"]["PersonRequest"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1092,6 +1336,12 @@ export interface operations {
                     "application/json": components["schemas"]["PersonRequest"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
     };
@@ -1119,6 +1369,11 @@ export interface operations {
                     "application/json": components["schemas"]["JobRef"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1141,6 +1396,10 @@ export interface operations {
                     "application/json": components["schemas"]["JobRef"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1165,6 +1424,11 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1193,6 +1457,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1221,6 +1489,12 @@ export interface operations {
                     "application/json": components["schemas"]["Programme"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1252,6 +1526,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1289,6 +1567,12 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1318,9 +1602,55 @@ export interface operations {
                         created: number;
                         unchanged: number;
                         obligationsCreated: number;
+                        /**
+                         * @description how the bytes were read
+                         * @enum {string}
+                         */
+                        encoding: "UTF-8" | "Windows-1252";
+                        /**
+                         * @description the delimiter found in the header line
+                         * @enum {string}
+                         */
+                        separator: "," | ";";
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getImportTemplate: {
+        parameters: {
+            query?: {
+                /** @description the template's language (default the caller's, from Accept-Language; French first) */
+                locale?: components["schemas"]["Locale"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the template */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…csv" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1345,6 +1675,11 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1373,6 +1708,13 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1401,6 +1743,13 @@ export interface operations {
                     "application/json": components["schemas"]["Agreement"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1431,6 +1780,10 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1455,6 +1808,11 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
@@ -1487,6 +1845,13 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
@@ -1516,6 +1881,13 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
@@ -1551,6 +1923,13 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
@@ -1583,6 +1962,11 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
@@ -1610,6 +1994,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1642,6 +2030,13 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1667,6 +2062,10 @@ export interface operations {
                     "application/json": components["schemas"]["ObligationPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1689,6 +2088,10 @@ export interface operations {
                     "text/calendar": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1719,6 +2122,12 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["NotYetHere"];
             default: components["responses"]["Problem"];
@@ -1746,6 +2155,11 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1774,6 +2188,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };
@@ -1824,10 +2243,11 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
-            403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
-            422: components["responses"]["Problem"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };

@@ -5,9 +5,9 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import amqp from 'amqplib';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
+import { rawQueueRoundTrip } from '@pc/testkit';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /** COPY of the CSV's rows into a scratch table of text columns, in one transaction: ms. */
@@ -31,41 +31,9 @@ export async function rawCopyCsv(databaseUrl: string, csv: string, columns: read
   }
 }
 
-/**
- * The messages of `bodies` published on a confirm channel (confirms awaited every 500) to a quorum
- * queue and consumed with manual acks (prefetch 20, as the services' consumers): messages/s.
- */
-export async function rawBus(amqpUrl: string, bodies: readonly Buffer[]): Promise<number> {
-  const count = bodies.length;
-  const conn = await amqp.connect(amqpUrl);
-  try {
-    const pub = await conn.createConfirmChannel();
-    const sub = await conn.createChannel();
-    const q = 'bench.pipeline.raw';
-    await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await sub.prefetch(20);
-    let got = 0;
-    const t0 = performance.now();
-    const done = new Promise<void>((resolve) => {
-      void sub.consume(q, (m) => {
-        if (!m) return;
-        sub.ack(m);
-        got += 1;
-        if (got === count) resolve();
-      });
-    });
-    for (let i = 0; i < count; i += 1) {
-      pub.sendToQueue(q, bodies[i]!, { persistent: true, messageId: String(i), contentType: 'application/json' });
-      if (i % 500 === 499) await pub.waitForConfirms();
-    }
-    await pub.waitForConfirms();
-    await done;
-    const rate = count / ((performance.now() - t0) / 1000);
-    await pub.deleteQueue(q);
-    return rate;
-  } finally {
-    await conn.close().catch(() => undefined);
-  }
+/** The messages of `bodies` through a quorum queue, publish (confirms) and consume overlapping: messages/s. */
+export function rawBus(amqpUrl: string, bodies: readonly Buffer[]): Promise<number> {
+  return rawQueueRoundTrip(amqpUrl, bodies, 'bench.pipeline.raw');
 }
 
 /**

@@ -69,6 +69,8 @@ const MATRIX: Record<string, Row> = {
   'GET /healthz':                       { request: async () => ({ path: '/healthz' }),   expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
   'GET /readyz':                        { request: async () => ({ path: '/readyz' }),    expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
   'GET /metrics':                       { request: async () => ({ path: '/metrics' }),   expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  'GET /docs':                          { request: async () => ({ path: '/docs' }),      expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
+  'GET /docs/openapi.yaml':             { request: async () => ({ path: '/docs/openapi.yaml' }), expect: [200, 200, 200, 200, 200, 200, 200, 200, 200] },
   'POST /v1/funders': {
     request: async (f) => ({ path: '/v1/funders', body: { name: f.unique('Fondation'), kind: 'foundation' } }),
     expect:                                                                  [201, 403, 403, 403, 403, 403, 403, 401, 401] },
@@ -102,6 +104,9 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/agreements/import': {
     request: async (f) => ({ path: '/v1/agreements/import', body: csvOf(f.programmeA, f.unique('C')), contentType: 'text/csv' }),
     expect:                                                                  [403, 201, 422, 403, 403, 403, 403, 401, 401] },
+  // The template holds no tenant's data: every funder reads the same file.
+  'GET /v1/agreements/import/template': { request: async () => ({ path: '/v1/agreements/import/template?locale=fr' }),
+    expect:                                                                  [403, 200, 200, 403, 403, 403, 403, 401, 401] },
   'GET /v1/agreements/{id}':            { request: async (f) => ({ path: `/v1/agreements/${f.agreementA.id}` }),
     expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
   'PATCH /v1/agreements/{id}': {
@@ -301,6 +306,18 @@ it('has a row for every operation of the contract, and no row for an operation i
   expect(operations.length).toBeGreaterThan(20);
   expect(operations.filter((op) => !(op in MATRIX))).toEqual([]);
   expect(Object.keys(MATRIX).filter((op) => !operations.includes(op))).toEqual([]);
+});
+
+it('declares in the contract every status its rows expect (the reference shows what a caller gets)', () => {
+  const doc = parse(fs.readFileSync(path.join(__dirname, '../../contracts/openapi.yaml'), 'utf8')) as {
+    paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+  };
+  const undeclared = Object.entries(MATRIX).flatMap(([op, row]) => {
+    const [method, p] = op.split(' ') as [string, string];
+    const declared = Object.keys(doc.paths[p]?.[method.toLowerCase()]?.responses ?? {});
+    return [...new Set(row.expect)].filter((s) => !declared.includes(String(s))).map((s) => `${op} → ${s}`);
+  });
+  expect(undeclared).toEqual([]);
 });
 
 /** `/v1/x/{id}` filled by the row; the method is the row's. */

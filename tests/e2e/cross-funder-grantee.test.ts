@@ -1,5 +1,6 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, createProgramme, registerFunder } from './scenario';
 
 // Through the public base URL: a NEQ typed by funder B no longer joins funder A's grantee (B's
 // contact could then set A's grantee's preferences); only an admin's link makes them one
@@ -15,15 +16,11 @@ afterAll(async () => {
 });
 
 const NEQ = '1166338855';
-const key = async (body: Record<string, unknown>): Promise<string> =>
-  (await json<{ token: string }>(await sys.call('POST', '/v1/api-keys', ADMIN, { label: 'k', ...body }), 201)).token;
+const key = (body: Record<string, unknown>): Promise<string> => apiKey(sys, body);
 
 type Created = { id: string; grantee: { id: string }; obligations: { id: string }[] };
 async function registerAgreement(token: string, code: string, ref: string, email: string): Promise<Created> {
-  await eventually(
-    async () => [201, 409].includes((await sys.call('POST', '/v1/programmes', token, { code, name: code })).status),
-    `programme ${code}`,
-  );
+  await createProgramme(sys, token, { code });
   return json<Created>(
     await sys.call('POST', '/v1/agreements', token, {
       externalRef: ref,
@@ -42,14 +39,8 @@ const myObligations = async (token: string): Promise<string[]> =>
     .sort();
 
 it('funder B naming A’s grantee NEQ stays apart until an admin links them; then the grantee sees both', async () => {
-  const A = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation A', kind: 'foundation' }),
-    201,
-  );
-  const B = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation B', kind: 'foundation' }),
-    201,
-  );
+  const A = await registerFunder(sys, { name: 'Fondation A' });
+  const B = await registerFunder(sys, { name: 'Fondation B' });
   const funderA = await key({ role: 'funder', funderId: A.id });
   const funderB = await key({ role: 'funder', funderId: B.id });
   const agA = await registerAgreement(funderA, 'PROG-A', 'A-1', 'claire@orga.example');

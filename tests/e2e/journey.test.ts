@@ -1,5 +1,6 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, createProgramme, registerFunder } from './scenario';
 
 // One grant's life through the public API only: intake → obligation → evaluation → French reminder
 // at a real SMTP server → note published on (simulated) Praxis and declared → fulfilled → report and
@@ -29,49 +30,21 @@ async function waitJob(id: string): Promise<{ status: string; counts: Record<str
 }
 
 it('follows one agreement from intake to withdrawn evidence, tenant-isolated', async () => {
-  const funderA = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, {
-      name: 'Fondation Chagnon',
-      kind: 'foundation',
-      reportRecipients: ['suivi@fondation.example'],
-    }),
-    201,
-  );
-  const funderB = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Ministère', kind: 'ministry' }),
-    201,
-  );
-  const keyA = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: funderA.id, label: 'A' }),
-      201,
-    )
-  ).token;
-  const keyB = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: funderB.id, label: 'B' }),
-      201,
-    )
-  ).token;
-  const auditor = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'auditor', funderIds: [funderA.id], label: 'vérif' }),
-      201,
-    )
-  ).token;
+  const funderA = await registerFunder(sys, {
+    name: 'Fondation Chagnon',
+    reportRecipients: ['suivi@fondation.example'],
+  });
+  const funderB = await registerFunder(sys, { name: 'Ministère', kind: 'ministry' });
+  const keyA = await apiKey(sys, { role: 'funder', funderId: funderA.id, label: 'A' });
+  const keyB = await apiKey(sys, { role: 'funder', funderId: funderB.id, label: 'B' });
+  const auditor = await apiKey(sys, { role: 'auditor', funderIds: [funderA.id], label: 'vérif' });
 
   const carnet = 'carnet-mobilisation';
-  await eventually(
-    async () =>
-      (
-        await sys.call('POST', '/v1/programmes', keyA, {
-          code: 'MOBILISATION',
-          name: 'Mobilisation des savoirs',
-          praxisFeeds: [`${sys.simulator.baseUrl}/carnets/${carnet}/rss.xml`],
-        })
-      ).status === 201,
-    'programme created once the funder reached the agreements service',
-  );
+  await createProgramme(sys, keyA, {
+    code: 'MOBILISATION',
+    name: 'Mobilisation des savoirs',
+    praxisFeeds: [`${sys.simulator.baseUrl}/carnets/${carnet}/rss.xml`],
+  });
 
   const agreement = await json<{
     id: string;

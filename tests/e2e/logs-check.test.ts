@@ -1,6 +1,7 @@
 import { createLogger } from '@pc/service-kit';
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, createProgramme, registerFunder } from './scenario';
 
 // The logs check: one scenario with a known contact email and name and a known API token runs
 // through every service (intake, reminders to a delivered and to a refused address, preferences
@@ -39,14 +40,10 @@ async function waitJob(id: string): Promise<void> {
 
 it('no log line of any service holds a contact email, a contact name or an API token', async () => {
   sys.sink.rejectPermanently.add(REFUSED);
-  const funder = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, {
-      name: 'Fondation Logcheck',
-      kind: 'foundation',
-      reportRecipients: ['rapports-logcheck@example.org'],
-    }),
-    201,
-  );
+  const funder = await registerFunder(sys, {
+    name: 'Fondation Logcheck',
+    reportRecipients: ['rapports-logcheck@example.org'],
+  });
   const created = await sys.call(
     'POST',
     '/v1/api-keys',
@@ -55,24 +52,13 @@ it('no log line of any service holds a contact email, a contact name or an API t
     { 'idempotency-key': 'logcheck-key' },
   );
   const token = (await json<{ token: string }>(created, 201)).token;
-  const auditor = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'auditor', funderIds: [funder.id], label: 'vérif' }),
-      201,
-    )
-  ).token;
+  const auditor = await apiKey(sys, { role: 'auditor', funderIds: [funder.id], label: 'vérif' });
   const carnet = 'carnet-logcheck';
-  await eventually(
-    async () =>
-      (
-        await sys.call('POST', '/v1/programmes', token, {
-          code: 'LOGCHECK',
-          name: 'Programme du contrôle des journaux',
-          praxisFeeds: [`${sys.simulator.baseUrl}/carnets/${carnet}/rss.xml`],
-        })
-      ).status === 201,
-    'programme created once the funder reached the agreements service',
-  );
+  await createProgramme(sys, token, {
+    code: 'LOGCHECK',
+    name: 'Programme du contrôle des journaux',
+    praxisFeeds: [`${sys.simulator.baseUrl}/carnets/${carnet}/rss.xml`],
+  });
   const agreement = await json<{
     id: string;
     referenceCode: string;

@@ -1,6 +1,7 @@
 import { obligationStatus } from '@pc/contracts';
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, createProgramme, registerFunder } from './scenario';
 
 // The compliance report is built by another service from events; its figures must agree with what
 // the obligations service answers on GET /v1/obligations, and across json, csv and html.
@@ -15,21 +16,9 @@ afterAll(async () => {
 const STATUSES = obligationStatus.options;
 
 it('report figures agree with GET /v1/obligations and across formats', async () => {
-  const funder = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fonds de recherche du Québec', kind: 'research_fund' }),
-    201,
-  );
-  const key = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: funder.id, label: 'frq' }),
-      201,
-    )
-  ).token;
-  await eventually(
-    async () =>
-      (await sys.call('POST', '/v1/programmes', key, { code: 'SAVOIRS', name: 'Savoirs ouverts' })).status === 201,
-    'programme',
-  );
+  const funder = await registerFunder(sys, { name: 'Fonds de recherche du Québec', kind: 'research_fund' });
+  const key = await apiKey(sys, { role: 'funder', funderId: funder.id, label: 'frq' });
+  await createProgramme(sys, key, { code: 'SAVOIRS', name: 'Savoirs ouverts' });
   // Due dates spread around the evaluation day so every open class appears.
   const dues = ['2027-03-01', '2027-05-20', '2027-06-10', '2027-09-30', '2027-12-31', '2027-04-15'];
   const ids: string[] = [];

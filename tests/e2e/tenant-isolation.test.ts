@@ -1,5 +1,6 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, createProgramme, registerFunder } from './scenario';
 
 // Every public route, called with another tenant's credentials on funder A's objects: 404 (never 403,
 // which would reveal that the object exists), lists without A's rows, and nothing changed.
@@ -11,14 +12,10 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const key = async (body: Record<string, unknown>): Promise<string> =>
-  (await json<{ token: string }>(await sys.call('POST', '/v1/api-keys', ADMIN, { label: 'k', ...body }), 201)).token;
+const key = (body: Record<string, unknown>): Promise<string> => apiKey(sys, body);
 
 async function registerAgreement(token: string, code: string, ref: string, grantee: string, email: string) {
-  await eventually(
-    async () => [201, 409].includes((await sys.call('POST', '/v1/programmes', token, { code, name: code })).status),
-    `programme ${code}`,
-  );
+  await createProgramme(sys, token, { code });
   return json<{ id: string; referenceCode: string; grantee: { id: string }; obligations: { id: string }[] }>(
     await sys.call('POST', '/v1/agreements', token, {
       externalRef: ref,
@@ -33,14 +30,8 @@ async function registerAgreement(token: string, code: string, ref: string, grant
 }
 
 it("another tenant gets 404 on every route that names funder A's objects, and sees none of them in lists", async () => {
-  const A = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation A', kind: 'foundation' }),
-    201,
-  );
-  const B = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation B', kind: 'foundation' }),
-    201,
-  );
+  const A = await registerFunder(sys, { name: 'Fondation A' });
+  const B = await registerFunder(sys, { name: 'Fondation B' });
   const funderA = await key({ role: 'funder', funderId: A.id });
   const funderB = await key({ role: 'funder', funderId: B.id });
   const auditorB = await key({ role: 'auditor', funderIds: [B.id] });

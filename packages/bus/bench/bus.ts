@@ -3,42 +3,13 @@
  * confirm-channel publish + consume rate of the same number of messages, measured in the same run.
  *   pnpm bench bus [events=20000]
  */
-import amqp from 'amqplib';
-import { benchEnv } from '@pc/testkit';
+import { benchEnv, rawQueueRoundTrip } from '@pc/testkit';
 import { createLogger } from '@pc/service-kit';
 import { BusConnection, consume, enqueue, eventMessage, OutboxRelay } from '../src';
 import { busSchema, funderEvent, pgTransact } from '../test/fixtures/harness';
 
 const N = Number(process.argv[2] ?? 20_000);
 const logger = createLogger('bench', 'silent');
-
-async function raw(amqpUrl: string, body: Buffer): Promise<number> {
-  const conn = await amqp.connect(amqpUrl);
-  const pub = await conn.createConfirmChannel();
-  const sub = await conn.createChannel();
-  const q = 'bench.raw';
-  await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  await sub.prefetch(20);
-  let got = 0;
-  const t0 = performance.now();
-  const done = new Promise<void>((resolve) => {
-    void sub.consume(q, (m) => {
-      if (!m) return;
-      sub.ack(m);
-      got += 1;
-      if (got === N) resolve();
-    });
-  });
-  for (let i = 0; i < N; i += 1) {
-    pub.sendToQueue(q, body, { persistent: true, messageId: String(i) });
-    if (i % 500 === 499) await pub.waitForConfirms();
-  }
-  await pub.waitForConfirms();
-  await done;
-  const secs = (performance.now() - t0) / 1000;
-  await conn.close();
-  return N / secs;
-}
 
 async function throughOutbox(
   databaseUrl: string,
@@ -97,7 +68,10 @@ async function main(): Promise<void> {
       time: new Date(),
       source: 'bench',
     }).content;
-    const rawRate = await raw(env.amqpUrl, sample);
+    const rawRate = await rawQueueRoundTrip(
+      env.amqpUrl,
+      Array.from({ length: N }, () => sample),
+    );
     console.log(`events: ${N}, message size ≈ ${sample.length} B`);
     console.log(
       `raw amqplib confirm publish (confirm every 500) + consume (quorum, prefetch 20): ${rawRate.toFixed(0)} msg/s`,

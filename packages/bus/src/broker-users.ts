@@ -28,13 +28,12 @@ export interface BrokerPermissions {
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 
 /**
- * What service `name` may do on the broker: declare, bind and read its own queues (every name
- * starting `<name>.`, as `QUEUES` are named), declare the events exchange and publish to it its own
- * event types only, bind its queues to it. It may not declare, bind or read another service's queue.
- * It may write to the default exchange: RabbitMQ requires it of whoever declares a queue that
- * dead-letters through it (our retry and DLQ queues do) and the consumer schedules retries through
- * it. That leaves one gap, named in the README: a service could put a message in another service's
- * queue by name; it cannot publish another service's event types on the events exchange.
+ * What service `name` may do on the broker: declare, bind and read its own queues and exchanges
+ * (every name starting `<name>.`, as `QUEUES` and their `<q>.dlx` are named), declare the events
+ * exchange and publish to it its own event types only, bind its queues to it. It may not declare,
+ * bind or read another service's queue, nor write to the default exchange (`amq.default`), which
+ * would put a message in any queue by name: retries and dead letters go through the queue's own
+ * `<q>.dlx` instead.
  */
 export function permissionsFor(name: string): BrokerPermissions {
   const own = `${escape(name)}\\..*`;
@@ -42,7 +41,7 @@ export function permissionsFor(name: string): BrokerPermissions {
   const types = PUBLISHES[name] ?? [];
   return {
     configure: `^(${exchange}|${own})$`,
-    write: `^(${exchange}|amq\\.default|${own})$`,
+    write: `^(${exchange}|${own})$`,
     read: `^(${exchange}|${own})$`,
     topicWrite: types.length === 0 ? '^$' : `^(${types.map(escape).join('|')})$`,
   };
@@ -89,6 +88,48 @@ export function provisionBrokerUsers(
     u.username = encodeURIComponent(user);
     u.password = encodeURIComponent(password);
     urls[service] = u.toString();
+  }
+  return urls;
+}
+
+/**
+ * The same users and permissions as `provisionBrokerUsers`, made through RabbitMQ's management HTTP
+ * API at `managementUrl` (`http://admin:password@rabbitmq:15672`), for a broker in another
+ * container or host where `rabbitmqctl` cannot reach (docker-compose.yml). New passwords each call.
+ */
+export async function provisionBrokerUsersHttp(
+  managementUrl: string,
+  amqpUrl: string,
+  services: readonly string[],
+  prefix = 'pc',
+): Promise<Record<string, string>> {
+  const api = new URL(managementUrl);
+  const auth = `Basic ${Buffer.from(`${decodeURIComponent(api.username)}:${decodeURIComponent(api.password)}`).toString('base64')}`;
+  api.username = '';
+  api.password = '';
+  const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1)) || '/';
+  const put = async (path: string, body: unknown): Promise<void> => {
+    const res = await fetch(new URL(`api/${path}`, api.toString().replace(/\/?$/, '/')), {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`broker management API: PUT /api/${path} answered ${res.status}`);
+  };
+  const urls: Record<string, string> = {};
+  for (const service of services) {
+    const user = brokerUser(service, prefix);
+    const password = crypto.randomBytes(24).toString('base64url');
+    const u = encodeURIComponent(user);
+    const v = encodeURIComponent(vhost);
+    const p = permissionsFor(service);
+    await put(`users/${u}`, { password, tags: '' });
+    await put(`permissions/${v}/${u}`, { configure: p.configure, write: p.write, read: p.read });
+    await put(`topic-permissions/${v}/${u}`, { exchange: EXCHANGE, write: p.topicWrite, read: '.*' });
+    const url = new URL(amqpUrl);
+    url.username = encodeURIComponent(user);
+    url.password = encodeURIComponent(password);
+    urls[service] = url.toString();
   }
   return urls;
 }

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { eventCatalog, isEventType, parseEnvelope, type Envelope, type EventData, type EventType } from '@pc/contracts';
 import { metrics, type Logger } from '@pc/service-kit';
-import { assertConsumerTopology, retryQueue, type QueueOptions } from './topology';
+import { assertConsumerTopology, queueExchange, retryQueue, type QueueOptions } from './topology';
 import { withTimeout, type BusConnection } from './connection';
 import type { SqlTx } from './outbox';
 
@@ -230,7 +230,7 @@ export async function consume<Tx extends SqlTx>(
       );
       metrics.consumed.inc({ consumer: spec.queue, result: 'retry' });
       try {
-        ch.sendToQueue(retryQueue(spec.queue), msg.content, {
+        ch.publish(queueExchange(spec.queue), retryQueue(spec.queue), msg.content, {
           ...msg.properties,
           persistent: true,
           headers: { ...msg.properties.headers, 'x-attempt': attempt },

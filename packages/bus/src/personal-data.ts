@@ -57,8 +57,11 @@ export interface PersonPart {
 
 /** What a service does about one person, inside the consumer's transaction. */
 export interface PersonDataPort<Tx extends SqlTx> {
-  /** Everything the service holds about the email (outbox copies are added by `personHandlers`). */
-  exportOf(tx: Tx, email: string): Promise<PersonPart[]>;
+  /**
+   * Everything the service holds about the email (outbox copies are added by `personHandlers`);
+   * `pseudonym` is the person's keyed pseudonym, which records may name the person by.
+   */
+  exportOf(tx: Tx, email: string, pseudonym: string): Promise<PersonPart[]>;
   /**
    * Removes the person's rows or replaces them by the pseudonym; returns counts per kind and the
    * names the rows held (so the outbox copies can be rid of them too).
@@ -80,6 +83,11 @@ export function personHandlers<Tx extends SqlTx>(
   service: string,
   port: PersonDataPort<Tx>,
   pseudonymOf: (email: string) => string,
+  /**
+   * Removes the service's dead letters that mention the person (values: the email, then the names)
+   * and says how many; `ServiceRuntime.purgeDeadLetters` does it for the service's own queues.
+   */
+  deadLetters?: (values: string[]) => Promise<number>,
 ): {
   'person.export_requested.v1': (d: { requestId: string; email: string }, tx: Tx) => Promise<'done'>;
   'person.erasure_requested.v1': (
@@ -91,7 +99,7 @@ export function personHandlers<Tx extends SqlTx>(
   return {
     'person.export_requested.v1': async (d, tx) => {
       const email = norm(d.email);
-      const parts = await port.exportOf(tx, email);
+      const parts = await port.exportOf(tx, email, pseudonymOf(email));
       const copies = await outboxCopiesOf(tx, email);
       parts.push({
         kind: 'outbox_event',
@@ -112,6 +120,8 @@ export function personHandlers<Tx extends SqlTx>(
       const pseudonym = pseudonymOf(email);
       const { counts, names } = await port.erase(tx, email, pseudonym, { requestId: d.requestId, actor: d.actor });
       const outbox = await purgeOutboxCopies(tx, email, pseudonym, names);
+      // Before the answer commits: the count goes in it. A redelivered request finds them gone (0).
+      const deadLettersRemoved = deadLetters ? await deadLetters([email]) : 0;
       await enqueue(tx, [
         {
           type: 'person.erased.v1',
@@ -119,7 +129,12 @@ export function personHandlers<Tx extends SqlTx>(
           data: {
             requestId: d.requestId,
             service,
-            counts: { ...counts, outboxDeleted: outbox.deleted, outboxRewritten: outbox.rewritten },
+            counts: {
+              ...counts,
+              outboxDeleted: outbox.deleted,
+              outboxRewritten: outbox.rewritten,
+              deadLettersRemoved,
+            },
             at: new Date().toISOString(),
           },
         },

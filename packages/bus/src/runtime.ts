@@ -7,6 +7,8 @@ import { consume, type Consumer, type ConsumeSpec } from './consumer';
 import type { SqlTx } from './outbox';
 import { migrateService } from './migrations';
 import { mountWatermarkRoute } from './watermark';
+import { purgeDeadLettersMentioning } from './dlq';
+import { QUEUES } from './topology';
 import { CatchUpGate, jobGateSpec, type CatchUpGateSpec, type CatchUpSettings, type JobRequest } from './catch-up-gate';
 
 export interface RuntimeOptions {
@@ -220,6 +222,15 @@ export class ServiceRuntime {
     const c = await consume(this.bus, { afterCommit: () => this.relay.kick(), ...spec }, this.logger);
     this.consumers.push(c);
     return c;
+  }
+
+  /**
+   * Law 25: removes the dead letters that mention one of `needles` (an email) from the DLQs of this
+   * service's queues (`QUEUES` named `<service>.…`, the only ones its broker user may read).
+   */
+  purgeDeadLetters(needles: string[]): Promise<number> {
+    const own = Object.values(QUEUES).filter((q) => q.startsWith(`${this.service}.`));
+    return purgeDeadLettersMentioning(this.bus, own, needles);
   }
 
   /** Readiness: the database answers and the broker connection is up. */

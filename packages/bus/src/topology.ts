@@ -40,6 +40,12 @@ export interface QueueOptions {
 
 export const retryQueue = (q: string): string => `${q}.retry`;
 export const deadLetterQueue = (q: string): string => `${q}.dlq`;
+/**
+ * The direct exchange of a consumer's own queues (`<q>.dlx`, routing key = queue name): retries,
+ * dead letters and replays go through it, never through the broker's default exchange, which a
+ * service user may not write to (it reaches every queue by name).
+ */
+export const queueExchange = (q: string): string => `${q}.dlx`;
 
 /**
  * Declares a consumer's queues:
@@ -47,9 +53,13 @@ export const deadLetterQueue = (q: string): string => `${q}.dlq`;
  *   process before an ack, dead-lettering them at-least-once to `<q>.dlq` (RabbitMQ 3.10 has no default);
  * - `<q>.retry` holds a failed message for `retryDelayMs` then dead-letters it back to `<q>`
  *   (no delayed-message plugin on these brokers);
- * - `<q>.dlq` keeps what exhausted its attempts until an operator replays it (`pnpm dlq`).
+ * - `<q>.dlq` keeps what exhausted its attempts until an operator replays it (`pnpm dlq`);
+ * - `<q>.dlx`, the direct exchange the three are bound to by name, through which they dead-letter.
  * Bindings persist in the broker, so the keys a consumer no longer handles are given in `unbind`
  * (unbinding a key that was never bound changes nothing).
+ *
+ * A broker whose queues an earlier release declared (dead-lettering through the default exchange)
+ * refuses the new arguments (PRECONDITION_FAILED): drain `<q>` and `<q>.retry`, delete them, restart.
  */
 export async function assertConsumerTopology(
   ch: Channel,
@@ -58,14 +68,16 @@ export async function assertConsumerTopology(
   opts: QueueOptions,
   unbind: readonly string[] = [],
 ): Promise<void> {
+  const own = queueExchange(q);
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+  await ch.assertExchange(own, 'direct', { durable: true });
   await ch.assertQueue(deadLetterQueue(q), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await ch.assertQueue(q, {
     durable: true,
     arguments: {
       'x-queue-type': 'quorum',
       'x-delivery-limit': opts.maxAttempts,
-      'x-dead-letter-exchange': '',
+      'x-dead-letter-exchange': own,
       'x-dead-letter-routing-key': deadLetterQueue(q),
       'x-dead-letter-strategy': 'at-least-once',
       'x-overflow': 'reject-publish',
@@ -73,8 +85,9 @@ export async function assertConsumerTopology(
   });
   await ch.assertQueue(retryQueue(q), {
     durable: true,
-    arguments: { 'x-message-ttl': opts.retryDelayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': q },
+    arguments: { 'x-message-ttl': opts.retryDelayMs, 'x-dead-letter-exchange': own, 'x-dead-letter-routing-key': q },
   });
+  for (const name of [q, retryQueue(q), deadLetterQueue(q)]) await ch.bindQueue(name, own, name);
   for (const key of bindings) await ch.bindQueue(q, EXCHANGE, key);
   for (const key of unbind) await ch.unbindQueue(q, EXCHANGE, key);
 }

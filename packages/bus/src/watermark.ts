@@ -13,6 +13,7 @@ import {
   PRINCIPAL_HEADER,
   requireServiceCaller,
   serviceClient,
+  SeenSignatures,
   verifyPrincipal,
   type HttpAppOptions,
 } from '@pc/service-kit';
@@ -68,16 +69,22 @@ type App = Parameters<HttpAppOptions['routes']>[0];
 
 /** Mounts the producer's side as the internal route every service answers (another service's signed identity only). */
 export function mountWatermarkRoute(app: App, opts: { service: string; pool: pg.Pool; internalSecret: string }): void {
+  // signatures this route accepted itself (per replica), when the app did not verify them already
+  const seen = new SeenSignatures();
   app.get(WATERMARK_PATH, async (req, res) => {
     // Verified here with the runtime's own secret (an app may be served without one), for this very
-    // request and this service; an internal route admits service identities only.
+    // request and this service; an internal route admits service identities only. An app that has
+    // the secret verified it already (and would take a second check for a replay).
     const header = req.headers[PRINCIPAL_HEADER];
     requireServiceCaller(
-      verifyPrincipal(typeof header === 'string' ? header : undefined, opts.internalSecret, {
-        method: req.method,
-        target: req.originalUrl,
-        audience: opts.service,
-      }),
+      req.principal ??
+        verifyPrincipal(
+          typeof header === 'string' ? header : undefined,
+          opts.internalSecret,
+          { method: req.method, target: req.originalUrl, audience: opts.service },
+          Date.now(),
+          seen,
+        ),
     );
     const q = watermarkQuery.safeParse(req.query);
     if (!q.success) {

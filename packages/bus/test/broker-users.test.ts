@@ -10,6 +10,9 @@ import {
   EXCHANGE,
   permissionsFor,
   provisionBrokerUsers,
+  provisionBrokerUsersHttp,
+  brokerUser,
+  queueExchange,
   QUEUES,
   removeBrokerUsers,
   unpublishedTypes,
@@ -95,6 +98,95 @@ it("lets a service declare and read its own queues and publish its own events, a
   const stale = new URL(urls.obligations!);
   stale.password = 'guest';
   await expect(amqp.connect(stale.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
+});
+
+it('refuses a service user the default exchange: it cannot drop a message into a queue by name, not even its own', async () => {
+  const opts = { maxAttempts: 3, retryDelayMs: 100 };
+  // both queues exist (declared by their own services)
+  expect(
+    await attempt(urls.notifier!, (ch) => assertConsumerTopology(ch, QUEUES.notifierReminders, [], opts)),
+  ).toBeNull();
+  expect(
+    await attempt(urls.obligations!, (ch) => assertConsumerTopology(ch, QUEUES.obligationsAgreements, [], opts)),
+  ).toBeNull();
+  const toQueue = (ch: amqp.ConfirmChannel, q: string) =>
+    new Promise<void>((resolve, reject) =>
+      ch.sendToQueue(q, Buffer.from('{}'), { persistent: true }, (err) => (err ? reject(err) : resolve())),
+    );
+  for (const q of [QUEUES.notifierReminders, QUEUES.obligationsAgreements, `${QUEUES.obligationsAgreements}.dlq`])
+    expect(await attempt(urls.obligations!, (ch) => toQueue(ch, q))).toMatch(/ACCESS_REFUSED.*amq\.default/);
+  // another service's own exchange is refused too; its own is where its retries go
+  const toExchange = (ch: amqp.ConfirmChannel, ex: string, key: string) =>
+    new Promise<void>((resolve, reject) =>
+      ch.publish(ex, key, Buffer.from('{}'), { persistent: true }, (err) => (err ? reject(err) : resolve())),
+    );
+  expect(
+    await attempt(urls.obligations!, (ch) =>
+      toExchange(ch, queueExchange(QUEUES.notifierReminders), QUEUES.notifierReminders),
+    ),
+  ).toMatch(/ACCESS_REFUSED/);
+  expect(
+    await attempt(urls.obligations!, (ch) =>
+      toExchange(ch, queueExchange(QUEUES.obligationsAgreements), `${QUEUES.obligationsAgreements}.retry`),
+    ),
+  ).toBeNull();
+  expect(permissionsFor('obligations').write).not.toMatch(/default/);
+});
+
+it('makes the same users and permissions through the management API (docker-compose: a broker in another container)', async () => {
+  // No management plugin on this machine's broker: a stand-in HTTP server records what RabbitMQ's
+  // management API would be asked (the users and permissions are what rabbitmqctl is given above).
+  const http = await import('node:http');
+  const calls: Array<{ method: string; url: string; auth: string; body: Record<string, unknown> }> = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      calls.push({ method: req.method!, url: req.url!, auth: req.headers.authorization ?? '', body: JSON.parse(body) });
+      res.statusCode = 201;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const got = await provisionBrokerUsersHttp(
+      `http://pc-admin:s3cr%40t@127.0.0.1:${port}`,
+      'amqp://rabbitmq:5672/%2F',
+      ['obligations', 'notifier'],
+    );
+    expect(calls.every((c) => c.method === 'PUT')).toBe(true);
+    expect(new Set(calls.map((c) => c.auth))).toEqual(
+      new Set([`Basic ${Buffer.from('pc-admin:s3cr@t').toString('base64')}`]),
+    );
+    for (const service of ['obligations', 'notifier']) {
+      const user = brokerUser(service);
+      const p = permissionsFor(service);
+      const url = new URL(got[service]!);
+      expect(decodeURIComponent(url.username)).toBe(user);
+      expect(calls).toContainEqual(
+        expect.objectContaining({
+          url: `/api/users/${user}`,
+          body: { password: decodeURIComponent(url.password), tags: '' },
+        }),
+      );
+      expect(calls).toContainEqual(
+        expect.objectContaining({
+          url: `/api/permissions/%2F/${user}`,
+          body: { configure: p.configure, write: p.write, read: p.read },
+        }),
+      );
+      expect(calls).toContainEqual(
+        expect.objectContaining({
+          url: `/api/topic-permissions/%2F/${user}`,
+          body: { exchange: EXCHANGE, write: p.topicWrite, read: '.*' },
+        }),
+      );
+    }
+    expect(got.obligations).not.toBe(got.notifier);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
 
 describe('a consumer running as its service user', () => {

@@ -9,7 +9,7 @@ import { AppError, DEFAULT_RETRY_AFTER_SECONDS, type FieldError } from './errors
 import { catalog, DEFAULT_LOCALE, localeOf, type Locale } from './i18n';
 import type { Logger } from './logger';
 import { metrics } from './metrics';
-import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+import { PRINCIPAL_HEADER, SeenSignatures, verifyPrincipal, type Principal } from './principal';
 import { refuseUnsafeText } from './text';
 import { refuseUnsafeRequests, routeOf } from './request-target';
 
@@ -44,6 +44,8 @@ declare global {
   namespace Express {
     interface Request {
       principal?: Principal;
+      /** the body's bytes as received, kept by the parsers: the signed principal covers them */
+      rawBody?: Buffer;
     }
   }
 }
@@ -112,19 +114,30 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   });
 
   opts.beforeBody?.(app);
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
-  app.use(express.text({ limit: '10mb', type: ['text/csv', 'text/plain'] }));
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: keepRawBody }));
+  app.use(express.text({ limit: '10mb', type: ['text/csv', 'text/plain'], verify: keepRawBody }));
   if (opts.internalSecret) {
     const secret = opts.internalSecret;
+    // this replica's memory of the signatures it accepted (see SeenSignatures: per process)
+    const seen = new SeenSignatures();
     app.use((req, _res, next) => {
       const header = req.headers[PRINCIPAL_HEADER];
-      if (typeof header === 'string')
-        req.principal = verifyPrincipal(header, secret, {
-          method: req.method,
-          target: req.originalUrl,
-          audience: opts.service,
-        });
-      next();
+      if (typeof header !== 'string') {
+        next();
+        return;
+      }
+      rawBodyOf(req)
+        .then((body) => {
+          req.principal = verifyPrincipal(
+            header,
+            secret,
+            { method: req.method, target: req.originalUrl, audience: opts.service, body },
+            Date.now(),
+            seen,
+          );
+          next();
+        })
+        .catch(next);
     });
   }
   // Before the contract: a NUL, a lone surrogate or a control character is a 422, never a 500.
@@ -157,6 +170,33 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       draining = true;
     },
   };
+}
+
+/** A body parser's `verify`: keeps the bytes it parsed (the principal's signature covers them). */
+export function keepRawBody(req: http.IncomingMessage, _res: http.ServerResponse, buf: Buffer): void {
+  (req as Request).rawBody = buf;
+}
+
+const MAX_UNPARSED_BODY = 10 * 1024 * 1024;
+
+/**
+ * The bytes of the request's body: as a parser kept them, or read here when none took it (a type
+ * no route parses: the signature must still cover what was sent). Empty when there is none.
+ */
+async function rawBodyOf(req: Request): Promise<Buffer> {
+  if (req.rawBody) return req.rawBody;
+  const declared = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  if (!declared || req.readableEnded) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_UNPARSED_BODY)
+      throw new AppError('payload_too_large', { en: 'request body too large', fr: 'corps de requête trop volumineux' });
+    chunks.push(chunk);
+  }
+  req.rawBody = Buffer.concat(chunks);
+  return req.rawBody;
 }
 
 /** The caller established by the edge; 401 when absent. */

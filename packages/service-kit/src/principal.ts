@@ -21,6 +21,49 @@ export interface SignedRequest {
   target: string;
   /** the service that is to accept it (`obligations`, `praxis-connector`…) */
   audience: string;
+  /** the body's bytes as sent (none: an empty body); a digest of them is under the HMAC */
+  body?: Uint8Array | string;
+}
+
+/** SHA-256 of a request body (base64url), as signed: a string is its UTF-8 bytes. */
+export function bodyDigest(body: Uint8Array | string | undefined): string {
+  return crypto
+    .createHash('sha256')
+    .update(body ?? '')
+    .digest('base64url');
+}
+
+/**
+ * Signatures already accepted, until they expire: a second use of one within its life is a replay.
+ * In memory, so per process (per replica): a header replayed to another replica of the same service
+ * within its 30 s is not caught here; the expiry, the method, target, audience and body under the
+ * HMAC still bound what it can do. Bounded: when `max` signatures are alive at once the next
+ * request is refused (503) rather than an entry forgotten, which would let that one be replayed.
+ */
+export class SeenSignatures {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly max = 100_000) {}
+
+  /** Records `sig` (good until `exp`, in seconds); false when it was seen already. */
+  admit(sig: string, exp: number, now: number): boolean {
+    // insertion order is expiry order give or take the TTL each signer chose (≤ 60 s): good enough to sweep
+    for (const [s, e] of this.seen) {
+      if (e + CLOCK_SKEW_S >= now) break;
+      this.seen.delete(s);
+    }
+    if (this.seen.has(sig)) return false;
+    if (this.seen.size >= this.max)
+      throw new AppError('unavailable', {
+        en: 'too many signed requests in flight, try again shortly',
+        fr: 'trop de requêtes signées en cours, réessayez sous peu',
+      });
+    this.seen.set(sig, exp);
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
 }
 
 /**
@@ -33,43 +76,55 @@ export const MAX_PRINCIPAL_TTL_S = 60;
 const CLOCK_SKEW_S = 5;
 
 interface Claims {
-  v: 2;
+  v: 3;
   sub: Principal;
   iat: number;
   exp: number;
   m: string;
   t: string;
   aud: string;
+  /** digest of the body (`bodyDigest`) */
+  b: string;
+  /** random: two identical requests in the same second still get two signatures (replays are refused) */
+  n: string;
 }
 
 const unauthenticated = (en: string, fr: string): AppError => new AppError('unauthenticated', { en, fr });
 
 /**
- * Signs the principal for exactly one request: issued-at, expiry, method, target and audience are
- * under the HMAC, so a captured header is refused later, on another route, or by another service.
+ * Signs the principal for exactly one request: issued-at, expiry, method, target, audience and a
+ * digest of the body are under the HMAC, so a captured header is refused later, on another route,
+ * by another service or with another body; and a verifier refuses it a second time.
  */
 export function signPrincipal(p: Principal, secret: string, req: SignedRequest, nowMs = Date.now()): string {
   const iat = Math.floor(nowMs / 1000);
   const claims: Claims = {
-    v: 2,
+    v: 3,
     sub: p,
     iat,
     exp: iat + PRINCIPAL_TTL_S,
     m: req.method.toUpperCase(),
     t: req.target,
     aud: req.audience,
+    b: bodyDigest(req.body),
+    n: crypto.randomBytes(9).toString('base64url'),
   };
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const sig = crypto.createHmac('sha256', secret).update(body).digest('base64url');
   return `${body}.${sig}`;
 }
 
-/** The principal of a header signed for this very request (method, target, audience), or a 401. */
+/**
+ * The principal of a header signed for this very request (method, target, audience, body), or a
+ * 401. With `seen`, a header already accepted there is a 401 too (a replay); it is recorded only
+ * once every other check passed.
+ */
 export function verifyPrincipal(
   header: string | undefined,
   secret: string,
   req: SignedRequest,
   nowMs = Date.now(),
+  seen?: SeenSignatures,
 ): Principal {
   if (!header) throw unauthenticated('missing caller identity', "identité de l'appelant manquante");
   const [body, sig, extra] = header.split('.');
@@ -87,7 +142,7 @@ export function verifyPrincipal(
   }
   const now = nowMs / 1000;
   if (
-    c.v !== 2 ||
+    c.v !== 3 ||
     typeof c.iat !== 'number' ||
     typeof c.exp !== 'number' ||
     c.exp - c.iat > MAX_PRINCIPAL_TTL_S ||
@@ -100,8 +155,15 @@ export function verifyPrincipal(
       'caller identity was signed for another request',
       "l'identité de l'appelant a été signée pour une autre requête",
     );
+  if (c.b !== bodyDigest(req.body))
+    throw unauthenticated(
+      'caller identity was signed for another request body',
+      "l'identité de l'appelant a été signée pour un autre corps de requête",
+    );
   if (!c.sub || typeof c.sub.role !== 'string')
     throw unauthenticated('malformed caller identity', "identité de l'appelant mal formée");
+  if (seen && !seen.admit(sig, c.exp, now))
+    throw unauthenticated('caller identity already used (replay)', "identité de l'appelant déjà utilisée (rejeu)");
   return c.sub;
 }
 

@@ -19,9 +19,19 @@ export type ServiceCall = RequestInit & {
 /** `fetch` of one path of another service. */
 export type ServiceFetch = (path: string, init?: ServiceCall) => Promise<Response>;
 
+/** The bytes `fetch` will send for `body`, which the signature covers; a stream cannot be signed ahead. */
+function signableBody(body: RequestInit['body'], audience: string): Uint8Array | string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (body instanceof URLSearchParams) return body.toString();
+  throw new AppError('internal', `service call body to ${audience} must be a string or bytes to be signed`);
+}
+
 /**
  * The one way a service calls another: every request carries a principal signed for exactly that
- * request (method, path and query, audience, a 30 s expiry), the same signature the edge puts on
+ * request (method, path and query, audience, body digest, a 30 s expiry), the same signature the edge puts on
  * what it forwards, so the callee checks both alike and a captured header is good for nothing else.
  */
 export function serviceClient(opts: ServiceClientOptions): ServiceFetch {
@@ -40,6 +50,7 @@ export function serviceClient(opts: ServiceClientOptions): ServiceFetch {
         method,
         target: url.pathname + url.search,
         audience: opts.audience,
+        body: signableBody(rest.body, opts.audience),
       }),
     );
     return fetch(url, { ...rest, method, headers });

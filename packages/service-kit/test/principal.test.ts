@@ -3,8 +3,10 @@ import request from 'supertest';
 import {
   createHttpApp,
   createLogger,
+  bodyDigest,
   MAX_PRINCIPAL_TTL_S,
   principalOf,
+  SeenSignatures,
   serviceClient,
   signPrincipal,
   type Principal,
@@ -65,6 +67,76 @@ describe('signed principal', () => {
     }
   });
 
+  it('covers the body: the same header with another body is refused', async () => {
+    const body = JSON.stringify({ title: 'Théâtre' });
+    const header = signPrincipal(funder, secret, {
+      method: 'PATCH',
+      target: '/v1/agreements/a1',
+      audience: 'agreements',
+      body,
+    });
+    const other = await request(agreements)
+      .patch('/v1/agreements/a1')
+      .set('x-pc-principal', header)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ title: 'Autre chose' }));
+    expect(other.status).toBe(401);
+    expect(other.body.detail).toMatch(/signée pour un autre corps de requête/);
+    expect(
+      (
+        await request(agreements)
+          .patch('/v1/agreements/a1')
+          .set('x-pc-principal', header)
+          .set('content-type', 'application/json')
+          .set('accept-language', 'en')
+          .send('')
+      ).body.detail,
+    ).toMatch(/signed for another request body/);
+    // a body of a type no parser reads is covered too
+    const raw = await request(agreements)
+      .patch('/v1/agreements/a1')
+      .set('x-pc-principal', header)
+      .set('content-type', 'application/octet-stream')
+      .send(Buffer.from('x'));
+    expect(raw.status).toBe(401);
+    // the body it was signed for is accepted
+    const ok = await request(agreements)
+      .patch('/v1/agreements/a1')
+      .set('x-pc-principal', header)
+      .set('content-type', 'application/json')
+      .send(body);
+    expect(ok.status).toBe(200);
+  });
+
+  it('is refused when replayed to the replica that accepted it, within its 30 s', async () => {
+    const header = signed('GET', '/v1/agreements/a1');
+    expect((await request(agreements).get('/v1/agreements/a1').set('x-pc-principal', header)).status).toBe(200);
+    const again = await request(agreements).get('/v1/agreements/a1').set('x-pc-principal', header);
+    expect(again.status).toBe(401);
+    expect(again.body.detail).toMatch(/déjà utilisée \(rejeu\)/);
+    // a refused header is not remembered: the request it was made for still goes through
+    const fresh = signed('GET', '/v1/agreements/a3');
+    expect((await request(agreements).get('/v1/agreements/a4').set('x-pc-principal', fresh)).status).toBe(401);
+    expect((await request(agreements).get('/v1/agreements/a3').set('x-pc-principal', fresh)).status).toBe(200);
+    // the same request signed twice in the same second is two signatures, both good once
+    const [one, two] = [signed('GET', '/v1/agreements/a5'), signed('GET', '/v1/agreements/a5')];
+    expect(one).not.toBe(two);
+    for (const h of [one, two])
+      expect((await request(agreements).get('/v1/agreements/a5').set('x-pc-principal', h)).status).toBe(200);
+  });
+
+  it('keeps a bounded memory of signatures: full of live ones, it refuses rather than forgets', () => {
+    const seen = new SeenSignatures(2);
+    const now = 1_000;
+    expect(seen.admit('a', now + 30, now)).toBe(true);
+    expect(seen.admit('b', now + 30, now)).toBe(true);
+    expect(seen.admit('a', now + 30, now)).toBe(false);
+    expect(() => seen.admit('c', now + 30, now)).toThrow(/too many signed requests/);
+    // once they expired (past the clock-skew margin) they are swept and the memory is free again
+    expect(seen.admit('c', now + 70, now + 40)).toBe(true);
+    expect(seen.size).toBe(1);
+  });
+
   it('is refused once expired, and when signed for longer than 60 s', async () => {
     const stale = signed('GET', '/v1/agreements/a1', 'agreements', Date.now() - 61_000);
     const r = await request(agreements).get('/v1/agreements/a1').set('x-pc-principal', stale);
@@ -74,13 +146,15 @@ describe('signed principal', () => {
     // even with the right secret, a signer may not grant itself a long life
     const iat = Math.floor(Date.now() / 1000);
     const claims = {
-      v: 2,
+      v: 3,
       sub: funder,
       iat,
       exp: iat + MAX_PRINCIPAL_TTL_S + 1,
       m: 'GET',
       t: '/v1/agreements/a1',
       aud: 'agreements',
+      b: bodyDigest(undefined),
+      n: 'x',
     };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
     const longLived = `${body}.${crypto.createHmac('sha256', secret).update(body).digest('base64url')}`;

@@ -4,6 +4,7 @@ import amqp from 'amqplib';
 import { EXCHANGE, eventMessage } from '@pc/bus';
 import { parseEventData } from '@pc/contracts';
 import type { TestEvent } from './events';
+import { ackAll } from './raw-bus';
 
 /*
  * What the "absorb" benchmarks share: how fast a service's real consumer applies a burst of catalog
@@ -77,25 +78,6 @@ async function publishAll(ch: amqp.ConfirmChannel, messages: WireMessage[]): Pro
   await ch.waitForConfirms();
 }
 
-/** A plain consumer that only acks: the rate at which the broker hands these messages to one channel. */
-async function drainRaw(conn: amqp.ChannelModel, queue: string, n: number, prefetch: number): Promise<number> {
-  const ch = await conn.createChannel();
-  await ch.prefetch(prefetch);
-  let got = 0;
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    void ch.consume(queue, (m) => {
-      if (!m) return;
-      ch.ack(m);
-      got += 1;
-      if (got === n) resolve();
-    });
-  });
-  const ms = performance.now() - t0;
-  await ch.close();
-  return (n / ms) * 1000;
-}
-
 /**
  * One burst: the messages are published once to the events exchange, where both the service's
  * queue and a plain quorum queue bound to the same types receive them; the plain queue is drained
@@ -114,7 +96,7 @@ export async function absorb(phase: AbsorbPhase): Promise<AbsorbResult> {
     for (const key of new Set(phase.messages.map((m) => m.routingKey))) await ch.bindQueue(raw, EXCHANGE, key);
     const alreadyApplied = await phase.applied();
     await publishAll(ch, phase.messages);
-    const rawRate = await drainRaw(conn, raw, n, phase.prefetch);
+    const rawRate = await ackAll(conn, raw, n, phase.prefetch);
     await ch.deleteQueue(raw);
     await ch.close();
 

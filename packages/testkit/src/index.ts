@@ -5,3 +5,6 @@ export * from './bench-env';
 export * from './processes';
 export * from './events';
 export * from './absorb-bench';
+export * from './raw-bus';
+export * from './migration-sandbox';
+export * from './batch-equivalence';

@@ -100,6 +100,19 @@ function audienceOf(origin: string, send: typeof fetch): Promise<string> {
 
 let installed = false;
 
+/** What `fetch` sends for a body, so the signature covers those very bytes. */
+async function bodyBytes(
+  body: RequestInit['body'] | ArrayBuffer | undefined,
+): Promise<Uint8Array | string | undefined> {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
+  throw new Error('asPrincipal: sign a string, bytes or a Blob body (a stream cannot be signed ahead)');
+}
+
 /**
  * Wraps this process's global `fetch` once: a request carrying `asPrincipal`'s placeholder is sent
  * with `x-pc-principal` signed for its own method, path and query, and the service at its origin.
@@ -120,7 +133,12 @@ export function installSigningFetch(): void {
     const audience = await audienceOf(url.origin, send);
     headers.set(
       PRINCIPAL_HEADER,
-      signPrincipal(p, TEST_INTERNAL_SECRET, { method, target: url.pathname + url.search, audience }),
+      signPrincipal(p, TEST_INTERNAL_SECRET, {
+        method,
+        target: url.pathname + url.search,
+        audience,
+        body: await bodyBytes(init?.body ?? (input instanceof Request ? await input.clone().arrayBuffer() : undefined)),
+      }),
     );
     return send(input, { ...init, headers });
   };

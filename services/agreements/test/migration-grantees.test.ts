@@ -1,37 +1,21 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { testEnv, type TestEnv } from '@pc/testkit';
+import { migrationSandbox, type MigrationSandbox } from '@pc/testkit';
 
 // The migration that made grantees per funder, on a database that holds the joins made before it:
 // a NEQ grantee two funders shared stays one organisation (a link recorded as made by the
 // migration), each funder's agreements point at a grantee row of that funder, and no agreement
 // changes the organisation id events and views carry.
 jest.setTimeout(120_000);
-const dir = path.join(__dirname, '..', 'prisma', 'migrations');
-const sql = (name: string): string =>
-  fs.readFileSync(
-    path.join(
-      dir,
-      fs.readdirSync(dir).find((d) => d.endsWith(name))!,
-      'migration.sql',
-    ),
-    'utf8',
-  );
-
-let t: TestEnv;
-let db: pg.Client;
+let box: MigrationSandbox;
+let db: MigrationSandbox['db'];
 beforeAll(async () => {
-  t = await testEnv();
-  db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  await db.query('CREATE SCHEMA upgrade_grantees; SET search_path = upgrade_grantees');
-  await db.query(sql('_baseline'));
+  box = await migrationSandbox(path.join(__dirname, '..', 'prisma', 'migrations'), 'upgrade_grantees');
+  db = box.db;
+  await box.run('_baseline');
 });
 afterAll(async () => {
-  await db?.end();
-  t?.cleanup();
+  await box?.cleanup();
 });
 
 it('keeps a shared NEQ grantee as the first funder’s, gives the other funder its own row linked to it', async () => {
@@ -57,7 +41,7 @@ it('keeps a shared NEQ grantee as the first funder’s, gives the other funder i
   await agreement(a2, F2, P2, G, '2026-02-01T00:00:00Z');
   await agreement(a3, F2, P2, N, '2026-03-01T00:00:00Z');
 
-  await db.query(sql('_grantee_per_funder'));
+  await box.run('_grantee_per_funder');
 
   const { rows: grantees } = await db.query(
     'SELECT id, scope_funder_id AS funder, identity, linked_to, linked_by FROM grantee ORDER BY created_at, id',

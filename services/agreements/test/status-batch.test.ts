@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { BusConnection, deadLetterQueue, pgTransact, QUEUES, type BatchItem, type SqlTx } from '@pc/bus';
+import { pgTransact, QUEUES, type BatchItem, type SqlTx } from '@pc/bus';
 import type { EventData } from '@pc/contracts';
-import { createLogger } from '@pc/service-kit';
-import { eventually, publishEvents } from '@pc/testkit';
+import { eventually, publishEvents, waitForDeadLetters } from '@pc/testkit';
 import { recordObligationStatuses } from '../src/use-cases/record-obligation-status';
 import { funderKey, startHarness, type Harness } from './helpers';
 
@@ -175,20 +174,11 @@ it('one bad transition in a burst does not keep the others from being applied (t
     ).rows.map((r) => r.status);
   await eventually(async () => (await statuses()).length === good.length, 'every good transition applied', 60_000);
   expect(await statuses()).toEqual(good.map(() => 'overdue'));
-  const bus = await BusConnection.connect(h.t.amqpUrl, createLogger('test', 'silent'));
-  try {
-    await eventually(
-      async () => {
-        const ch = await bus.channel();
-        const { messageCount } = await ch.checkQueue(deadLetterQueue(QUEUES.agreementsObligations));
-        await ch.close();
-        return messageCount === 1;
-      },
-      'the bad transition dead-lettered after its retries',
-      60_000,
-    );
-  } finally {
-    await bus.close();
-  }
+  await waitForDeadLetters(
+    h.t.amqpUrl,
+    QUEUES.agreementsObligations,
+    1,
+    'the bad transition dead-lettered after its retries',
+  );
   expect(await statuses()).toEqual(good.map(() => 'overdue'));
 });

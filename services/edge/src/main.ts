@@ -6,6 +6,7 @@ import { ApiKeyStore } from './adapters/api-key-store';
 import { FunderStore } from './adapters/funder-store';
 import { IdempotencyStore } from './adapters/idempotency-store';
 import { mountProxy } from './http/proxy';
+import { mountDocs } from './http/docs';
 import { abuseLimits } from './http/abuse-limits';
 import { mountAdminRoutes } from './http/routes';
 import { PersonRequestStore } from './adapters/person-request-store';
@@ -38,9 +39,18 @@ export async function startEdge(
   });
   // No internalSecret: the edge signs the principal for the services behind it; its callers bring API keys.
   const port = await runtime.serve(cfg, {
-    beforeBody: (app) => mountProxy(app, cfg, stores, abuseLimits(cfg)),
+    beforeBody: (app) => {
+      // the reference is public and static: before authentication, body parsing and the validator
+      mountDocs(app);
+      mountProxy(app, cfg, stores, abuseLimits(cfg));
+    },
     routes: (app) =>
-      mountAdminRoutes(app, { ...stores, pseudonymKey: personPseudonymKey(cfg), kick: () => runtime.relay.kick() }),
+      mountAdminRoutes(app, {
+        ...stores,
+        pseudonymKey: personPseudonymKey(cfg),
+        kick: () => runtime.relay.kick(),
+        purgeDeadLetters: (values) => runtime.purgeDeadLetters(values),
+      }),
   });
   return { port, runtime, stop: () => runtime.stop() };
 }

@@ -12,6 +12,7 @@ import {
   createLogger,
   type IdOwner,
   type Logger,
+  keyedPseudonym,
   personPseudonymKey,
   runService,
 } from '@pc/service-kit';
@@ -77,11 +78,13 @@ export async function startNotifier(
       return false;
     },
   };
+  const pseudonymKey = personPseudonymKey(cfg);
   const sendDeps = {
     pool: runtime.pool,
     mailer,
     clock,
     logger,
+    pseudonym: (email: string) => keyedPseudonym(pseudonymKey, email),
     kickRelay: () => runtime.relay.kick(),
     hooks: opts.hooks,
     stopped: () => worker.stopped,
@@ -131,7 +134,7 @@ export async function startNotifier(
     batchWindowMs: REMINDERS_WINDOW_MS,
     prefetch: REMINDERS_PREFETCH,
   });
-  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
+  await startPeopleConsumer(runtime, pseudonymKey);
   worker.start(cfg.REMINDER_SWEEP_MS);
 
   runtime.stopsWith({ loops: [() => worker.stop()], clients: [() => mailer.close(), () => prisma.$disconnect()] });

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import { keyedPseudonym, personPseudonymKey, pseudonymize } from '@pc/service-kit';
 import { eventually } from '@pc/testkit';
+import { loadNotifierConfig } from '../src/config';
 import {
   agreement,
   count,
@@ -89,7 +91,14 @@ describe('one digest per contact per run', () => {
         runId,
       ])
     ).rows[0].data;
-    expect(ev.contactRef).toMatch(/^p_[0-9a-f]{12}$/);
+    // the keyed pseudonym (it reaches the audit trail), never the bare hash of the address
+    const key = personPseudonymKey(loadNotifierConfig(w.env));
+    const sent = await w.db.query(
+      `SELECT DISTINCT data->>'contactRef' AS ref FROM outbox WHERE type = 'reminder.sent.v1' AND data->>'runId' = $1`,
+      [runId],
+    );
+    expect(sent.rows.map((r) => r.ref)).toEqual([keyedPseudonym(key, alex.email)]);
+    expect(ev.contactRef).not.toBe(pseudonymize(alex.email));
     expect(JSON.stringify(ev)).not.toContain('hochelaga');
     expect(ev.messageId).toBe(mail!.parsed.messageId);
   });

@@ -1,36 +1,20 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { testEnv, type TestEnv } from '@pc/testkit';
+import { migrationSandbox, type MigrationSandbox } from '@pc/testkit';
 
 // The migration that made contact preferences per (grantee, email), on a database holding choices
 // made per address: each choice is kept for every grantee the address is a contact of (what it
 // meant until then), and the failing state stays the address's.
 jest.setTimeout(120_000);
-const dir = path.join(__dirname, '..', 'prisma', 'migrations');
-const sql = (name: string): string =>
-  fs.readFileSync(
-    path.join(
-      dir,
-      fs.readdirSync(dir).find((d) => d.endsWith(name))!,
-      'migration.sql',
-    ),
-    'utf8',
-  );
-
-let t: TestEnv;
-let db: pg.Client;
+let box: MigrationSandbox;
+let db: MigrationSandbox['db'];
 beforeAll(async () => {
-  t = await testEnv();
-  db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  await db.query('CREATE SCHEMA upgrade_prefs; SET search_path = upgrade_prefs');
-  await db.query(sql('_baseline'));
+  box = await migrationSandbox(path.join(__dirname, '..', 'prisma', 'migrations'), 'upgrade_prefs');
+  db = box.db;
+  await box.run('_baseline');
 });
 afterAll(async () => {
-  await db?.end();
-  t?.cleanup();
+  await box?.cleanup();
 });
 
 it('copies each address’s chosen locale to every grantee it is a contact of, then drops the column', async () => {
@@ -44,7 +28,7 @@ it('copies each address’s chosen locale to every grantee it is a contact of, t
   await db.query(
     `INSERT INTO contact (email, locale, failing_at) VALUES ('a@x.example', 'en', NULL), ('b@x.example', NULL, now())`,
   );
-  await db.query(sql('_contact_preference_per_grantee'));
+  await box.run('_contact_preference_per_grantee');
   const { rows } = await db.query('SELECT grantee_id, email, locale FROM contact_preference');
   expect(rows).toHaveLength(2);
   expect(rows).toEqual(

@@ -12,8 +12,8 @@
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type pg from 'pg';
-import { createLogger, createPool } from '@pc/service-kit';
-import { freshDatabase } from '@pc/testkit';
+import { createLogger } from '@pc/service-kit';
+import { twinDatabases } from '@pc/testkit';
 import type { Envelope, EventData } from '@pc/contracts';
 import { createPrisma, transaction, type PrismaClient, type Tx } from '../src/adapters/prisma';
 import { fixedClock } from '../src/adapters/clock';
@@ -162,16 +162,7 @@ async function stateOf(pool: pg.Pool, agreementIds: string[]): Promise<unknown> 
 }
 
 describe('note events in batches ≡ one at a time', () => {
-  let pools: pg.Pool[] = [];
-  let prismas: PrismaClient[] = [];
-  beforeAll(async () => {
-    pools = [createPool(await freshDatabase(), 'obligations', 4), createPool(await freshDatabase(), 'obligations', 4)];
-    prismas = pools.map(createPrisma);
-  });
-  afterAll(async () => {
-    await Promise.all(prismas.map((p) => p.$disconnect()));
-    await Promise.all(pools.map((p) => p.end()));
-  });
+  const twin = twinDatabases('obligations', 4, createPrisma);
 
   it('leaves the same obligations, evidence, transitions and events for random note histories', async () => {
     let fulfilments = 0;
@@ -192,20 +183,20 @@ describe('note events in batches ≡ one at a time', () => {
         };
         const before = s.before.map((st, i) => eventOf(run, st, i));
         const main = s.main.map((st, i) => eventOf(run, st, 100 + i));
-        for (const [k, prisma] of prismas.entries()) {
+        for (const [k, prisma] of twin.clients.entries()) {
           for (const sn of snapshots)
             await transaction(prisma, (tx) => reconcileAgreement(tx, sn, clock, false), 60_000);
           await oneByOne(prisma, before);
           for (const w of s.waive)
-            await pools[k]!.query(
+            await twin.pools[k]!.query(
               `UPDATE obligation SET status = 'waived' WHERE id = $1 AND status IN ('upcoming', 'due_soon', 'overdue', 'evidence_withdrawn')`,
               [snapshots[w.a]!.obligations[w.o]!.id],
             );
         }
-        const [one, many] = prismas as [PrismaClient, PrismaClient];
+        const [one, many] = twin.clients;
         const failedOne = await oneByOne(one, main);
         const failedMany = await batched(many, main, s.cuts);
-        const [a, b] = await Promise.all(pools.map((p) => stateOf(p, run.agreements)));
+        const [a, b] = await Promise.all(twin.pools.map((p) => stateOf(p, run.agreements)));
         expect(b).toEqual(a);
         expect(failedMany).toEqual(failedOne);
         fulfilments += (a as { transitions: Array<{ to_status: string }> }).transitions.filter(

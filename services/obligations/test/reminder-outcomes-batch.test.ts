@@ -10,8 +10,7 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { pgTransact } from '@pc/bus';
 import type { Envelope } from '@pc/contracts';
-import { createPool } from '@pc/service-kit';
-import { freshDatabase } from '@pc/testkit';
+import { twinDatabases } from '@pc/testkit';
 import { recordReminderOutcomes, type OutcomeItem } from '../src/use-cases/record-reminder-outcomes';
 
 jest.setTimeout(300_000);
@@ -69,13 +68,7 @@ function itemOf(keys: Array<{ reminderId: string; obligationId: string }>, r: Re
 }
 
 describe('reminder outcomes in batches ≡ one at a time', () => {
-  let pools: pg.Pool[] = [];
-  beforeAll(async () => {
-    pools = [createPool(await freshDatabase(), 'obligations', 2), createPool(await freshDatabase(), 'obligations', 2)];
-  });
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.end()));
-  });
+  const twin = twinDatabases('obligations', 2);
 
   it('leaves the same delivery rows for random report sequences', async () => {
     await fc.assert(
@@ -85,8 +78,8 @@ describe('reminder outcomes in batches ≡ one at a time', () => {
         fc.uniqueArray(fc.integer({ min: 1, max: 13 }), { maxLength: 3 }),
         async (before, main, cuts) => {
           const keys = [0, 1, 2].map(() => ({ reminderId: crypto.randomUUID(), obligationId: crypto.randomUUID() }));
-          const [one, many] = pools as [pg.Pool, pg.Pool];
-          for (const pool of pools)
+          const [one, many] = twin.pools;
+          for (const pool of twin.pools)
             for (const r of before) await pgTransact(pool)((tx) => recordReminderOutcomes(tx, [itemOf(keys, r)]));
           const items = main.map((r) => itemOf(keys, r));
           for (const item of items) await pgTransact(one)((tx) => recordReminderOutcomes(tx, [item]));

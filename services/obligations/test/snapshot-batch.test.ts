@@ -13,8 +13,7 @@
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type pg from 'pg';
-import { createPool } from '@pc/service-kit';
-import { freshDatabase } from '@pc/testkit';
+import { twinDatabases } from '@pc/testkit';
 import type { Envelope, EventData, EventType } from '@pc/contracts';
 import { createPrisma, transaction, type PrismaClient, type Tx } from '../src/adapters/prisma';
 import { fixedClock } from '../src/adapters/clock';
@@ -295,17 +294,7 @@ async function stateOf(pool: pg.Pool, agreementIds: string[]): Promise<unknown> 
 }
 
 describe('snapshots in batches ≡ one at a time', () => {
-  let pools: pg.Pool[] = [];
-  let prismas: PrismaClient[] = [];
-
-  beforeAll(async () => {
-    pools = [createPool(await freshDatabase(), 'obligations', 4), createPool(await freshDatabase(), 'obligations', 4)];
-    prismas = pools.map(createPrisma);
-  });
-  afterAll(async () => {
-    await Promise.all(prismas.map((p) => p.$disconnect()));
-    await Promise.all(pools.map((p) => p.end()));
-  });
+  const twin = twinDatabases('obligations', 4, createPrisma);
 
   it('leaves the same agreements, obligations, transitions and events for random histories', async () => {
     let batchedRuns = 0;
@@ -314,16 +303,16 @@ describe('snapshots in batches ≡ one at a time', () => {
         const ids = idsOfRun();
         const before = s.before.map((step) => eventOf(ids, step));
         const main = s.main.map((step) => eventOf(ids, step));
-        const [one, many] = prismas as [PrismaClient, PrismaClient];
+        const [one, many] = twin.clients;
         // The same past in both: applied one by one, then the same hand-made changes.
-        for (const [k, prisma] of prismas.entries()) {
+        for (const [k, prisma] of twin.clients.entries()) {
           await oneByOne(prisma, before);
-          await close(pools[k]!, ids, s.closes);
+          await close(twin.pools[k]!, ids, s.closes);
         }
         const failedOne = await oneByOne(one, main);
         const failedMany = await batched(many, main, s.cuts);
         const agreementIds = ids.agreements.map((a) => a.id);
-        const [a, b] = await Promise.all(pools.map((p) => stateOf(p, agreementIds)));
+        const [a, b] = await Promise.all(twin.pools.map((p) => stateOf(p, agreementIds)));
         expect(b).toEqual(a);
         expect(failedMany).toEqual(failedOne);
         if (main.length > 1) batchedRuns++;
@@ -365,11 +354,11 @@ describe('snapshots in batches ≡ one at a time', () => {
     const events = [reg, amend, stale, { ...reg, a: 1 }, { kind: 'terminated', a: 1, revision: 2 } as Step].map((st) =>
       eventOf(ids, st),
     );
-    const [one, many] = prismas as [PrismaClient, PrismaClient];
+    const [one, many] = twin.clients;
     expect(await oneByOne(one, events)).toEqual([]);
     expect(await batched(many, events, [])).toEqual([]);
     const agreementIds = ids.agreements.map((a) => a.id);
-    const [a, b] = await Promise.all(pools.map((p) => stateOf(p, agreementIds)));
+    const [a, b] = await Promise.all(twin.pools.map((p) => stateOf(p, agreementIds)));
     expect(b).toEqual(a);
     const state = b as { obligations: Array<{ id: string; status: string; due_date: string }>; transitions: unknown[] };
     const slots = ids.agreements[0]!.slots;

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { BusConnection, deadLetterQueue, pgTransact, QUEUES, type SqlTx } from '@pc/bus';
+import { pgTransact, QUEUES, type SqlTx } from '@pc/bus';
 import type { EventData } from '@pc/contracts';
-import { createLogger } from '@pc/service-kit';
-import { eventually, publishEvents, testEnv, type TestEnv, type TestEvent } from '@pc/testkit';
+import { eventually, publishEvents, testEnv, type TestEnv, type TestEvent, waitForDeadLetters } from '@pc/testkit';
 import { applyAgreementChange, type AgreementRecord } from '../src/domain/agreement-read-model';
 import { startConnector, type RunningConnector } from '../src/main';
 import { loadConnectorConfig } from '../src/config';
@@ -296,21 +295,12 @@ describe('the read model consumer', () => {
           .rows[0]!.n,
       );
     await eventually(async () => (await recorded()) === 29, 'every good snapshot recorded', 60_000);
-    const bus = await BusConnection.connect(t.amqpUrl, createLogger('test', 'silent'));
-    try {
-      await eventually(
-        async () => {
-          const ch = await bus.channel();
-          const { messageCount } = await ch.checkQueue(deadLetterQueue(QUEUES.connectorAgreements));
-          await ch.close();
-          return messageCount === 1;
-        },
-        'the bad snapshot dead-lettered after its retries',
-        60_000,
-      );
-    } finally {
-      await bus.close();
-    }
+    await waitForDeadLetters(
+      t.amqpUrl,
+      QUEUES.connectorAgreements,
+      1,
+      'the bad snapshot dead-lettered after its retries',
+    );
     expect(await recorded()).toBe(29);
   });
 });

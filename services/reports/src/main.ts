@@ -2,7 +2,7 @@ import { ServiceRuntime, type RunningService as Running } from '@pc/bus';
 import {
   agreementsLookups,
   createLogger,
-  derivePseudonymKey,
+  keyedPseudonym,
   type IdOwner,
   type Logger,
   personPseudonymKey,
@@ -10,6 +10,7 @@ import {
 } from '@pc/service-kit';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { createPrisma, prismaTransact } from './adapters/prisma';
+import { ReadModelStore } from './adapters/read-model-store';
 import { ReportStore } from './adapters/report-store';
 import { ReportDispatchStore } from './adapters/report-dispatch-store';
 import { smtpMailer, type Mailer } from './adapters/mailer';
@@ -18,6 +19,7 @@ import { consumeEvents } from './consumers/read-model';
 import { consumeJobs } from './consumers/jobs';
 import { startPeopleConsumer } from './consumers/people';
 import { mountRoutes } from './http/routes';
+import { stopChartRenderer } from './adapters/render-chart';
 
 export interface RunningService extends Running {
   events: { readonly applied: number };
@@ -33,12 +35,18 @@ export async function startReports(
   const prisma = createPrisma(runtime.pool);
   const store = new ReportStore(runtime.pool);
   const mailer = opts.mailer ?? smtpMailer(cfg.SMTP_URL, cfg.MAIL_FROM);
+  // One key for every pseudonym this service writes or shows (audit entries, auditors' reports, job
+  // errors): the person key every service shares, so an erased person is one pseudonym everywhere.
+  const pseudonymKey = personPseudonymKey(cfg);
+  const pseudonym = (email: string): string => keyedPseudonym(pseudonymKey, email);
+  await ReadModelStore.rekeyContactFailures(runtime.pool, pseudonym);
 
   // The read model and the audit chain: every event type, many events per transaction.
   const events = { applied: 0 };
   await consumeEvents(runtime, {
     batchSize: cfg.REPORTS_BATCH_SIZE,
     batchWindowMs: cfg.REPORTS_BATCH_LINGER_MS,
+    pseudonym,
     afterCommit: (handled) => {
       events.applied += handled;
       runtime.relay.kick();
@@ -53,20 +61,21 @@ export async function startReports(
       mailer,
       kick: () => runtime.relay.kick(),
       logger,
+      pseudonym,
       now: opts.now,
     }),
   );
 
-  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
+  await startPeopleConsumer(runtime, pseudonymKey);
 
-  runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close()] });
+  runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close(), stopChartRenderer] });
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     routes: (app) =>
       mountRoutes(app, {
         pool: runtime.pool,
         reader: store,
-        pseudonymKey: cfg.PSEUDONYM_SECRET ?? derivePseudonymKey(cfg.INTERNAL_SECRET, 'reports'),
+        pseudonymKey,
         now: opts.now,
         owner:
           opts.owner ??

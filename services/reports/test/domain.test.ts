@@ -1,7 +1,13 @@
 import { keyedPseudonym, pseudonymize } from '@pc/service-kit';
 import { reportForAuditor } from '../src/domain/personal-data';
 import { buildReport, classify, fulfilledLate, type ObligationRow } from '../src/domain/compliance';
-import { agreementSnapshot, apiKeyChanged, noteWithdrawn, reminderFailed } from '../src/domain/audit-entries';
+import {
+  agreementSnapshot,
+  apiKeyChanged,
+  funderRegistered,
+  noteWithdrawn,
+  reminderFailed,
+} from '../src/domain/audit-entries';
 import { canonicalJson, ChainVerifier, GENESIS_HASH, link } from '../src/domain/audit-chain';
 import { formatRate } from '../src/domain/i18n';
 import { neutralise, renderCsv } from '../src/adapters/render-csv';
@@ -137,6 +143,8 @@ describe('fulfilledLate (on time: published, or recorded, no later than the due 
 
 describe('audit entries (which change of which event becomes which entry)', () => {
   const w = new World();
+  const key = 'person-key-'.repeat(3);
+  const pseudonym = (email: string): string => keyedPseudonym(key, email);
   const snapshot = w.agreement(w.programme('P'), 'R-1', {
     title: 'T',
     grantee: { name: 'G' },
@@ -146,15 +154,37 @@ describe('audit entries (which change of which event becomes which entry)', () =
 
   it('an applied snapshot shows what it replaced; a superseded one is recorded as such, with no before', () => {
     const e = envelope('agreement.amended.v1', { ...snapshot, revision: 2, changes: ['title'] });
-    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } })).toMatchObject({
+    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } }, pseudonym)).toMatchObject({
       before: { revision: 1 },
       after: { revision: 2, changes: ['title'] },
     });
-    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } }).after).not.toHaveProperty('superseded');
-    const old = agreementSnapshot(e, { applied: false });
+    expect(agreementSnapshot(e, { applied: true, before: { revision: 1 } }, pseudonym).after).not.toHaveProperty(
+      'superseded',
+    );
+    const old = agreementSnapshot(e, { applied: false }, pseudonym);
     expect(old).toMatchObject({ before: null, after: { revision: 2, superseded: true } });
     expect(JSON.stringify(old)).not.toContain('alex@exemple.org');
-    expect(old.after).toMatchObject({ contacts: [pseudonymize('alex@exemple.org')] });
+  });
+
+  it('new entries name contacts and report recipients by the keyed pseudonym, never the bare hash', () => {
+    const e = envelope('agreement.registered.v1', snapshot);
+    const entry = JSON.stringify(agreementSnapshot(e, { applied: true, before: null }, pseudonym));
+    expect(entry).toContain(pseudonym('alex@exemple.org'));
+    expect(entry).not.toContain(pseudonymize('alex@exemple.org'));
+    expect(entry).not.toMatch(/"p_[0-9a-f]{12}"/);
+    const funder = funderRegistered(
+      envelope('funder.registered.v1', {
+        funderId: w.funderId,
+        name: 'F',
+        kind: 'ministry',
+        locale: 'fr',
+        reportRecipients: ['Rapports@Exemple.org'],
+        actor,
+      }),
+      pseudonym,
+    );
+    expect(funder.after).toMatchObject({ reportRecipients: [pseudonym('rapports@exemple.org')] });
+    expect(JSON.stringify(funder)).not.toContain(pseudonymize('rapports@exemple.org'));
   });
 
   it('a withdrawn note: one entry per funder, in funder order, its obligations sorted', () => {
@@ -226,7 +256,8 @@ describe('audit entries (which change of which event becomes which entry)', () =
       reason: '550 5.1.1 <alex@exemple.org>: unknown',
       at: '2026-04-01T10:00:00Z',
     });
-    expect(reminderFailed(e).reason).toBe(`550 5.1.1 <${pseudonymize('alex@exemple.org')}>: unknown`);
+    expect(reminderFailed(e, pseudonym).reason).toBe(`550 5.1.1 <${pseudonym('alex@exemple.org')}>: unknown`);
+    expect(JSON.stringify(reminderFailed(e, pseudonym))).not.toContain(pseudonymize('alex@exemple.org'));
   });
 });
 

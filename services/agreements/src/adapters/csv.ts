@@ -1,31 +1,106 @@
+import iconv from 'iconv-lite';
 import { detectDelimiter } from '../domain/csv-import';
 
-export type Decoded = { ok: true; text: string } | { ok: false; encoding: string };
+/** The encodings the import reads, as the import response names them. */
+export type CsvEncoding = 'UTF-8' | 'Windows-1252';
+
+export type Decoded =
+  | { ok: true; text: string; encoding: CsvEncoding }
+  /** an encoding the import does not read (UTF-16, or a declared charset such as Shift_JIS) */
+  | { ok: false; reason: 'unsupported'; encoding: string }
+  /** a byte Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) in a file that is not UTF-8 */
+  | { ok: false; reason: 'undefined_byte'; byte: string; line: number }
+  /** UTF-8 text with bytes that are not: decoding the file either way would garble part of it */
+  | { ok: false; reason: 'mixed'; line: number };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** Charset labels that mean "decide from the bytes": UTF-8 and its subsets, and the Latin-1 family. */
+const READABLE_CHARSETS = new Set([
+  'utf8',
+  'usascii',
+  'ascii',
+  'latin1',
+  'iso88591',
+  'l1',
+  'cp819',
+  'windows1252',
+  'cp1252',
+]);
+
+/** Bytes Windows-1252 does not define: iconv-lite turns them into U+FFFD. */
+const UNDEFINED_IN_CP1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
 /**
- * Bytes → text, refusing anything but UTF-8 (with or without BOM). A file saved by Excel as
- * "CSV (séparateur : point-virgule)" in a French locale is Windows-1252/Latin-1: decoding it as UTF-8
- * would silently turn "Québec" into "Qu�bec", so it is named and refused instead.
+ * Bytes → text. A BOM or valid UTF-8 is UTF-8; anything else is Windows-1252, what Excel writes as
+ * "CSV (séparateur : point-virgule)" in a French locale. Never ISO-8859-1: there ’ (0x92), « » and
+ * œ would become control codes. Validity is a near-certain test for French text: a Windows-1252
+ * accent followed by the bytes UTF-8 requires is vanishingly rare. A declared charset of the
+ * Latin-1 family or UTF-8 is not trusted over the bytes (tools label files wrongly); any other is
+ * refused, named.
  */
 export function decodeCsv(bytes: Buffer, declaredCharset?: string): Decoded {
   const cs = (declaredCharset ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (cs && !['utf8', 'usascii', 'ascii'].includes(cs)) {
-    if (['latin1', 'iso88591', 'l1', 'cp819'].includes(cs)) return { ok: false, encoding: 'ISO-8859-1 (Latin-1)' };
-    if (['windows1252', 'cp1252'].includes(cs)) return { ok: false, encoding: 'Windows-1252 (Latin-1)' };
-    return { ok: false, encoding: declaredCharset! };
-  }
+  if (cs && !READABLE_CHARSETS.has(cs)) return { ok: false, reason: 'unsupported', encoding: declaredCharset! };
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    return { ok: false, encoding: 'UTF-16' };
+    return { ok: false, reason: 'unsupported', encoding: 'UTF-16' };
   }
   try {
-    return { ok: true, text: UTF8.decode(bytes) }; // TextDecoder drops a leading BOM
+    return { ok: true, text: UTF8.decode(bytes), encoding: 'UTF-8' }; // TextDecoder drops a leading BOM
   } catch {
-    // Not UTF-8. Bytes 0x80–0x9F are control codes in ISO-8859-1 but letters/quotes in Windows-1252.
-    const cp1252 = bytes.some((b) => b >= 0x80 && b <= 0x9f);
-    return { ok: false, encoding: cp1252 ? 'Windows-1252 (Latin-1)' : 'ISO-8859-1 (Latin-1)' };
+    // not UTF-8: Windows-1252, unless the file is partly UTF-8
   }
+  const utf8At = firstUtf8Accent(bytes);
+  if (utf8At >= 0) return { ok: false, reason: 'mixed', line: lineOf(bytes, firstInvalidUtf8(bytes)) };
+  const undefinedAt = bytes.findIndex((b) => UNDEFINED_IN_CP1252.has(b));
+  if (undefinedAt >= 0)
+    return {
+      ok: false,
+      reason: 'undefined_byte',
+      byte: `0x${bytes[undefinedAt]!.toString(16).toUpperCase()}`,
+      line: lineOf(bytes, undefinedAt),
+    };
+  return { ok: true, text: iconv.decode(bytes, 'windows-1252'), encoding: 'Windows-1252' };
+}
+
+/**
+ * Where UTF-8 encodes a French accented letter (C3 80–BF: À to ÿ) or typographic punctuation and
+ * the euro (E2 80 xx, E2 82 AC); −1 if nowhere. Read as Windows-1252 these are `Ã©` and `â€™`,
+ * which no French text holds, so finding one in a file that is not valid UTF-8 means it is mixed.
+ */
+function firstUtf8Accent(b: Buffer): number {
+  for (let i = 0; i + 1 < b.length; i++) {
+    if (b[i] === 0xc3 && b[i + 1]! >= 0x80 && b[i + 1]! <= 0xbf) return i;
+    if (b[i] === 0xe2 && i + 2 < b.length) {
+      const c1 = b[i + 1]!,
+        c2 = b[i + 2]!;
+      if ((c1 === 0x80 && c2 >= 0x80 && c2 <= 0xbf) || (c1 === 0x82 && c2 === 0xac)) return i;
+    }
+  }
+  return -1;
+}
+
+/** Offset of the first byte that breaks UTF-8 (the file is known not to be valid). */
+function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || d < 0x80 || d > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return b.length - 1;
+}
+
+/** The 1-based line of the file a byte offset is on. */
+function lineOf(b: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (b[i] === 0x0a) line++;
+  return line;
 }
 
 export class CsvSyntaxError extends Error {

@@ -7,7 +7,12 @@ export async function startPeopleConsumer(runtime: ServiceRuntime, pseudonymKey:
   await runtime.consume({
     queue: QUEUES.agreementsPeople,
     transact: pgTransact(runtime.pool),
-    on: personHandlers('agreements', agreementsPersonData, (e) => keyedPseudonym(pseudonymKey, e)),
+    on: personHandlers(
+      'agreements',
+      agreementsPersonData,
+      (e) => keyedPseudonym(pseudonymKey, e),
+      (values) => runtime.purgeDeadLetters(values),
+    ),
     afterCommit: () => runtime.relay.kick(),
   });
 }

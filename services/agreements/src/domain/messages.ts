@@ -65,9 +65,22 @@ export const issueMessages = catalog({
     csv_disagree: (p: Params) => `diffère de la ligne ${p.first} pour la même external_ref (${p.value} ≠ ${p.other})`,
     csv_missing_column: 'colonne obligatoire absente de l\u2019en-tête',
     csv_unknown_column: (p: Params) => `colonne inconnue${p.hint ? ` — vouliez-vous dire ${p.hint} ?` : ''}`,
-    csv_duplicate_column: 'colonne en double dans l\u2019en-tête',
+    csv_duplicate_column: (p: Params) => `colonne en double dans l\u2019en-tête (même colonne que ${p.other})`,
     csv_field_count: (p: Params) => `la ligne compte ${p.got} champs au lieu de ${p.expected}`,
     csv_syntax: (p: Params) => `CSV mal formé : ${p.value}`,
+    csv_date_invalid: (p: Params) =>
+      `date invalide : « ${p.value} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA, une date du calendrier)`,
+    csv_date_two_digit_year: (p: Params) =>
+      `année à deux chiffres dans « ${p.value} » : écrivez l\u2019année en entier (JJ/MM/AAAA ou AAAA-MM-JJ)`,
+    csv_date_month_first: (p: Params) =>
+      `« ${p.value} » semble écrite le mois d\u2019abord : les dates se lisent le jour d\u2019abord (JJ/MM/AAAA) ou AAAA-MM-JJ`,
+    csv_amount_invalid: (p: Params) =>
+      `montant illisible : « ${p.value} » (ex. 25 000,00 $, 25 000 $, 25,000.00 ou 25000.00)`,
+    csv_amount_ambiguous: (p: Params) =>
+      `montant ambigu : « ${p.value} » peut se lire en milliers ou en décimales; écrivez par ex. 25 000,00 $ ou 25,000.00`,
+    csv_amount_fraction: (p: Params) => `montant « ${p.value} » : au plus deux décimales (des cents)`,
+    csv_amount_disagree: (p: Params) =>
+      `le montant « ${p.value} » (${p.cents} cents) diffère de ${p.column} (${p.other})`,
     csv_partial_due: 'exigence incomplète : requirement_kind et (due_anchor + due_offset) ou due_date',
     conflict_external_ref:
       'cette external_ref est déjà enregistrée avec un contenu différent (utilisez PATCH pour la modifier)',
@@ -101,9 +114,18 @@ export const issueMessages = catalog({
     csv_disagree: (p) => `differs from row ${p.first} for the same external_ref (${p.value} ≠ ${p.other})`,
     csv_missing_column: 'required column missing from the header',
     csv_unknown_column: (p) => `unknown column${p.hint ? ` — did you mean ${p.hint}?` : ''}`,
-    csv_duplicate_column: 'duplicate column in the header',
+    csv_duplicate_column: (p) => `duplicate column in the header (the same column as ${p.other})`,
     csv_field_count: (p) => `the row has ${p.got} fields instead of ${p.expected}`,
     csv_syntax: (p) => `malformed CSV: ${p.value}`,
+    csv_date_invalid: (p) => `invalid date: "${p.value}" (expected YYYY-MM-DD or DD/MM/YYYY, a calendar date)`,
+    csv_date_two_digit_year: (p) => `two-digit year in "${p.value}": write the year in full (DD/MM/YYYY or YYYY-MM-DD)`,
+    csv_date_month_first: (p) =>
+      `"${p.value}" looks written month first: dates are read day first (DD/MM/YYYY) or YYYY-MM-DD`,
+    csv_amount_invalid: (p) => `unreadable amount: "${p.value}" (e.g. 25 000,00 $, 25 000 $, 25,000.00 or 25000.00)`,
+    csv_amount_ambiguous: (p) =>
+      `ambiguous amount: "${p.value}" reads as thousands or as decimals; write e.g. 25,000.00 or 25 000,00 $`,
+    csv_amount_fraction: (p) => `amount "${p.value}": at most two decimals (cents)`,
+    csv_amount_disagree: (p) => `the amount "${p.value}" (${p.cents} cents) differs from ${p.column} (${p.other})`,
     csv_partial_due: 'incomplete requirement: requirement_kind and (due_anchor + due_offset) or due_date',
     conflict_external_ref: 'this external_ref is already registered with different content (use PATCH to amend it)',
     too_many_contacts: (p) => `too many contacts: ${p.got} (at most ${p.max} per agreement)`,
@@ -144,7 +166,11 @@ export const details = catalog({
       `le fichier contient ${n} erreur(s)${n > shown ? ` (les ${shown} premières sont listées)` : ''}; rien n'a été importé`,
     empty_csv: 'le fichier est vide : il faut une ligne d\u2019en-tête et au moins une ligne de données',
     encoding: (enc: string) =>
-      `le fichier est encodé en ${enc}, pas en UTF-8 : enregistrez-le au format « CSV UTF-8 » et réessayez`,
+      `le fichier est encodé en ${enc}, que l\u2019import ne lit pas : enregistrez-le au format « CSV UTF-8 » ou « CSV (séparateur : point-virgule) » et réessayez`,
+    encoding_byte: (byte: string, line: number) =>
+      `l\u2019octet ${byte} (ligne ${line} du fichier) n\u2019est ni du UTF-8 ni du Windows-1252 : enregistrez le fichier au format « CSV UTF-8 » et réessayez`,
+    encoding_mixed: (line: number) =>
+      `le fichier mêle deux encodages : du texte UTF-8, puis à la ligne ${line} du fichier un octet qui n\u2019en est pas; lu d\u2019une seule façon, une partie des accents serait altérée. Enregistrez-le de nouveau au format « CSV UTF-8 »`,
     conflict: 'cette externalRef est déjà enregistrée avec un contenu différent',
     terminated: "l'entente est résiliée : elle ne peut plus être modifiée",
     nothing_to_amend: 'rien à modifier : indiquez startDate, endDate, contacts ou requirements',
@@ -162,7 +188,12 @@ export const details = catalog({
     invalid_csv: (n, shown) =>
       `the file has ${n} error(s)${n > shown ? ` (the first ${shown} are listed)` : ''}; nothing was imported`,
     empty_csv: 'the file is empty: a header row and at least one data row are needed',
-    encoding: (enc) => `the file is encoded as ${enc}, not UTF-8: save it as "CSV UTF-8" and try again`,
+    encoding: (enc) =>
+      `the file is encoded as ${enc}, which the import does not read: save it as "CSV UTF-8" or "CSV (semicolon delimited)" and try again`,
+    encoding_byte: (byte, line) =>
+      `byte ${byte} (line ${line} of the file) is neither UTF-8 nor Windows-1252: save the file as "CSV UTF-8" and try again`,
+    encoding_mixed: (line) =>
+      `the file mixes two encodings: UTF-8 text, then on line ${line} of the file a byte that is not UTF-8; read either way, some accents would be garbled. Save it again as "CSV UTF-8"`,
     conflict: 'this externalRef is already registered with different content',
     terminated: 'the agreement is terminated: it can no longer be changed',
     nothing_to_amend: 'nothing to amend: give startDate, endDate, contacts or requirements',

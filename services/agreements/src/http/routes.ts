@@ -3,6 +3,7 @@ import type { components } from '@pc/contracts';
 import {
   AppError,
   invalid,
+  isLocale,
   localeOf,
   principalOf,
   readableFunders,
@@ -15,6 +16,7 @@ import { decodeCursor } from '../adapters/views';
 import { details } from '../domain/messages';
 import { amendAgreement, type AgreementAmendment } from '../use-cases/amend-agreement';
 import { getAgreement } from '../use-cases/get-agreement';
+import { getImportTemplate } from '../use-cases/get-import-template';
 import { importAgreements, type ImportReport } from '../use-cases/import-agreements';
 import { linkGrantee } from '../use-cases/link-grantee';
 import { listAgreements } from '../use-cases/list-agreements';
@@ -97,9 +99,23 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     if (result.created > 0) kick();
     deps.logger?.info({ import: result.report }, 'CSV import committed');
     deps.onImport?.(result.report);
+    res.status(201).json({
+      created: result.created,
+      unchanged: result.unchanged,
+      obligationsCreated: result.obligationsCreated,
+      encoding: result.encoding,
+      separator: result.separator,
+    });
+  });
+
+  app.get('/v1/agreements/import/template', (req, res) => {
+    requireRole(principalOf(req), 'funder');
+    const asked = isLocale(req.query.locale) ? req.query.locale : undefined; // the contract allows only fr|en
+    const template = getImportTemplate(asked, localeOf(req));
     res
-      .status(201)
-      .json({ created: result.created, unchanged: result.unchanged, obligationsCreated: result.obligationsCreated });
+      .type('text/csv; charset=utf-8')
+      .setHeader('content-disposition', `attachment; filename="${template.fileName}"`)
+      .send(Buffer.from(template.text, 'utf8'));
   });
 
   app.get('/v1/agreements', async (req, res) => {

@@ -1,7 +1,7 @@
 import { AppError, invalid, type Locale } from '@pc/service-kit';
-import { readCsvRecords } from '../domain/csv-import';
+import { detectDelimiter, readCsvRecords } from '../domain/csv-import';
 import { details, issueMessages, issueText } from '../domain/messages';
-import { CsvSyntaxError, parseCsv, type Decoded } from '../adapters/csv';
+import { CsvSyntaxError, parseCsv, type CsvEncoding, type Decoded } from '../adapters/csv';
 import { registerAgreements, type IntakeDeps } from './register-agreements';
 
 /** Errors listed at most in one response; the detail gives the total. */
@@ -18,13 +18,28 @@ export interface ImportResult {
   created: number;
   unchanged: number;
   obligationsCreated: number;
+  /** how the file was read: the officer sees it was understood as written */
+  encoding: CsvEncoding;
+  separator: ',' | ';';
   report: ImportReport;
+}
+
+/** The refusal of a file the import cannot decode, in the caller's language. */
+function undecodable(decoded: Exclude<Decoded, { ok: true }>, locale: Locale): string {
+  switch (decoded.reason) {
+    case 'unsupported':
+      return details.t(locale, 'encoding', decoded.encoding);
+    case 'undefined_byte':
+      return details.t(locale, 'encoding_byte', decoded.byte, decoded.line);
+    case 'mixed':
+      return details.t(locale, 'encoding_mixed', decoded.line);
+  }
 }
 
 /**
  * POST /v1/agreements/import: a CSV file through the intake, all or nothing. The file must be
- * UTF-8 and well formed; every bad row and column is reported at once (422, or 409 when the only
- * problem is refs registered with other content) and nothing is written.
+ * UTF-8 or Windows-1252 and well formed; every bad row and column is reported at once (422, or 409
+ * when the only problem is refs registered with other content) and nothing is written.
  */
 export async function importAgreements(
   intake: IntakeDeps,
@@ -42,10 +57,8 @@ export async function importAgreements(
     mark = now;
   };
   if (!decoded.ok) {
-    throw invalid(
-      [{ row: 1, column: '', message: details.t(locale, 'encoding', decoded.encoding) }],
-      details.t(locale, 'encoding', decoded.encoding),
-    );
+    const message = undecodable(decoded, locale);
+    throw invalid([{ row: 'line' in decoded ? decoded.line : 1, column: '', message }], message);
   }
   let records: string[][];
   try {
@@ -103,6 +116,8 @@ export async function importAgreements(
     created: result.created,
     unchanged: result.unchanged,
     obligationsCreated: result.obligationsCreated,
+    encoding: decoded.encoding,
+    separator: detectDelimiter(decoded.text),
     report,
   };
 }

@@ -90,6 +90,7 @@ async function forward(
       method: req.method,
       target: sent,
       audience: target.service,
+      body,
     }),
     'x-request-id': String(req.id ?? ''),
     accept: req.headers.accept ?? '*/*',

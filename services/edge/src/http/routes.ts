@@ -27,6 +27,8 @@ export interface AdminRouteDeps {
   people: PersonRequestStore;
   pseudonymKey: string;
   kick: () => void;
+  /** Law 25: the edge's dead letters that mention a person, removed on an erasure */
+  purgeDeadLetters: (values: string[]) => Promise<number>;
 }
 
 /** The routes the edge owns: funders (tenants), API keys, Law 25 requests. Admin only (the use cases check it). */

@@ -15,7 +15,13 @@ import {
  * answers through the bus, so one that is down answers when it comes back.
  */
 export async function requestPersonData(
-  deps: { people: PersonRequestStore; pseudonymKey: string; kick: () => void },
+  deps: {
+    people: PersonRequestStore;
+    pseudonymKey: string;
+    kick: () => void;
+    /** removes the edge's dead letters that mention the email (an export's answer names the person) */
+    purgeDeadLetters: (values: string[]) => Promise<number>;
+  },
   p: Principal,
   input: { kind: PersonRequestKind; email: string },
 ) {
@@ -30,7 +36,8 @@ export async function requestPersonData(
     let own: { counts?: Record<string, number>; parts?: unknown[] };
     if (input.kind === 'erasure') {
       // Before the request's own event is enqueued: the purge must not rewrite the event that carries the email.
-      own = { counts: await deps.people.erase(tx, email, pseudonym, id) };
+      const counts = await deps.people.erase(tx, email, pseudonym, id);
+      own = { counts: { ...counts, deadLettersRemoved: await deps.purgeDeadLetters([email]) } };
     } else {
       own = {
         parts: [

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { NewEvent } from '@pc/bus';
 import { eventId } from '@pc/contracts';
-import { pseudonymize, type Logger } from '@pc/service-kit';
+import type { Logger } from '@pc/service-kit';
 import {
   judgeDelivery,
   nextAttemptAt,
@@ -44,6 +44,12 @@ export interface SendDigestsDeps {
   opts: SendDigestsOptions;
   clock: () => Date;
   logger: Logger;
+  /**
+   * The keyed pseudonym of an address (HMAC under the person key): the `contactRef` of the events,
+   * which reach the audit trail, and how logs name a contact. A bare hash would be one dictionary
+   * lookup from the address, and would have to be rewritten on an erasure.
+   */
+  pseudonym: (email: string) => string;
   kickRelay: () => void;
   hooks?: DeliveryHooks;
   /** the loop is stopping: finish the batch in hand and claim no more */
@@ -147,7 +153,7 @@ async function deliverOne(
   const verdict = judgeDelivery(d, outcome, deps.opts.maxAttempts);
   if (verdict.state === 'sent' && outcome.rejected.length) {
     deps.logger.warn(
-      { digest: d.id, rejected: outcome.rejected.map((r) => pseudonymize(r.address)) },
+      { digest: d.id, rejected: outcome.rejected.map((r) => deps.pseudonym(r.address)) },
       'some copied recipients were refused',
     );
   }
@@ -156,7 +162,7 @@ async function deliverOne(
 
 async function record(deps: SendDigestsDeps, d: DigestRow, rows: LedgerRow[], verdict: DeliveryVerdict): Promise<void> {
   const now = deps.clock();
-  const events = d.kind === 'contact' ? outcomeEvents(d, rows, verdict, now) : [];
+  const events = d.kind === 'contact' ? outcomeEvents(d, rows, verdict, now, deps.pseudonym) : [];
   const owned = await recordOutcome(
     deps.pool,
     d,
@@ -172,7 +178,7 @@ async function record(deps: SendDigestsDeps, d: DigestRow, rows: LedgerRow[], ve
   const log = {
     digest: d.id,
     kind: d.kind,
-    contactRef: pseudonymize(d.email),
+    contactRef: deps.pseudonym(d.email),
     stages: rows.length,
     attempts: d.attempts,
     messageId: d.message_id,
@@ -187,6 +193,7 @@ function outcomeEvents(
   rows: LedgerRow[],
   verdict: DeliveryVerdict,
   now: Date,
+  pseudonym: (email: string) => string,
 ): Array<NewEvent & { id: string }> {
   const at = now.toISOString();
   return rows.map((r): NewEvent & { id: string } => {
@@ -196,7 +203,7 @@ function outcomeEvents(
       obligationId: r.obligation_id,
       funderId: r.funder_id,
       stageKey: r.stage_key,
-      contactRef: pseudonymize(r.email),
+      contactRef: pseudonym(r.email),
     };
     if (verdict.state === 'sent') {
       return {

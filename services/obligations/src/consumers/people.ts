@@ -7,7 +7,12 @@ export async function startPeopleConsumer(runtime: ServiceRuntime, pseudonymKey:
   await runtime.consume({
     queue: QUEUES.obligationsPeople,
     transact: pgTransact(runtime.pool),
-    on: personHandlers('obligations', obligationsPersonData, (e) => keyedPseudonym(pseudonymKey, e)),
+    on: personHandlers(
+      'obligations',
+      obligationsPersonData,
+      (e) => keyedPseudonym(pseudonymKey, e),
+      (values) => runtime.purgeDeadLetters(values),
+    ),
     afterCommit: () => runtime.relay.kick(),
   });
 }

@@ -4,12 +4,13 @@ import type { AuditedTx } from './audit-store';
 
 /**
  * Law 25 in the reports schema: the failing-contact read model holds addresses in clear; the audit
- * chain holds pseudonyms only (unkeyed hashes in entries written before the keyed ones, which stay
- * as they are so the chain still verifies). An erasure deletes the failing-contact rows and appends
- * one entry to the chain of every funder concerned, naming the person by the keyed pseudonym.
+ * chain holds pseudonyms only: keyed ones (`k_…`) in new entries, unkeyed hashes (`p_…`) in entries
+ * written before, which stay as they are so the chain still verifies; both are looked for. An
+ * erasure deletes the failing-contact rows and appends one entry to the chain of every funder
+ * concerned, naming the person by the keyed pseudonym; no entry is rewritten.
  */
 export const reportsPersonData: PersonDataPort<AuditedTx> = {
-  async exportOf(tx, email) {
+  async exportOf(tx, email, pseudonym) {
     const failures = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT funder_id AS "funderId", email, reason, failures, last_obligation_id AS "lastObligationId",
               first_at AS "firstAt", last_at AS "lastAt", resolved_at AS "resolvedAt"
@@ -18,8 +19,10 @@ export const reportsPersonData: PersonDataPort<AuditedTx> = {
     );
     const audit = await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT funder_id AS "funderId", seq, type, subject, occurred_at AS "occurredAt", before, after FROM audit_event
-        WHERE before::text LIKE $1 OR after::text LIKE $1 ORDER BY funder_id, seq`,
+        WHERE before::text LIKE $1 OR after::text LIKE $1 OR before::text LIKE $2 OR after::text LIKE $2
+        ORDER BY funder_id, seq`,
       `%${pseudonymize(email)}%`,
+      `%${pseudonym}%`,
     );
     return [
       {

@@ -260,4 +260,28 @@ export class ReadModelStore {
       [d.funderId, d.contactRef, d.email, d.reason, d.obligationId, at],
     );
   }
+
+  /**
+   * Failing contacts recorded under the bare hash the notifier used before keyed pseudonyms (`p_…`)
+   * take the keyed one, so a later reminder.sent (which names the contact by the keyed pseudonym)
+   * resolves them and a later failure adds to them. Run at boot; a row already held under the keyed
+   * pseudonym wins over its unkeyed twin. Returns the rows re-keyed.
+   */
+  static async rekeyContactFailures(pool: pg.Pool, pseudonym: (email: string) => string): Promise<number> {
+    const { rows } = await pool.query<{ funder_id: string; contact_ref: string; email: string }>(
+      `SELECT funder_id, contact_ref, email FROM contact_failure WHERE contact_ref LIKE 'p\\_%'`,
+    );
+    for (const r of rows) {
+      await pool.query(
+        `WITH keyed AS (SELECT 1 FROM contact_failure WHERE funder_id = $1 AND contact_ref = $3)
+         UPDATE contact_failure SET contact_ref = $3 WHERE funder_id = $1 AND contact_ref = $2 AND NOT EXISTS (SELECT 1 FROM keyed)`,
+        [r.funder_id, r.contact_ref, pseudonym(r.email)],
+      );
+      await pool.query(`DELETE FROM contact_failure WHERE funder_id = $1 AND contact_ref = $2`, [
+        r.funder_id,
+        r.contact_ref,
+      ]);
+    }
+    return rows.length;
+  }
 }

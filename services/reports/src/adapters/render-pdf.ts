@@ -1,46 +1,61 @@
-import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
+import SVGtoPDF from 'svg-to-pdfkit';
 import type { ComplianceReport } from '../domain/compliance';
-import { STATUSES, formatInt, messages } from '../domain/i18n';
-import { STATUS_COLOURS } from '../domain/render-html';
 import { auditHeadText } from '../domain/audit-anchor';
-import { reportTables, withoutColumn, type ReportTable } from '../domain/report-tables';
+import { formatInt, messages } from '../domain/i18n';
+import { reportTables, scopeText, type ReportTable } from '../domain/report-tables';
 
 /**
  * Fonts embedded in every PDF (pdfkit's standard fonts are WinAnsi only: no "’", no narrow no-break
- * space). Debian's fonts-dejavu-core; read once, never downloaded.
+ * space): Debian's fonts-dejavu-core, never downloaded. They are named by path everywhere, never by a
+ * registered alias: pdfkit caches an opened font under the name it was asked for, and its table cells
+ * switch back to the previous font by its source, so an alias would re-parse the TTF for every cell.
  */
 export const FONT_REGULAR = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 export const FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
-let fonts: { regular: Buffer; bold: Buffer } | null = null;
-function loadFonts(): { regular: Buffer; bold: Buffer } {
-  fonts ??= { regular: fs.readFileSync(FONT_REGULAR), bold: fs.readFileSync(FONT_BOLD) };
-  return fonts;
-}
+const REGULAR = FONT_REGULAR;
+const BOLD = FONT_BOLD;
 
 const MARGIN = 40;
 const PAGE_W = 595.28,
   PAGE_H = 841.89; // A4
 const CONTENT_W = PAGE_W - 2 * MARGIN;
+/** Lowest y a block may reach; the page number sits below it. */
 const BOTTOM = PAGE_H - MARGIN - 20;
+const CELL_FONT = 8;
+const CELL_PAD = 2.5;
+const LANG = { fr: 'fr-CA', en: 'en-CA' } as const;
 
-export interface PdfOptions {
-  /** every string drawn, in order (tests compare the PDF's figures with the other formats) */
-  onText?: (s: string) => void;
-}
+/** Relative column widths of each table on A4 portrait (every column kept, cells wrap). */
+const WIDTHS = {
+  summary: [4, 1],
+  byStatus: [4, 1],
+  byMonth: [1.6, 1.2, 1.3, 1.2, 1.2, 1.2, 1.2, 1.2, 1.3],
+  overdue: [1.45, 2.45, 2.0, 2.5, 2.2, 1.5, 1.3, 1.0],
+  grantees: [3.4, 1.7, 1.3, 1.3, 1.3, 1.3, 1.3, 1.3, 1.4],
+  withdrawn: [1.6, 2.6, 3.6, 2.4, 1.5],
+  contacts: [3, 2.6, 3, 1, 1.5],
+} satisfies Record<keyof ReturnType<typeof reportTables>, number[]>;
 
-/** The same content as the HTML page, paginated on A4 with table headers repeated on each page. */
-export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<Buffer> {
+type Struct = PDFKit.PDFStructureElement;
+
+/**
+ * The report on A4 as a tagged PDF (structure tree, language, title): the same content and order as
+ * the HTML page. Tables are pdfkit tables whose cells wrap: every organisation name and reference is
+ * printed in full. pdfkit does not repeat a table's header on a new page, so rows are measured first
+ * and each page gets its own table with the header row. A heading never ends a page: it moves to the
+ * next one with what follows it. `chartSvg` is the chart of adapters/render-chart (same as in HTML).
+ */
+export function renderPdf(r: ComplianceReport, chartSvg: string): Promise<Buffer> {
   const m = messages[r.locale];
   const L = r.locale;
   const n = (v: number): string => formatInt(v, L);
-  const f = loadFonts();
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,
     autoFirstPage: true,
-    lang: L,
+    lang: LANG[L],
     info: {
       Title: `${m.title} — ${r.asOf}`,
       Producer: 'praxis-compliance reports',
@@ -49,10 +64,9 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     },
     displayTitle: true,
     pdfVersion: '1.7',
-    tagged: false,
-  } as PDFKit.PDFDocumentOptions);
-  doc.registerFont('regular', f.regular);
-  doc.registerFont('bold', f.bold);
+    tagged: true,
+  });
+  doc.font(REGULAR);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -60,196 +74,200 @@ export function renderPdf(r: ComplianceReport, opts: PdfOptions = {}): Promise<B
     doc.on('error', reject);
   });
 
-  const say = (s: string): string => {
-    opts.onText?.(s);
-    return s;
-  };
+  const root = doc.struct('Document');
+  doc.addStructure(root);
   let y = MARGIN;
-  const ensure = (h: number): boolean => {
-    if (y + h > BOTTOM) {
-      doc.addPage();
-      y = MARGIN;
-      return true;
-    }
-    return false;
+  const newPage = (): void => {
+    doc.addPage();
+    y = MARGIN;
   };
-  const para = (text: string, size = 10, font = 'regular'): void => {
+  /** Starts a new page unless `h` points still fit on this one. */
+  const need = (h: number): void => {
+    if (y + h > BOTTOM && y > MARGIN) newPage();
+  };
+  const textHeight = (text: string, size: number, font: string, width = CONTENT_W): number => {
     doc.font(font).fontSize(size);
-    const h = doc.heightOfString(text, { width: CONTENT_W });
-    ensure(h);
-    doc.text(say(text), MARGIN, y, { width: CONTENT_W });
-    y += h + 6;
+    return doc.heightOfString(text, { width });
   };
-  const heading = (text: string): void => {
-    ensure(40);
+
+  // ---- blocks (each measures itself so a heading can be kept with its first block) ----
+  type Block = { height: () => number; draw: (parent: Struct) => void };
+  const para = (text: string, size = 10, font = REGULAR, type = 'P'): Block => ({
+    height: () => textHeight(text, size, font) + 6,
+    draw: (parent) => {
+      const h = textHeight(text, size, font);
+      need(h);
+      const at = y;
+      parent.add(
+        doc.struct(type, {}, () => {
+          doc.font(font).fontSize(size).fillColor('#000000');
+          doc.text(text, MARGIN, at, { width: CONTENT_W });
+        }),
+      );
+      y = at + h + 6;
+    },
+  });
+
+  const cellW = (rel: number[]): number[] => {
+    const scale = CONTENT_W / rel.reduce((s, w) => s + w, 0);
+    return rel.map((w) => w * scale);
+  };
+  const rowHeight = (cells: string[], widths: number[], font: string): number => {
+    doc.font(font).fontSize(CELL_FONT);
+    let h = doc.currentLineHeight(true);
+    cells.forEach((c, i) => {
+      if (c) h = Math.max(h, doc.heightOfString(c, { width: widths[i]! - 2 * CELL_PAD }));
+    });
+    return h + 2 * CELL_PAD;
+  };
+
+  /** A report table: its caption, then one pdfkit table per page, each starting with the header row. */
+  const table = (t: ReportTable, rel: number[]): Block => {
+    const widths = cellW(rel);
+    let measured: { head: number; rows: number[]; caption: number } | null = null;
+    const measure = () =>
+      (measured ??= {
+        caption: textHeight(t.caption, 9, BOLD) + 4,
+        head: rowHeight(t.head, widths, BOLD),
+        rows: t.rows.map((row) => rowHeight(row, widths, REGULAR)),
+      });
+    const columnStyles = widths.map((w, i) => ({
+      width: w,
+      align: { x: t.numeric.includes(i) ? ('right' as const) : ('left' as const), y: 'top' as const },
+    }));
+    const headCells = t.head.map((text) => ({
+      text,
+      type: 'TH' as const,
+      scope: 'column',
+      font: { src: BOLD },
+      backgroundColor: '#eeeeee',
+    }));
+    const bodyCells = (row: string[]) =>
+      row.map((text, i) => (i === 0 ? { text, type: 'TH' as const, scope: 'row' } : { text }));
+    return {
+      // the caption, the header and the first row stay together
+      height: () => {
+        const s = measure();
+        return s.caption + s.head + (s.rows[0] ?? 0);
+      },
+      draw: (parent) => {
+        const s = measure();
+        const sect = doc.struct('Sect');
+        parent.add(sect);
+        need(s.caption + s.head + (s.rows[0] ?? 0));
+        para(t.caption, 9, BOLD).draw(sect);
+        y -= 2;
+        let i = 0;
+        do {
+          if (i > 0) newPage();
+          let room = BOTTOM - y - s.head;
+          const from = i;
+          // at least one row per page, even one taller than a page (then pdfkit clamps it)
+          while (i < t.rows.length && (i === from || s.rows[i]! <= room)) room -= s.rows[i++]!;
+          doc.font(REGULAR).fontSize(CELL_FONT).fillColor('#000000'); // the cells' font (the header's is set per cell)
+          doc.table({
+            structParent: sect,
+            position: { x: MARGIN, y },
+            maxWidth: CONTENT_W,
+            columnStyles,
+            defaultStyle: {
+              padding: [CELL_PAD, CELL_PAD, CELL_PAD, CELL_PAD],
+              border: 0.5,
+              borderColor: '#b0b0b0',
+              // rows are sized to their text, so nothing is ever cut: no ellipsis either
+              textOptions: { ellipsis: false },
+            },
+            data: [headCells, ...t.rows.slice(from, i).map(bodyCells)],
+          } as PDFKit.Mixins.TableOptionsWithData);
+          y = doc.y;
+        } while (i < t.rows.length);
+        sect.end();
+        y += 10;
+      },
+    };
+  };
+
+  const chart = (): Block => {
+    const [, w, h] = /<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"/.exec(chartSvg) ?? [];
+    const drawH = (CONTENT_W * Number(h ?? 300)) / Number(w ?? 600);
+    return {
+      height: () => drawH + 8,
+      draw: (parent) => {
+        need(drawH + 8);
+        const at = y;
+        parent.add(
+          doc.struct('Figure', { alt: m.chartAlt }, () => {
+            SVGtoPDF(doc, chartSvg, MARGIN, at, {
+              width: CONTENT_W,
+              height: drawH,
+              preserveAspectRatio: 'xMinYMin meet',
+              fontCallback: (_family: string, bold: boolean) => (bold ? BOLD : REGULAR),
+              warningCallback: () => undefined,
+            });
+          }),
+        );
+        y = at + drawH + 8;
+      },
+    };
+  };
+
+  /** A section: its heading is kept on the same page as the first block after it. */
+  const section = (title: string, blocks: Block[]): void => {
+    const sect = doc.struct('Sect');
+    root.add(sect);
+    const headingH = textHeight(title, 14, BOLD) + 12;
+    need(headingH + (blocks[0]?.height() ?? 0));
     y += 6;
-    para(text, 14, 'bold');
-  };
-  const fit = (s: string, width: number, size: number): string => {
-    const max = Math.max(3, Math.floor(width / (size * 0.56)));
-    return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-  };
-  /** A table of the report; `relWidths` are the columns' widths relative to one another. */
-  const table = ({ caption, head, rows, numeric }: ReportTable, relWidths: number[]): void => {
-    const size = 8,
-      rowH = 13;
-    const scale = CONTENT_W / relWidths.reduce((s, w) => s + w, 0);
-    const widths = relWidths.map((w) => w * scale);
-    const num = (i: number): boolean => numeric.includes(i);
-    // Without a `width`, pdfkit skips its line wrapper (the costly part on 10,000-row tables); cells
-    // are already cut to fit, and right-aligned ones are placed from the measured string width.
-    const cell = (text: string, x: number, w: number, right: boolean): void => {
-      say(text);
-      if (!text) return;
-      const tx = right ? x + w - 2 - doc.widthOfString(text) : x + 2;
-      doc.text(text, tx, y + 3, { lineBreak: false });
-    };
-    const drawHeader = (): void => {
-      doc.font('bold').fontSize(size);
-      doc.rect(MARGIN, y, CONTENT_W, rowH).fill('#eeeeee').fillColor('#000000');
-      let x = MARGIN;
-      head.forEach((label, i) => {
-        cell(fit(label, widths[i]! - 4, size), x, widths[i]!, num(i));
-        x += widths[i]!;
-      });
-      y += rowH;
-    };
-    ensure(rowH * 3 + 18);
-    para(caption, 10, 'bold');
-    drawHeader();
-    doc.font('regular').fontSize(size);
-    for (const row of rows) {
-      if (ensure(rowH)) {
-        drawHeader();
-        doc.font('regular').fontSize(size);
-      }
-      let x = MARGIN;
-      row.forEach((value, i) => {
-        cell(fit(value, widths[i]! - 4, size), x, widths[i]!, num(i));
-        x += widths[i]!;
-      });
-      doc
-        .moveTo(MARGIN, y + rowH)
-        .lineTo(MARGIN + CONTENT_W, y + rowH)
-        .lineWidth(0.3)
-        .strokeColor('#cccccc')
-        .stroke();
-      y += rowH;
-    }
-    y += 10;
+    para(title, 14, BOLD, 'H2').draw(sect);
+    for (const b of blocks) b.draw(sect);
+    sect.end();
   };
 
   const tables = reportTables(r);
-  // Title and scope
-  para(m.title, 20, 'bold');
-  para(`${m.asOf} ${r.asOf} · ${m.generatedAt} ${r.generatedAt}`);
-  para(
-    `${m.funders} : ${r.scope.funders.map((x) => x.name).join(', ') || '—'} · ${m.programme} : ${r.scope.programme ? `${r.scope.programme.code} — ${r.scope.programme.name}` : m.allProgrammes}`,
-  );
-  heading(m.definitionHeading);
-  para(r.definition[L], 9);
+  para(m.title, 20, BOLD, 'H1').draw(root);
+  para(`${m.asOf} ${r.asOf} · ${m.generatedAt} ${r.generatedAt}`).draw(root);
+  para(scopeText(r)).draw(root);
+  section(m.definitionHeading, [para(r.definition[L], 9)]);
+  section(m.summary, [table(tables.summary, WIDTHS.summary), table(tables.byStatus, WIDTHS.byStatus)]);
+  section(m.chartHeading, [chart(), table(tables.byMonth, WIDTHS.byMonth)]);
+  section(`${m.overdueHeading} (${n(r.overdue.length)})`, [
+    r.overdue.length ? table(tables.overdue, WIDTHS.overdue) : para(m.none),
+  ]);
+  section(m.grantees, [table(tables.grantees, WIDTHS.grantees)]);
+  section(`${m.withdrawnHeading} (${n(r.withdrawnEvidence.length)})`, [
+    r.withdrawnEvidence.length ? table(tables.withdrawn, WIDTHS.withdrawn) : para(m.none),
+  ]);
+  section(`${m.contactsHeading} (${n(r.failingContacts.length)})`, [
+    r.failingContacts.length ? table(tables.contacts, WIDTHS.contacts) : para(m.none),
+  ]);
+  // The audit chain head, printed last so a reader can compare it with a later export, and as the
+  // line `POST /v1/audit/verify` takes back (seq, hash, when read): the published anchor.
+  if (r.auditHead)
+    section(m.auditHeadHeading, [
+      para(m.auditHeadText(String(r.auditHead.seq), r.auditHead.hash), 9),
+      para(auditHeadText(r.auditHead, L).line, 8),
+      para(auditHeadText(r.auditHead, L).keep, 9),
+    ]);
+  root.end();
 
-  heading(m.summary);
-  table(tables.summary, [4, 1]);
-  table(tables.byStatus, [4, 1]);
-
-  // Chart: stacked bars per due month, drawn with vector primitives
-  heading(m.chartHeading);
-  const chartH = 180,
-    months = r.byMonth.slice(-48);
-  ensure(chartH + 70);
-  const max = Math.max(1, ...months.map((x) => STATUSES.reduce((s, k) => s + x.byStatus[k], 0)));
-  const left = MARGIN + 36,
-    plotW = CONTENT_W - 40;
-  const barW = Math.max(2, Math.min(18, plotW / Math.max(1, months.length) - 3));
-  doc.font('regular').fontSize(7).fillColor('#000000');
-  for (let k = 0; k <= 4; k++) {
-    const v = Math.round((max * k) / 4),
-      yy = y + chartH - (v / max) * chartH;
-    doc
-      .moveTo(left, yy)
-      .lineTo(left + plotW, yy)
-      .lineWidth(0.3)
-      .strokeColor('#dddddd')
-      .stroke();
-    doc.fillColor('#000000').text(say(n(v)), MARGIN, yy - 3, { width: 32, align: 'right', lineBreak: false });
-  }
-  months.forEach((mo, i) => {
-    const x = left + 4 + i * (plotW / Math.max(1, months.length));
-    let acc = 0;
-    for (const s of STATUSES) {
-      const c = mo.byStatus[s];
-      if (!c) continue;
-      const h = (c / max) * chartH;
-      doc.rect(x, y + chartH - ((acc + c) / max) * chartH, barW, Math.max(h, 0.5)).fill(STATUS_COLOURS[s]);
-      acc += c;
-    }
-    if (months.length <= 24 || i % Math.ceil(months.length / 24) === 0) {
-      doc
-        .save()
-        .fillColor('#000000')
-        .fontSize(6)
-        .rotate(-45, { origin: [x + barW / 2, y + chartH + 4] })
-        .text(mo.month, x + barW / 2 - 28, y + chartH + 2, { width: 28, align: 'right', lineBreak: false })
-        .restore();
-    }
-  });
-  y += chartH + 34;
-  STATUSES.forEach((s, i) => {
-    const lx = MARGIN + (i % 4) * (CONTENT_W / 4),
-      ly = y + Math.floor(i / 4) * 12;
-    doc.rect(lx, ly, 8, 8).fill(STATUS_COLOURS[s]);
-    doc
-      .fillColor('#000000')
-      .fontSize(8)
-      .text(say(m.statuses[s]), lx + 11, ly, { lineBreak: false });
-  });
-  y += 30;
-  doc.fillColor('#000000');
-  table(tables.byMonth, [2, ...STATUSES.map(() => 1.5)]);
-
-  heading(`${m.overdueHeading} (${n(r.overdue.length)})`);
-  if (r.overdue.length) {
-    table(withoutColumn(tables.overdue, 1), [2, 3, 3, 2, 1.6, 1.8, 1.2]);
-  } else para(m.none);
-
-  heading(m.grantees);
-  table(tables.grantees, [4, 1.8, 1.2, 1.3, 1.2, 1.3, 1.3, 1.3, 1.4]);
-
-  heading(`${m.withdrawnHeading} (${n(r.withdrawnEvidence.length)})`);
-  if (r.withdrawnEvidence.length) {
-    table(tables.withdrawn, [2, 3, 5, 2, 1.6]);
-  } else para(m.none);
-
-  heading(`${m.contactsHeading} (${n(r.failingContacts.length)})`);
-  if (r.failingContacts.length) {
-    table(tables.contacts, [4, 3, 4, 1, 1.6]);
-  } else para(m.none);
-
-  // the audit chain head, published (anchoring; README, "Audit trail")
-  if (r.auditHead) {
-    const a = auditHeadText(r.auditHead, L);
-    heading(a.heading);
-    para(a.line, 8);
-    para(a.keep, 9);
-  }
-
-  // Page numbers once the page count is known
+  // Page numbers once the page count is known; marked as pagination artifacts, outside the structure
   const range = doc.bufferedPageRange();
   for (let i = 0; i < range.count; i++) {
     doc.switchToPage(range.start + i);
     // writing inside the bottom margin would make pdfkit open a new page
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
+    doc.markContent('Artifact', { type: 'Pagination' });
     doc
-      .font('regular')
+      .font(REGULAR)
       .fontSize(8)
       .fillColor('#555555')
-      .text(`${m.title} — ${r.asOf} · ${m.page} ${i + 1} ${m.of} ${range.count}`, MARGIN, PAGE_H - MARGIN - 10, {
+      .text(`${m.title} — ${r.asOf} · ${m.pageOf(i + 1, range.count)}`, MARGIN, PAGE_H - MARGIN - 10, {
         width: CONTENT_W,
         align: 'center',
         lineBreak: false,
       });
+    doc.endMarkedContent();
     doc.page.margins.bottom = bottom;
   }
   doc.end();

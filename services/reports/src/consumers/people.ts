@@ -8,7 +8,12 @@ export async function startPeopleConsumer(runtime: ServiceRuntime, pseudonymKey:
   await runtime.consume({
     queue: QUEUES.reportsPeople,
     transact: auditedTransact(runtime.pool),
-    on: personHandlers('reports', reportsPersonData, (e) => keyedPseudonym(pseudonymKey, e)),
+    on: personHandlers(
+      'reports',
+      reportsPersonData,
+      (e) => keyedPseudonym(pseudonymKey, e),
+      (values) => runtime.purgeDeadLetters(values),
+    ),
     afterCommit: () => runtime.relay.kick(),
   });
 }

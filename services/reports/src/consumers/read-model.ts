@@ -1,5 +1,6 @@
 import { QUEUES, type Consumer, type ServiceRuntime } from '@pc/bus';
 import { auditedTransact } from '../adapters/audit-store';
+import type { Pseudonym } from '../domain/personal-data';
 import { recordEvents } from '../use-cases/record-events';
 
 /**
@@ -9,12 +10,18 @@ import { recordEvents } from '../use-cases/record-events';
  */
 export function consumeEvents(
   runtime: ServiceRuntime,
-  opts: { batchSize: number; batchWindowMs: number; afterCommit: (handled: number) => void },
+  opts: {
+    batchSize: number;
+    batchWindowMs: number;
+    afterCommit: (handled: number) => void;
+    pseudonym: Pseudonym;
+  },
 ): Promise<Consumer> {
+  const { pseudonym, ...rest } = opts;
   return runtime.consume({
     queue: QUEUES.reportsEvents,
     transact: auditedTransact(runtime.pool),
-    onBatch: recordEvents,
-    ...opts,
+    onBatch: recordEvents(pseudonym),
+    ...rest,
   });
 }

@@ -1,13 +1,14 @@
 import type { Envelope, EventData } from '@pc/contracts';
-import { pseudonymize } from '@pc/service-kit';
 import type { AuditActor, PendingAudit } from './audit-chain';
-import { scrubEmails } from './personal-data';
+import { scrubEmails, type Pseudonym } from './personal-data';
 
 /*
  * Which change of which event becomes which audit entry, with its before and after. Pure: what the
  * read model held before the change (a previous snapshot, a previous status, the obligations a
  * withdrawn note was evidence for) is given by the caller, which read it in the same transaction.
- * Personal data stays out of the trail: contacts and report recipients appear as pseudonyms.
+ * Personal data stays out of the trail: contacts and report recipients appear as keyed pseudonyms
+ * (`pseudonym`). Entries written before keys were used hold bare hashes (`p_…`); they stay as they
+ * are, since the chain's hashes cover them.
  */
 
 type SnapshotData = EventData<'agreement.registered.v1'>;
@@ -69,11 +70,16 @@ function reminderEntry(
   });
 }
 
-export function funderRegistered(e: Envelope<'funder.registered.v1'>): PendingAudit {
+export function funderRegistered(e: Envelope<'funder.registered.v1'>, pseudonym: Pseudonym): PendingAudit {
   const d = e.data;
   return directoryEntry(e, {
     subject: d.funderId,
-    after: { name: d.name, kind: d.kind, locale: d.locale, reportRecipients: d.reportRecipients.map(pseudonymize) },
+    after: {
+      name: d.name,
+      kind: d.kind,
+      locale: d.locale,
+      reportRecipients: d.reportRecipients.map((r) => pseudonym(r)),
+    },
   });
 }
 
@@ -95,7 +101,7 @@ export function programmeRegistered(e: Envelope<'programme.registered.v1'>): Pen
  * What the audit trail shows of an agreement (contacts only as pseudonyms: Law 25). The read model
  * keeps it with the agreement, as the "before" of the next amendment.
  */
-export function agreementSummary(d: SnapshotData): Record<string, unknown> {
+export function agreementSummary(d: SnapshotData, pseudonym: Pseudonym): Record<string, unknown> {
   return {
     revision: d.revision,
     referenceCode: d.referenceCode,
@@ -106,7 +112,7 @@ export function agreementSummary(d: SnapshotData): Record<string, unknown> {
     endDate: d.endDate,
     signedAt: d.signedAt,
     grantee: d.grantee,
-    contacts: d.contacts.map((c) => pseudonymize(c.email)),
+    contacts: d.contacts.map((c) => pseudonym(c.email)),
     obligations: d.obligations.map((o) => ({ id: o.id, kind: o.kind, sequence: o.sequence, dueDate: o.dueDate })),
   };
 }
@@ -118,13 +124,14 @@ export function agreementSummary(d: SnapshotData): Record<string, unknown> {
 export function agreementSnapshot(
   e: SnapshotEvent,
   outcome: { applied: true; before: unknown } | { applied: false },
+  pseudonym: Pseudonym,
 ): PendingAudit {
   const d = e.data;
   return directoryEntry(e, {
     subject: d.agreementId,
     before: outcome.applied ? outcome.before : null,
     after: {
-      ...agreementSummary(d),
+      ...agreementSummary(d, pseudonym),
       ...('changes' in d ? { changes: d.changes } : {}),
       ...(outcome.applied ? {} : { superseded: true }),
     },
@@ -219,9 +226,13 @@ export function reminderSent(e: Envelope<'reminder.sent.v1'>): PendingAudit {
 }
 
 /** A failed reminder; the server's text keeps only pseudonyms of the addresses it quotes. */
-export function reminderFailed(e: Envelope<'reminder.failed.v1'>): PendingAudit {
+export function reminderFailed(e: Envelope<'reminder.failed.v1'>, pseudonym: Pseudonym): PendingAudit {
   const d = e.data;
-  return reminderEntry(e, { at: d.at, reason: scrubEmails(d.reason), outcome: { permanent: d.permanent } });
+  return reminderEntry(e, {
+    at: d.at,
+    reason: scrubEmails(d.reason, pseudonym),
+    outcome: { permanent: d.permanent },
+  });
 }
 
 /** An API key created or revoked: one entry per funder it reads; admin and grantee keys belong to no funder's log. */

@@ -58,8 +58,14 @@ export const messages = catalog({
     failures: 'Échecs',
     lastFailure: 'Dernier échec',
     none: 'Aucune',
-    page: 'Page',
-    of: 'sur',
+    pageOf: (page: number, total: number) => `Page ${page} / ${total}`,
+    // French puts a no-break space before the colon; English none
+    scopeLine: (funders: string, programme: string) => `Bailleurs\u00a0: ${funders} · Programme\u00a0: ${programme}`,
+    chartAlt:
+      'Histogramme empilé des obligations par mois d’échéance et par statut ; les mêmes chiffres sont dans le tableau qui suit.',
+    auditHeadHeading: 'Tête de la chaîne d’audit',
+    auditHeadText: (seq: string, hash: string) =>
+      `À la génération de ce rapport, la chaîne d’audit du bailleur compte ${seq} entrées ; empreinte de la dernière (SHA-256) : ${hash}. Conservez-la : une chaîne réécrite ne la contiendra plus.`,
     definition: (asOf: string) =>
       `Taux de conformité au ${asOf} = (obligations remplies à temps + obligations remplies en retard) ÷ obligations échues au ${asOf}. ` +
       `Une obligation est échue si sa date d’échéance (éventuellement prolongée) est au plus tard le ${asOf}. ` +
@@ -161,8 +167,13 @@ export const messages = catalog({
     failures: 'Failures',
     lastFailure: 'Last failure',
     none: 'None',
-    page: 'Page',
-    of: 'of',
+    pageOf: (page: number, total: number) => `Page ${page} / ${total}`,
+    scopeLine: (funders: string, programme: string) => `Funders: ${funders} · Programme: ${programme}`,
+    chartAlt:
+      'Stacked bar chart of obligations by due month and status; the same figures are in the table that follows.',
+    auditHeadHeading: 'Audit chain head',
+    auditHeadText: (seq: string, hash: string) =>
+      `When this report was generated, the funder’s audit chain held ${seq} entries; hash of the last one (SHA-256): ${hash}. Keep it: a rewritten chain will no longer contain it.`,
     definition: (asOf: string) =>
       `Compliance rate as of ${asOf} = (obligations fulfilled on time + obligations fulfilled late) ÷ obligations due by ${asOf}. ` +
       `An obligation is due if its (possibly extended) due date is on or before ${asOf}. ` +

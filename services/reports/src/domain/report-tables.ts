@@ -110,13 +110,10 @@ export function reportTables(r: ComplianceReport) {
   } satisfies Record<string, ReportTable>;
 }
 
-/** The same table without one column (the PDF leaves the funder's own reference out to fit A4). */
-export function withoutColumn(t: ReportTable, col: number): ReportTable {
-  const keep = <T>(xs: T[]): T[] => xs.filter((_, i) => i !== col);
-  return {
-    caption: t.caption,
-    head: keep(t.head),
-    rows: t.rows.map(keep),
-    numeric: t.numeric.filter((i) => i !== col).map((i) => (i > col ? i - 1 : i)),
-  };
+/** "Funders: … · Programme: …" in the report's language (HTML and PDF). */
+export function scopeText(r: ComplianceReport): string {
+  const m = messages[r.locale];
+  const funders = r.scope.funders.map((f) => f.name).join(', ') || '—';
+  const programme = r.scope.programme ? `${r.scope.programme.code} — ${r.scope.programme.name}` : m.allProgrammes;
+  return m.scopeLine(funders, programme);
 }

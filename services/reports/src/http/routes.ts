@@ -22,6 +22,7 @@ import { reportForAuditor } from '../domain/personal-data';
 import { messages } from '../domain/i18n';
 import { renderCsv } from '../adapters/render-csv';
 import { renderPdf } from '../adapters/render-pdf';
+import { renderStatusChart } from '../adapters/render-chart';
 
 /** The query strings of the contract (contracts/openapi.yaml), as the request validator has checked them. */
 type ComplianceQuery = NonNullable<operations['complianceReport']['parameters']['query']>;
@@ -114,11 +115,11 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
         res.send(renderCsv(rows, asOf, report.locale, report.auditHead));
         return;
       case 'html':
-        res.type('text/html; charset=utf-8').send(renderHtml(report));
+        res.type('text/html; charset=utf-8').send(renderHtml(report, await renderStatusChart(report)));
         return;
       case 'pdf':
         res.type('application/pdf').setHeader('content-disposition', `inline; filename="${file}.pdf"`);
-        res.send(await renderPdf(report));
+        res.send(await renderPdf(report, await renderStatusChart(report)));
         return;
       case 'json':
       default: // the validator admits only the contract's formats; absent means json

@@ -4,6 +4,7 @@ import type { AuditBatch, AuditedTx } from '../adapters/audit-store';
 import { ReadModelStore } from '../adapters/read-model-store';
 import * as entry from '../domain/audit-entries';
 import { fulfilledLate } from '../domain/compliance';
+import type { Pseudonym } from '../domain/personal-data';
 
 /** Records one event: its change to the read model (through the store) and its audit entries. */
 type Recorder<T extends EventType> = (e: Envelope<T>, store: ReadModelStore, audit: AuditBatch) => Promise<void>;
@@ -16,20 +17,23 @@ const each =
     for (const { envelope } of items) await record(envelope, store, tx.audit);
   };
 
-const snapshots: BatchHandler<'agreement.registered.v1' | 'agreement.amended.v1', AuditedTx> = async (items, tx) => {
-  const run = items.map((i) => i.envelope);
-  const applied = await new ReadModelStore(tx.client).applySnapshots(
-    run.map((e) => ({ eventId: e.id, data: e.data, summary: entry.agreementSummary(e.data) })),
-  );
-  for (const e of run) {
-    tx.audit.add(
-      entry.agreementSnapshot(
-        e,
-        applied.has(e.id) ? { applied: true, before: applied.get(e.id) ?? null } : { applied: false },
-      ),
+const snapshots =
+  (pseudonym: Pseudonym): BatchHandler<'agreement.registered.v1' | 'agreement.amended.v1', AuditedTx> =>
+  async (items, tx) => {
+    const run = items.map((i) => i.envelope);
+    const applied = await new ReadModelStore(tx.client).applySnapshots(
+      run.map((e) => ({ eventId: e.id, data: e.data, summary: entry.agreementSummary(e.data, pseudonym) })),
     );
-  }
-};
+    for (const e of run) {
+      tx.audit.add(
+        entry.agreementSnapshot(
+          e,
+          applied.has(e.id) ? { applied: true, before: applied.get(e.id) ?? null } : { applied: false },
+          pseudonym,
+        ),
+      );
+    }
+  };
 
 const transitions: BatchHandler<'obligation.transitioned.v1', AuditedTx> = async (items, tx) => {
   const run = items.map((i) => i.envelope);
@@ -55,23 +59,24 @@ const notRecorded = async (): Promise<void> => undefined;
  * inbox dedupes redeliveries) and order-tolerant: agreement snapshots apply only when their revision
  * is newer, obligation transitions only when not older than the last. Consecutive snapshots and
  * consecutive transitions (most of the traffic) arrive together and go through multi-row
- * statements; the effect is the same as applying them one by one.
+ * statements; the effect is the same as applying them one by one. Contacts are named in new
+ * entries by `pseudonym` (keyed).
  */
 // Law 25 requests and answers are not changes to a funder's records: the reports.people queue takes the
 // requests (an erasure is appended to the chain there), the edge gathers the answers.
 type PersonEvent =
   'person.export_requested.v1' | 'person.erasure_requested.v1' | 'person.data_exported.v1' | 'person.erased.v1';
-export const recordEvents: Required<Omit<BatchHandlers<AuditedTx>, PersonEvent>> = {
+export const recordEvents = (pseudonym: Pseudonym): Required<Omit<BatchHandlers<AuditedTx>, PersonEvent>> => ({
   'funder.registered.v1': each(async (e, store, audit) => {
     await store.upsertFunder(e.data);
-    audit.add(entry.funderRegistered(e));
+    audit.add(entry.funderRegistered(e, pseudonym));
   }),
   'programme.registered.v1': each(async (e, store, audit) => {
     await store.upsertProgramme(e.data);
     audit.add(entry.programmeRegistered(e));
   }),
-  'agreement.registered.v1': snapshots,
-  'agreement.amended.v1': snapshots,
+  'agreement.registered.v1': snapshots(pseudonym),
+  'agreement.amended.v1': snapshots(pseudonym),
   'agreement.terminated.v1': each(async (e, store, audit) => {
     audit.add(entry.agreementTerminated(e, await store.terminateAgreement(e.data)));
   }),
@@ -88,7 +93,7 @@ export const recordEvents: Required<Omit<BatchHandlers<AuditedTx>, PersonEvent>>
   }),
   'reminder.failed.v1': each(async (e, store, audit) => {
     if (e.data.permanent) await store.recordContactFailure(e.data, entry.isoInstant(e.data.at));
-    audit.add(entry.reminderFailed(e));
+    audit.add(entry.reminderFailed(e, pseudonym));
   }),
   'api_key.created.v1': apiKeys,
   'api_key.revoked.v1': apiKeys,
@@ -96,4 +101,4 @@ export const recordEvents: Required<Omit<BatchHandlers<AuditedTx>, PersonEvent>>
   'reminder.run_closed.v1': notRecorded,
   'job.requested.v1': notRecorded,
   'job.finished.v1': notRecorded,
-};
+});

@@ -6,8 +6,9 @@ import type { FunderInfo } from '../adapters/report-store';
 import type { ReportDispatchStore } from '../adapters/report-dispatch-store';
 import { renderCsv } from '../adapters/render-csv';
 import { renderHtml } from '../domain/render-html';
+import { renderStatusChart } from '../adapters/render-chart';
 import { formatRate, messages } from '../domain/i18n';
-import { scrubEmails } from '../domain/personal-data';
+import { scrubEmails, type Pseudonym } from '../domain/personal-data';
 import { auditHeadText } from '../domain/audit-anchor';
 import type { ComplianceReport } from '../domain/compliance';
 import { makeComplianceReport, type ReportReader } from './make-compliance-report';
@@ -19,6 +20,8 @@ export interface MonthlyReportDeps {
   /** publish the outbox now (the "running" event) rather than at the relay's next poll */
   kick: () => void;
   logger: Logger;
+  /** names an address a server's refusal quotes, in the job's error and the log */
+  pseudonym: Pseudonym;
   now?: () => Date;
 }
 
@@ -62,7 +65,7 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
         const { rejected } = await deps.mailer.send({
           to: funder.reportRecipients,
           subject: m.emailSubject(funder.name, asOf),
-          html: renderHtml(report),
+          html: renderHtml(report, await renderStatusChart(report)),
           text: withAuditHead(
             m.emailText(
               formatRate(report.totals.complianceRate, report.locale),
@@ -91,7 +94,7 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
         counts.rejectedRecipients += rejected.length;
       } catch (err) {
         counts.failed += 1;
-        const msg = scrubEmails((err as Error).message);
+        const msg = scrubEmails((err as Error).message, deps.pseudonym);
         errors.push(`${funder.id}: ${msg}`);
         deps.logger.warn({ funderId: funder.id, jobId: d.jobId, err: msg }, 'monthly report email failed');
       }
