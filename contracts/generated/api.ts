@@ -569,7 +569,14 @@ export interface paths {
         /** Verify a funder's audit chain */
         get: operations["auditVerify"];
         put?: never;
-        post?: never;
+        /**
+         * Verify a funder's audit chain and that heads published earlier are still in it
+         * @description Recomputes the chain as `GET /v1/audit/verify` does, and checks each head published earlier
+         *     (the `auditHead` of a compliance report or of its monthly email): the entry at that `seq` must
+         *     still carry that `hash`. A chain rewritten from its start with every hash recomputed is
+         *     consistent with itself; only a head kept outside the database shows it was rewritten.
+         */
+        post: operations["auditVerifyHeads"];
         delete?: never;
         options?: never;
         head?: never;
@@ -588,6 +595,11 @@ export interface components {
         Neq: string;
         /** Format: email */
         Email: string;
+        /** @description a head of a funder's audit chain as published (seq of the last entry, its hash in lowercase hex) */
+        AuditHeadRef: {
+            seq: number;
+            hash: string;
+        };
         PersonRequestInput: {
             /** @enum {string} */
             kind: "export" | "erasure";
@@ -2134,7 +2146,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description NDJSON: one recorded change per line with hash and prevHash */
+            /** @description NDJSON: one recorded change per line with hash and prevHash, then a trailer line `{"type":"audit.head","head":{"seq","hash"},...}` giving the head read in the same snapshot (README, "Audit trail") */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2173,6 +2185,61 @@ export interface operations {
                         intact: boolean;
                         events: number;
                         firstBrokenAt?: Record<string, never> | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    auditVerifyHeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    funderId: string;
+                    heads: components["schemas"]["AuditHeadRef"][];
+                };
+            };
+        };
+        responses: {
+            /** @description chain verification, with the verdict on each published head */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the chain holds and so does every published head */
+                        intact: boolean;
+                        events: number;
+                        /** @description the first entry that does not hold (`published_head_mismatch` — rewritten at that seq; `published_head_missing` — the chain no longer reaches it) */
+                        firstBrokenAt?: {
+                            seq?: number;
+                            eventId?: string | null;
+                            /** @enum {string} */
+                            problem?: "sequence_gap" | "prev_hash_mismatch" | "hash_mismatch" | "head_mismatch" | "published_head_mismatch" | "published_head_missing";
+                            /** Format: date-time */
+                            at?: string | null;
+                        };
+                        heads: {
+                            seq: number;
+                            hash: string;
+                            holds: boolean;
+                            /** @description the hash the chain holds at that seq now, when it differs (absent: the chain no longer reaches that seq) */
+                            found?: string;
+                        }[];
                     };
                 };
             };

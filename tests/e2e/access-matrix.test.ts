@@ -142,6 +142,9 @@ const MATRIX: Record<string, Row> = {
     expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
   'GET /v1/audit/verify':               { request: async (f) => ({ path: `/v1/audit/verify?funderId=${f.funderA.id}` }),
     expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
+  'POST /v1/audit/verify': {
+    request: async (f) => ({ path: '/v1/audit/verify', body: { funderId: f.funderA.id, heads: [{ seq: 1, hash: 'a'.repeat(64) }] } }),
+    expect:                                                                  [403, 200, 404, 200, 404, 403, 403, 401, 401] },
   'GET /v1/grantees':                   { request: async () => ({ path: '/v1/grantees?neq=1234567890' }),
     expect:                                                                  [200, 403, 403, 403, 403, 403, 403, 401, 401] },
   'POST /v1/grantees/{id}/link': {

@@ -49,6 +49,7 @@ describe('heavy reads', () => {
     ['GET', '/v1/me/calendar.ics', {}, 1],
     ['GET', '/v1/audit/verify', { funderId: 'f' }, 1],
     ['GET', '/v1/audit/events', { funderId: 'f' }, 1],
+    ['POST', '/v1/audit/verify', {}, 1],
     ['GET', '/v1/obligations', {}, null],
     ['POST', '/v1/reports/compliance', {}, null],
   ])('%s %s %j costs %s', (method, path, query, cost) => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { keyedPseudonym, personPseudonymKey, pseudonymize } from '@pc/service-kit';
 import { asPrincipal, eventually, type TestEnv } from '@pc/testkit';
@@ -5,7 +6,16 @@ import { auditedTransact } from '../src/adapters/audit-store';
 import { agreementSnapshot, funderRegistered } from '../src/domain/audit-entries';
 import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
-import { canonicalJson, entryHash, GENESIS_HASH, type AuditEntry } from '../src/domain/audit-chain';
+import {
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+  isTrailer,
+  link,
+  type AuditEntry,
+  type ExportTrailer,
+} from '../src/domain/audit-chain';
+import type { ComplianceReport } from '../src/domain/compliance';
 import type { Envelope } from '@pc/contracts';
 import { envelope, publish, startService, stopService, World, actor, uuid } from './helpers';
 
@@ -24,27 +34,46 @@ async function auditCount(funderId: string): Promise<number> {
   return (await db.query('SELECT count(*)::int AS n FROM reports.audit_event WHERE funder_id = $1', [funderId])).rows[0]
     .n;
 }
-async function exportLines(
+type Line = AuditEntry & { recordedAt: string };
+/** An export as its reader gets it: the entry lines, then the trailer (the head read with them). */
+async function exportAll(
   funderId: string,
   headers = auditor,
   query = '',
-): Promise<(AuditEntry & { recordedAt: string })[]> {
+): Promise<{ lines: Line[]; trailer: ExportTrailer }> {
   const res = await fetch(`${base}/v1/audit/events?funderId=${funderId}${query}`, { headers });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('application/x-ndjson');
-  return (await res.text())
+  const all = (await res.text())
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as unknown);
+  const trailer = all.pop();
+  if (!isTrailer(trailer)) throw new Error('the export does not end with its trailer');
+  expect(all.some(isTrailer)).toBe(false);
+  return { lines: all as Line[], trailer };
 }
-async function verify(
-  funderId: string,
-  headers = auditor,
-): Promise<{ intact: boolean; events: number; firstBrokenAt?: { seq: number; problem: string } }> {
+async function exportLines(funderId: string, headers = auditor, query = ''): Promise<Line[]> {
+  return (await exportAll(funderId, headers, query)).lines;
+}
+type Verdict = {
+  intact: boolean;
+  events: number;
+  firstBrokenAt?: { seq: number; problem: string };
+  heads?: { seq: number; hash: string; holds: boolean; found?: string }[];
+};
+async function verify(funderId: string, headers = auditor): Promise<Verdict> {
   const res = await fetch(`${base}/v1/audit/verify?funderId=${funderId}`, { headers });
   expect(res.status).toBe(200);
   return (await res.json()) as never;
+}
+async function verifyHeads(body: unknown, headers: Record<string, string> = auditor, lang = 'fr'): Promise<Response> {
+  return fetch(`${base}/v1/audit/verify`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json', 'accept-language': lang },
+    body: JSON.stringify(body),
+  });
 }
 
 beforeAll(async () => {
@@ -209,7 +238,15 @@ describe('audit trail', () => {
   });
 
   it('is a hash chain an outsider can recompute from the NDJSON export', async () => {
-    const lines = await exportLines(A.funderId);
+    const { lines, trailer } = await exportAll(A.funderId);
+    // the trailer is the head read with these lines: the last entry, so a cut tail shows offline
+    expect(trailer).toEqual({
+      type: 'audit.head',
+      funderId: A.funderId,
+      head: { seq: lines.at(-1)!.seq, hash: lines.at(-1)!.hash },
+      entries: lines.length,
+      readAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    });
     let prev = GENESIS_HASH;
     lines.forEach((l, i) => {
       expect(l.seq).toBe(i + 1);
@@ -233,6 +270,13 @@ describe('audit trail', () => {
     );
     expect(window.length).toBeGreaterThan(0);
     expect(window.every((l) => l.at >= lines[2]!.at && l.at <= lines[3]!.at)).toBe(true);
+    // a window is not a whole chain: its trailer says so, and still gives the whole chain's head
+    const windowed = await exportAll(A.funderId, auditor, `&from=${encodeURIComponent(lines[2]!.at)}`);
+    expect(windowed.trailer).toMatchObject({ head: trailer.head, window: { from: lines[2]!.at } });
+    // a funder with nothing recorded: the genesis head
+    const nobody = uuid();
+    const empty = await exportAll(nobody, asPrincipal({ role: 'funder', funderId: nobody }));
+    expect(empty).toMatchObject({ lines: [], trailer: { head: { seq: 0, hash: GENESIS_HASH }, entries: 0 } });
   });
 
   it('never forks under two concurrent consumers appending for the same funder', async () => {
@@ -339,5 +383,171 @@ describe('audit trail', () => {
       events: 1,
       firstBrokenAt: { seq: 2, problem: 'head_mismatch' },
     });
+  });
+});
+
+describe('published heads (anchoring)', () => {
+  const C = new World();
+  const asC = asPrincipal({ role: 'funder', funderId: C.funderId });
+
+  /**
+   * What whoever controls the database could do: edit entries and recompute every hash from the
+   * genesis value, the head row included, so that the chain is consistent with itself.
+   */
+  async function rewriteWhole(funderId: string, edit: (l: Line) => Line | null): Promise<void> {
+    const lines = await exportLines(funderId, asPrincipal({ role: 'funder', funderId }));
+    let head = { seq: 0, hash: GENESIS_HASH };
+    await db.query('BEGIN');
+    await db.query('DELETE FROM reports.audit_event WHERE funder_id = $1', [funderId]);
+    for (const l of lines) {
+      const kept = edit(l);
+      if (!kept) continue;
+      const { seq: _s, prevHash: _p, hash: _h, recordedAt: _r, ...content } = kept;
+      const e = link(head, content);
+      await db.query(
+        `INSERT INTO reports.audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          e.funderId,
+          e.seq,
+          e.eventId,
+          e.type,
+          e.subject,
+          e.actor.kind,
+          e.actor.id,
+          e.at,
+          e.reason,
+          JSON.stringify(e.before),
+          JSON.stringify(e.after),
+          e.prevHash,
+          e.hash,
+        ],
+      );
+      head = { seq: e.seq, hash: e.hash };
+    }
+    await db.query('UPDATE reports.audit_head SET seq = $2, hash = $3 WHERE funder_id = $1', [
+      funderId,
+      head.seq,
+      head.hash,
+    ]);
+    await db.query('COMMIT');
+  }
+
+  beforeAll(async () => {
+    C.funder('Fonds de recherche', 'fr');
+    const p = C.programme('RECH');
+    const a = C.agreement(p, 'R-9', { title: 'Étude', grantee: { name: 'Labo' }, dues: ['2026-05-01'] });
+    C.transition(a, a.obligationIds[0]!, '2026-05-01', null, 'upcoming', {
+      actor: { kind: 'system', id: 'obligations' },
+    });
+    C.transition(a, a.obligationIds[0]!, '2026-05-01', 'upcoming', 'waived', { reason: 'projet abandonné' });
+    await publish(t.amqpUrl, C.events);
+    await eventually(async () => (await auditCount(C.funderId)) === C.events.length, 'chain of C');
+  });
+
+  it('says each published head still holds while the chain is untouched', async () => {
+    const { trailer, lines } = await exportAll(C.funderId, asC);
+    const mid = lines[1]!;
+    const res = await verifyHeads(
+      { funderId: C.funderId, heads: [trailer.head, { seq: mid.seq, hash: mid.hash }] },
+      asC,
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      intact: true,
+      events: lines.length,
+      heads: [
+        { ...trailer.head, holds: true },
+        { seq: mid.seq, hash: mid.hash, holds: true },
+      ],
+    });
+  });
+
+  it('catches a chain rewritten from the start with every hash recomputed, at the published seq', async () => {
+    const { trailer: published } = await exportAll(C.funderId, asC);
+    // the waiver's reason is changed, and everything recomputed consistently
+    await rewriteWhole(C.funderId, (l) =>
+      l.reason === 'projet abandonné' ? { ...l, reason: 'à la demande du bénéficiaire' } : l,
+    );
+    // the chain alone is consistent: verify says intact, and so would any offline verifier
+    expect(await verify(C.funderId, asC)).toEqual({ intact: true, events: published.head.seq });
+    const res = await verifyHeads({ funderId: C.funderId, heads: [published.head] }, asC);
+    const v = (await res.json()) as Verdict;
+    expect(v).toMatchObject({
+      intact: false,
+      events: published.head.seq,
+      firstBrokenAt: { seq: published.head.seq, problem: 'published_head_mismatch' },
+      heads: [{ ...published.head, holds: false, found: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+    });
+    expect(v.heads![0]!.found).not.toBe(published.head.hash);
+  });
+
+  it('catches a chain cut back to before a published head', async () => {
+    const { trailer: published } = await exportAll(C.funderId, asC);
+    await rewriteWhole(C.funderId, (l) => (l.seq === published.head.seq ? null : l));
+    expect(await verify(C.funderId, asC)).toEqual({ intact: true, events: published.head.seq - 1 });
+    const v = (await (await verifyHeads({ funderId: C.funderId, heads: [published.head] }, asC)).json()) as Verdict;
+    expect(v).toMatchObject({
+      intact: false,
+      firstBrokenAt: { seq: published.head.seq, problem: 'published_head_missing' },
+      heads: [{ ...published.head, holds: false }],
+    });
+    expect(v.heads![0]).not.toHaveProperty('found');
+  });
+
+  it('publishes the head in the report itself: json, csv, html and pdf, one funder at a time', async () => {
+    const { trailer } = await exportAll(C.funderId, asC);
+    const get = (format: string, headers = asC) =>
+      fetch(`${base}/v1/reports/compliance?asOf=2026-12-01&format=${format}`, { headers });
+    const report = (await (await get('json')).json()) as ComplianceReport;
+    expect(report.auditHead).toEqual({ ...trailer.head, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+    const head = report.auditHead!;
+    const csvRows = (await (await get('csv')).text()).trim().split('\r\n');
+    expect(csvRows.at(-1)).toMatch(new RegExp(`^Tête de la chaîne d'audit;${head.seq};${head.hash};\\d{4}-`));
+    const html = await (await get('html')).text();
+    expect(html).toContain(`<code>seq ${head.seq} · hash ${head.hash} · lue le `);
+    // the PDF, as a reader extracts its text (poppler's pdftotext): the head's hash, whole
+    const pdf = Buffer.from(await (await get('pdf')).arrayBuffer());
+    const text = execFileSync('pdftotext', ['-', '-'], { input: pdf }).toString('utf8');
+    expect(text).toContain(`seq ${head.seq}`);
+    expect(text.replace(/\s+/g, '')).toContain(head.hash);
+    // an auditor's report over several funders has several chains: it names none (ask per funder)
+    const both = asPrincipal({ role: 'auditor', funderIds: [A.funderId, C.funderId] });
+    expect(((await (await get('json', both)).json()) as ComplianceReport).auditHead).toBeNull();
+    const one = `${base}/v1/reports/compliance?asOf=2026-12-01&funderId=${C.funderId}`;
+    expect(((await (await fetch(one, { headers: both })).json()) as ComplianceReport).auditHead).toMatchObject(
+      trailer.head,
+    );
+    // what the report published is a head the service proves it still holds
+    const v = (await (
+      await verifyHeads({ funderId: C.funderId, heads: [{ seq: head.seq, hash: head.hash }] }, asC)
+    ).json()) as Verdict;
+    expect(v).toMatchObject({ intact: true, heads: [{ seq: head.seq, holds: true }] });
+  });
+
+  it('refuses heads that are not a seq and a 64-character lowercase hex hash, naming each (fr/en)', async () => {
+    const bad = {
+      funderId: C.funderId,
+      heads: [
+        { seq: 0, hash: 'A'.repeat(64) },
+        { seq: 2, hash: 'abc' },
+      ],
+    };
+    const fr = await verifyHeads(bad, asC, 'fr');
+    expect(fr.status).toBe(422);
+    const frBody = (await fr.json()) as { detail: string; errors: { path: string; message: string }[] };
+    expect(frBody.detail).toBe('la requête ne respecte pas le contrat');
+    expect(frBody.errors.map((e) => e.path).sort()).toEqual(['heads[0].hash', 'heads[0].seq', 'heads[1].hash']);
+    const en = await verifyHeads(bad, asC, 'en');
+    expect(en.status).toBe(422);
+    expect(((await en.json()) as { detail: string }).detail).toBe('the request does not match the contract');
+    // no heads at all, or no funder
+    expect((await verifyHeads({ funderId: C.funderId, heads: [] }, asC)).status).toBe(422);
+    expect((await verifyHeads({ heads: [{ seq: 1, hash: GENESIS_HASH }] }, asC)).status).toBe(422);
+    // another tenant's chain is not found, whatever the heads say
+    const other = asPrincipal({ role: 'funder', funderId: uuid() });
+    expect((await verifyHeads({ funderId: C.funderId, heads: [{ seq: 1, hash: GENESIS_HASH }] }, other)).status).toBe(
+      404,
+    );
   });
 });

@@ -69,7 +69,21 @@ describe('monthly report email (job.requested kind reports)', () => {
     expect(csv.filename).toBe('rapport-conformite-2026-10-01.csv');
     expect([...csv.content.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(csv.content.toString('utf8')).toContain("'=1+1");
-    expect(csv.content.toString('utf8').trim().split('\r\n')).toHaveLength(3);
+    // header, two obligations, then the audit chain head
+    const csvRows = csv.content.toString('utf8').trim().split('\r\n');
+    expect(csvRows).toHaveLength(4);
+
+    // anchoring: the funder's chain head, as the database holds it, leaves it in every part of the email
+    const { seq, hash } = (
+      await db.query('SELECT seq::int, hash FROM reports.audit_head WHERE funder_id = $1', [A.funderId])
+    ).rows[0] as { seq: number; hash: string };
+    expect(seq).toBe(A.events.length);
+    expect(mail.parsed.text).toMatch(
+      new RegExp(`Tête de la chaîne d'audit : seq ${seq} · hash ${hash} · lue le \\d{4}-`),
+    );
+    expect(mail.parsed.text).toContain('POST /v1/audit/verify');
+    expect(mail.parsed.html).toContain(`<code>seq ${seq} · hash ${hash} · lue le `);
+    expect(csvRows.at(-1)).toMatch(new RegExp(`^Tête de la chaîne d'audit;${seq};${hash};\\d{4}-`));
   });
 
   it('does not email twice when the same job is requested again, and skips other job kinds', async () => {

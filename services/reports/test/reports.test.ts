@@ -234,7 +234,14 @@ describe('compliance report: figures', () => {
       .trim()
       .split('\r\n')
       .map((l) => l.split(';'));
-    const body = lines.slice(1);
+    // the last row is the funder's audit chain head (label, seq, hash, when read), not an obligation
+    const body = lines.slice(1, -1);
+    expect(lines.at(-1)).toEqual([
+      "Tête de la chaîne d'audit",
+      String(r.auditHead!.seq),
+      r.auditHead!.hash,
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/), // when this request read it
+    ]);
     expect(body).toHaveLength(r.totals.obligations);
     const col = (name: string) => lines[0]!.indexOf(name);
     for (const s of STATUSES) expect(body.filter((l) => l[col('Code statut')] === s).length).toBe(r.totals.byStatus[s]);
@@ -406,7 +413,9 @@ describe('read model: idempotent and order-tolerant', () => {
       'marker applied',
     );
     const after = await json(`/v1/reports/compliance?asOf=${asOf}`);
-    expect({ ...after, generatedAt: '' }).toEqual({ ...before, generatedAt: '' });
+    expect({ ...after, generatedAt: '', auditHead: null }).toEqual({ ...before, generatedAt: '', auditHead: null });
+    // the published head moved by that one entry
+    expect(after.auditHead!.seq).toBe(before.auditHead!.seq + 1);
     // the stale transition is a recorded change (+1); the replays are not
     expect(await auditCount(A.funderId)).toBe(auditBefore + 1);
     const status = await db.query(

@@ -75,8 +75,10 @@ it('serves reports and the audit trail through the edge, from events the edge em
       .trim()
       .split('\n')
       .filter(Boolean)
-      .map((x) => JSON.parse(x) as { type: string; subject: string });
-    return l.length >= 3 ? l : null;
+      .map((x) => JSON.parse(x) as { type: string; subject: string; head?: { seq: number } });
+    // the last line is the trailer: the head read with the entries
+    expect(l.at(-1)).toMatchObject({ type: 'audit.head', head: { seq: l.length - 1 } });
+    return l.length >= 4 ? l.slice(0, -1) : null;
   }, 'audit entries');
   expect(lines.map((l) => l.type)).toEqual(['funder.registered.v1', 'api_key.created.v1', 'api_key.created.v1']);
   expect(lines.map((l) => l.subject)).toEqual([f1.id, k1.id, aud.id]);

@@ -149,6 +149,8 @@ export interface ChainSnapshot {
   pages(funderId: string, window: { from?: string; to?: string }): AsyncGenerator<AuditLine[]>;
   /** The funder's head row: the seq and hash of the last entry appended (null: nothing ever appended). */
   head(funderId: string): Promise<{ seq: number; hash: string } | null>;
+  /** When the snapshot was taken (the transaction's start, ISO 8601 UTC). */
+  readAt(): Promise<string>;
 }
 
 /**
@@ -194,5 +196,26 @@ function snapshotOf(client: pg.ClientBase): ChainSnapshot {
       );
       return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
     },
+    async readAt() {
+      const { rows } = await client.query<{ now: Date }>('SELECT now() AS now');
+      return rows[0]!.now.toISOString();
+    },
   };
+}
+
+/**
+ * A funder's head as it stands now, and when it was read: what a report and its email publish, so
+ * that a copy of the chain's state lives outside the database it protects. A funder with nothing
+ * appended yet has the genesis head (seq 0).
+ */
+export async function readAuditHead(
+  pool: pg.Pool,
+  funderId: string,
+): Promise<{ seq: number; hash: string; at: string }> {
+  const { rows } = await pool.query<{ seq: string | null; hash: string | null; at: Date }>(
+    'SELECT h.seq, h.hash, now() AS at FROM (SELECT 1) one LEFT JOIN audit_head h ON h.funder_id = $1',
+    [funderId],
+  );
+  const r = rows[0]!;
+  return { seq: r.seq === null ? 0 : Number(r.seq), hash: r.hash ?? GENESIS_HASH, at: r.at.toISOString() };
 }

@@ -2,6 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import { classify, type ObligationRow } from '../domain/compliance';
 import type { Locale } from '@pc/service-kit';
 import { messages } from '../domain/i18n';
+import type { AuditHeadStamp } from '../domain/compliance';
+import { auditHeadText } from '../domain/audit-anchor';
 
 /**
  * A cell a spreadsheet would run as a formula (= + - @, or a leading tab / carriage return, OWASP
@@ -14,9 +16,16 @@ export function neutralise(cell: string): string {
 /**
  * One row per obligation, UTF-8 with a BOM (French Excel otherwise reads it as Windows-1252), and the
  * separator Excel expects in the funder's locale (";" in French, "," in English).
- * Columns "Due/Fulfilled/Outstanding" hold the classification the report's totals count.
+ * Columns "Due/Fulfilled/Outstanding" hold the classification the report's totals count. The last
+ * row, after the obligations, is the funder's audit chain head (label, seq, hash, when read) when
+ * the report has one: the spreadsheet a funder keeps is then also a published anchor.
  */
-export function renderCsv(rows: ObligationRow[], asOf: string, locale: Locale): Buffer {
+export function renderCsv(
+  rows: ObligationRow[],
+  asOf: string,
+  locale: Locale,
+  auditHead: AuditHeadStamp | null = null,
+): Buffer {
   const m = messages[locale];
   const records: string[][] = [[...m.csvHeaders]];
   for (const r of rows) {
@@ -45,6 +54,8 @@ export function renderCsv(rows: ObligationRow[], asOf: string, locale: Locale): 
       ].map(neutralise),
     );
   }
+  if (auditHead)
+    records.push([auditHeadText(auditHead, locale).heading, String(auditHead.seq), auditHead.hash, auditHead.at]);
   return Buffer.from(
     stringify(records, { bom: true, delimiter: locale === 'fr' ? ';' : ',', record_delimiter: 'windows' }),
     'utf8',

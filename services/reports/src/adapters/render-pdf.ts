@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import type { ComplianceReport } from '../domain/compliance';
+import { auditHeadText } from '../domain/audit-anchor';
 import { formatInt, messages } from '../domain/i18n';
 import { reportTables, scopeText, type ReportTable } from '../domain/report-tables';
 
@@ -24,12 +25,6 @@ const BOTTOM = PAGE_H - MARGIN - 20;
 const CELL_FONT = 8;
 const CELL_PAD = 2.5;
 const LANG = { fr: 'fr-CA', en: 'en-CA' } as const;
-
-/** The funder's audit chain head, once the report model carries it (issue 15, audit part). */
-interface AuditHead {
-  seq: number | string;
-  hash: string;
-}
 
 /** Relative column widths of each table on A4 portrait (every column kept, cells wrap). */
 const WIDTHS = {
@@ -245,10 +240,14 @@ export function renderPdf(r: ComplianceReport, chartSvg: string): Promise<Buffer
   section(`${m.contactsHeading} (${n(r.failingContacts.length)})`, [
     r.failingContacts.length ? table(tables.contacts, WIDTHS.contacts) : para(m.none),
   ]);
-  // The audit chain head, printed last so a reader can compare it with a later export. Another part of
-  // issue 15 adds `auditHead` to the report model; until then the section is simply absent.
-  const auditHead = (r as ComplianceReport & { auditHead?: AuditHead | null }).auditHead;
-  if (auditHead) section(m.auditHeadHeading, [para(m.auditHeadText(String(auditHead.seq), auditHead.hash), 9)]);
+  // The audit chain head, printed last so a reader can compare it with a later export, and as the
+  // line `POST /v1/audit/verify` takes back (seq, hash, when read): the published anchor.
+  if (r.auditHead)
+    section(m.auditHeadHeading, [
+      para(m.auditHeadText(String(r.auditHead.seq), r.auditHead.hash), 9),
+      para(auditHeadText(r.auditHead, L).line, 8),
+      para(auditHeadText(r.auditHead, L).keep, 9),
+    ]);
   root.end();
 
   // Page numbers once the page count is known; marked as pagination artifacts, outside the structure

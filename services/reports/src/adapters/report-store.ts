@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Locale } from '@pc/service-kit';
-import type { ContactFailureRow, ObligationRow, WithdrawalRow } from '../domain/compliance';
+import type { AuditHeadStamp, ContactFailureRow, ObligationRow, WithdrawalRow } from '../domain/compliance';
+import { readAuditHead } from './audit-store';
 import type { Status } from '../domain/i18n';
 
 export interface FunderInfo {
@@ -23,6 +24,10 @@ export interface ProgrammeInfo {
  */
 export class ReportStore {
   constructor(private readonly pool: pg.Pool) {}
+
+  auditHead(funderId: string): Promise<AuditHeadStamp> {
+    return readAuditHead(this.pool, funderId);
+  }
 
   async funders(ids: string[]): Promise<FunderInfo[]> {
     const { rows } = await this.pool.query<{ id: string; name: string; locale: string; report_recipients: string[] }>(

@@ -87,6 +87,19 @@ export interface ComplianceReport {
   }[];
   withdrawnEvidence: WithdrawalRow[];
   failingContacts: ContactFailureRow[];
+  /**
+   * The head of the funder's audit chain when the report was made (one funder only; null for a
+   * report over several). Published in the report and its email, it is a copy of the chain's state
+   * outside the database: `POST /v1/audit/verify` proves later that the chain still holds it.
+   */
+  auditHead: AuditHeadStamp | null;
+}
+
+/** A chain head as published: the last entry's seq and hash, and when it was read. */
+export interface AuditHeadStamp {
+  seq: number;
+  hash: string;
+  at: string;
 }
 
 const zeroStatuses = (): Record<Status, number> =>
@@ -167,6 +180,7 @@ export function buildReport(input: {
   obligations: ObligationRow[];
   withdrawals: WithdrawalRow[];
   contactFailures: ContactFailureRow[];
+  auditHead?: AuditHeadStamp | null;
 }): ComplianceReport {
   const { asOf, obligations } = input;
   const byStatus = zeroStatuses();
@@ -226,5 +240,6 @@ export function buildReport(input: {
     overdue,
     withdrawnEvidence: input.withdrawals,
     failingContacts: input.contactFailures,
+    auditHead: input.auditHead ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import type { ComplianceReport } from './compliance';
 import { formatInt, messages } from './i18n';
 import { reportTables, scopeText, type ReportTable } from './report-tables';
+import { auditHeadText } from './audit-anchor';
 
 const esc = (s: string | number | null | undefined): string =>
   String(s ?? '')
@@ -58,6 +59,12 @@ ${r.withdrawnEvidence.length ? table(tables.withdrawn) : `<p>${esc(m.none)}</p>`
   sections.push(`<section aria-labelledby="ct"><h2 id="ct">${esc(m.contactsHeading)} (${n(r.failingContacts.length)})</h2>
 ${r.failingContacts.length ? table(tables.contacts) : `<p>${esc(m.none)}</p>`}
 </section>`);
+  if (r.auditHead) {
+    const a = auditHeadText(r.auditHead, L);
+    sections.push(`<section aria-labelledby="audit"><h2 id="audit">${esc(a.heading)}</h2>
+<p><code>${esc(a.line)}</code></p><p>${esc(a.keep)}</p>
+</section>`);
+  }
   return `<!DOCTYPE html>
 <html lang="${L}">
 <head>

@@ -28,6 +28,7 @@ import { renderStatusChart } from '../adapters/render-chart';
 type ComplianceQuery = NonNullable<operations['complianceReport']['parameters']['query']>;
 type AuditEventsQuery = operations['auditEvents']['parameters']['query'];
 type AuditVerifyQuery = operations['auditVerify']['parameters']['query'];
+type AuditVerifyBody = operations['auditVerifyHeads']['requestBody']['content']['application/json'];
 type GetRequest<Q> = Request<Record<string, string>, unknown, unknown, Partial<Q>>;
 
 /** An empty query value (`?asOf=`) counts as absent, and so does anything but one string (a repeated parameter). */
@@ -111,7 +112,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     switch (str(req.query.format) ?? 'json') {
       case 'csv':
         res.type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${file}.csv"`);
-        res.send(renderCsv(rows, asOf, report.locale));
+        res.send(renderCsv(rows, asOf, report.locale, report.auditHead));
         return;
       case 'html':
         res.type('text/html; charset=utf-8').send(renderHtml(report, await renderStatusChart(report)));
@@ -130,21 +131,37 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     const funderId = auditScope(req, str(req.query.funderId));
     res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('cache-control', 'private, no-store');
     // streamed page by page from one snapshot: a ministry's full log never sits in memory
-    await exportAudit(deps.pool, funderId, { from: str(req.query.from), to: str(req.query.to) }, async (page) => {
-      if (res.destroyed) return false;
-      const ok = res.write(page.map((l) => JSON.stringify(l)).join('\n') + '\n');
-      // a reader that hangs up must not pin the snapshot's connection: wait for drain OR close
-      if (!ok)
-        await new Promise((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
-      return !res.destroyed;
-    });
+    const trailer = await exportAudit(
+      deps.pool,
+      funderId,
+      { from: str(req.query.from), to: str(req.query.to) },
+      async (page) => {
+        if (res.destroyed) return false;
+        const ok = res.write(page.map((l) => JSON.stringify(l)).join('\n') + '\n');
+        // a reader that hangs up must not pin the snapshot's connection: wait for drain OR close
+        if (!ok)
+          await new Promise((resolve) => {
+            res.once('drain', resolve);
+            res.once('close', resolve);
+          });
+        return !res.destroyed;
+      },
+    );
+    // the last line: the head read with these entries (no trailer = the copy was cut short)
+    if (trailer && !res.destroyed) res.write(JSON.stringify(trailer) + '\n');
     res.end();
   });
 
   app.get('/v1/audit/verify', async (req: GetRequest<AuditVerifyQuery>, res: Response) => {
     res.json(await verifyAudit(deps.pool, auditScope(req, str(req.query.funderId))));
   });
+
+  // The same verification, proving as well that heads published earlier are still in the chain.
+  app.post(
+    '/v1/audit/verify',
+    async (req: Request<Record<string, string>, unknown, AuditVerifyBody>, res: Response) => {
+      const funderId = auditScope(req, req.body.funderId);
+      res.json(await verifyAudit(deps.pool, funderId, req.body.heads));
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { notFound, type Locale } from '@pc/service-kit';
 import {
   buildReport,
+  type AuditHeadStamp,
   type ComplianceReport,
   type ContactFailureRow,
   type ObligationRow,
@@ -17,6 +18,8 @@ export interface ReportReader {
   obligations(funderIds: string[], programmeIds: string[] | null): Promise<ObligationRow[]>;
   withdrawals(funderIds: string[], programmeIds: string[] | null): Promise<WithdrawalRow[]>;
   contactFailures(funderIds: string[], programmeIds: string[] | null): Promise<ContactFailureRow[]>;
+  /** the funder's audit chain head now (seq 0 and the genesis value when nothing was recorded) */
+  auditHead(funderId: string): Promise<AuditHeadStamp>;
 }
 
 /** The report model every format renders, and the obligation rows the CSV lists. */
@@ -42,11 +45,13 @@ export async function makeComplianceReport(
     programmeIds = found.map((p) => p.id);
     programme = { code: found[0]!.code, name: found[0]!.name };
   }
-  const [funders, rows, withdrawals, contactFailures] = await Promise.all([
+  const [funders, rows, withdrawals, contactFailures, auditHead] = await Promise.all([
     reader.funders(q.funderIds),
     reader.obligations(q.funderIds, programmeIds),
     reader.withdrawals(q.funderIds, programmeIds),
     reader.contactFailures(q.funderIds, programmeIds),
+    // one chain per funder: a report over one funder publishes its head (anchoring)
+    q.funderIds.length === 1 ? reader.auditHead(q.funderIds[0]!) : null,
   ]);
   const locale: Locale = funders.length > 0 && funders.every((f) => f.locale === 'en') ? 'en' : 'fr';
   const report = buildReport({
@@ -57,6 +62,7 @@ export async function makeComplianceReport(
     obligations: rows,
     withdrawals,
     contactFailures,
+    auditHead,
   });
   return { report, rows };
 }

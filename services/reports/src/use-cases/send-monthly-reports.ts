@@ -9,6 +9,8 @@ import { renderHtml } from '../domain/render-html';
 import { renderStatusChart } from '../adapters/render-chart';
 import { formatRate, messages } from '../domain/i18n';
 import { scrubEmails, type Pseudonym } from '../domain/personal-data';
+import { auditHeadText } from '../domain/audit-anchor';
+import type { ComplianceReport } from '../domain/compliance';
 import { makeComplianceReport, type ReportReader } from './make-compliance-report';
 
 export interface MonthlyReportDeps {
@@ -24,10 +26,12 @@ export interface MonthlyReportDeps {
 }
 
 /**
- * A job of kind "reports" (`asOf` null: today in Montréal): emails each funder with report recipients its compliance report (HTML body, CSV
- * attached). Emits job.finished running, then succeeded/failed with counts, the last in the job's
- * transaction `tx`. A dispatch row per (job, funder) is committed right after each send, so a
- * redelivered job does not email a funder twice.
+ * A job of kind "reports" (`asOf` null: today in Montréal): emails each funder with report
+ * recipients its compliance report (HTML body, CSV attached). Both, and the text part, carry the
+ * funder's audit chain head: every month a copy of it leaves the database for the funder's own
+ * mailboxes, the anchor a later verification is checked against. Emits job.finished running, then
+ * succeeded/failed with counts, the last in the job's transaction `tx`. A dispatch row per (job,
+ * funder) is committed right after each send, so a redelivered job does not email a funder twice.
  */
 export function sendMonthlyReports(deps: MonthlyReportDeps) {
   const now = deps.now ?? (() => new Date());
@@ -62,16 +66,19 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
           to: funder.reportRecipients,
           subject: m.emailSubject(funder.name, asOf),
           html: renderHtml(report, await renderStatusChart(report)),
-          text: m.emailText(
-            formatRate(report.totals.complianceRate, report.locale),
-            report.totals.dueByAsOf,
-            report.totals.overdue,
+          text: withAuditHead(
+            m.emailText(
+              formatRate(report.totals.complianceRate, report.locale),
+              report.totals.dueByAsOf,
+              report.totals.overdue,
+            ),
+            report,
           ),
           messageId,
           attachments: [
             {
               filename: `${m.csvFile}-${asOf}.csv`,
-              content: renderCsv(rows, asOf, report.locale),
+              content: renderCsv(rows, asOf, report.locale, report.auditHead),
               contentType: 'text/csv; charset=utf-8',
             },
           ],
@@ -99,4 +106,12 @@ export function sendMonthlyReports(deps: MonthlyReportDeps) {
     ]);
     return 'done';
   };
+}
+
+/** The email's text part ends with the audit chain head (the HTML part has it in the report). */
+function withAuditHead(text: string, report: ComplianceReport): string {
+  if (!report.auditHead) return text;
+  const a = auditHeadText(report.auditHead, report.locale);
+  const colon = report.locale === 'fr' ? ' : ' : ': ';
+  return `${text}\n\n${a.heading}${colon}${a.line}\n${a.keep}`;
 }
