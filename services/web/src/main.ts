@@ -7,6 +7,7 @@ import { createPrisma } from './adapters/prisma';
 import { SessionStore } from './adapters/session-store';
 import { SignInStore } from './adapters/sign-in-store';
 import { MemberStore } from './adapters/member-store';
+import { CalendarStore } from './adapters/calendar-store';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
 import { personCalls } from './adapters/services';
 import { WindowLimit } from './domain/window-limit';
@@ -43,6 +44,7 @@ export async function startWeb(
     }),
     members: new MemberStore(prisma),
     links: new SignInStore(prisma),
+    calendars: new CalendarStore(prisma),
     perAddress: new WindowLimit(cfg.SIGN_IN_REQUESTS_PER_ADDRESS, 15 * 60_000),
     inFlight: new Set(),
     callsFor: personCalls(cfg),

@@ -3,6 +3,8 @@ import { homePage } from './home';
 import { languagePage } from './language';
 import { linkPage, requestLinkPage, signInPage, signOutPage, useLinkPage } from './sign-in';
 import { granteePage } from './grantee';
+import { declareEvidencePage, granteeObligationPage } from './grantee/obligation';
+import { calendarFeedPage, regenerateCalendarPage, revokeCalendarPage } from './grantee/calendar';
 
 /**
  * Every page of the site, in one list (first match wins, as Express routes). A new page is one file
@@ -18,5 +20,10 @@ export const PAGES: readonly Page[] = [
   useLinkPage,
   signOutPage,
   granteePage,
+  granteeObligationPage,
+  declareEvidencePage,
+  regenerateCalendarPage,
+  revokeCalendarPage,
+  calendarFeedPage,
   // funder/ and auditor/ pages: append below this line
 ];
