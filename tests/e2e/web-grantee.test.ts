@@ -234,3 +234,53 @@ it('a sign-in request answers the same for a known and an unknown email; the lin
   await page.click('form[action="/sign-in/link"] button');
   expect(await page.locator('[role="alert"]').textContent()).toContain('a expiré ou a déjà servi');
 }, 120_000);
+
+it('an admin invites a funder officer by email; the link signs it in; removal ends its session at once', async () => {
+  const funder = await json<{ id: string }>(
+    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation Invitée', kind: 'foundation' }),
+    201,
+  );
+  // a malformed scope is a 422 naming the field, in French by default, and adds nobody
+  const bad = await sys.call('POST', '/v1/members', ADMIN, {
+    email: 'agent@fondation.example',
+    role: 'funder_officer',
+    funderIds: [
+      funder.id,
+      funder.id.replace(/.$/, '0') === funder.id ? funder.id.replace(/.$/, '1') : funder.id.replace(/.$/, '0'),
+    ],
+  });
+  expect(bad.status).toBe(422);
+  expect(await bad.text()).toContain('nomme exactement un bailleur de fonds');
+  const before = await json<{ data: Array<{ email: string }> }>(await sys.call('GET', '/v1/members', ADMIN), 200);
+  expect(before.data.map((m) => m.email)).not.toContain('agent@fondation.example');
+
+  const sent = sys.sink.messages.length;
+  const member = await json<{ id: string; role: string; funderIds: string[] }>(
+    await sys.call('POST', '/v1/members', ADMIN, {
+      email: 'Agent@Fondation.example',
+      role: 'funder_officer',
+      funderIds: [funder.id],
+    }),
+    201,
+  );
+  expect(member).toMatchObject({ role: 'funder_officer', funderIds: [funder.id] });
+  const invitation = await eventually(
+    async () => sys.sink.messages.slice(sent).find((m) => m.envelopeTo.includes('agent@fondation.example')),
+    'invitation email',
+    30_000,
+  );
+  expect(invitation.parsed.subject).toBe('Vous êtes invité à Praxis conformité');
+  const magic = /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(invitation.parsed.text ?? '')![0];
+
+  await browser.context.clearCookies();
+  const { page } = browser;
+  await page.goto(onEdge(magic));
+  await page.click('form[action="/sign-in/link"] button');
+  expect(new URL(page.url()).pathname).toBe('/funder');
+  const session = (await browser.context.cookies()).find((c) => c.name === 'pc_session')!.value;
+  const home = () => fetch(`${sys.base}/`, { headers: { cookie: `pc_session=${session}` }, redirect: 'manual' });
+  expect((await home()).headers.get('location')).toBe('/funder');
+
+  expect((await sys.call('DELETE', `/v1/members/${member.id}`, ADMIN)).status).toBe(204);
+  expect((await home()).headers.get('location')).toBe('/sign-in');
+}, 120_000);

@@ -13,6 +13,7 @@ import { personCalls } from './adapters/services';
 import { WindowLimit } from './domain/window-limit';
 import type { WebDeps } from './deps';
 import { pagesRouter } from './http/pages';
+import { mountMemberRoutes } from './http/members-routes';
 import { PAGES } from './pages/routes';
 
 export interface WebOptions {
@@ -60,7 +61,9 @@ export async function startWeb(
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     routes: (app: Express) => {
-      // the API's routes (/v1/members) are mounted here, before the pages
+      // a person's address as the edge saw it (sign-in limits per address); only the edge calls this service
+      app.set('trust proxy', 'loopback');
+      mountMemberRoutes(app, deps);
       app.use((req: Request, res: Response, next: NextFunction) => {
         if (req.path.startsWith('/v1/') || req.path.startsWith('/internal/')) next();
         else pages(req, res, next);

@@ -6,7 +6,11 @@ import { granteeTexts } from './texts';
 import { isOpen, Reference, When, type MyObligation } from './index';
 
 interface Detail extends MyObligation {
-  reminders: Array<{ reminderId: string; offsetDays: number; status: string; asOf: string | null }>;
+  reminders: Array<{
+    reminderId: string;
+    offsetDays: number;
+    deliveries: Array<{ outcome: string; at: string }>;
+  }>;
 }
 interface Check {
   name: keyof (typeof granteeTexts)['fr']['checks'];
@@ -50,7 +54,13 @@ function Checks({ ctx, result }: { ctx: PageContext; result: Declared }) {
 async function detailPage(ctx: PageContext, id: string, result?: Declared, urlValue = '') {
   const t = granteeTexts[ctx.locale];
   const o = await readJson<Detail>(await ctx.call!('obligations', `/v1/obligations/${id}`));
-  const sent = o.reminders.filter((r) => r.status === 'sent' && r.asOf);
+  // received: a stage whose email the notifier reported sent (to this agreement's contacts)
+  const sent = o.reminders.flatMap((r) =>
+    r.deliveries
+      .filter((d) => d.outcome === 'sent')
+      .slice(0, 1)
+      .map((d) => ({ id: r.reminderId, offsetDays: r.offsetDays, on: d.at.slice(0, 10) })),
+  );
   return {
     title: `${t.kinds[o.kind]} · ${o.agreementTitle}`,
     body: (
@@ -95,7 +105,7 @@ async function detailPage(ctx: PageContext, id: string, result?: Declared, urlVa
           ) : (
             <ul>
               {sent.map((r) => (
-                <li key={r.reminderId}>{t.reminderOn(r.asOf!, r.offsetDays)}</li>
+                <li key={r.id}>{t.reminderOn(r.on, r.offsetDays)}</li>
               ))}
             </ul>
           )}
