@@ -31,20 +31,32 @@ ensure_services() {
   fi
 }
 
+# Debian packages the project needs, installed when missing and we may (root + apt-get): DejaVu,
+# embedded in the PDF report; poppler-utils (pdftotext, pdfinfo, pdftoppm), with which the tests read
+# PDFs; for the tests only, Debian's chromium, which the pages' end-to-end tests drive
+# (playwright-core cannot download a browser here).
+apt_install_missing() {
+  [ $# -gt 0 ] || return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "› installing $*"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    echo "› installing $* (sudo)"
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "› missing Debian packages: $* (install them: apt-get install -y $*)" >&2
+  fi
+}
+
 ensure_debian_tools() {
-  # The PDF report embeds DejaVu (fonts-dejavu-core); its tests read PDFs with poppler-utils
-  # (pdftotext, pdfinfo, pdftoppm). Installed from Debian when missing and we may (root + apt-get).
   local missing=()
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      echo "› installing ${missing[*]}"
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "› missing Debian packages: ${missing[*]} (install them: apt-get install -y ${missing[*]})" >&2
-    fi
-  fi
+  apt_install_missing "${missing[@]}"
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install_missing chromium
 }
 
 install() {
@@ -63,6 +75,7 @@ case "${1:-}" in
   test)
     install
     ensure_services
+    ensure_chromium
     pnpm contracts:check
     pnpm typecheck
     pnpm lint

@@ -163,12 +163,28 @@ it('no log line of any service holds a contact email, a contact name or an API t
       )
     ).status,
   ).toBe(201);
+  // the pages: the contact asks for a sign-in link (its email in a form body), the web service
+  // looks it up and emails it; a page path with a token (the reminder's link) is opened
+  const form = await fetch(`${sys.base}/sign-in`);
+  const csrfCookie = /pc_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const asked = await fetch(`${sys.base}/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `pc_csrf=${csrfCookie}` },
+    body: new URLSearchParams({ _csrf: csrf, email: EMAIL }).toString(),
+    redirect: 'manual',
+  });
+  expect(asked.status).toBe(303);
+  await eventually(
+    async () => sys.sink.messages.some((m) => m.envelopeTo.includes(EMAIL) && m.parsed.subject?.includes('connexion')),
+    'sign-in email',
+  );
   await new Promise((r) => setTimeout(r, 500)); // let the last consumers log what they did
 
   // every service took part, and was heard
   const services = new Set(lines.map((l) => l.service));
   expect([...services].sort()).toEqual(
-    ['agreements', 'edge', 'notifier', 'obligations', 'praxis-connector', 'reports', 'scheduler'].sort(),
+    ['agreements', 'edge', 'notifier', 'obligations', 'praxis-connector', 'reports', 'scheduler', 'web'].sort(),
   );
   const heard = (service: string) => lines.filter((l) => l.service === service && l.line.includes('"req":')).length;
   for (const s of services) expect({ s, requests: heard(s) > 0 }).toEqual({ s, requests: true });

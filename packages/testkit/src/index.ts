@@ -8,3 +8,4 @@ export * from './absorb-bench';
 export * from './raw-bus';
 export * from './migration-sandbox';
 export * from './batch-equivalence';
+export * from './browser';

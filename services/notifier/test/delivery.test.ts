@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { eventually } from '@pc/testkit';
+import { eventually, TEST_CONTACT_LINK_SECRET } from '@pc/testkit';
+import { verifyContactLink } from '@pc/service-kit';
 import { SimulatedCrash } from '../src/use-cases/send-digests';
 import {
   agreement,
@@ -60,7 +61,10 @@ async function digestTo(ref: string, contact: Contact, title: string, o: Omit<Du
 }
 /** The text with every uuid replaced, so a snapshot does not depend on the ids of a run. */
 const withoutIds = (text: string) =>
-  text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>');
+  text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+    // the contact's link token carries its expiry: a new one at each render
+    .replace(/acces=[\w.%-]+/g, 'acces=<token>');
 /** Waits for the reminder's delivery to be failed for good, and returns its ledger row. */
 const failedForGood = (reminderId: string, what: string) =>
   eventually(
@@ -104,6 +108,9 @@ describe('rendered emails at the SMTP server', () => {
     expect(text).toContain('Fondation Lucie-et-André Chagnon');
     expect(text).toContain('praxis.encommun.io');
     expect(text).toMatch(/https:\/\/conformite\.example\.org\/grantee\/obligations\/[0-9a-f-]{36}/);
+    // every link opens the grantee page as this contact, for 14 days
+    const token = /\/grantee\?acces=([\w.%-]+)/.exec(text)?.[1];
+    expect(verifyContactLink(decodeURIComponent(token ?? ''), TEST_CONTACT_LINK_SECRET)).toBe('lea@ateliers.example');
     expect(m.parsed.html).toContain('<html lang="fr">');
     expect(m.parsed.messageId).toMatch(/^<reminder\.[0-9a-f]{40}@praxis-conformite\.local>$/);
     expect(header(m, 'Auto-Submitted')).toBe('auto-generated');

@@ -1,0 +1,58 @@
+import { AppError, errorCodes, serviceClient, type ErrorCode, type Locale, type ServiceFetch } from '@pc/service-kit';
+import type { WebConfig } from '../config';
+import { principalFor, type Person } from '../domain/person';
+
+/** The services a page may call (each checks the person's principal exactly as it checks an API key's). */
+export const CALLED = ['agreements', 'obligations', 'notifier', 'reports', 'scheduler'] as const;
+export type Called = (typeof CALLED)[number];
+
+/** `fetch` of one path of service `s`, as the person, in the person's language. */
+export type PersonFetch = (s: Called, path: string, init?: RequestInit) => Promise<Response>;
+
+const URL_OF: Record<Called, keyof WebConfig> = {
+  agreements: 'AGREEMENTS_URL',
+  obligations: 'OBLIGATIONS_URL',
+  notifier: 'NOTIFIER_URL',
+  reports: 'REPORTS_URL',
+  scheduler: 'SCHEDULER_URL',
+};
+
+/**
+ * Calls to the other services on behalf of a signed-in person: the principal for that person
+ * (`principalFor`) signed for each request by `serviceClient`, and `Accept-Language` set from the
+ * person's choice so problems and documents come back in the page's language.
+ */
+export function personCalls(cfg: WebConfig): (person: Person, locale: Locale) => PersonFetch {
+  const clients = new Map<Called, ServiceFetch>(
+    CALLED.map((s) => [
+      s,
+      serviceClient({ caller: 'web', audience: s, baseUrl: String(cfg[URL_OF[s]]), secret: cfg.INTERNAL_SECRET }),
+    ]),
+  );
+  return (person, locale) => {
+    const as = principalFor(person);
+    return (s, path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('accept-language', locale);
+      return clients.get(s)!(path, { ...init, headers, as });
+    };
+  };
+}
+
+/**
+ * The JSON body of a service's answer; a problem answer becomes the same AppError (status, French and
+ * English text as the service wrote them), so a 404 of another tenant's object is this page's 404.
+ */
+export async function readJson<T>(res: Response): Promise<T> {
+  if (res.ok) return (await res.json()) as T;
+  let detail = '';
+  try {
+    detail = ((await res.json()) as { detail?: string }).detail ?? '';
+  } catch {
+    // not a problem document: the status says enough
+  }
+  const code = (Object.entries(errorCodes).find(([, s]) => s === res.status)?.[0] ?? 'internal') as ErrorCode;
+  throw new AppError(code, detail || `HTTP ${res.status}`, undefined, {
+    ...(res.status === 503 ? { retryAfterSeconds: Number(res.headers.get('retry-after') ?? 5) } : {}),
+  });
+}
