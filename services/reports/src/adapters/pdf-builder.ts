@@ -8,7 +8,7 @@ import type { ComplianceReport } from '../domain/compliance';
  * would hold health checks, other routes and the bus consumers for as long as it takes. Each build gets
  * a fresh thread, ended once its PDF is back, so memory of one big report is returned to the system.
  */
-const WORKER_FILE = path.join(__dirname, 'pdf-worker.cjs');
+const WORKER_FILE = path.join(__dirname, 'pdf-worker.js');
 
 export class PdfBuilder {
   private running = 0;
