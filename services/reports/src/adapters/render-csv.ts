@@ -7,7 +7,9 @@ import { messages } from '../domain/i18n';
  * "CSV injection") gets a leading apostrophe, which Excel and LibreOffice show as text.
  */
 export function neutralise(cell: string): string {
-  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+  // first character = + - @ TAB CR, tested by code (this runs on every cell of a 40,000-row export)
+  const c = cell.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 ? `'${cell}` : cell;
 }
 
 /**
@@ -16,14 +18,18 @@ export function neutralise(cell: string): string {
  * options cost about seven times the joining itself on a funder's 40,000 rows.
  */
 export function csvRecord(cells: readonly string[], sep: string): string {
+  const special = sep === ';' ? NEEDS_QUOTES_SEMI : sep === ',' ? NEEDS_QUOTES_COMMA : null;
   let line = '';
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
     if (i > 0) line += sep;
-    line += c.includes(sep) || /["\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
+    const quote = special ? special.test(c) : c.includes(sep) || /["\r\n]/.test(c);
+    line += quote ? `"${c.replace(/"/g, '""')}"` : c;
   }
   return line;
 }
+const NEEDS_QUOTES_SEMI = /[;"\r\n]/;
+const NEEDS_QUOTES_COMMA = /[,"\r\n]/;
 
 /**
  * One row per obligation, UTF-8 with a BOM (French Excel otherwise reads it as Windows-1252), and the
