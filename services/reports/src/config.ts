@@ -19,6 +19,11 @@ export const reportsEnv = {
   PSEUDONYM_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How long the consumer waits for more events before applying a partial batch. */
   REPORTS_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(5000).default(15),
+  /**
+   * PDFs built at the same time, each in its own worker thread (one core each while it lasts); further
+   * requests wait their turn. The service's own thread stays free for health, routes and consumers.
+   */
+  REPORTS_PDF_BUILDS: z.coerce.number().int().min(1).max(8).default(1),
 };
 export type ReportsConfig = ReturnType<typeof loadReportsConfig>;
 export const loadReportsConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(reportsEnv, env);

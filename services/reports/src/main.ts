@@ -20,9 +20,12 @@ import { consumeJobs } from './consumers/jobs';
 import { startPeopleConsumer } from './consumers/people';
 import { mountRoutes } from './http/routes';
 import { stopChartRenderer } from './adapters/render-chart';
+import { PdfBuilder } from './adapters/pdf-builder';
 
 export interface RunningService extends Running {
   events: { readonly applied: number };
+  /** the PDF builds (worker threads) */
+  pdf: PdfBuilder;
 }
 
 /** Composition root of the reports service. */
@@ -68,7 +71,10 @@ export async function startReports(
 
   await startPeopleConsumer(runtime, pseudonymKey);
 
-  runtime.stopsWith({ clients: [() => prisma.$disconnect(), () => mailer.close(), stopChartRenderer] });
+  const pdf = new PdfBuilder(cfg.REPORTS_PDF_BUILDS);
+  runtime.stopsWith({
+    clients: [() => prisma.$disconnect(), () => mailer.close(), stopChartRenderer, () => pdf.stop()],
+  });
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     routes: (app) =>
@@ -81,9 +87,10 @@ export async function startReports(
           opts.owner ??
           agreementsLookups({ caller: 'reports', baseUrl: cfg.AGREEMENTS_URL, internalSecret: cfg.INTERNAL_SECRET }),
         projectionWaitMs: cfg.PROJECTION_WAIT_MS,
+        pdf,
       }),
   });
-  return { port, runtime, events, stop: () => runtime.stop() };
+  return { port, runtime, events, pdf, stop: () => runtime.stop() };
 }
 
 if (require.main === module) runService('reports', () => loadReportsConfig(), startReports);

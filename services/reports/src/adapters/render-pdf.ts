@@ -38,6 +38,8 @@ const WIDTHS = {
 } satisfies Record<keyof ReturnType<typeof reportTables>, number[]>;
 
 type Struct = PDFKit.PDFStructureElement;
+/** pdfkit's structure options; its types omit `scope` (a TH's Table attribute), which it supports */
+type StructOptions = Parameters<PDFKit.PDFDocument['struct']>[1];
 
 /**
  * The report on A4 as a tagged PDF (structure tree, language, title): the same content and order as
@@ -112,75 +114,134 @@ export function renderPdf(r: ComplianceReport, chartSvg: string): Promise<Buffer
     const scale = CONTENT_W / rel.reduce((s, w) => s + w, 0);
     return rel.map((w) => w * scale);
   };
-  const rowHeight = (cells: string[], widths: number[], font: string): number => {
-    doc.font(font).fontSize(CELL_FONT);
-    let h = doc.currentLineHeight(true);
-    cells.forEach((c, i) => {
-      if (c) h = Math.max(h, doc.heightOfString(c, { width: widths[i]! - 2 * CELL_PAD }));
+
+  // ---- table layout: every cell measured once ----
+  // pdfkit's doc.table wraps each cell's text several times (sizing, then drawing); a report's long
+  // tables repeat few distinct strings (dates, statuses, kinds), so each (font, width, text) is measured
+  // once here: one width when it fits on one line (drawn without wrapping), else one wrapped height.
+  doc.fontSize(CELL_FONT);
+  const LINE_H = doc.font(REGULAR).currentLineHeight(true);
+  /** a cell's text in a column `inner` wide: its width when it fits on one line, else its wrapped height */
+  interface Fit {
+    oneLine: boolean;
+    width: number;
+    height: number;
+  }
+  const measured = new Map<string, Fit>();
+  const fit = (text: string, font: string, inner: number): Fit => {
+    const key = `${font === BOLD ? 'b' : 'r'}${inner.toFixed(2)}|${text}`;
+    let f = measured.get(key);
+    if (f === undefined) {
+      doc.font(font).fontSize(CELL_FONT);
+      const width = doc.widthOfString(text);
+      f =
+        !text.includes('\n') && width <= inner
+          ? { oneLine: true, width, height: LINE_H }
+          : { oneLine: false, width: inner, height: doc.heightOfString(text, { width: inner }) };
+      measured.set(key, f);
+    }
+    return f;
+  };
+  interface RowBox {
+    cells: string[];
+    fits: (Fit | null)[];
+    height: number;
+  }
+  const rowBox = (cells: string[], widths: number[], font: string): RowBox => {
+    let h = LINE_H;
+    const fits = cells.map((c, i) => {
+      if (!c) return null;
+      const f = fit(c, font, widths[i]! - 2 * CELL_PAD);
+      if (f.height > h) h = f.height;
+      return f;
     });
-    return h + 2 * CELL_PAD;
+    return { cells, fits, height: h + 2 * CELL_PAD };
   };
 
-  /** A report table: its caption, then one pdfkit table per page, each starting with the header row. */
+  /**
+   * One page's part of a table, tagged Table > TR > TH/TD: the header row (TH scope Column), then the
+   * rows (the first cell TH scope Row). Grid lines and the header's shading are layout artifacts.
+   */
+  const drawTablePage = (sect: Struct, t: ReportTable, widths: number[], head: RowBox, rows: RowBox[]): void => {
+    const tbl = doc.struct('Table');
+    sect.add(tbl);
+    const xs = widths.reduce<number[]>((acc, w) => [...acc, acc[acc.length - 1]! + w], [MARGIN]);
+    const top = y;
+    doc.markContent('Artifact', { type: 'Layout' });
+    doc.rect(MARGIN, top, CONTENT_W, head.height).fill('#eeeeee');
+    doc.endMarkedContent();
+    doc.fillColor('#000000');
+    const ys: number[] = [top];
+    let font = '';
+    const drawRow = (row: RowBox, header: boolean): void => {
+      const tr = doc.struct('TR');
+      tbl.add(tr);
+      const at = y;
+      row.cells.forEach((text, i) => {
+        const th = header || i === 0;
+        const cellFont = header ? BOLD : REGULAR;
+        const inner = widths[i]! - 2 * CELL_PAD;
+        const right = !header && t.numeric.includes(i);
+        tr.add(
+          doc.struct(th ? 'TH' : 'TD', (th ? { scope: header ? 'Column' : 'Row' } : {}) as StructOptions, () => {
+            const f = row.fits[i];
+            if (!f) return;
+            if (font !== cellFont) doc.font((font = cellFont));
+            const x = xs[i]! + CELL_PAD;
+            // one line: drawn as is (no second wrap), right-aligned by its measured width
+            if (f.oneLine) doc.text(text, right ? x + inner - f.width : x, at + CELL_PAD, { lineBreak: false });
+            else doc.text(text, x, at + CELL_PAD, { width: inner, align: right ? 'right' : 'left' });
+          }),
+        );
+      });
+      tr.end();
+      y = at + row.height;
+      ys.push(y);
+    };
+    doc.fontSize(CELL_FONT);
+    drawRow(head, true);
+    for (const r of rows) drawRow(r, false);
+    tbl.end();
+    doc.markContent('Artifact', { type: 'Layout' });
+    doc.save().lineWidth(0.5).strokeColor('#b0b0b0');
+    for (const ly of ys) doc.moveTo(MARGIN, ly).lineTo(MARGIN + CONTENT_W, ly);
+    for (const lx of xs) doc.moveTo(lx, top).lineTo(lx, y);
+    doc.stroke().restore();
+    doc.endMarkedContent();
+  };
+
+  /** A report table: its caption, then one table per page, each starting with the header row. */
   const table = (t: ReportTable, rel: number[]): Block => {
     const widths = cellW(rel);
-    let measured: { head: number; rows: number[]; caption: number } | null = null;
+    let sized: { head: RowBox; rows: RowBox[]; caption: number } | null = null;
     const measure = () =>
-      (measured ??= {
+      (sized ??= {
         caption: textHeight(t.caption, 9, BOLD) + 4,
-        head: rowHeight(t.head, widths, BOLD),
-        rows: t.rows.map((row) => rowHeight(row, widths, REGULAR)),
+        head: rowBox(t.head, widths, BOLD),
+        rows: t.rows.map((row) => rowBox(row, widths, REGULAR)),
       });
-    const columnStyles = widths.map((w, i) => ({
-      width: w,
-      align: { x: t.numeric.includes(i) ? ('right' as const) : ('left' as const), y: 'top' as const },
-    }));
-    const headCells = t.head.map((text) => ({
-      text,
-      type: 'TH' as const,
-      scope: 'column',
-      font: { src: BOLD },
-      backgroundColor: '#eeeeee',
-    }));
-    const bodyCells = (row: string[]) =>
-      row.map((text, i) => (i === 0 ? { text, type: 'TH' as const, scope: 'row' } : { text }));
     return {
       // the caption, the header and the first row stay together
       height: () => {
         const s = measure();
-        return s.caption + s.head + (s.rows[0] ?? 0);
+        return s.caption + s.head.height + (s.rows[0]?.height ?? 0);
       },
       draw: (parent) => {
         const s = measure();
         const sect = doc.struct('Sect');
         parent.add(sect);
-        need(s.caption + s.head + (s.rows[0] ?? 0));
+        need(s.caption + s.head.height + (s.rows[0]?.height ?? 0));
         para(t.caption, 9, BOLD).draw(sect);
         y -= 2;
         let i = 0;
         do {
           if (i > 0) newPage();
-          let room = BOTTOM - y - s.head;
+          let room = BOTTOM - y - s.head.height;
           const from = i;
-          // at least one row per page, even one taller than a page (then pdfkit clamps it)
-          while (i < t.rows.length && (i === from || s.rows[i]! <= room)) room -= s.rows[i++]!;
-          doc.font(REGULAR).fontSize(CELL_FONT).fillColor('#000000'); // the cells' font (the header's is set per cell)
-          doc.table({
-            structParent: sect,
-            position: { x: MARGIN, y },
-            maxWidth: CONTENT_W,
-            columnStyles,
-            defaultStyle: {
-              padding: [CELL_PAD, CELL_PAD, CELL_PAD, CELL_PAD],
-              border: 0.5,
-              borderColor: '#b0b0b0',
-              // rows are sized to their text, so nothing is ever cut: no ellipsis either
-              textOptions: { ellipsis: false },
-            },
-            data: [headCells, ...t.rows.slice(from, i).map(bodyCells)],
-          } as PDFKit.Mixins.TableOptionsWithData);
-          y = doc.y;
-        } while (i < t.rows.length);
+          // at least one row per page, even one taller than a page
+          while (i < s.rows.length && (i === from || s.rows[i]!.height <= room)) room -= s.rows[i++]!.height;
+          drawTablePage(sect, t, widths, s.head, s.rows.slice(from, i));
+        } while (i < s.rows.length);
         sect.end();
         y += 10;
       },
@@ -231,7 +292,8 @@ export function renderPdf(r: ComplianceReport, chartSvg: string): Promise<Buffer
   section(m.summary, [table(tables.summary, WIDTHS.summary), table(tables.byStatus, WIDTHS.byStatus)]);
   section(m.chartHeading, [chart(), table(tables.byMonth, WIDTHS.byMonth)]);
   section(`${m.overdueHeading} (${n(r.overdue.length)})`, [
-    r.overdue.length ? table(tables.overdue, WIDTHS.overdue) : para(m.none),
+    ...(r.overdue.length ? [table(tables.overdue, WIDTHS.overdue)] : [para(m.none)]),
+    ...(tables.overdue.after ? [para(tables.overdue.after, 10, BOLD)] : []),
   ]);
   section(m.grantees, [table(tables.grantees, WIDTHS.grantees)]);
   section(`${m.withdrawnHeading} (${n(r.withdrawnEvidence.length)})`, [

@@ -41,6 +41,10 @@ export const messages = catalog({
     obligations: 'Obligations',
     overdueHeading: 'Obligations en souffrance',
     overdueCaption: 'Obligations échues avant la date du rapport et non remplies',
+    overdueShown: (shown: string, total: string) =>
+      `Les ${shown} obligations les plus en retard sur ${total}, de la plus en retard à la moins en retard, puis par organisme`,
+    overdueMore: (more: string) =>
+      `Et ${more} autres obligations en souffrance, non listées ici\u00a0: la liste complète est dans l’export CSV (format=csv), une ligne par obligation.`,
     reference: 'Référence',
     externalRef: 'Réf. externe',
     agreementTitle: 'Entente',
@@ -150,6 +154,10 @@ export const messages = catalog({
     obligations: 'Obligations',
     overdueHeading: 'Outstanding obligations',
     overdueCaption: 'Obligations due before the report date and not fulfilled',
+    overdueShown: (shown: string, total: string) =>
+      `The ${shown} latest of ${total} outstanding obligations, latest first, then by grantee`,
+    overdueMore: (more: string) =>
+      `And ${more} more outstanding obligations not listed here: the complete list is in the CSV export (format=csv), one row per obligation.`,
     reference: 'Reference',
     externalRef: 'External ref.',
     agreementTitle: 'Agreement',

@@ -49,6 +49,7 @@ ${table(tables.byMonth)}
 </div></section>`);
   sections.push(`<section aria-labelledby="over"><h2 id="over">${esc(m.overdueHeading)} (${n(r.overdue.length)})</h2>
 ${r.overdue.length ? table(tables.overdue) : `<p>${esc(m.none)}</p>`}
+${tables.overdue.after ? `<p class="more">${esc(tables.overdue.after)}</p>` : ''}
 </section>`);
   sections.push(`<section aria-labelledby="gr"><h2 id="gr">${esc(m.grantees)}</h2>
 ${table(tables.grantees)}

@@ -8,7 +8,16 @@ export interface ReportTable {
   rows: string[][];
   /** the columns holding numbers (aligned right) */
   numeric: number[];
+  /** a line printed after the table (the outstanding list says what it leaves out), if any */
+  after?: string;
 }
+
+/**
+ * Outstanding obligations listed in the HTML page and the PDF. A funder with tens of thousands of them
+ * does not read thousands of pages: the page and the PDF list the latest ones in full (every column)
+ * and say how many more there are and where they are; the JSON and the CSV are always complete.
+ */
+export const OUTSTANDING_SHOWN = 2000;
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -16,11 +25,22 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
  * The tables of the report in its locale, cells already formatted: the HTML page (and so the monthly
  * email) and the PDF lay out the same figures, so a reader comparing two formats sees the same text.
  */
-export function reportTables(r: ComplianceReport) {
+export function reportTables(r: ComplianceReport, shown = OUTSTANDING_SHOWN) {
   const m = messages[r.locale];
   const L = r.locale;
   const n = (v: number): string => formatInt(v, L);
   const t = r.totals;
+  // latest first; equally late ones by grantee, so one organisation's obligations read together
+  const collator = new Intl.Collator(L === 'fr' ? 'fr-CA' : 'en-CA');
+  const outstanding = [...r.overdue].sort(
+    (a, b) =>
+      b.daysOverdue - a.daysOverdue ||
+      collator.compare(a.granteeName, b.granteeName) ||
+      a.referenceCode.localeCompare(b.referenceCode) ||
+      a.obligationId.localeCompare(b.obligationId),
+  );
+  const listed = outstanding.slice(0, shown);
+  const more = outstanding.length - listed.length;
   return {
     summary: {
       caption: m.summary,
@@ -49,9 +69,10 @@ export function reportTables(r: ComplianceReport) {
       numeric: range(1, STATUSES.length),
     },
     overdue: {
-      caption: m.overdueCaption,
+      caption:
+        more > 0 ? `${m.overdueCaption}. ${m.overdueShown(n(listed.length), n(outstanding.length))}` : m.overdueCaption,
       head: [m.reference, m.externalRef, m.agreementTitle, m.grantee, m.kind, m.dueDate, m.status, m.daysLate],
-      rows: r.overdue.map((o) => [
+      rows: listed.map((o) => [
         o.referenceCode,
         o.externalRef,
         o.agreementTitle,
@@ -62,6 +83,7 @@ export function reportTables(r: ComplianceReport) {
         n(o.daysOverdue),
       ]),
       numeric: [7],
+      ...(more > 0 ? { after: m.overdueMore(n(more)) } : {}),
     },
     grantees: {
       caption: m.granteesCaption,

@@ -21,7 +21,7 @@ import { renderHtml } from '../domain/render-html';
 import { reportForAuditor } from '../domain/personal-data';
 import { messages } from '../domain/i18n';
 import { renderCsv } from '../adapters/render-csv';
-import { renderPdf } from '../adapters/render-pdf';
+import type { PdfBuilder } from '../adapters/pdf-builder';
 import { renderStatusChart } from '../adapters/render-chart';
 
 /** The query strings of the contract (contracts/openapi.yaml), as the request validator has checked them. */
@@ -71,6 +71,8 @@ export interface RouteDeps {
   owner: IdOwner;
   /** how long a report waits for such a programme to arrive (ms, ≤ 5 s) before answering 503 */
   projectionWaitMs: number;
+  /** builds PDFs off the event loop, a bounded number at a time */
+  pdf: PdfBuilder;
 }
 
 export function mountRoutes(app: Express, deps: RouteDeps): void {
@@ -119,7 +121,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
         return;
       case 'pdf':
         res.type('application/pdf').setHeader('content-disposition', `inline; filename="${file}.pdf"`);
-        res.send(await renderPdf(report, await renderStatusChart(report)));
+        res.send(await deps.pdf.build(report, await renderStatusChart(report)));
         return;
       case 'json':
       default: // the validator admits only the contract's formats; absent means json
