@@ -338,6 +338,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The obligations of a funder (an auditor's scope), filtered, sorted and paged, with the total
+         * @description Filters combine (AND). `q` matches, in any case, part of the grantee's name, the agreement's title,
+         *     its `externalRef` or its `referenceCode`. Every sort ends on due date then id; a `cursor` is good
+         *     only for the sort it was returned with. `total` counts every obligation the filters match (all pages).
+         */
         get: operations["listObligations"];
         put?: never;
         post?: never;
@@ -883,6 +889,16 @@ export interface components {
             data: components["schemas"]["Obligation"][];
             nextCursor: string | null;
         };
+        ObligationList: {
+            data: (components["schemas"]["Obligation"] & {
+                /** Format: uuid */
+                granteeId: string;
+                granteeName: string;
+            })[];
+            nextCursor: string | null;
+            /** @description every obligation the filters match, all pages together */
+            total: number;
+        };
         ObligationDetail: components["schemas"]["Obligation"] & {
             transitions?: {
                 from?: string | null;
@@ -1399,10 +1415,19 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 cursor?: components["parameters"]["Cursor"];
                 status?: components["schemas"]["ObligationStatus"];
+                /** @description programme code */
                 programme?: string;
+                /** @description inclusive */
                 dueBefore?: components["schemas"]["Date"];
+                /** @description inclusive */
                 dueAfter?: components["schemas"]["Date"];
                 agreementId?: string;
+                /** @description a grantee id */
+                grantee?: string;
+                /** @description free text */
+                q?: string;
+                /** @description dueDate (default), -dueDate (latest first), status (overdue first, closed last), grantee (name) */
+                sort?: "dueDate" | "-dueDate" | "status" | "grantee";
             };
             header?: never;
             path?: never;
@@ -1416,9 +1441,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObligationPage"];
+                    "application/json": components["schemas"]["ObligationList"];
                 };
             };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };

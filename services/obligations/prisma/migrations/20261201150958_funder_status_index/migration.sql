@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "obligation_funder_status_due_idx" ON "obligation"("funder_id", "status", "due_date", "id");
+
