@@ -140,8 +140,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The API keys a caller manages, newest first, without any secret
+         * @description A funder lists its own funder keys; an admin every key, or one funder's with `funderId`. At most
+         *     500, revoked ones included with when they were revoked. A funder naming another funder gets an empty list.
+         */
+        get: operations["listApiKeys"];
         put?: never;
+        /**
+         * Create an API key (the token is shown once)
+         * @description An admin creates any key. A funder creates `funder` keys for itself only (`funderId` omitted or its
+         *     own; another funder's → 404); any other role → 403.
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -159,6 +169,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke an API key at once (a funder its own funder keys; any other → 404) */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -673,6 +684,22 @@ export interface components {
             /** Format: uuid */
             granteeId?: string | null;
         };
+        ApiKeySummary: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            role: "admin" | "funder" | "auditor" | "grantee";
+            label: string;
+            /** Format: uuid */
+            funderId: string | null;
+            funderIds: string[];
+            /** Format: uuid */
+            granteeId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
         JobRef: {
             /** Format: uuid */
             id: string;
@@ -995,6 +1022,35 @@ export interface operations {
                     "application/json": components["schemas"]["Funder"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                funderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ApiKeySummary"][];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };

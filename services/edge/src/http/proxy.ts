@@ -40,7 +40,11 @@ export function mountProxy(
 ): void {
   const table = routeTable(cfg);
   if (cfg.TRUST_PROXY > 0) app.set('trust proxy', cfg.TRUST_PROXY);
-  app.use('/v1', refuseThrottledAddress(limits), authenticate(stores.keys, cfg.ADMIN_TOKEN, limits));
+  app.use(
+    '/v1',
+    refuseThrottledAddress(limits),
+    authenticate(stores.keys, cfg.ADMIN_TOKEN, limits, cfg.INTERNAL_SECRET),
+  );
   app.use('/v1', limitHeavyReads(limits));
   const proxied = (req: Request): (typeof table)[number] | undefined =>
     table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));

@@ -60,8 +60,7 @@ export function decodeSearchCursor(c: string, sort: Sort): SearchKeyset {
   const keyed = sort === 'status' || sort === 'grantee';
   if (rest.length !== (keyed ? 3 : 2)) throw badCursor();
   const [key, dueDate, id] = keyed ? rest : [null, ...rest];
-  const keyOk =
-    sort === 'status' ? Number.isInteger(key) : sort === 'grantee' ? typeof key === 'string' : key === null;
+  const keyOk = sort === 'status' ? Number.isInteger(key) : sort === 'grantee' ? typeof key === 'string' : key === null;
   if (!keyOk || typeof dueDate !== 'string' || !isCalendarDate(dueDate) || typeof id !== 'string' || !UUID.test(id))
     throw badCursor();
   return { sort, key: key as string | number | null, dueDate, id };

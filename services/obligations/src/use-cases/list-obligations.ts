@@ -24,7 +24,13 @@ function checkQuery(f: ListQuery): Sort {
     .map((k) =>
       fieldError(k, { fr: 'doit être une date du calendrier AAAA-MM-JJ', en: 'must be a calendar date YYYY-MM-DD' }),
     );
-  if (f.dueBefore && f.dueAfter && isCalendarDate(f.dueBefore) && isCalendarDate(f.dueAfter) && f.dueAfter > f.dueBefore)
+  if (
+    f.dueBefore &&
+    f.dueAfter &&
+    isCalendarDate(f.dueBefore) &&
+    isCalendarDate(f.dueAfter) &&
+    f.dueAfter > f.dueBefore
+  )
     errors.push(
       fieldError('dueAfter', {
         fr: 'doit être au plus tard la date de dueBefore (fenêtre vide)',
