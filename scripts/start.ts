@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     ...process.env,
     ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? `adm_${crypto.randomBytes(24).toString('base64url')}`,
     INTERNAL_SECRET: process.env.INTERNAL_SECRET ?? crypto.randomBytes(32).toString('base64url'),
+    // the notifier signs the contact links of reminder emails with it, the web service checks them
+    CONTACT_LINK_SECRET: process.env.CONTACT_LINK_SECRET ?? crypto.randomBytes(32).toString('base64url'),
   };
   const services = builtServices();
   const amqpUrls = brokerUrls(

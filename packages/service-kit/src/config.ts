@@ -72,6 +72,7 @@ export const peerEnv = {
   NOTIFIER_URL: peerUrl(8084),
   REPORTS_URL: peerUrl(8085),
   SCHEDULER_URL: peerUrl(8086),
+  WEB_URL: peerUrl(8087),
 };
 type PeerVar = keyof typeof peerEnv;
 

@@ -14,3 +14,4 @@ export * from './internal';
 export * from './read-your-writes';
 export * from './service-client';
 export * from './request-target';
+export * from './contact-link';

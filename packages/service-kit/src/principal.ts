@@ -1,7 +1,11 @@
 import crypto from 'node:crypto';
 import { AppError } from './errors';
 
-export type Role = 'admin' | 'funder' | 'auditor' | 'grantee';
+/**
+ * `contact`: a grantee contact signed in to the pages (no API key): an email listed as a contact on
+ * agreements, who reads exactly the obligations of those agreements (`contactEmail`).
+ */
+export type Role = 'admin' | 'funder' | 'auditor' | 'grantee' | 'contact';
 
 /** Who is calling, as established by the edge from the bearer token. Tenancy comes only from here. */
 export interface Principal {
@@ -10,6 +14,7 @@ export interface Principal {
   funderId: string | null; // role funder
   funderIds: string[]; // role auditor (scope); [funderId] for a funder
   granteeId: string | null; // role grantee
+  contactEmail?: string; // role contact: lower-cased
 }
 
 export const PRINCIPAL_HEADER = 'x-pc-principal';

@@ -55,7 +55,8 @@ async function importing(body: string | Buffer, headers: Record<string, string> 
   const res = await fetch(`${h.base}/v1/agreements/import`, {
     method: 'POST',
     headers: { ...f1, 'content-type': 'text/csv', ...headers },
-    body,
+    // a Buffer is not a BodyInit once the DOM types are in the program (preact's JSX brings them)
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: res.status, body: (await res.json()) as any };
 }

@@ -19,6 +19,7 @@ export const edgeEnv = {
   NOTIFIER_URL: upstream(8084),
   REPORTS_URL: upstream(8085),
   SCHEDULER_URL: upstream(8086),
+  WEB_URL: upstream(8087),
 };
 export type EdgeConfig = ReturnType<typeof loadEdgeConfig>;
 export const loadEdgeConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(edgeEnv, env);

@@ -20,8 +20,26 @@ export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: s
     { pattern: /^\/v1\/me\/contacts\//, service: 'notifier', url: cfg.NOTIFIER_URL },
     { pattern: /^\/v1\/(reports|audit)(\/|$)/, service: 'reports', url: cfg.REPORTS_URL },
     { pattern: /^\/v1\/jobs(\/|$)/, service: 'scheduler', url: cfg.SCHEDULER_URL },
+    { pattern: /^\/v1\/members(\/|$)/, service: 'web', url: cfg.WEB_URL },
   ];
 }
+
+/**
+ * The pages (web service): everything a browser opens. They are not /v1: no bearer token, the web
+ * service's own session cookie; the edge forwards them as they are, with no principal.
+ */
+export const PAGE_PATHS =
+  /^\/($|sign-in(\/|$)|sign-out$|language$|grantee(\/|$)|funder(\/|$)|auditor(\/|$)|assets\/|calendar\/)/;
+
+/** Headers of the web service's answer that are the connection's, not the page's. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'trailer',
+]);
 
 /** Methods whose requests have a body; any other method's body is refused before routing (service-kit). */
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -40,6 +58,20 @@ export function mountProxy(
 ): void {
   const table = routeTable(cfg);
   if (cfg.TRUST_PROXY > 0) app.set('trust proxy', cfg.TRUST_PROXY);
+  const pageBody = express.raw({ type: () => true, limit: '10mb' });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!PAGE_PATHS.test(req.path)) {
+      next();
+      return;
+    }
+    const read = WITH_BODY.has(req.method)
+      ? pageBody
+      : (_q: Request, _s: Response, done: (e?: unknown) => void) => done();
+    void read(req, res, (err?: unknown) => {
+      if (err) next(err);
+      else forwardPage(req, res, cfg.WEB_URL).catch(next);
+    });
+  });
   app.use(
     '/v1',
     refuseThrottledAddress(limits),
@@ -120,6 +152,48 @@ async function forward(
         new AppError('unavailable', {
           en: `the ${target.service} service is unavailable (${err.code ?? err.message})`,
           fr: `le service ${target.service} est indisponible (${err.code ?? err.message})`,
+        }),
+      );
+    });
+    out.end(body);
+  });
+}
+
+/**
+ * A page request passed on to the web service: its cookies, language and form body; the client's
+ * address (`X-Forwarded-For`, as this edge sees it: rate limits of sign-in); every header of the
+ * answer but the connection's (Set-Cookie, Location, the pages' Content-Security-Policy…).
+ */
+async function forwardPage(req: Request, res: Response, webUrl: string): Promise<void> {
+  const upstream = new URL(req.originalUrl, webUrl);
+  if (upstream.origin !== new URL(webUrl).origin || !samePath(upstream.pathname, req.originalUrl.split('?')[0] ?? ''))
+    throw new AppError('bad_request', { en: 'unsafe request path', fr: 'chemin de requête refusé' });
+  const body: Buffer = WITH_BODY.has(req.method) && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const headers: http.OutgoingHttpHeaders = {
+    'x-request-id': String(req.id ?? ''),
+    'x-forwarded-for': req.ip ?? '',
+    'x-forwarded-proto': req.protocol,
+    accept: req.headers.accept ?? '*/*',
+  };
+  for (const h of ['cookie', 'content-type', 'accept-language', 'user-agent'] as const) {
+    const v = req.headers[h];
+    if (v !== undefined) headers[h] = v;
+  }
+  if (WITH_BODY.has(req.method)) headers['content-length'] = body.length;
+  await new Promise<void>((resolve, reject) => {
+    const out = http.request(upstream, { method: req.method, headers, timeout: 120_000 }, (up) => {
+      res.status(up.statusCode ?? 502);
+      for (const [h, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(h)) res.setHeader(h, v);
+      up.pipe(res);
+      up.on('end', () => resolve());
+      up.on('error', reject);
+    });
+    out.on('timeout', () => out.destroy(new Error('upstream timeout')));
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        new AppError('unavailable', {
+          en: `the web service is unavailable (${err.code ?? err.message})`,
+          fr: `le service web est indisponible (${err.code ?? err.message})`,
         }),
       );
     });

@@ -1,0 +1,40 @@
+import { serviceClient, type Locale, type ServiceFetch } from '@pc/service-kit';
+import type { WebConfig } from '../config';
+import { principalFor, type Person } from '../domain/person';
+
+/** The services a page may call (each checks the person's principal exactly as it checks an API key's). */
+export const CALLED = ['agreements', 'obligations', 'notifier', 'reports', 'scheduler'] as const;
+export type Called = (typeof CALLED)[number];
+
+/** `fetch` of one path of service `s`, as the person, in the person's language. */
+export type PersonFetch = (s: Called, path: string, init?: RequestInit) => Promise<Response>;
+
+const URL_OF: Record<Called, keyof WebConfig> = {
+  agreements: 'AGREEMENTS_URL',
+  obligations: 'OBLIGATIONS_URL',
+  notifier: 'NOTIFIER_URL',
+  reports: 'REPORTS_URL',
+  scheduler: 'SCHEDULER_URL',
+};
+
+/**
+ * Calls to the other services on behalf of a signed-in person: the principal for that person
+ * (`principalFor`) signed for each request by `serviceClient`, and `Accept-Language` set from the
+ * person's choice so problems and documents come back in the page's language.
+ */
+export function personCalls(cfg: WebConfig): (person: Person, locale: Locale) => PersonFetch {
+  const clients = new Map<Called, ServiceFetch>(
+    CALLED.map((s) => [
+      s,
+      serviceClient({ caller: 'web', audience: s, baseUrl: String(cfg[URL_OF[s]]), secret: cfg.INTERNAL_SECRET }),
+    ]),
+  );
+  return (person, locale) => {
+    const as = principalFor(person);
+    return (s, path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('accept-language', locale);
+      return clients.get(s)!(path, { ...init, headers, as });
+    };
+  };
+}
