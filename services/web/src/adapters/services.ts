@@ -3,7 +3,7 @@ import type { WebConfig } from '../config';
 import { principalFor, type Person } from '../domain/person';
 
 /** The services a page may call (each checks the person's principal exactly as it checks an API key's). */
-export const CALLED = ['agreements', 'obligations', 'notifier', 'reports', 'scheduler'] as const;
+export const CALLED = ['agreements', 'obligations', 'notifier', 'reports', 'scheduler', 'edge'] as const;
 export type Called = (typeof CALLED)[number];
 
 /** `fetch` of one path of service `s`, as the person, in the person's language. */
@@ -15,6 +15,8 @@ const URL_OF: Record<Called, keyof WebConfig> = {
   notifier: 'NOTIFIER_URL',
   reports: 'REPORTS_URL',
   scheduler: 'SCHEDULER_URL',
+  // the edge owns API keys: it accepts a principal signed for it (audience `edge`) in place of a Bearer token
+  edge: 'EDGE_URL',
 };
 
 /**

@@ -3,6 +3,16 @@ import { homePage } from './home';
 import { languagePage } from './language';
 import { linkPage, requestLinkPage, signInPage, signOutPage, useLinkPage } from './sign-in';
 import { granteePage } from './grantee';
+import { funderDashboardPage } from './funder/dashboard';
+import { funderAgreementPage } from './funder/agreement';
+import { extendPage, waivePage } from './funder/decide';
+import { funderReportPage } from './funder/report';
+import { importFormPage, importPage } from './funder/import';
+import { apiKeysPage, createApiKeyPage, revokeApiKeyPage } from './funder/api-keys';
+import { auditorDashboardPage } from './auditor/dashboard';
+import { auditorAgreementPage } from './auditor/agreement';
+import { auditorReportPage } from './auditor/report';
+import { auditorAuditExportPage, auditorAuditPage } from './auditor/audit';
 
 /**
  * Every page of the site, in one list (first match wins, as Express routes). A new page is one file
@@ -19,4 +29,19 @@ export const PAGES: readonly Page[] = [
   signOutPage,
   granteePage,
   // funder/ and auditor/ pages: append below this line
+  funderDashboardPage,
+  funderAgreementPage,
+  extendPage,
+  waivePage,
+  funderReportPage,
+  importFormPage,
+  importPage,
+  apiKeysPage,
+  createApiKeyPage,
+  revokeApiKeyPage,
+  auditorDashboardPage,
+  auditorAgreementPage,
+  auditorReportPage,
+  auditorAuditPage,
+  auditorAuditExportPage,
 ];
