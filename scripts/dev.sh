@@ -31,6 +31,18 @@ ensure_services() {
   fi
 }
 
+# The pages' end-to-end tests drive Debian's chromium (playwright-core cannot download a browser here).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "› installing chromium (Debian package)"
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update && apt-get install -y chromium
+    else
+      sudo apt-get update && sudo apt-get install -y chromium
+    fi
+  fi
+}
+
 install() {
   ensure_pnpm
   pnpm install --frozen-lockfile
@@ -46,6 +58,7 @@ case "${1:-}" in
   test)
     install
     ensure_services
+    ensure_chromium
     pnpm contracts:check
     pnpm typecheck
     pnpm lint

@@ -176,6 +176,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The members the caller may see (an admin every one; a funder those whose scope includes it) */
+        get: operations["listMembers"];
+        put?: never;
+        /**
+         * Invite a person to the web pages with a role and a scope; the invitation email carries a sign-in link
+         * @description An admin adds any role (a funder officer names one funder, an auditor one or more, an admin none);
+         *     a funder adds funder officers or auditors of its own funder only. Adding a removed member again
+         *     gives the same email its access back with the new role and scope.
+         */
+        post: operations["addMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member; every session of that person ends at once */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/people/requests": {
         parameters: {
             query?: never;
@@ -650,6 +690,26 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        MemberInput: {
+            email: components["schemas"]["Email"];
+            /** @enum {string} */
+            role: "funder_officer" | "auditor" | "admin";
+            funderIds?: string[];
+            locale?: components["schemas"]["Locale"];
+        };
+        Member: {
+            /** Format: uuid */
+            id: string;
+            email: components["schemas"]["Email"];
+            /** @enum {string} */
+            role: "funder_officer" | "auditor" | "admin";
+            funderIds: string[];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        MemberList: {
+            data: components["schemas"]["Member"][];
+        };
         ApiKeyInput: {
             /** @enum {string} */
             role: "admin" | "funder" | "auditor" | "grantee";
@@ -1101,6 +1161,86 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    addMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberInput"];
+            };
+        };
+        responses: {
+            /** @description added; the invitation is sent */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];
         };

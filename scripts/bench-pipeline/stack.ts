@@ -93,6 +93,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       HOST: '127.0.0.1',
       ADMIN_TOKEN: adminToken,
       INTERNAL_SECRET: crypto.randomBytes(32).toString('base64url'),
+      CONTACT_LINK_SECRET: crypto.randomBytes(32).toString('base64url'),
       PUBLIC_BASE_URL: url('edge'),
       PRAXIS_BASE_URL: url('praxis-simulator'),
       SIM_PUBLIC_BASE_URL: url('praxis-simulator'),

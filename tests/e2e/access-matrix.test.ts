@@ -39,6 +39,8 @@ interface Fixture {
   freshAgreement(): Promise<Registered>;
   /** A fresh API key id, for revocation. */
   freshKeyId(): Promise<string>;
+  /** A fresh member of A (a funder officer), for removal. */
+  freshMemberId(): Promise<string>;
   /** Grantee ids of A and of B that name the same fresh NEQ (for a link). */
   neqPair(): Promise<[string, string]>;
   unique(prefix: string): string;
@@ -81,6 +83,15 @@ const MATRIX: Record<string, Row> = {
     expect:                                                                  [201, 201, 404, 403, 403, 403, 403, 401, 401] },
   'DELETE /v1/api-keys/{id}': {
     request: async (f) => ({ path: `/v1/api-keys/${await f.freshKeyId()}` }),
+    expect:                                                                  [204, 204, 404, 403, 403, 403, 403, 401, 401] },
+  'POST /v1/members': {
+    request: async (f) => ({ path: '/v1/members', body: { email: `${f.unique('m')}@alpha.example`, role: 'funder_officer', funderIds: [f.funderA.id] } }),
+    // funder B naming A's funder: a funder adds members of its own funder only
+    expect:                                                                  [201, 201, 403, 403, 403, 403, 403, 401, 401] },
+  'GET /v1/members':                    { request: async () => ({ path: '/v1/members' }),
+    expect:                                                                  [200, 200, 200, 403, 403, 403, 403, 401, 401] },
+  'DELETE /v1/members/{id}': {
+    request: async (f) => ({ path: `/v1/members/${await f.freshMemberId()}` }),
     expect:                                                                  [204, 204, 404, 403, 403, 403, 403, 401, 401] },
   'POST /v1/jobs/evaluate':             { request: async () => ({ path: '/v1/jobs/evaluate', body: {} }),
     expect:                                                                  [202, 403, 403, 403, 403, 403, 403, 401, 401] },
@@ -274,6 +285,17 @@ beforeAll(async () => {
     ],
     freshAgreement: () => register(fA, 'PROG-ALPHA', unique('ALPHA')),
     freshKeyId: async () => (await key({ role: 'funder', funderId: funderA.id })).id,
+    freshMemberId: async () =>
+      (
+        await json<{ id: string }>(
+          await sys.call('POST', '/v1/members', ADMIN, {
+            email: `${unique('r')}@alpha.example`,
+            role: 'funder_officer',
+            funderIds: [funderA.id],
+          }),
+          201,
+        )
+      ).id,
     neqPair: async () => {
       const neq = String(1_000_000_000 + ((Date.now() + ++n * 7919) % 8_999_999_999)).slice(0, 10);
       const one = async (token: string, code: string, grantee: (typeof PEOPLE)['A']) =>

@@ -15,6 +15,7 @@ import {
   testEnv,
   TEST_ADMIN_TOKEN,
   TEST_INTERNAL_SECRET,
+  TEST_CONTACT_LINK_SECRET,
   type SmtpSink,
   type TestEnv,
 } from '@pc/testkit';
@@ -35,6 +36,8 @@ import { loadReportsConfig } from '../../services/reports/src/config';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../services/scheduler/src/main';
 import type { RunningService } from '@pc/bus';
 import { loadSchedulerConfig } from '../../services/scheduler/src/config';
+import { startWeb } from '../../services/web/src/main';
+import { loadWebConfig } from '../../services/web/src/config';
 
 export interface System {
   base: string;
@@ -43,7 +46,7 @@ export interface System {
   databaseUrl: string;
   amqpUrl: string;
   /** base URL of each service behind the edge (for a bench reading its /metrics) */
-  serviceUrls: Record<'agreements' | 'obligations' | 'notifier' | 'reports', string>;
+  serviceUrls: Record<'agreements' | 'obligations' | 'notifier' | 'reports' | 'web', string>;
   /** the services started as processes of their own (`startSystem({ processes })`), for a test to kill */
   processes: { agreements?: ChildProcess };
   /** the services by name (a test reaches past the edge only to inject a fault or drive the scheduler's clock) */
@@ -93,6 +96,7 @@ async function benchTestEnv(extra: NodeJS.ProcessEnv): Promise<TestEnv & { drop(
       LOG_LEVEL: 'warn',
       INTERNAL_SECRET: TEST_INTERNAL_SECRET,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      CONTACT_LINK_SECRET: TEST_CONTACT_LINK_SECRET,
       PORT: '0',
       HOST: '127.0.0.1',
       ...extra,
@@ -189,6 +193,15 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const reports = await up(startReports(loadReportsConfig(owned), log('reports')));
   const restarted: Partial<Record<keyof typeof factories, { stop(): Promise<void> } | null>> = {};
   const scheduler = await up(startScheduler(loadSchedulerConfig(env), log('scheduler'), opts.scheduler));
+  // the pages: a client of the services above, as a person (its PUBLIC_BASE_URL is the edge's, known once it is up)
+  const webEnv = {
+    ...owned,
+    OBLIGATIONS_URL: `http://127.0.0.1:${obligations.port}`,
+    NOTIFIER_URL: `http://127.0.0.1:${notifier.port}`,
+    REPORTS_URL: `http://127.0.0.1:${reports.port}`,
+    SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
+  };
+  const web = await up(startWeb(loadWebConfig(webEnv), log('web')));
   const edge = await up(
     startEdge(
       loadEdgeConfig({
@@ -199,6 +212,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         NOTIFIER_URL: `http://127.0.0.1:${notifier.port}`,
         REPORTS_URL: `http://127.0.0.1:${reports.port}`,
         SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
+        WEB_URL: `http://127.0.0.1:${web.port}`,
       }),
       log('edge'),
     ),
@@ -214,6 +228,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     notifier,
     reports,
     scheduler,
+    web,
   };
   for (const s of Object.values(services)) {
     for (const [name, other] of Object.entries(services)) s.runtime.peers.set(name, `http://127.0.0.1:${other.port}`);
@@ -231,6 +246,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       obligations: `http://127.0.0.1:${obligations.port}`,
       notifier: `http://127.0.0.1:${notifier.port}`,
       reports: `http://127.0.0.1:${reports.port}`,
+      web: `http://127.0.0.1:${web.port}`,
     },
     services,
     scheduler,

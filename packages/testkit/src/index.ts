@@ -5,3 +5,4 @@ export * from './bench-env';
 export * from './processes';
 export * from './events';
 export * from './absorb-bench';
+export * from './browser';

@@ -8,6 +8,8 @@ import { deleteVhost, freshDatabase, freshVhost } from './infra';
  */
 export const TEST_INTERNAL_SECRET = `test-${crypto.randomBytes(24).toString('base64url')}`;
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** Signs and checks the contact links of reminder emails (notifier, web). */
+export const TEST_CONTACT_LINK_SECRET = `test-${crypto.randomBytes(24).toString('base64url')}`;
 
 export interface TestEnv {
   env: NodeJS.ProcessEnv;
@@ -33,6 +35,7 @@ export async function testEnv(extra: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       INTERNAL_SECRET: TEST_INTERNAL_SECRET,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      CONTACT_LINK_SECRET: TEST_CONTACT_LINK_SECRET,
       VALIDATE_RESPONSES: 'true',
       PORT: '0',
       HOST: '127.0.0.1',

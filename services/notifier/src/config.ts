@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { catchUpEnv, loadConfig, peerEnv, projectionWaitEnv, serviceEnv, smtpUrlEnv } from '@pc/service-kit';
+import {
+  catchUpEnv,
+  loadConfig,
+  requiredSecret,
+  peerEnv,
+  projectionWaitEnv,
+  serviceEnv,
+  smtpUrlEnv,
+} from '@pc/service-kit';
 import { parseSendWindow } from './domain/send-window';
 
 export const notifierEnv = {
@@ -25,6 +33,8 @@ export const notifierEnv = {
       }
     }),
   PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
+  /** signs the link each reminder carries for its contact (the web service checks it); no default */
+  CONTACT_LINK_SECRET: requiredSecret(32, 'reminder emails carry contact links signed with it'),
   PROJECTION_WAIT_MS: projectionWaitEnv,
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   /** how long a claimed digest stays 'sending' before another worker may resend it (same Message-ID) */

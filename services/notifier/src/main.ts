@@ -88,6 +88,7 @@ export async function startNotifier(
     opts: {
       from: cfg.MAIL_FROM,
       publicBaseUrl: cfg.PUBLIC_BASE_URL,
+      contactLinkSecret: cfg.CONTACT_LINK_SECRET,
       window: cfg.REMINDER_SEND_WINDOW ? parseSendWindow(cfg.REMINDER_SEND_WINDOW) : null,
       leaseMs: cfg.REMINDER_LEASE_MS,
       retryBaseMs: cfg.REMINDER_RETRY_BASE_MS,

@@ -8,6 +8,7 @@ import type { Person } from './domain/person';
 import type { Mailer } from './adapters/mailer';
 import type { MemberStore } from './adapters/member-store';
 import type { SignInStore } from './adapters/sign-in-store';
+import type { CalendarStore } from './adapters/calendar-store';
 import type { WindowLimit } from './domain/window-limit';
 
 /** What the pages and the members routes are given by the composition root (main.ts). */
@@ -23,6 +24,7 @@ export interface WebDeps {
   secureCookies: boolean;
   members: MemberStore;
   links: SignInStore;
+  calendars: CalendarStore;
   /** sign-in requests per client address */
   perAddress: WindowLimit;
   /** detached work (sign-in deliveries) that stop() waits for */

@@ -7,11 +7,13 @@ import { createPrisma } from './adapters/prisma';
 import { SessionStore } from './adapters/session-store';
 import { SignInStore } from './adapters/sign-in-store';
 import { MemberStore } from './adapters/member-store';
+import { CalendarStore } from './adapters/calendar-store';
 import { createSmtpMailer, type Mailer } from './adapters/mailer';
 import { personCalls } from './adapters/services';
 import { WindowLimit } from './domain/window-limit';
 import type { WebDeps } from './deps';
 import { pagesRouter } from './http/pages';
+import { mountMemberRoutes } from './http/members-routes';
 import { PAGES } from './pages/routes';
 
 export interface WebOptions {
@@ -43,6 +45,7 @@ export async function startWeb(
     }),
     members: new MemberStore(prisma),
     links: new SignInStore(prisma),
+    calendars: new CalendarStore(prisma),
     perAddress: new WindowLimit(cfg.SIGN_IN_REQUESTS_PER_ADDRESS, 15 * 60_000),
     inFlight: new Set(),
     callsFor: personCalls(cfg),
@@ -58,7 +61,9 @@ export async function startWeb(
   const port = await runtime.serve(cfg, {
     internalSecret: cfg.INTERNAL_SECRET,
     routes: (app: Express) => {
-      // the API's routes (/v1/members) are mounted here, before the pages
+      // a person's address as the edge saw it (sign-in limits per address); only the edge calls this service
+      app.set('trust proxy', 'loopback');
+      mountMemberRoutes(app, deps);
       app.use((req: Request, res: Response, next: NextFunction) => {
         if (req.path.startsWith('/v1/') || req.path.startsWith('/internal/')) next();
         else pages(req, res, next);

@@ -14,6 +14,11 @@ export interface DigestInput {
   stages: ReminderStage[];
   directory: DirectoryNames;
   publicBaseUrl: string;
+  /**
+   * the contact's link token (service-kit `signContactLink`, 14 days): every link of the message opens
+   * the grantee page signed in as that contact. Absent on a funder's copy (the funder gets no access).
+   */
+  contactToken?: string | null;
   /** set when the message is the copy a funder receives of a contact's final reminder */
   copyOf?: { granteeName: string } | null;
   /** the funder's report recipients are in Cc */
@@ -55,16 +60,19 @@ export interface DigestView {
 
 const byText = (a: string, b: string): number => a.localeCompare(b, 'fr');
 
-/** Links into the grantee web pages (built by the web interface issue). */
-export const granteeLinks = (base: string) => ({
-  page: `${base.replace(/\/+$/, '')}/grantee`,
-  obligation: (id: string) => `${base.replace(/\/+$/, '')}/grantee/obligations/${id}`,
-});
+/** Links into the grantee web pages (the web service), each carrying the contact's token when there is one. */
+export const granteeLinks = (base: string, token?: string | null) => {
+  const q = token ? `?acces=${encodeURIComponent(token)}` : '';
+  return {
+    page: `${base.replace(/\/+$/, '')}/grantee${q}`,
+    obligation: (id: string) => `${base.replace(/\/+$/, '')}/grantee/obligations/${id}${q}`,
+  };
+};
 
 /** Groups a digest's stages by funder then agreement, with every text in the recipient's locale. */
 export function digestView(input: DigestInput): DigestView {
   const t = messages[input.locale];
-  const links = granteeLinks(input.publicBaseUrl);
+  const links = granteeLinks(input.publicBaseUrl, input.contactToken);
   const funders = new Map<string, FunderView & { agreementsById: Map<string, AgreementView> }>();
   const sorted = [...input.stages].sort(
     (a, b) => byText(a.obligation.dueDate, b.obligation.dueDate) || byText(a.obligation.id, b.obligation.id),

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { NewEvent } from '@pc/bus';
 import { eventId } from '@pc/contracts';
-import { pseudonymize, type Logger } from '@pc/service-kit';
+import { pseudonymize, signContactLink, type Logger } from '@pc/service-kit';
 import {
   judgeDelivery,
   nextAttemptAt,
@@ -31,6 +31,8 @@ export class SimulatedCrash extends Error {}
 export interface SendDigestsOptions extends RetryPolicy {
   from: string;
   publicBaseUrl: string;
+  /** signs the contact's link in each reminder (CONTACT_LINK_SECRET) */
+  contactLinkSecret: string;
   window: SendWindow | null;
   leaseMs: number;
   batch: number;
@@ -127,6 +129,7 @@ async function deliverOne(
     stages: rows.map((r) => r.reminder),
     directory,
     publicBaseUrl: deps.opts.publicBaseUrl,
+    contactToken: d.kind === 'contact' ? signContactLink(d.email, deps.opts.contactLinkSecret) : null,
     copyOf: d.kind === 'funder_copy' ? { granteeName: rows[0]!.reminder.grantee.name } : null,
     copiedToFunder: d.kind === 'contact' && d.cc_addrs.length > 0,
   });

@@ -31,6 +31,7 @@ export async function saveSnapshot(tx: Tx, d: Snapshot, exists: boolean): Promis
     granteeName: d.grantee.name,
     granteeNeq: d.grantee.neq,
     contacts: d.contacts as never,
+    contactEmails: d.contacts.map((c) => c.email.toLowerCase()),
     revision: d.revision,
     updatedAt: new Date(),
   };

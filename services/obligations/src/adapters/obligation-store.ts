@@ -82,8 +82,31 @@ export async function findObligationView(db: Db, id: string): Promise<Obligation
   return rows[0] ? toView(rows[0]) : null;
 }
 
-/** Whose obligations a list shows: some funders' (a funder's own, an auditor's scope) or one grantee's. */
-export type ListScope = { funderIds: string[] } | { granteeId: string };
+/** The same, with its agreement's contacts' emails (who among contacts may read it); never answered as is. */
+export async function findObligationForAccess(
+  db: Db,
+  id: string,
+): Promise<{ view: ObligationView; funderId: string; granteeId: string; contactEmails: string[] } | null> {
+  const rows = await db.$queryRawUnsafe<Array<Row & { contact_emails: string[] | null }>>(
+    `${SELECT.replace('FROM obligation', ', a.contact_emails FROM obligation')} WHERE o.id = $1::uuid`,
+    id,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const view = toView(r);
+  return { view, funderId: view.funderId, granteeId: view.granteeId, contactEmails: r.contact_emails ?? [] };
+}
+
+/** Whose obligations a list shows: some funders' (a funder's own, an auditor's scope), one grantee's, or one contact's. */
+export type ListScope = { funderIds: string[] } | { granteeId: string } | { contactEmail: string };
+
+/** The condition of a scope on `o` (obligation) and `a` (agreement), its value as parameter `n`. */
+function scopeWhere(scope: ListScope, n: number): { sql: string; value: unknown } {
+  if ('funderIds' in scope) return { sql: `o.funder_id = ANY($${n}::uuid[])`, value: scope.funderIds };
+  if ('granteeId' in scope) return { sql: `o.grantee_id = $${n}::uuid`, value: scope.granteeId };
+  // `@>` on the GIN index of contact_emails
+  return { sql: `a.contact_emails @> ARRAY[$${n}::text]`, value: scope.contactEmail };
+}
 
 export interface ListFilters {
   status?: string;
@@ -107,8 +130,9 @@ export async function pageObligations(
     params.push(v);
     where.push(sql(params.length));
   };
-  if ('funderIds' in scope) add((n) => `o.funder_id = ANY($${n}::uuid[])`, scope.funderIds);
-  else add((n) => `o.grantee_id = $${n}::uuid`, scope.granteeId);
+  const owner = scopeWhere(scope, 1); // the first parameter
+  params.push(owner.value);
+  where.push(owner.sql);
   if (f.status) add((n) => `o.status = $${n}`, f.status);
   if (f.programme) add((n) => `a.programme_code = $${n}`, f.programme);
   if (f.dueBefore) add((n) => `o.due_date <= $${n}::date`, f.dueBefore);
@@ -129,14 +153,15 @@ export async function pageObligations(
   return { data: data.map(toView), nextCursor: more && last ? encodeCursor(last.due_date, last.id) : null };
 }
 
-/** Open obligations of a grantee, for its calendar feed (with when each last changed). */
-export async function openObligationsOfGrantee(
+/** Open obligations of a grantee or a contact, for its calendar feed (with when each last changed). */
+export async function openObligationsOfOwner(
   db: Db,
-  granteeId: string,
+  scope: { granteeId: string } | { contactEmail: string },
 ): Promise<(ObligationView & { updatedAt: Date })[]> {
+  const w = scopeWhere(scope, 1);
   const rows = await db.$queryRawUnsafe<Row[]>(
-    `${SELECT} WHERE o.grantee_id = $1::uuid AND o.status = ANY($2::text[]) ORDER BY o.due_date, o.id`,
-    granteeId,
+    `${SELECT} WHERE ${w.sql} AND o.status = ANY($2::text[]) ORDER BY o.due_date, o.id`,
+    w.value,
     [...OPEN],
   );
   return rows.map((r) => ({ ...toView(r), updatedAt: r.updated_at }));

@@ -39,7 +39,8 @@ export const obligationsPersonData: PersonDataPort<SqlTx> = {
     );
     const snapshots = await tx.$executeRawUnsafe(
       `UPDATE agreement a SET contacts = COALESCE(
-          (SELECT jsonb_agg(c) FROM jsonb_array_elements(a.contacts) c WHERE lower(c->>'email') <> $1), '[]'::jsonb)
+          (SELECT jsonb_agg(c) FROM jsonb_array_elements(a.contacts) c WHERE lower(c->>'email') <> $1), '[]'::jsonb),
+          contact_emails = array_remove(a.contact_emails, $1)
         WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(a.contacts) c WHERE lower(c->>'email') = $1)`,
       email,
     );

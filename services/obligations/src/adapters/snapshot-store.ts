@@ -42,9 +42,10 @@ WITH src AS (
     reason text, actor_kind text, actor_id text, obligations jsonb)
 ), ag AS (
   INSERT INTO agreement (id, funder_id, programme_id, programme_code, external_ref, reference_code, title, start_date,
-    end_date, grantee_id, grantee_name, grantee_neq, contacts, revision, status, updated_at)
+    end_date, grantee_id, grantee_name, grantee_neq, contacts, contact_emails, revision, status, updated_at)
   SELECT id, funder_id, programme_id, programme_code, external_ref, reference_code, title, start_date,
-    end_date, grantee_id, grantee_name, grantee_neq, contacts, revision, 'active', now() FROM src
+    end_date, grantee_id, grantee_name, grantee_neq, contacts,
+    ARRAY(SELECT lower(c->>'email') FROM jsonb_array_elements(contacts) c), revision, 'active', now() FROM src
   RETURNING id
 ), obs AS (
   SELECT o.id, s.id AS agreement_id, s.funder_id, s.programme_id, s.grantee_id, o.requirement_id, o.kind, o.sequence,

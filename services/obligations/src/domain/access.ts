@@ -10,8 +10,34 @@ export function granteeOf(p: Principal): string {
   return p.granteeId;
 }
 
-/** May this caller see this obligation? Funder/auditor in scope, or the owning grantee. */
-export function canRead(p: Principal, o: { funderId: string; granteeId: string }): boolean {
+/**
+ * Whose own obligations a grantee-side caller reads (`/v1/me/…`, evidence): a grantee key's grantee,
+ * or a signed-in contact's email (the pages), who reads exactly the agreements that list it, not
+ * everything of the organisation. 403 for any other role.
+ */
+export type OwnerScope = { granteeId: string } | { contactEmail: string };
+export function ownerScopeOf(p: Principal): OwnerScope {
+  if (p.role === 'contact') {
+    if (!p.contactEmail) throw new AppError('forbidden', 'this contact principal names no email');
+    return { contactEmail: p.contactEmail.toLowerCase() };
+  }
+  return { granteeId: granteeOf(p) };
+}
+
+/** Is this obligation (of an agreement listing `contactEmails`) one the owner scope holds? */
+export function ownedBy(scope: OwnerScope, o: { granteeId: string; contactEmails: readonly string[] }): boolean {
+  return 'granteeId' in scope ? scope.granteeId === o.granteeId : o.contactEmails.includes(scope.contactEmail);
+}
+
+/**
+ * May this caller see this obligation? Funder/auditor in scope, the owning grantee, or a contact
+ * listed on its agreement (`contactEmails`, the agreement's, lower-cased).
+ */
+export function canRead(
+  p: Principal,
+  o: { funderId: string; granteeId: string; contactEmails?: readonly string[] },
+): boolean {
+  if (p.role === 'contact') return !!p.contactEmail && (o.contactEmails ?? []).includes(p.contactEmail.toLowerCase());
   if (p.role === 'grantee') return p.granteeId !== null && p.granteeId === o.granteeId;
   if (p.role === 'funder' || p.role === 'auditor') return readableFunders(p).includes(o.funderId);
   return false;
@@ -28,7 +54,10 @@ export function lookupScopeOf(p: Principal): LookupScope | null {
 }
 
 /** The obligation if this caller may see it; otherwise, for this caller, it does not exist (404). */
-export function readable<T extends { funderId: string; granteeId: string }>(p: Principal, o: T | null): T {
+export function readable<T extends { funderId: string; granteeId: string; contactEmails?: readonly string[] }>(
+  p: Principal,
+  o: T | null,
+): T {
   if (!o || !canRead(p, o)) throw notFound('obligation');
   return o;
 }

@@ -1,5 +1,5 @@
 import { AppError, notFound, type Locale, type Principal } from '@pc/service-kit';
-import { actorOf, granteeOf, readable } from '../domain/access';
+import { actorOf, ownedBy, ownerScopeOf } from '../domain/access';
 import { isOpen, type ObligationStatus } from '../domain/lifecycle';
 import { messages } from '../domain/messages';
 import type { Check, Clock, NoteVerifier } from '../domain/ports';
@@ -26,9 +26,10 @@ export async function declareEvidence(
   url: string,
   locale: Locale,
 ): Promise<DeclareResult> {
-  const granteeId = granteeOf(p);
+  const owner = ownerScopeOf(p);
   const o = await findObligationWithAgreement(deps.prisma, id);
-  if (!o || o.granteeId !== granteeId) throw notFound('obligation');
+  if (!o || !ownedBy(owner, { granteeId: o.granteeId, contactEmails: o.agreement.contactEmails }))
+    throw notFound('obligation');
   if (!isOpen(o.status as ObligationStatus)) {
     throw new AppError('conflict', {
       en: `this obligation is ${o.status.replace('_', ' ')}: evidence can only be declared for an open obligation`,
@@ -82,6 +83,7 @@ export async function declareEvidence(
     }
     notUsed = { name: 'not_already_used', passed: accepted, detail: accepted ? m.notUsed : m.alreadyUsed };
   }
-  const obligation = readable(p, await findObligationView(deps.prisma, id));
+  const obligation = await findObligationView(deps.prisma, id);
+  if (!obligation) throw notFound('obligation');
   return { accepted, checks: [...verdict.checks, notUsed], obligation };
 }

@@ -1,13 +1,12 @@
 import type { Locale, Principal } from '@pc/service-kit';
-import { granteeOf } from '../domain/access';
+import { ownerScopeOf } from '../domain/access';
 import { renderCalendar } from '../domain/calendar';
 import type { Db } from '../adapters/prisma';
-import { openObligationsOfGrantee } from '../adapters/obligation-store';
+import { openObligationsOfOwner } from '../adapters/obligation-store';
 
-/** GET /v1/me/calendar.ics: the calling grantee's open obligations as an iCalendar feed. */
+/** GET /v1/me/calendar.ics: the calling grantee's (or signed-in contact's) open obligations as an iCalendar feed. */
 export async function getMyCalendar(db: Db, p: Principal, locale: Locale): Promise<string> {
-  const granteeId = granteeOf(p);
-  const open = await openObligationsOfGrantee(db, granteeId);
+  const open = await openObligationsOfOwner(db, ownerScopeOf(p));
   return renderCalendar(
     open.map((o) => ({
       id: o.id,

@@ -1,4 +1,4 @@
-import { serviceClient, type Locale, type ServiceFetch } from '@pc/service-kit';
+import { AppError, errorCodes, serviceClient, type ErrorCode, type Locale, type ServiceFetch } from '@pc/service-kit';
 import type { WebConfig } from '../config';
 import { principalFor, type Person } from '../domain/person';
 
@@ -39,4 +39,22 @@ export function personCalls(cfg: WebConfig): (person: Person, locale: Locale) =>
       return clients.get(s)!(path, { ...init, headers, as });
     };
   };
+}
+
+/**
+ * The JSON body of a service's answer; a problem answer becomes the same AppError (status, French and
+ * English text as the service wrote them), so a 404 of another tenant's object is this page's 404.
+ */
+export async function readJson<T>(res: Response): Promise<T> {
+  if (res.ok) return (await res.json()) as T;
+  let detail = '';
+  try {
+    detail = ((await res.json()) as { detail?: string }).detail ?? '';
+  } catch {
+    // not a problem document: the status says enough
+  }
+  const code = (Object.entries(errorCodes).find(([, s]) => s === res.status)?.[0] ?? 'internal') as ErrorCode;
+  throw new AppError(code, detail || `HTTP ${res.status}`, undefined, {
+    ...(res.status === 503 ? { retryAfterSeconds: Number(res.headers.get('retry-after') ?? 5) } : {}),
+  });
 }

@@ -104,6 +104,7 @@ function contextOf(req: Request, res: Response, deps: WebDeps): PageContext {
     csrf: req.csrfToken ?? '',
     call: person ? deps.callsFor(person, locale) : null,
     path: req.path,
+    returnTo: req.method === 'GET' ? req.originalUrl : '/',
     deps,
   };
 }

@@ -65,7 +65,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
             <form method="post" action="/language" class="inline">
               <CsrfField ctx={ctx} />
               <input type="hidden" name="locale" value={other} />
-              <input type="hidden" name="next" value={ctx.path} />
+              <input type="hidden" name="next" value={ctx.returnTo} />
               <button type="submit" lang={other}>
                 {t.switchTo}
               </button>

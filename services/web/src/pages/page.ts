@@ -21,8 +21,10 @@ export interface PageContext {
   csrf: string;
   /** calls to the other services as this person, in this language (null when nobody is signed in) */
   call: PersonFetch | null;
-  /** the request path, for the language switch to come back to */
+  /** the request path (navigation marks the current page with it) */
   path: string;
+  /** where the language switch comes back to: this page for a GET, the person's home after a POST */
+  returnTo: string;
   deps: WebDeps;
 }
 

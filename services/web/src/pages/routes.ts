@@ -13,6 +13,8 @@ import { auditorDashboardPage } from './auditor/dashboard';
 import { auditorAgreementPage } from './auditor/agreement';
 import { auditorReportPage } from './auditor/report';
 import { auditorAuditExportPage, auditorAuditPage } from './auditor/audit';
+import { declareEvidencePage, granteeObligationPage } from './grantee/obligation';
+import { calendarFeedPage, regenerateCalendarPage, revokeCalendarPage } from './grantee/calendar';
 
 /**
  * Every page of the site, in one list (first match wins, as Express routes). A new page is one file
@@ -28,6 +30,11 @@ export const PAGES: readonly Page[] = [
   useLinkPage,
   signOutPage,
   granteePage,
+  granteeObligationPage,
+  declareEvidencePage,
+  regenerateCalendarPage,
+  revokeCalendarPage,
+  calendarFeedPage,
   // funder/ and auditor/ pages: append below this line
   funderDashboardPage,
   funderAgreementPage,

@@ -70,8 +70,8 @@ async function isKnown(deps: SignInDeps, email: string): Promise<boolean> {
     '/v1/me/obligations?limit=1',
   );
   if (!res.ok) return false;
-  const body = (await res.json()) as { items?: unknown[] };
-  return (body.items?.length ?? 0) > 0;
+  const body = (await res.json()) as { data?: unknown[] };
+  return (body.data?.length ?? 0) > 0;
 }
 
 /** Who an email is once its link is used: its membership, else a grantee contact (scoped by the agreements listing it). */

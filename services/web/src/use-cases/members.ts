@@ -1,0 +1,93 @@
+import { AppError, fieldError, invalid, notFound, type Locale, type Principal } from '@pc/service-kit';
+import type { components } from '@pc/contracts';
+import type { WebDeps } from '../deps';
+import type { MemberRow } from '../adapters/member-store';
+import { normaliseEmail } from '../domain/person';
+import { invitationEmail } from '../domain/emails';
+import { SIGN_IN_LINK_MS, signInLinkUrl } from './sign-in';
+
+type MemberInput = components['schemas']['MemberInput'];
+type Member = components['schemas']['Member'];
+
+const forbidden = (fr: string, en: string): AppError => new AppError('forbidden', { fr, en });
+
+export const memberView = (m: MemberRow): Member => ({
+  id: m.id,
+  email: m.email,
+  role: m.role,
+  funderIds: m.funderIds,
+  createdAt: m.createdAt.toISOString(),
+});
+
+/** The funder a caller manages members of: its own (funder key or officer); null for an admin (every funder). */
+function managedFunder(p: Principal): string | null {
+  if (p.role === 'admin') return null;
+  if (p.role === 'funder' && p.funderId) return p.funderId;
+  throw forbidden(
+    'seuls un administrateur ou un bailleur de fonds gèrent les membres',
+    'only an admin or a funder manages members',
+  );
+}
+
+/**
+ * POST /v1/members: an admin adds any role; a funder adds funder officers and auditors of its own
+ * funder only. The scope's shape follows the role (one funder, at least one, none). The invitation
+ * email carries a 15-minute sign-in link (ask for another on the sign-in page later).
+ */
+export async function addMember(
+  deps: Pick<WebDeps, 'members' | 'links' | 'mailer' | 'cfg'>,
+  p: Principal,
+  input: MemberInput,
+  locale: Locale,
+): Promise<Member> {
+  const own = managedFunder(p);
+  const funderIds = [...new Set(input.funderIds ?? [])];
+  if (own !== null) {
+    if (input.role === 'admin')
+      throw forbidden('un bailleur de fonds ne peut pas ajouter d’administrateur', 'a funder may not add an admin');
+    if (funderIds.some((id) => id !== own))
+      throw forbidden(
+        'un bailleur de fonds ajoute des membres de ses propres données seulement',
+        "a funder adds members of its own funder's data only",
+      );
+    if (funderIds.length === 0) funderIds.push(own);
+  }
+  if (input.role === 'funder_officer' && funderIds.length !== 1)
+    throw invalid([
+      fieldError('funderIds', {
+        fr: 'un membre du personnel d’un bailleur de fonds nomme exactement un bailleur de fonds',
+        en: 'a funder officer names exactly one funder',
+      }),
+    ]);
+  if (input.role === 'auditor' && funderIds.length === 0)
+    throw invalid([
+      fieldError('funderIds', {
+        fr: 'un vérificateur nomme au moins un bailleur de fonds',
+        en: 'an auditor names at least one funder',
+      }),
+    ]);
+  if (input.role === 'admin' && funderIds.length > 0)
+    throw invalid([
+      fieldError('funderIds', { fr: 'un administrateur n’a pas de portée', en: 'an admin has no scope' }),
+    ]);
+  const email = normaliseEmail(input.email);
+  const row = await deps.members.add({ email, role: input.role, funderIds, invitedBy: p.keyId });
+  const token = await deps.links.issue(email, SIGN_IN_LINK_MS);
+  const lang = input.locale ?? locale;
+  await deps.mailer.send(invitationEmail(email, lang, signInLinkUrl(deps.cfg.PUBLIC_BASE_URL, token)));
+  return memberView(row);
+}
+
+/** GET /v1/members: an admin's every member; a funder's, those whose scope includes it. */
+export async function listMembers(deps: Pick<WebDeps, 'members'>, p: Principal): Promise<{ data: Member[] }> {
+  const own = managedFunder(p);
+  return { data: (await deps.members.list(own === null ? null : [own])).map(memberView) };
+}
+
+/** DELETE /v1/members/{id}: within the caller's scope (another funder's member is a 404); sessions end at once. */
+export async function removeMember(deps: Pick<WebDeps, 'members'>, p: Principal, id: string): Promise<void> {
+  const own = managedFunder(p);
+  const m = await deps.members.byId(id);
+  if (!m || (own !== null && !m.funderIds.every((f) => f === own))) throw notFound('member', 'membre');
+  await deps.members.remove(m.id, m.email);
+}
