@@ -13,6 +13,7 @@ import { auditorDashboardPage } from './auditor/dashboard';
 import { auditorAgreementPage } from './auditor/agreement';
 import { auditorReportPage } from './auditor/report';
 import { auditorAuditExportPage, auditorAuditPage } from './auditor/audit';
+import { auditorNoWritesPage } from './auditor/no-writes';
 import { declareEvidencePage, granteeObligationPage } from './grantee/obligation';
 import { calendarFeedPage, regenerateCalendarPage, revokeCalendarPage } from './grantee/calendar';
 
@@ -51,4 +52,5 @@ export const PAGES: readonly Page[] = [
   auditorReportPage,
   auditorAuditPage,
   auditorAuditExportPage,
+  auditorNoWritesPage,
 ];
