@@ -24,19 +24,28 @@ const URL_OF: Record<Called, keyof WebConfig> = {
  * (`principalFor`) signed for each request by `serviceClient`, and `Accept-Language` set from the
  * person's choice so problems and documents come back in the page's language.
  */
-export function personCalls(cfg: WebConfig): (person: Person, locale: Locale) => PersonFetch {
-  const clients = new Map<Called, ServiceFetch>(
-    CALLED.map((s) => [
-      s,
-      serviceClient({ caller: 'web', audience: s, baseUrl: String(cfg[URL_OF[s]]), secret: cfg.INTERNAL_SECRET }),
-    ]),
-  );
+export function personCalls(
+  cfg: WebConfig,
+  /** the runtime's peer URLs (kept current when services start on free ports, as the e2e system does) */
+  peers?: ReadonlyMap<string, string>,
+): (person: Person, locale: Locale) => PersonFetch {
+  const clients = new Map<string, ServiceFetch>();
+  const clientOf = (s: Called): ServiceFetch => {
+    const baseUrl = peers?.get(s) ?? String(cfg[URL_OF[s]]);
+    const key = `${s} ${baseUrl}`;
+    let c = clients.get(key);
+    if (!c) {
+      c = serviceClient({ caller: 'web', audience: s, baseUrl, secret: cfg.INTERNAL_SECRET });
+      clients.set(key, c);
+    }
+    return c;
+  };
   return (person, locale) => {
     const as = principalFor(person);
     return (s, path, init = {}) => {
       const headers = new Headers(init.headers);
       headers.set('accept-language', locale);
-      return clients.get(s)!(path, { ...init, headers, as });
+      return clientOf(s)(path, { ...init, headers, as });
     };
   };
 }
