@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   'absorb-connector': 'services/praxis-connector/bench/absorb.ts',
   intake: 'services/agreements/bench/intake.ts',
   evaluate: 'services/obligations/bench/evaluate.ts',
+  'list-obligations': 'services/obligations/bench/list.ts',
   'read-your-writes': 'tests/bench/read-your-writes.ts',
   'absorb-obligations': 'services/obligations/bench/absorb.ts',
   praxis: 'services/praxis-connector/bench/praxis.ts',

@@ -113,9 +113,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The API keys a caller manages, newest first, without any secret
+         * @description A funder lists its own funder keys; an admin every key, or one funder's with `funderId`. At most
+         *     500, revoked ones included with when they were revoked. A funder naming another funder gets an empty list.
+         */
+        get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key (its token is shown once) */
+        /**
+         * Create an API key (the token is shown once)
+         * @description An admin creates any key. A funder creates `funder` keys for itself only (`funderId` omitted or its
+         *     own; another funder's → 404); any other role → 403.
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -133,7 +142,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key at once */
+        /** Revoke an API key at once (a funder its own funder keys; any other → 404) */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -396,7 +405,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List obligations */
+        /**
+         * The obligations of a funder (an auditor's scope), filtered, sorted and paged, with the total
+         * @description Filters combine (AND). `q` matches, in any case, part of the grantee's name, the agreement's title,
+         *     its `externalRef` or its `referenceCode`. Every sort ends on due date then id; a `cursor` is good
+         *     only for the sort it was returned with. `total` counts every obligation the filters match (all pages).
+         */
         get: operations["listObligations"];
         put?: never;
         post?: never;
@@ -768,6 +782,22 @@ export interface components {
             /** Format: uuid */
             granteeId?: string | null;
         };
+        ApiKeySummary: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            role: "admin" | "funder" | "auditor" | "grantee";
+            label: string;
+            /** Format: uuid */
+            funderId: string | null;
+            funderIds: string[];
+            /** Format: uuid */
+            granteeId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
         JobRef: {
             /** Format: uuid */
             id: string;
@@ -983,6 +1013,16 @@ export interface components {
         ObligationPage: {
             data: components["schemas"]["Obligation"][];
             nextCursor: string | null;
+        };
+        ObligationList: {
+            data: (components["schemas"]["Obligation"] & {
+                /** Format: uuid */
+                granteeId: string;
+                granteeName: string;
+            })[];
+            nextCursor: string | null;
+            /** @description every obligation the filters match, all pages together */
+            total: number;
         };
         ObligationDetail: components["schemas"]["Obligation"] & {
             transitions?: {
@@ -1281,6 +1321,35 @@ export interface operations {
             default: components["responses"]["Problem"];
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                funderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ApiKeySummary"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Problem"];
+        };
+    };
     createApiKey: {
         parameters: {
             query?: never;
@@ -1308,6 +1377,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
@@ -1900,10 +1970,19 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 cursor?: components["parameters"]["Cursor"];
                 status?: components["schemas"]["ObligationStatus"];
+                /** @description programme code */
                 programme?: string;
+                /** @description inclusive */
                 dueBefore?: components["schemas"]["Date"];
+                /** @description inclusive */
                 dueAfter?: components["schemas"]["Date"];
                 agreementId?: string;
+                /** @description a grantee id */
+                grantee?: string;
+                /** @description free text */
+                q?: string;
+                /** @description dueDate (default), -dueDate (latest first), status (overdue first, closed last), grantee (name) */
+                sort?: "dueDate" | "-dueDate" | "status" | "grantee";
             };
             header?: never;
             path?: never;
@@ -1917,7 +1996,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObligationPage"];
+                    "application/json": components["schemas"]["ObligationList"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -76,12 +76,16 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/funders': {
     request: async (f) => ({ path: '/v1/funders', body: { name: f.unique('Fondation'), kind: 'foundation' } }),
     expect:                                                                  [201, 403, 403, 403, 403, 403, 403, 401, 401] },
+  'GET /v1/api-keys':                   { request: async () => ({ path: '/v1/api-keys' }),
+    // a funder lists its own funder keys only (B's list holds none of A's ids)
+    expect:                                                                  [200, 200, 200, 403, 403, 403, 403, 401, 401] },
   'POST /v1/api-keys': {
+    // a funder creates funder keys for itself; A's funderId is, to funder B, not found
     request: async (f) => ({ path: '/v1/api-keys', body: { role: 'funder', funderId: f.funderA.id, label: 'matrix' } }),
-    expect:                                                                  [201, 403, 403, 403, 403, 403, 403, 401, 401] },
+    expect:                                                                  [201, 201, 404, 403, 403, 403, 403, 401, 401] },
   'DELETE /v1/api-keys/{id}': {
     request: async (f) => ({ path: `/v1/api-keys/${await f.freshKeyId()}` }),
-    expect:                                                                  [204, 403, 403, 403, 403, 403, 403, 401, 401] },
+    expect:                                                                  [204, 204, 404, 403, 403, 403, 403, 401, 401] },
   'POST /v1/members': {
     request: async (f) => ({ path: '/v1/members', body: { email: `${f.unique('m')}@alpha.example`, role: 'funder_officer', funderIds: [f.funderA.id] } }),
     // funder B naming A's funder: a funder adds members of its own funder only

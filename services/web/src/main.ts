@@ -48,7 +48,7 @@ export async function startWeb(
     calendars: new CalendarStore(prisma),
     perAddress: new WindowLimit(cfg.SIGN_IN_REQUESTS_PER_ADDRESS, 15 * 60_000),
     inFlight: new Set(),
-    callsFor: personCalls(cfg),
+    callsFor: personCalls(cfg, runtime.peers),
     secureCookies: new URL(cfg.PUBLIC_BASE_URL).protocol === 'https:',
   };
   // the CSRF fields are HMACs under a key of this service only, derived so that no new secret is needed

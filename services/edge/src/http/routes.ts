@@ -7,6 +7,7 @@ import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { registerFunder } from '../use-cases/register-funder';
 import { createApiKey } from '../use-cases/create-api-key';
 import { revokeApiKey } from '../use-cases/revoke-api-key';
+import { listApiKeys } from '../use-cases/list-api-keys';
 import type { PersonRequestStore } from '../adapters/person-request-store';
 import { requestPersonData } from '../use-cases/request-person-data';
 import { getPersonRequest } from '../use-cases/get-person-request';
@@ -31,7 +32,7 @@ export interface AdminRouteDeps {
   purgeDeadLetters: (values: string[]) => Promise<number>;
 }
 
-/** The routes the edge owns: funders (tenants), API keys, Law 25 requests. Admin only (the use cases check it). */
+/** The routes the edge owns: funders (tenants), API keys, Law 25 requests. Admin only, but a funder manages its own funder keys (the use cases check it). */
 export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   app.use(
     ['/v1/funders', '/v1/api-keys', '/v1/people'],
@@ -44,6 +45,12 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
 
   app.post('/v1/api-keys', async (req: Request<NoParams, ApiKeyCreated, ApiKeyInput>, res: Response<ApiKeyCreated>) => {
     res.status(201).json(await createApiKey(deps, principalOf(req), req.body));
+  });
+
+  app.get('/v1/api-keys', async (req: Request<NoParams, unknown, unknown, { funderId?: string }>, res) => {
+    const funderId = typeof req.query.funderId === 'string' ? req.query.funderId : undefined;
+    res.setHeader('cache-control', 'private, no-store');
+    res.json(await listApiKeys(deps, principalOf(req), { funderId }));
   });
 
   app.delete('/v1/api-keys/:id', async (req: Request<{ id: string }>, res) => {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AppError, fieldError, requireRole, type FieldError, type Principal } from '@pc/service-kit';
+import { AppError, fieldError, notFound, requireRole, type FieldError, type Principal } from '@pc/service-kit';
 import type { components } from '@pc/contracts';
 import { newApiKeyToken } from '../domain/api-key';
 import type { ApiKeyStore } from '../adapters/api-key-store';
@@ -9,16 +9,28 @@ type ApiKeyInput = components['schemas']['ApiKeyInput'];
 type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
 
 /**
- * Creates an API key (admin only). A funder key needs its funder, an auditor key its scope, a
- * grantee key its grantee, and every funder named must exist. The token is returned this once; only
- * the SHA-256 of its secret is stored.
+ * Creates an API key. An admin creates any: a funder key needs its funder, an auditor key its scope,
+ * a grantee key its grantee, and every funder named must exist. A funder creates funder keys for
+ * itself only (funderId omitted or its own; another funder's is not found, 404: existence is not
+ * revealed); any other role is the admin's (403). The token is returned this once; only the SHA-256
+ * of its secret is stored.
  */
 export async function createApiKey(
   deps: { keys: ApiKeyStore; funders: FunderStore; kick: () => void },
   p: Principal,
-  input: ApiKeyInput,
+  given: ApiKeyInput,
 ): Promise<ApiKeyCreated> {
-  requireRole(p, 'admin');
+  requireRole(p, 'admin', 'funder');
+  let input = given;
+  if (p.role === 'funder') {
+    if (input.role !== 'funder' || input.funderIds !== undefined || input.granteeId !== undefined)
+      throw new AppError('forbidden', {
+        en: 'a funder creates only funder keys for itself',
+        fr: 'un bailleur de fonds ne crée que des clés « funder » pour lui-même',
+      });
+    if (input.funderId !== undefined && input.funderId !== p.funderId) throw notFound('funder', 'bailleur de fonds');
+    input = { ...input, funderId: p.funderId ?? undefined };
+  }
   const errors: FieldError[] = [];
   if (input.role === 'funder' && !input.funderId)
     errors.push(fieldError('funderId', { en: 'required for role funder', fr: 'requis pour le rôle funder' }));

@@ -71,6 +71,13 @@ export interface ComplianceReport {
   totals: Tally & { byStatus: Record<Status, number> };
   byMonth: { month: string; byStatus: Record<Status, number> }[];
   grantees: ({ granteeId: string; name: string; neq: string | null; agreements: number } & Tally)[];
+  /** per programme of each funder: counts by status and the same rates as the totals (the dashboard's summary) */
+  byProgramme: ({
+    funderId: string;
+    programmeCode: string;
+    agreements: number;
+    byStatus: Record<Status, number>;
+  } & Tally)[];
   overdue: {
     obligationId: string;
     agreementId: string;
@@ -186,7 +193,17 @@ export function buildReport(input: {
   const byStatus = zeroStatuses();
   const months = new Map<string, Record<Status, number>>();
   const grantees = new Map<string, { rows: ObligationRow[]; agreements: Set<string> }>();
+  const programmes = new Map<
+    string,
+    { rows: ObligationRow[]; agreements: Set<string>; byStatus: Record<Status, number> }
+  >();
   for (const o of obligations) {
+    const pk = `${o.funderId}\u0000${o.programmeCode}`;
+    const p = programmes.get(pk) ?? { rows: [], agreements: new Set<string>(), byStatus: zeroStatuses() };
+    p.rows.push(o);
+    p.agreements.add(o.agreementId);
+    p.byStatus[o.status] += 1;
+    programmes.set(pk, p);
     byStatus[o.status] += 1;
     const m = o.dueDate.slice(0, 7);
     const row = months.get(m) ?? zeroStatuses();
@@ -237,6 +254,15 @@ export function buildReport(input: {
         ...tally(g.rows, asOf),
       }))
       .sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.granteeId.localeCompare(b.granteeId)),
+    byProgramme: [...programmes.values()]
+      .map((p) => ({
+        funderId: p.rows[0]!.funderId,
+        programmeCode: p.rows[0]!.programmeCode,
+        agreements: p.agreements.size,
+        byStatus: p.byStatus,
+        ...tally(p.rows, asOf),
+      }))
+      .sort((a, b) => a.funderId.localeCompare(b.funderId) || a.programmeCode.localeCompare(b.programmeCode, 'fr')),
     overdue,
     withdrawnEvidence: input.withdrawals,
     failingContacts: input.contactFailures,

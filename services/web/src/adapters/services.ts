@@ -3,7 +3,7 @@ import type { WebConfig } from '../config';
 import { principalFor, type Person } from '../domain/person';
 
 /** The services a page may call (each checks the person's principal exactly as it checks an API key's). */
-export const CALLED = ['agreements', 'obligations', 'notifier', 'reports', 'scheduler'] as const;
+export const CALLED = ['agreements', 'obligations', 'notifier', 'reports', 'scheduler', 'edge'] as const;
 export type Called = (typeof CALLED)[number];
 
 /** `fetch` of one path of service `s`, as the person, in the person's language. */
@@ -15,6 +15,8 @@ const URL_OF: Record<Called, keyof WebConfig> = {
   notifier: 'NOTIFIER_URL',
   reports: 'REPORTS_URL',
   scheduler: 'SCHEDULER_URL',
+  // the edge owns API keys: it accepts a principal signed for it (audience `edge`) in place of a Bearer token
+  edge: 'EDGE_URL',
 };
 
 /**
@@ -22,19 +24,28 @@ const URL_OF: Record<Called, keyof WebConfig> = {
  * (`principalFor`) signed for each request by `serviceClient`, and `Accept-Language` set from the
  * person's choice so problems and documents come back in the page's language.
  */
-export function personCalls(cfg: WebConfig): (person: Person, locale: Locale) => PersonFetch {
-  const clients = new Map<Called, ServiceFetch>(
-    CALLED.map((s) => [
-      s,
-      serviceClient({ caller: 'web', audience: s, baseUrl: String(cfg[URL_OF[s]]), secret: cfg.INTERNAL_SECRET }),
-    ]),
-  );
+export function personCalls(
+  cfg: WebConfig,
+  /** the runtime's peer URLs (kept current when services start on free ports, as the e2e system does) */
+  peers?: ReadonlyMap<string, string>,
+): (person: Person, locale: Locale) => PersonFetch {
+  const clients = new Map<string, ServiceFetch>();
+  const clientOf = (s: Called): ServiceFetch => {
+    const baseUrl = peers?.get(s) ?? String(cfg[URL_OF[s]]);
+    const key = `${s} ${baseUrl}`;
+    let c = clients.get(key);
+    if (!c) {
+      c = serviceClient({ caller: 'web', audience: s, baseUrl, secret: cfg.INTERNAL_SECRET });
+      clients.set(key, c);
+    }
+    return c;
+  };
   return (person, locale) => {
     const as = principalFor(person);
     return (s, path, init = {}) => {
       const headers = new Headers(init.headers);
       headers.set('accept-language', locale);
-      return clients.get(s)!(path, { ...init, headers, as });
+      return clientOf(s)(path, { ...init, headers, as });
     };
   };
 }

@@ -7,6 +7,7 @@ import type { Page, PageContext, PageResult } from '../pages/page';
 import { Layout } from '../pages/layout';
 import { common } from '../pages/texts';
 import { csrfProtection } from './csrf';
+import { uploads } from './uploads';
 import { sessions } from './session';
 import { contactLinks } from './contact-link';
 
@@ -29,6 +30,8 @@ export function pagesRouter(deps: WebDeps, pages: readonly Page[], csrfKey: stri
   // the form fields were not parsed yet when the service-wide check ran
   r.use(refuseUnsafeText());
   r.use(sessions(deps.sessions, deps.secureCookies));
+  // a page's file upload is parsed before the CSRF check, which reads the form's hidden field
+  r.use(uploads(pages));
   r.use(csrfProtection(csrfKey, deps.secureCookies));
   r.use(contactLinks(deps));
   for (const p of pages) {

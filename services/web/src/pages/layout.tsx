@@ -14,6 +14,10 @@ function navLinks(ctx: PageContext): Array<{ href: string; label: string }> {
   switch (ctx.person?.role) {
     case 'grantee_contact':
       return [{ href: '/grantee', label: t.myObligations }];
+    case 'funder_officer':
+      return [{ href: '/funder', label: t.dashboard }];
+    case 'auditor':
+      return [{ href: '/auditor', label: t.dashboard }];
     default:
       return [];
   }

@@ -40,6 +40,8 @@ export interface Page {
   /** an Express path (`/grantee/obligations/:id`) */
   path: string;
   access: Access;
+  /** a POST that receives one file (multipart/form-data): its field name and largest size (src/http/uploads.ts) */
+  upload?: { field: string; maxBytes: number };
   handle(ctx: PageContext): Promise<PageResult> | PageResult;
 }
 

@@ -3,6 +3,17 @@ import { homePage } from './home';
 import { languagePage } from './language';
 import { linkPage, requestLinkPage, signInPage, signOutPage, useLinkPage } from './sign-in';
 import { granteePage } from './grantee';
+import { funderDashboardPage } from './funder/dashboard';
+import { funderAgreementPage } from './funder/agreement';
+import { extendPage, waivePage } from './funder/decide';
+import { funderReportPage } from './funder/report';
+import { importFormPage, importPage } from './funder/import';
+import { apiKeysPage, createApiKeyPage, revokeApiKeyPage } from './funder/api-keys';
+import { auditorDashboardPage } from './auditor/dashboard';
+import { auditorAgreementPage } from './auditor/agreement';
+import { auditorReportPage } from './auditor/report';
+import { auditorAuditExportPage, auditorAuditPage } from './auditor/audit';
+import { auditorNoWritesPage } from './auditor/no-writes';
 import { declareEvidencePage, granteeObligationPage } from './grantee/obligation';
 import { calendarFeedPage, regenerateCalendarPage, revokeCalendarPage } from './grantee/calendar';
 
@@ -26,4 +37,20 @@ export const PAGES: readonly Page[] = [
   revokeCalendarPage,
   calendarFeedPage,
   // funder/ and auditor/ pages: append below this line
+  funderDashboardPage,
+  funderAgreementPage,
+  extendPage,
+  waivePage,
+  funderReportPage,
+  importFormPage,
+  importPage,
+  apiKeysPage,
+  createApiKeyPage,
+  revokeApiKeyPage,
+  auditorDashboardPage,
+  auditorAgreementPage,
+  auditorReportPage,
+  auditorAuditPage,
+  auditorAuditExportPage,
+  auditorNoWritesPage,
 ];
