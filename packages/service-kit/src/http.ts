@@ -122,7 +122,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     const seen = new SeenSignatures();
     app.use((req, _res, next) => {
       const header = req.headers[PRINCIPAL_HEADER];
-      if (typeof header !== 'string') {
+      // a principal already established (the edge's Bearer token) wins over a header beside it
+      if (typeof header !== 'string' || req.principal) {
         next();
         return;
       }

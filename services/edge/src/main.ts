@@ -37,8 +37,11 @@ export async function startEdge(
     transact: pgTransact(runtime.pool),
     on: peopleHandlers(stores.people),
   });
-  // No internalSecret: the edge signs the principal for the services behind it; its callers bring API keys.
+  // The edge signs the principal for the services behind it; its callers bring API keys, except the
+  // web service, which signs for the edge's own routes (audience `edge`): that signature is verified
+  // with the other services' rule (body digest, one use) once the body is read (`internalSecret`).
   const port = await runtime.serve(cfg, {
+    internalSecret: cfg.INTERNAL_SECRET,
     beforeBody: (app) => {
       // the reference is public and static: before authentication, body parsing and the validator
       mountDocs(app);

@@ -18,8 +18,20 @@ const call = (method: string, path: string, auth: Record<string, string>, body?:
     body: body ? JSON.stringify(body) : undefined,
   });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const signed = (p: Principal, method: string, target: string, audience = 'edge', secret = TEST_INTERNAL_SECRET) => ({
-  'x-pc-principal': signPrincipal(p, secret, { method, target, audience }),
+const signed = (
+  p: Principal,
+  method: string,
+  target: string,
+  audience = 'edge',
+  secret = TEST_INTERNAL_SECRET,
+  body?: unknown,
+) => ({
+  'x-pc-principal': signPrincipal(p, secret, {
+    method,
+    target,
+    audience,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }),
 });
 const officer = (funderId: string): Principal => ({
   keyId: 'member:officer-1',
@@ -116,10 +128,16 @@ describe('a principal signed for the edge (the web service acting for a signed-i
     const p = officer(A!.id);
     const list = await call('GET', '/v1/api-keys', signed(p, 'GET', '/v1/api-keys'));
     expect(list.status).toBe(200);
-    const r = await call('POST', '/v1/api-keys', signed(p, 'POST', '/v1/api-keys'), {
-      role: 'funder',
-      label: 'depuis la page',
-    });
+    const input = { role: 'funder', label: 'depuis la page' };
+    // the body is under the signature: the same header with another body is refused
+    const tampered = signed(p, 'POST', '/v1/api-keys', 'edge', TEST_INTERNAL_SECRET, input);
+    expect((await call('POST', '/v1/api-keys', tampered, { ...input, label: 'autre' })).status).toBe(401);
+    const r = await call(
+      'POST',
+      '/v1/api-keys',
+      signed(p, 'POST', '/v1/api-keys', 'edge', TEST_INTERNAL_SECRET, input),
+      input,
+    );
     expect(r.status).toBe(201);
     const k = (await r.json()) as any;
     expect(k.funderId).toBe(A!.id);

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, PRINCIPAL_HEADER, verifyPrincipal } from '@pc/service-kit';
+import { AppError, PRINCIPAL_HEADER } from '@pc/service-kit';
 import type { ApiKeyStore } from '../adapters/api-key-store';
 import { authenticateCaller } from '../use-cases/authenticate-caller';
 import { countFailure, type AbuseLimits } from './abuse-limits';
@@ -9,20 +9,16 @@ import { countFailure, type AbuseLimits } from './abuse-limits';
  * and counts the failure against the client's address (`refuseThrottledAddress` runs before).
  *
  * Without a Bearer token, a principal signed for this very request and for the edge (`x-pc-principal`,
- * audience `edge`, INTERNAL_SECRET) is accepted: it is how the web service acts for the person
- * signed in there (a funder officer managing the funder's API keys), as any service calls another.
- * Whoever can sign it already holds the secret every service trusts; a bad one counts as a failure.
+ * audience `edge`, INTERNAL_SECRET) is let through here: it is how the web service acts for the
+ * person signed in there (a funder officer managing the funder's API keys), as any service calls
+ * another. It is verified after the body is read, by the runtime's check every service applies (the
+ * body's digest is under the signature, and a signature is good once), and only the edge's own
+ * routes take it: the proxy forwards nothing without a principal set here (`principalOf` → 401).
  */
-export function authenticate(keys: ApiKeyStore, adminToken: string, limits: AbuseLimits, internalSecret: string) {
+export function authenticate(keys: ApiKeyStore, adminToken: string, limits: AbuseLimits) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     try {
-      const signed = req.headers[PRINCIPAL_HEADER];
-      if (req.headers.authorization === undefined && typeof signed === 'string') {
-        req.principal = verifyPrincipal(signed, internalSecret, {
-          method: req.method,
-          target: req.originalUrl,
-          audience: 'edge',
-        });
+      if (req.headers.authorization === undefined && typeof req.headers[PRINCIPAL_HEADER] === 'string') {
         next();
         return;
       }

@@ -72,11 +72,7 @@ export function mountProxy(
       else forwardPage(req, res, cfg.WEB_URL).catch(next);
     });
   });
-  app.use(
-    '/v1',
-    refuseThrottledAddress(limits),
-    authenticate(stores.keys, cfg.ADMIN_TOKEN, limits, cfg.INTERNAL_SECRET),
-  );
+  app.use('/v1', refuseThrottledAddress(limits), authenticate(stores.keys, cfg.ADMIN_TOKEN, limits));
   app.use('/v1', limitHeavyReads(limits));
   const proxied = (req: Request): (typeof table)[number] | undefined =>
     table.find((r) => r.pattern.test(req.originalUrl.split('?')[0] ?? ''));
