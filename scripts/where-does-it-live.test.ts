@@ -24,7 +24,7 @@ it('the table has the rules a newcomer looks for first', () => {
 
 it.each(rows.map((r) => [r.split('|')[1]!.trim(), r]))('%s: its file exists and its README names it', (_rule, row) => {
   const cells = row.split('|').map((c) => c.trim());
-  const file = /`([^`]+\.ts)`/.exec(cells[2]!)![1]!;
+  const file = /`([^`]+\.(?:tsx?|ya?ml|py|css))`/.exec(cells[2]!)![1]!;
   expect(fs.existsSync(path.join(root, file))).toBe(true);
   const readme = /\]\(([^)]+README\.md)\)/.exec(cells[3]!)![1]!;
   const text = fs.readFileSync(path.join(root, readme), 'utf8');

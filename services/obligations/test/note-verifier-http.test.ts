@@ -23,6 +23,7 @@ beforeAll(async () => {
           method: req.method ?? '',
           target: req.url ?? '',
           audience: 'praxis-connector',
+          body: raw,
         }),
         body: JSON.parse(raw),
         path: req.url ?? '',
