@@ -1,5 +1,6 @@
-import { axeViolations, eventually, launchBrowser, screenshots, scrollsHorizontally, type Browser } from '@pc/testkit';
+import { eventually, launchBrowser, type Browser } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
 // The funder dashboard and the auditor view in a real Chromium, through the edge, on the whole
 // system: a funder officer invited by email signs in with the link from the SMTP sink, filters the
@@ -18,19 +19,8 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const onEdge = (link: string): string => {
-  const u = new URL(link);
-  return `${sys.base}${u.pathname}${u.search}`;
-};
-
-async function expectAccessible(name: string): Promise<void> {
-  const { page } = browser;
-  expect(await axeViolations(page)).toEqual([]);
-  await page.setViewportSize({ width: 390, height: 844 });
-  expect(await scrollsHorizontally(page)).toBe(false);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await screenshots(page, name);
-}
+const onEdge = (link: string): string => linkOnEdge(sys, link);
+const expectAccessible = (name: string): Promise<void> => expectAccessibleIn(browser, name);
 
 /** Invites a member and signs in with the link of the invitation email, in a fresh browser session. */
 async function signInAsInvited(email: string, body: Record<string, unknown>): Promise<void> {

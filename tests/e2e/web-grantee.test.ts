@@ -1,5 +1,6 @@
-import { axeViolations, eventually, launchBrowser, screenshots, scrollsHorizontally, type Browser } from '@pc/testkit';
+import { eventually, launchBrowser, type Browser } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
 // The grantee's pages in a real Chromium, through the edge, on the whole system: the link of a
 // reminder captured at the SMTP sink opens the grantee page; a refused URL says why, a good one
@@ -18,20 +19,8 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-/** The emailed link, on this test's edge (the services write the default public URL). */
-const onEdge = (link: string): string => {
-  const u = new URL(link);
-  return `${sys.base}${u.pathname}${u.search}`;
-};
-
-async function expectAccessible(name: string): Promise<void> {
-  const { page } = browser;
-  expect(await axeViolations(page)).toEqual([]);
-  await page.setViewportSize({ width: 390, height: 844 });
-  expect(await scrollsHorizontally(page)).toBe(false);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await screenshots(page, name);
-}
+const onEdge = (link: string): string => linkOnEdge(sys, link);
+const expectAccessible = (name: string): Promise<void> => expectAccessibleIn(browser, name);
 
 it('a grantee contact follows its reminder, declares a note, manages its calendar; nothing of another contact', async () => {
   const funder = await json<{ id: string }>(

@@ -1,0 +1,23 @@
+import { axeViolations, screenshots, scrollsHorizontally, type Browser } from '@pc/testkit';
+import type { System } from './system';
+
+/** What the browser tests of the pages share. */
+
+/** An emailed link, on this test's edge (the services write the default public URL). */
+export function linkOnEdge(sys: System, link: string): string {
+  const u = new URL(link);
+  return `${sys.base}${u.pathname}${u.search}`;
+}
+
+/**
+ * The page as it stands passes axe-core, does not scroll sideways at 390 px, and is saved as
+ * screenshots (1280 and 390 px) named `name`.
+ */
+export async function expectAccessible(browser: Browser, name: string): Promise<void> {
+  const { page } = browser;
+  expect(await axeViolations(page)).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await scrollsHorizontally(page)).toBe(false);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await screenshots(page, name);
+}
