@@ -35,3 +35,33 @@ export const common = catalog({
     back: 'Back to the home page',
   },
 });
+
+/** How an obligation's kind and status read, the same on the grantee's pages and the dashboard's. */
+export const obligationLabels = {
+  fr: {
+    kinds: { learning_note: 'Note d’apprentissage', mid_term_note: 'Note de mi-parcours', final_note: 'Note finale' },
+    statuses: {
+      upcoming: 'à venir',
+      due_soon: 'bientôt due',
+      overdue: 'en retard',
+      fulfilled: 'remplie',
+      extended: 'prolongée',
+      waived: 'dispensée',
+      cancelled: 'annulée',
+      evidence_withdrawn: 'preuve retirée',
+    },
+  },
+  en: {
+    kinds: { learning_note: 'Learning note', mid_term_note: 'Mid-term note', final_note: 'Final note' },
+    statuses: {
+      upcoming: 'upcoming',
+      due_soon: 'due soon',
+      overdue: 'overdue',
+      fulfilled: 'fulfilled',
+      extended: 'extended',
+      waived: 'waived',
+      cancelled: 'cancelled',
+      evidence_withdrawn: 'evidence withdrawn',
+    },
+  },
+} as const;

@@ -1,4 +1,5 @@
 import { catalog } from '@pc/service-kit';
+import { obligationLabels } from '../texts';
 
 /** Texts of the funder dashboard and the auditor view (they share the tables; the auditor's has no form). */
 export const dash = catalog({
@@ -115,17 +116,7 @@ export const dash = catalog({
     late: (n: number) => `${n} j de retard`,
     left: (n: number) => `${n} j restants`,
     today: 'aujourd’hui',
-    kinds: { learning_note: 'Note d’apprentissage', mid_term_note: 'Note de mi-parcours', final_note: 'Note finale' },
-    statuses: {
-      upcoming: 'à venir',
-      due_soon: 'bientôt due',
-      overdue: 'en retard',
-      fulfilled: 'remplie',
-      extended: 'prolongée',
-      waived: 'dispensée',
-      cancelled: 'annulée',
-      evidence_withdrawn: 'preuve retirée',
-    },
+    ...obligationLabels.fr,
   },
   en: {
     funderTitle: 'Funder dashboard',
@@ -239,17 +230,7 @@ export const dash = catalog({
     late: (n: number) => `${n} d late`,
     left: (n: number) => `${n} d left`,
     today: 'today',
-    kinds: { learning_note: 'Learning note', mid_term_note: 'Mid-term note', final_note: 'Final note' },
-    statuses: {
-      upcoming: 'upcoming',
-      due_soon: 'due soon',
-      overdue: 'overdue',
-      fulfilled: 'fulfilled',
-      extended: 'extended',
-      waived: 'waived',
-      cancelled: 'cancelled',
-      evidence_withdrawn: 'evidence withdrawn',
-    },
+    ...obligationLabels.en,
   },
 });
 

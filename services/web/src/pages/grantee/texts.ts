@@ -1,4 +1,5 @@
 import { catalog } from '@pc/service-kit';
+import { obligationLabels } from '../texts';
 
 /** What a grantee contact reads on its pages (French first). */
 export const granteeTexts = catalog({
@@ -18,17 +19,7 @@ export const granteeTexts = catalog({
     daysLeft: (n: number) => (n === 0 ? 'aujourd’hui' : n === 1 ? 'demain' : `dans ${n} jours`),
     daysLate: (n: number) => (n === 1 ? 'en retard d’un jour' : `en retard de ${n} jours`),
     open: 'Voir et déclarer',
-    kinds: { learning_note: 'Note d’apprentissage', mid_term_note: 'Note de mi-parcours', final_note: 'Note finale' },
-    statuses: {
-      upcoming: 'à venir',
-      due_soon: 'bientôt due',
-      overdue: 'en retard',
-      fulfilled: 'remplie',
-      extended: 'prolongée',
-      waived: 'dispensée',
-      cancelled: 'annulée',
-      evidence_withdrawn: 'preuve retirée',
-    },
+    ...obligationLabels.fr,
     detailTitle: (what: string) => `${what}`,
     declareTitle: 'Déclarer la note publiée',
     declareHelp: 'Collez l’adresse de la note publiée sur Praxis. Elle doit mentionner le code de référence ci-dessus.',
@@ -87,17 +78,7 @@ export const granteeTexts = catalog({
     daysLeft: (n: number) => (n === 0 ? 'today' : n === 1 ? 'tomorrow' : `in ${n} days`),
     daysLate: (n: number) => (n === 1 ? 'one day late' : `${n} days late`),
     open: 'View and declare',
-    kinds: { learning_note: 'Learning note', mid_term_note: 'Mid-term note', final_note: 'Final note' },
-    statuses: {
-      upcoming: 'upcoming',
-      due_soon: 'due soon',
-      overdue: 'overdue',
-      fulfilled: 'fulfilled',
-      extended: 'extended',
-      waived: 'waived',
-      cancelled: 'cancelled',
-      evidence_withdrawn: 'evidence withdrawn',
-    },
+    ...obligationLabels.en,
     detailTitle: (what: string) => `${what}`,
     declareTitle: 'Declare the published note',
     declareHelp: 'Paste the address of the note published on Praxis. It must mention the reference code above.',
