@@ -163,7 +163,9 @@ export interface paths {
          * Invite a person to the web pages with a role and a scope; the invitation email carries a sign-in link
          * @description An admin adds any role (a funder officer names one funder, an auditor one or more, an admin none);
          *     a funder adds funder officers or auditors of its own funder only. Adding a removed member again
-         *     gives the same email its access back with the new role and scope.
+         *     gives the same email its access back with the new role and scope. Adding an active member
+         *     again changes its role and scope: an admin may change any member; a funder only a member whose
+         *     whole scope is that funder (an admin, or a member another funder gave access, is a 409).
          */
         post: operations["addMember"];
         delete?: never;
@@ -1462,6 +1464,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Problem"];

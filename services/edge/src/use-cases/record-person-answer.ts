@@ -11,9 +11,13 @@ export async function recordPersonAnswer(
   people: PersonRequestStore,
   tx: SqlTx,
   a: EventData<'person.data_exported.v1'> | EventData<'person.erased.v1'>,
+  /** the envelope's `source`: the service whose outbox published the answer */
+  source: string,
 ): Promise<'done' | 'skipped'> {
   const r = await people.find(tx, a.requestId, true);
-  if (!r || !r.expected.includes(a.service)) return 'skipped';
+  // The answer counts for the service that sent it, not for whichever one its payload names: one
+  // service cannot complete (and so close) another's part of an erasure.
+  if (!r || a.service !== source || !r.expected.includes(source)) return 'skipped';
   await people.answer(tx, a.requestId, {
     service: a.service,
     ...('counts' in a ? { counts: a.counts } : { parts: a.parts }),

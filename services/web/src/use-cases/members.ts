@@ -71,7 +71,17 @@ export async function addMember(
       fieldError('funderIds', { fr: 'un administrateur n’a pas de portée', en: 'an admin has no scope' }),
     ]);
   const email = normaliseEmail(input.email);
-  const row = await deps.members.add({ email, role: input.role, funderIds, invitedBy: p.keyId });
+  const row = await deps.members.add({ email, role: input.role, funderIds, invitedBy: p.keyId }, own);
+  // A funder may not take over a person another funder (or an admin) gave access: changing that
+  // member's role or scope would strip or widen access the funder does not own. The answer names
+  // no other funder.
+  if (!row) {
+    const text = {
+      fr: 'cette adresse est déjà celle d’un membre dont l’accès dépasse votre organisme; un administrateur peut le modifier',
+      en: "this email is already a member whose access goes beyond your funder's; an admin can change it",
+    };
+    throw new AppError('conflict', text, [fieldError('email', text)]);
+  }
   const token = await deps.links.issue(email, SIGN_IN_LINK_MS);
   const lang = input.locale ?? locale;
   await deps.mailer.send(invitationEmail(email, lang, signInLinkUrl(deps.cfg.PUBLIC_BASE_URL, token)));

@@ -1,0 +1,59 @@
+import { eventually, publishEvents, testEnv, TEST_ADMIN_TOKEN, type TestEnv } from '@pc/testkit';
+import { startEdge, type RunningEdge } from '../src/main';
+import { loadEdgeConfig } from '../src/config';
+
+// A Law 25 answer counts for the service whose outbox sent it (the envelope's source), not for the
+// service its payload names: one service cannot answer, and so close, another service's part.
+let t: TestEnv;
+let edge: RunningEdge;
+let base = '';
+
+beforeAll(async () => {
+  t = await testEnv();
+  edge = await startEdge(loadEdgeConfig(t.env));
+  base = `http://127.0.0.1:${edge.port}`;
+});
+afterAll(async () => {
+  await edge?.stop();
+  t?.cleanup();
+});
+
+interface PersonRequest {
+  status: string;
+  services: Array<{ service: string; status: string }>;
+}
+const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const read = async (id: string): Promise<PersonRequest> =>
+  (await (await fetch(`${base}/v1/people/requests/${id}`, { headers: admin })).json()) as PersonRequest;
+const statusOf = (r: PersonRequest, service: string) => r.services.find((s) => s.service === service)?.status;
+
+it("an answer whose payload names another service is not that service's answer", async () => {
+  const res = await fetch(`${base}/v1/people/requests`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ kind: 'export', email: 'answers.test@example.org' }),
+  });
+  expect(res.status).toBe(202);
+  const { id: requestId } = (await res.json()) as { id: string };
+  const answer = (service: string) => ({
+    type: 'person.data_exported.v1' as const,
+    subject: requestId,
+    data: { requestId, service, parts: [], at: new Date().toISOString() },
+  });
+  // agreements forges the notifier's answer, then sends its own (same queue, in order: once its own
+  // is recorded, the forged one has been handled before it)
+  await publishEvents(t.amqpUrl, [
+    { ...answer('notifier'), source: 'agreements' },
+    { ...answer('agreements'), source: 'agreements' },
+  ]);
+  const seen = await eventually(async () => {
+    const r = await read(requestId);
+    return statusOf(r, 'agreements') === 'done' ? r : undefined;
+  }, 'the genuine answer recorded');
+  expect(statusOf(seen, 'notifier')).toBe('pending');
+  expect(seen.status).toBe('pending');
+
+  // the notifier's own answer does count
+  await publishEvents(t.amqpUrl, [{ ...answer('notifier'), source: 'notifier' }]);
+  await eventually(async () => statusOf(await read(requestId), 'notifier') === 'done', "the notifier's answer");
+});
