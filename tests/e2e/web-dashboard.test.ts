@@ -99,7 +99,7 @@ it('a funder officer signs in from the invitation, filters overdue, extends, imp
   await expectAccessible('funder-dashboard-overdue-fr');
 
   // the agreement: history, then an extension with a reason
-  await page.click('section[aria-labelledby="obligations-h"] tbody a');
+  await page.click('section[aria-labelledby="obligations-h"] tbody a[href*="/agreements/"]');
   expect(new URL(page.url()).pathname).toBe(`/funder/agreements/${overdueAgreement.id}`);
   await expectAccessible('funder-agreement-fr');
   const o = overdueAgreement.obligations[0]!.id;

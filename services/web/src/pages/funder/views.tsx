@@ -169,17 +169,7 @@ export function ObligationFilters({
         <label for="f-before">{t.dueBefore}</label>
         <input id="f-before" type="date" name="dueBefore" value={q.dueBefore ?? ''} />
       </div>
-      <div class="field">
-        <label for="f-grantee">{t.grantee}</label>
-        <select id="f-grantee" name="grantee">
-          <option value="">{t.anyGrantee}</option>
-          {grantees.map((g) => (
-            <option value={g.granteeId} selected={q.grantee === g.granteeId} key={g.granteeId}>
-              {g.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <GranteeFilter l={l} q={q} grantees={grantees} action={action} />
       <div class="field">
         <label for="f-q">{t.text}</label>
         <input id="f-q" type="search" name="q" value={q.q ?? ''} maxLength={200} />
@@ -206,6 +196,60 @@ export function ObligationFilters({
         <a href={action}>{t.reset}</a>
       </div>
     </form>
+  );
+}
+
+/**
+ * A select of every grantee is usable for a small funder only: a provincial programme has thousands
+ * (a 20,000-option select weighs a megabyte and nobody scrolls it). Beyond GRANTEE_SELECT_MAX, the
+ * grantee is chosen from the list itself (each name is a link to its own obligations) and shown here
+ * with a way back to all of them.
+ */
+export const GRANTEE_SELECT_MAX = 100;
+
+function GranteeFilter({
+  l,
+  q,
+  grantees,
+  action,
+}: {
+  l: Locale;
+  q: ListQuery;
+  grantees: { granteeId: string; name: string }[];
+  action: string;
+}) {
+  const t = dash[l];
+  if (grantees.length <= GRANTEE_SELECT_MAX)
+    return (
+      <div class="field">
+        <label for="f-grantee">{t.grantee}</label>
+        <select id="f-grantee" name="grantee">
+          <option value="">{t.anyGrantee}</option>
+          {grantees.map((g) => (
+            <option value={g.granteeId} selected={q.grantee === g.granteeId} key={g.granteeId}>
+              {g.name}
+            </option>
+          ))}
+        </select>
+      </div>
+    );
+  if (!q.grantee)
+    return (
+      <div class="field">
+        <p class="hint">{t.granteeHint}</p>
+      </div>
+    );
+  return (
+    <div class="field">
+      <input type="hidden" name="grantee" value={q.grantee} />
+      <p>
+        {/* the report may not have counted a grantee registered a moment ago: its list still filters */}
+        {t.granteeChosen(grantees.find((g) => g.granteeId === q.grantee)?.name ?? '…')} —{' '}
+        <a href={`${action}${qs({ ...q, grantee: undefined, cursor: undefined, from: undefined })}`}>
+          {t.granteeClear}
+        </a>
+      </p>
+    </div>
   );
 }
 
@@ -254,7 +298,14 @@ export function ObligationTable({ l, list, q, area }: { l: Locale; list: Obligat
                       <td>
                         <Status status={o.status} l={l} />
                       </td>
-                      <td>{o.granteeName}</td>
+                      <td>
+                        <a
+                          href={`/${area}${qs({ ...keep, grantee: o.granteeId })}`}
+                          aria-label={t.onlyGrantee(o.granteeName)}
+                        >
+                          {o.granteeName}
+                        </a>
+                      </td>
                       <td>
                         <a href={`/${area}/agreements/${o.agreementId}#o-${o.id}`}>{o.agreementTitle}</a>
                       </td>
