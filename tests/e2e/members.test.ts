@@ -1,5 +1,6 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { signInByFetch } from './web-pages';
 
 /*
  * Members are people, one row per email: inviting an email that is already a member changes that
@@ -75,7 +76,7 @@ it("funder A changes its own officer into an auditor; that member's open session
     'invitation',
   );
   const magic = /\/sign-in\/link\?token=[\w%-]+/.exec(invitation.parsed.text ?? '')![0];
-  const cookie = await signIn(magic);
+  const cookie = await signInByFetch(sys, magic);
   const page = await fetch(`${sys.base}/funder`, { headers: { cookie }, redirect: 'manual' });
   expect(page.status).toBe(200);
 
@@ -102,21 +103,3 @@ it('a removed member of funder B may be invited by funder A (a removed member ho
   );
   expect(a.funderIds).toEqual([funder[0]!.id]);
 });
-
-/** Opens the sign-in link as a browser would (its page, then the form it holds); the session cookie back. */
-async function signIn(linkPath: string): Promise<string> {
-  const form = await fetch(`${sys.base}${linkPath}`);
-  const csrfCookie = /pc_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1]!;
-  const html = await form.text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  const token = /name="token" value="([^"]+)"/.exec(html)![1]!;
-  const opened = await fetch(`${sys.base}/sign-in/link`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `pc_csrf=${csrfCookie}` },
-    body: new URLSearchParams({ _csrf: csrf, token }).toString(),
-    redirect: 'manual',
-  });
-  expect(opened.status).toBe(303);
-  const session = /(pc_session=[^;]+)/.exec(opened.headers.get('set-cookie') ?? '')![1]!;
-  return `${session}; pc_csrf=${csrfCookie}`;
-}

@@ -15,3 +15,4 @@ export * from './read-your-writes';
 export * from './service-client';
 export * from './request-target';
 export * from './contact-link';
+export * from './rate-limit';

@@ -1,5 +1,4 @@
-import { heavyReadCost, perMinute } from '../src/domain/abuse-limits';
-import { RateLimiter } from '../src/domain/rate-limit';
+import { heavyReadCost, perMinute, RateLimiter } from '@pc/service-kit';
 
 // The token bucket and which reads are heavy: pure, on a clock the test moves.
 describe('RateLimiter', () => {

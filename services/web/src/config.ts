@@ -35,6 +35,11 @@ export const webEnv = {
   /** sign-in links asked for per email address, and per client address, per 15 minutes */
   SIGN_IN_REQUESTS_PER_EMAIL: z.coerce.number().int().min(1).default(3),
   SIGN_IN_REQUESTS_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  /**
+   * Reports, PDFs, calendars and audit reads a signed-in person may ask of the services per minute
+   * (a PDF counts five): the edge's budget for an API key, which the pages' direct calls would skip.
+   */
+  HEAVY_READS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 };
 export type WebConfig = ReturnType<typeof loadWebConfig>;
 export const loadWebConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(webEnv, env);

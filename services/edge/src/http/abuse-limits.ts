@@ -1,7 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { principalOf, rateLimited } from '@pc/service-kit';
-import { heavyReadCost, perMinute } from '../domain/abuse-limits';
-import { RateLimiter } from '../domain/rate-limit';
+import { heavyReadCost, perMinute, principalOf, RateLimiter, rateLimited } from '@pc/service-kit';
 
 export interface AbuseLimits {
   /** failed authentications by client address: once spent, every request from it waits (401 or not) */

@@ -1,4 +1,15 @@
-import { AppError, errorCodes, serviceClient, type ErrorCode, type Locale, type ServiceFetch } from '@pc/service-kit';
+import {
+  AppError,
+  errorCodes,
+  heavyReadCost,
+  perMinute,
+  RateLimiter,
+  rateLimited,
+  serviceClient,
+  type ErrorCode,
+  type Locale,
+  type ServiceFetch,
+} from '@pc/service-kit';
 import type { WebConfig } from '../config';
 import { principalFor, type Person } from '../domain/person';
 
@@ -40,9 +51,21 @@ export function personCalls(
     }
     return c;
   };
+  // The pages reach the services directly, not through the edge: the edge's heavy-read budget is
+  // spent here instead, per person (by role and email: in memory only, never logged).
+  const heavy = new RateLimiter(perMinute(cfg.HEAVY_READS_PER_MINUTE), Date.now);
   return (person, locale) => {
     const as = principalFor(person);
+    const who = `${person.role} ${person.email}`;
     return (s, path, init = {}) => {
+      const url = new URL(path, 'http://service');
+      const cost = heavyReadCost(init.method ?? 'GET', url.pathname, Object.fromEntries(url.searchParams));
+      const wait = cost === null ? 0 : heavy.take(who, cost);
+      if (wait > 0)
+        throw rateLimited(wait, {
+          fr: 'trop de rapports, calendriers ou lectures d’audit en une minute; réessayez dans un moment',
+          en: 'too many reports, calendars or audit reads in a minute; try again in a moment',
+        });
       const headers = new Headers(init.headers);
       headers.set('accept-language', locale);
       return clientOf(s)(path, { ...init, headers, as });
