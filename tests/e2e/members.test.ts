@@ -1,6 +1,7 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
 import { signInByFetch } from './web-pages';
+import { apiKey, registerFunder } from './scenario';
 
 /*
  * Members are people, one row per email: inviting an email that is already a member changes that
@@ -22,15 +23,8 @@ const funder: Array<{ id: string; token: string }> = [];
 beforeAll(async () => {
   sys = await startSystem();
   for (const name of ['Fondation Membres A', 'Fondation Membres B']) {
-    const f = await json<{ id: string }>(
-      await sys.call('POST', '/v1/funders', ADMIN, { name, kind: 'foundation' }),
-      201,
-    );
-    const k = await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: f.id, label: 'membres' }),
-      201,
-    );
-    funder.push({ id: f.id, token: k.token });
+    const f = await registerFunder(sys, { name });
+    funder.push({ id: f.id, token: await apiKey(sys, { role: 'funder', funderId: f.id }) });
   }
 }, 120_000);
 afterAll(() => sys?.stop());

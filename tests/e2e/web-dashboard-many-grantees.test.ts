@@ -1,5 +1,6 @@
 import { eventually, launchBrowser, type Browser } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, createProgramme, registerFunder } from './scenario';
 import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
 // A funder with more grantees than a select can usefully hold (101 here, thousands in a provincial
@@ -22,20 +23,9 @@ const CSV_HEADER =
   'external_ref,programme_code,title,amount_cents,currency,start_date,end_date,signed_at,grantee_name,grantee_neq,contact_name,contact_email,contact_locale,requirement_kind,requirement_count,due_anchor,due_offset,due_date';
 
 it('picks a grantee from the list when there are too many for a select', async () => {
-  const funder = await json<{ id: string }>(
-    await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation Multitude', kind: 'foundation' }),
-    201,
-  );
-  const key = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId: funder.id, label: 'système' }),
-      201,
-    )
-  ).token;
-  await eventually(
-    async () => (await sys.call('POST', '/v1/programmes', key, { code: 'MULTI', name: 'Multitude' })).status === 201,
-    'programme created',
-  );
+  const funder = await registerFunder(sys, { name: 'Fondation Multitude' });
+  const key = await apiKey(sys, { role: 'funder', funderId: funder.id });
+  await createProgramme(sys, key, { code: 'MULTI', name: 'Multitude' });
   const rows = Array.from({ length: GRANTEES }, (_, i) => {
     const n = String(i + 1).padStart(3, '0');
     return `MUL-${n},MULTI,Projet ${n},,,2027-01-01,2027-12-31,,Organisme ${n},,Contact ${n},c${n}@multi.example,fr,,,,,`;

@@ -1,5 +1,6 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { apiKey, registerFunder } from './scenario';
 import { signInByFetch } from './web-pages';
 
 // The pages call the services directly, past the edge's heavy-read budget: the web service spends
@@ -9,12 +10,7 @@ let sys: System;
 let funderId = '';
 beforeAll(async () => {
   sys = await startSystem({ env: { HEAVY_READS_PER_MINUTE: '6' } });
-  funderId = (
-    await json<{ id: string }>(
-      await sys.call('POST', '/v1/funders', ADMIN, { name: 'Fondation Lourde', kind: 'foundation' }),
-      201,
-    )
-  ).id;
+  funderId = (await registerFunder(sys, { name: 'Fondation Lourde' })).id;
 }, 120_000);
 afterAll(() => sys?.stop());
 
@@ -39,12 +35,7 @@ it("a person's reports past the budget are a 429 page with Retry-After; another 
   const second = await officer('lourd.deux@lourde.example');
   // the reports service may need a moment to know the funder: wait for it through the API (the
   // edge's budget, another key's), so that no page report is spent before it can answer
-  const key = (
-    await json<{ token: string }>(
-      await sys.call('POST', '/v1/api-keys', ADMIN, { role: 'funder', funderId, label: 'attente' }),
-      201,
-    )
-  ).token;
+  const key = await apiKey(sys, { role: 'funder', funderId });
   await eventually(
     async () => (await sys.call('GET', '/v1/reports/compliance?format=json', key)).status === 200,
     'the funder known to the reports service',

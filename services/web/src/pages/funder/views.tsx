@@ -135,18 +135,15 @@ export interface ListQuery {
   from?: string;
 }
 
-/** The filters: a GET form, so a filtered list is a link that can be kept or shared, and works without JavaScript. */
-export function ObligationFilters({
-  l,
-  q,
-  grantees,
-  action,
-}: {
+interface FilterProps {
   l: Locale;
   q: ListQuery;
   grantees: { granteeId: string; name: string }[];
   action: string;
-}) {
+}
+
+/** The filters: a GET form, so a filtered list is a link that can be kept or shared, and works without JavaScript. */
+export function ObligationFilters({ l, q, grantees, action }: FilterProps) {
   const t = dash[l];
   return (
     <form method="get" action={action} class="filters" role="search" aria-label={t.filters}>
@@ -207,17 +204,7 @@ export function ObligationFilters({
  */
 export const GRANTEE_SELECT_MAX = 100;
 
-function GranteeFilter({
-  l,
-  q,
-  grantees,
-  action,
-}: {
-  l: Locale;
-  q: ListQuery;
-  grantees: { granteeId: string; name: string }[];
-  action: string;
-}) {
+function GranteeFilter({ l, q, grantees, action }: FilterProps) {
   const t = dash[l];
   if (grantees.length <= GRANTEE_SELECT_MAX)
     return (
