@@ -4,26 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { openApiPath } from '@pc/contracts';
-import { testEnv, type TestEnv } from '@pc/testkit';
-import { startEdge, type RunningEdge } from '../src/main';
-import { loadEdgeConfig } from '../src/config';
+import { edgeAlone } from './edge-alone';
 
 // The reference at /docs: a page that loads only what the edge serves itself, under a policy that
 // allows only the edge; then (where Debian's chromium is installed, as the test command does) a real
 // browser renders it under that policy.
-let t: TestEnv;
-let edge: RunningEdge;
-let base = '';
-
-beforeAll(async () => {
-  t = await testEnv();
-  edge = await startEdge(loadEdgeConfig(t.env));
-  base = `http://127.0.0.1:${edge.port}`;
-});
-afterAll(async () => {
-  await edge?.stop();
-  t?.cleanup();
-});
+const edge = edgeAlone();
 
 /** Every URL the HTML names in an attribute (src, href, spec-url…). */
 function referencedUrls(html: string): string[] {
@@ -42,7 +28,7 @@ function directives(csp: string): Map<string, string[]> {
 
 describe('GET /docs', () => {
   it('answers 200 HTML, French first, with no authentication', async () => {
-    const res = await fetch(`${base}/docs`);
+    const res = await fetch(`${edge.base}/docs`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html; charset=utf-8/);
     const html = await res.text();
@@ -52,7 +38,7 @@ describe('GET /docs', () => {
   });
 
   it('names no external URL: everything it references is a path on the edge', async () => {
-    const html = await (await fetch(`${base}/docs`)).text();
+    const html = await (await fetch(`${edge.base}/docs`)).text();
     expect(html).not.toMatch(/https?:|\/\/[a-z0-9]/i);
     const urls = referencedUrls(html).filter((u) => u.startsWith('/'));
     expect(urls.length).toBeGreaterThanOrEqual(3);
@@ -60,7 +46,7 @@ describe('GET /docs', () => {
   });
 
   it('serves every script and stylesheet it references, with their types', async () => {
-    const html = await (await fetch(`${base}/docs`)).text();
+    const html = await (await fetch(`${edge.base}/docs`)).text();
     const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]!);
     const styles = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1]!);
     expect(scripts).toEqual(['/docs/redoc.standalone.js']);
@@ -68,7 +54,7 @@ describe('GET /docs', () => {
     // no inline script: the policy would refuse it, so the page must not need one
     expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     for (const s of scripts) {
-      const res = await fetch(base + s);
+      const res = await fetch(edge.base + s);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -77,7 +63,7 @@ describe('GET /docs', () => {
       expect(body).toMatch(/RedocStandalone/);
     }
     for (const s of styles) {
-      const res = await fetch(base + s);
+      const res = await fetch(edge.base + s);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/css/);
       expect(await res.text()).toMatch(/header\.pc-docs/);
@@ -85,8 +71,8 @@ describe('GET /docs', () => {
   });
 
   it('allows only the edge itself, styles also by a nonce new for every page', async () => {
-    const one = await fetch(`${base}/docs`);
-    const two = await fetch(`${base}/docs`);
+    const one = await fetch(`${edge.base}/docs`);
+    const two = await fetch(`${edge.base}/docs`);
     const csp = one.headers.get('content-security-policy') ?? '';
     const d = directives(csp);
     expect(d.get('default-src')).toEqual(["'none'"]);
@@ -110,7 +96,7 @@ describe('GET /docs', () => {
 
 describe('GET /docs/openapi.yaml', () => {
   it('is the contract the edge validates against, byte for byte', async () => {
-    const res = await fetch(`${base}/docs/openapi.yaml`);
+    const res = await fetch(`${edge.base}/docs/openapi.yaml`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/yaml/);
     const text = await res.text();
@@ -176,7 +162,7 @@ inBrowser(
     const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     for (const { name } of doc.tags) {
       // the renderer routes by fragment (#/admin): one page per tag, listing its operations
-      const { dom, console: log } = await renderInChromium(`${base}/docs#/${name}`);
+      const { dom, console: log } = await renderInChromium(`${edge.base}/docs#/${name}`);
       const summaries = operations.filter((op) => op.tags?.includes(name)).map((op) => op.summary ?? '');
       expect(summaries.length).toBeGreaterThan(0);
       expect({ tag: name, missing: summaries.filter((s) => !dom.includes(escaped(s))) }).toEqual({

@@ -1,22 +1,9 @@
-import { eventually, publishEvents, testEnv, TEST_ADMIN_TOKEN, type TestEnv } from '@pc/testkit';
-import { startEdge, type RunningEdge } from '../src/main';
-import { loadEdgeConfig } from '../src/config';
+import { eventually, publishEvents, TEST_ADMIN_TOKEN } from '@pc/testkit';
+import { edgeAlone } from './edge-alone';
 
 // A Law 25 answer counts for the service whose outbox sent it (the envelope's source), not for the
 // service its payload names: one service cannot answer, and so close, another service's part.
-let t: TestEnv;
-let edge: RunningEdge;
-let base = '';
-
-beforeAll(async () => {
-  t = await testEnv();
-  edge = await startEdge(loadEdgeConfig(t.env));
-  base = `http://127.0.0.1:${edge.port}`;
-});
-afterAll(async () => {
-  await edge?.stop();
-  t?.cleanup();
-});
+const edge = edgeAlone();
 
 interface PersonRequest {
   status: string;
@@ -24,11 +11,11 @@ interface PersonRequest {
 }
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 const read = async (id: string): Promise<PersonRequest> =>
-  (await (await fetch(`${base}/v1/people/requests/${id}`, { headers: admin })).json()) as PersonRequest;
+  (await (await fetch(`${edge.base}/v1/people/requests/${id}`, { headers: admin })).json()) as PersonRequest;
 const statusOf = (r: PersonRequest, service: string) => r.services.find((s) => s.service === service)?.status;
 
 it("an answer whose payload names another service is not that service's answer", async () => {
-  const res = await fetch(`${base}/v1/people/requests`, {
+  const res = await fetch(`${edge.base}/v1/people/requests`, {
     method: 'POST',
     headers: admin,
     body: JSON.stringify({ kind: 'export', email: 'answers.test@example.org' }),
@@ -42,7 +29,7 @@ it("an answer whose payload names another service is not that service's answer",
   });
   // agreements forges the notifier's answer, then sends its own (same queue, in order: once its own
   // is recorded, the forged one has been handled before it)
-  await publishEvents(t.amqpUrl, [
+  await publishEvents(edge.env.amqpUrl, [
     { ...answer('notifier'), source: 'agreements' },
     { ...answer('agreements'), source: 'agreements' },
   ]);
@@ -54,6 +41,6 @@ it("an answer whose payload names another service is not that service's answer",
   expect(seen.status).toBe('pending');
 
   // the notifier's own answer does count
-  await publishEvents(t.amqpUrl, [{ ...answer('notifier'), source: 'notifier' }]);
+  await publishEvents(edge.env.amqpUrl, [{ ...answer('notifier'), source: 'notifier' }]);
   await eventually(async () => statusOf(await read(requestId), 'notifier') === 'done', "the notifier's answer");
 });
