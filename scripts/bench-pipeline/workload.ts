@@ -4,30 +4,12 @@
  * agreements whose grantees later publish a Praxis note that mentions their reference code.
  */
 import { addDays, DEFAULT_STAGES } from '@pc/lifecycle';
+import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
 
 export const PROGRAMME_CODE = 'PIPELINE';
 
 /** The CSV columns of `POST /v1/agreements/import`: the agreement, then one contact and one requirement a row. */
-export const CSV_HEADER = [
-  'external_ref',
-  'programme_code',
-  'title',
-  'amount_cents',
-  'currency',
-  'start_date',
-  'end_date',
-  'signed_at',
-  'grantee_name',
-  'grantee_neq',
-  'contact_name',
-  'contact_email',
-  'contact_locale',
-  'requirement_kind',
-  'requirement_count',
-  'due_anchor',
-  'due_offset',
-  'due_date',
-] as const;
+export const CSV_HEADER = CENTS_COLUMNS;
 
 export interface Workload {
   asOf: string;

@@ -1,4 +1,5 @@
 import { eventually, launchBrowser, type Browser } from '@pc/testkit';
+import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
 import { ADMIN, json, startSystem, type System } from './system';
 import { apiKey, createProgramme, registerFunder } from './scenario';
 import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
@@ -19,8 +20,7 @@ afterAll(async () => {
 });
 
 const GRANTEES = 101;
-const CSV_HEADER =
-  'external_ref,programme_code,title,amount_cents,currency,start_date,end_date,signed_at,grantee_name,grantee_neq,contact_name,contact_email,contact_locale,requirement_kind,requirement_count,due_anchor,due_offset,due_date';
+const CSV_HEADER = CENTS_COLUMNS.join(',');
 
 it('picks a grantee from the list when there are too many for a select', async () => {
   const funder = await registerFunder(sys, { name: 'Fondation Multitude' });

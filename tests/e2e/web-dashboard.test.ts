@@ -1,4 +1,5 @@
 import { eventually, launchBrowser, type Browser } from '@pc/testkit';
+import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
 import { ADMIN, json, startSystem, type System } from './system';
 import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
@@ -37,8 +38,7 @@ async function signInAsInvited(email: string, body: Record<string, unknown>): Pr
   await browser.page.click('form[action="/sign-in/link"] button');
 }
 
-const CSV_HEADER =
-  'external_ref,programme_code,title,amount_cents,currency,start_date,end_date,signed_at,grantee_name,grantee_neq,contact_name,contact_email,contact_locale,requirement_kind,requirement_count,due_anchor,due_offset,due_date';
+const CSV_HEADER = CENTS_COLUMNS.join(',');
 
 let funderId = '';
 let overdueAgreement = { id: '', referenceCode: '', obligations: [{ id: '' }] };

@@ -12,10 +12,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { BusConnection, EXCHANGE } from '@pc/bus';
-import { createLogger } from '@pc/service-kit';
-import { adminQuery, deleteVhost, freshVhost, PG_ADMIN_URL, TEST_INTERNAL_SECRET, withDatabase } from '@pc/testkit';
-import { startObligations } from '../src/main';
-import { loadObligationsConfig } from '../src/config';
+import { obligationsAlone } from './alone';
 import { fixedClock } from '../src/adapters/clock';
 import { DEFAULT_STAGES } from '@pc/lifecycle';
 
@@ -27,26 +24,12 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const tag = `bench_obl_${Date.now().toString(36)}`;
-  process.env.PC_TEST_RUN = tag; // names the vhost
-  await adminQuery(`CREATE DATABASE ${tag}`);
-  const databaseUrl = withDatabase(PG_ADMIN_URL, tag);
-  const amqpUrl = freshVhost();
-  const logger = createLogger('obligations-bench', 'warn');
-  const svc = await startObligations(
-    loadObligationsConfig({
-      DATABASE_URL: databaseUrl,
-      AMQP_URL: amqpUrl,
-      PORT: '0',
-      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-      LOG_LEVEL: 'warn',
-      // the service runs alone here: no producers whose outbox its work could wait for
-      CATCH_UP_ENABLED: 'false',
-      EVALUATION_BATCH_SIZE: process.env.EVALUATION_BATCH_SIZE ?? '5000',
-    }),
-    logger,
+  const alone = await obligationsAlone(
+    'bench_obl',
+    { EVALUATION_BATCH_SIZE: process.env.EVALUATION_BATCH_SIZE ?? '5000' },
     { clock: fixedClock(AS_OF) },
   );
+  const { databaseUrl, amqpUrl, logger } = alone;
   const db = new pg.Client({ connectionString: databaseUrl, options: '-c search_path=obligations' });
   await db.connect();
   const bus = await BusConnection.connect(amqpUrl, logger);
@@ -177,10 +160,7 @@ async function main(): Promise<void> {
     await ch.close().catch(() => undefined);
     await bus.close();
     await db.end();
-    await svc.stop();
-    deleteVhost(amqpUrl);
-    if (process.env.BENCH_KEEP_DB) console.log(`kept database ${tag}`);
-    else await adminQuery(`DROP DATABASE IF EXISTS ${tag} WITH (FORCE)`);
+    await alone.drop();
   }
 }
 

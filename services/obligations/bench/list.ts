@@ -11,10 +11,7 @@
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { createLogger } from '@pc/service-kit';
-import { adminQuery, deleteVhost, freshVhost, PG_ADMIN_URL, TEST_INTERNAL_SECRET, withDatabase } from '@pc/testkit';
-import { startObligations } from '../src/main';
-import { loadObligationsConfig } from '../src/config';
+import { obligationsAlone } from './alone';
 import { createPrisma } from '../src/adapters/prisma';
 import { searchObligations } from '../src/adapters/obligation-list-store';
 import { decodeSearchCursor, likePattern, type Sort } from '../src/domain/obligation-search';
@@ -33,23 +30,8 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const tag = `bench_list_${Date.now().toString(36)}`;
-  process.env.PC_TEST_RUN = tag;
-  await adminQuery(`CREATE DATABASE ${tag}`);
-  const databaseUrl = withDatabase(PG_ADMIN_URL, tag);
-  const amqpUrl = freshVhost();
-  const logger = createLogger('obligations-bench', 'warn');
-  const svc = await startObligations(
-    loadObligationsConfig({
-      DATABASE_URL: databaseUrl,
-      AMQP_URL: amqpUrl,
-      PORT: '0',
-      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-      LOG_LEVEL: 'warn',
-      CATCH_UP_ENABLED: 'false',
-    }),
-    logger,
-  );
+  const alone = await obligationsAlone('bench_list');
+  const { databaseUrl } = alone;
   const pool = new pg.Pool({ connectionString: databaseUrl, options: '-c search_path=obligations', max: 4 });
   const prisma = createPrisma(pool);
   try {
@@ -123,9 +105,7 @@ async function main(): Promise<void> {
   } finally {
     await prisma.$disconnect();
     await pool.end();
-    await svc.stop();
-    deleteVhost(amqpUrl);
-    await adminQuery(`DROP DATABASE IF EXISTS ${tag} WITH (FORCE)`);
+    await alone.drop();
   }
 }
 

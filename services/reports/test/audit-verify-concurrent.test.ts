@@ -6,6 +6,7 @@ import { loadReportsConfig } from '../src/config';
 import { AuditBatch } from '../src/adapters/audit-store';
 import { verifyAudit, type AuditVerdict } from '../src/use-cases/verify-audit';
 import { entryHash, type AuditEntry } from '../src/domain/audit-chain';
+import { insertAuditRow } from './helpers';
 
 // An auditor who verifies while the trail grows must never be told it was tampered with; and the
 // snapshot that makes that true must not hide real tampering.
@@ -91,24 +92,6 @@ async function row(seq: number): Promise<AuditEntry> {
   };
 }
 
-const INSERT_ROW = `INSERT INTO audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
-const insertArgs = (e: AuditEntry) => [
-  e.funderId,
-  e.seq,
-  e.eventId,
-  e.type,
-  e.subject,
-  e.actor.kind,
-  e.actor.id,
-  e.at,
-  e.reason,
-  JSON.stringify(e.before),
-  JSON.stringify(e.after),
-  e.prevHash,
-  e.hash,
-];
-
 it('verifying while 5,000 entries are appended by concurrent writers never reports tampering', async () => {
   let writing = true;
   const verdicts: AuditVerdict[] = [];
@@ -150,12 +133,12 @@ it('still finds an edited row, a deleted last row and an inserted row, each at i
     events: TOTAL - 1,
     firstBrokenAt: { seq: TOTAL, problem: 'head_mismatch' },
   });
-  await pool.query(INSERT_ROW, insertArgs(last));
+  await insertAuditRow(pool, last);
   expect(await verifyHttp()).toEqual({ intact: true, events: TOTAL });
 
   // a row inserted after the last one, naively (not linked): its link is wrong
   const replay = { ...(await row(17)), seq: TOTAL + 1, eventId: 'forged-1' };
-  await pool.query(INSERT_ROW, insertArgs(replay));
+  await insertAuditRow(pool, replay);
   expect(await verifyHttp()).toMatchObject({
     intact: false,
     events: TOTAL + 1,

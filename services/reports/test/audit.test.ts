@@ -17,7 +17,7 @@ import {
 } from '../src/domain/audit-chain';
 import type { ComplianceReport } from '../src/domain/compliance';
 import type { Envelope } from '@pc/contracts';
-import { envelope, publish, startService, stopService, World, actor, uuid } from './helpers';
+import { envelope, insertAuditRow, publish, startService, stopService, World, actor, uuid } from './helpers';
 
 // jest.config.js sets testTimeout inside `projects`, where Jest 30 ignores it (global option)
 jest.setTimeout(60_000);
@@ -404,25 +404,7 @@ describe('published heads (anchoring)', () => {
       if (!kept) continue;
       const { seq: _s, prevHash: _p, hash: _h, recordedAt: _r, ...content } = kept;
       const e = link(head, content);
-      await db.query(
-        `INSERT INTO reports.audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          e.funderId,
-          e.seq,
-          e.eventId,
-          e.type,
-          e.subject,
-          e.actor.kind,
-          e.actor.id,
-          e.at,
-          e.reason,
-          JSON.stringify(e.before),
-          JSON.stringify(e.after),
-          e.prevHash,
-          e.hash,
-        ],
-      );
+      await insertAuditRow(db, e);
       head = { seq: e.seq, hash: e.hash };
     }
     await db.query('UPDATE reports.audit_head SET seq = $2, hash = $3 WHERE funder_id = $1', [

@@ -4,6 +4,7 @@ import { parseEventData, type Envelope, type EventData, type EventType } from '@
 import { ownerOfNothing, publishEvents, testEnv, type TestEnv } from '@pc/testkit';
 import { startReports, type RunningService } from '../src/main';
 import { loadReportsConfig } from '../src/config';
+import type { AuditEntry } from '../src/domain/audit-chain';
 
 /** The service on a database and vhost of its own, with a client on that database to look at its tables. */
 export interface Started {
@@ -188,4 +189,30 @@ export class World {
     this.events.push(e);
     return e;
   }
+}
+
+/**
+ * Writes one chain entry as it is, straight into the table (search_path reports), bypassing the
+ * store: what a test uses to build a chain by hand or to forge one.
+ */
+export async function insertAuditRow(db: pg.Pool | pg.Client, e: AuditEntry): Promise<void> {
+  await db.query(
+    `INSERT INTO reports.audit_event (funder_id, seq, event_id, type, subject, actor_kind, actor_id, occurred_at, reason, before, after, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [
+      e.funderId,
+      e.seq,
+      e.eventId,
+      e.type,
+      e.subject,
+      e.actor.kind,
+      e.actor.id,
+      e.at,
+      e.reason,
+      JSON.stringify(e.before),
+      JSON.stringify(e.after),
+      e.prevHash,
+      e.hash,
+    ],
+  );
 }

@@ -34,6 +34,9 @@ export const CSV_COLUMNS = [
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
+/** A file's columns with the amount in cents (what a system writes); the template proposes dollars instead. */
+export const CENTS_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.filter((c) => c !== 'amount_dollars');
+
 export const REQUIRED_COLUMNS: readonly CsvColumn[] = [
   'external_ref',
   'programme_code',

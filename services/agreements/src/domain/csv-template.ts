@@ -5,29 +5,10 @@
  * with a BOM: without it Excel opens UTF-8 as Windows-1252 and `Québec` shows as `QuÃ©bec`.
  */
 import type { Locale } from '@pc/service-kit';
-import { FRENCH_HEADERS, type CsvColumn } from './csv-columns';
+import { CSV_COLUMNS, FRENCH_HEADERS, type CsvColumn } from './csv-columns';
 
 /** The template's columns (the amount in dollars; `amount_cents` is accepted but not proposed). */
-const TEMPLATE_COLUMNS: readonly CsvColumn[] = [
-  'external_ref',
-  'programme_code',
-  'title',
-  'amount_dollars',
-  'currency',
-  'start_date',
-  'end_date',
-  'signed_at',
-  'grantee_name',
-  'grantee_neq',
-  'contact_name',
-  'contact_email',
-  'contact_locale',
-  'requirement_kind',
-  'requirement_count',
-  'due_anchor',
-  'due_offset',
-  'due_date',
-];
+const TEMPLATE_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.filter((c) => c !== 'amount_cents');
 
 type Example = Partial<Record<CsvColumn, string>>;
 
