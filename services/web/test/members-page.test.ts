@@ -170,7 +170,17 @@ test('another funder’s member, or one shared with another funder, is a 404 and
   for (const id of [theirs.member.id, shared.id])
     expect((await me.post(`/funder/members/${id}/remove`, {})).status).toBe(404);
   expect(await activeEmails()).toEqual(expect.arrayContaining(['b3@beta.example', 'partage@audit.example']));
-  // an auditor has no members page (403), and the use case refuses it before looking anything up
+  // an auditor has no members page (403), signed out it is the sign-in page, and the use case
+  // refuses an auditor before looking anything up
+  const auditorSession = await web.deps.sessions.open(
+    { email: 'partage@audit.example', role: 'auditor', funderIds: [funderA, funderB] },
+    'fr',
+  );
+  const asAuditor = await fetch(`${base}/funder/members`, { headers: { cookie: `pc_session=${auditorSession}` } });
+  expect(asAuditor.status).toBe(403);
+  const signedOut = await fetch(`${base}/funder/members`, { redirect: 'manual' });
+  expect(signedOut.status).toBe(303);
+  expect(signedOut.headers.get('location')).toMatch(/^\/sign-in/);
   const auditor: Principal = { keyId: 'x', role: 'auditor', funderId: null, funderIds: [funderA], granteeId: null };
   await expect(removeMember(web.deps, auditor, crypto.randomUUID())).rejects.toMatchObject({ status: 403 });
 });
