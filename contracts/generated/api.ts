@@ -1001,6 +1001,8 @@ export interface components {
             agreementId: string;
             /** Format: uuid */
             funderId?: string;
+            /** @description the funder's name, on one obligation and a grantee's list (not on the funders' list); null until the obligations service has the funder's registration */
+            funderName?: string | null;
             programmeCode?: string;
             externalRef?: string;
             referenceCode?: string;

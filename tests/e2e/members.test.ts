@@ -1,6 +1,6 @@
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
-import { signInByFetch } from './web-pages';
+import { signInElsewhere } from './web-pages';
 import { apiKey, registerFunder } from './scenario';
 
 /*
@@ -69,8 +69,8 @@ it("funder A changes its own officer into an auditor; that member's open session
     async () => sys.sink.messages.find((m) => m.envelopeTo.includes(email)),
     'invitation',
   );
-  const magic = /\/sign-in\/link\?token=[\w%-]+/.exec(invitation.parsed.text ?? '')![0];
-  const cookie = await signInByFetch(sys, magic);
+  const magic = /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(invitation.parsed.text ?? '')![0];
+  const { cookie } = await signInElsewhere(sys, magic);
   const page = await fetch(`${sys.base}/funder`, { headers: { cookie }, redirect: 'manual' });
   expect(page.status).toBe(200);
 

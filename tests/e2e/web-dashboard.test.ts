@@ -1,12 +1,14 @@
 import { eventually, launchBrowser, type Browser } from '@pc/testkit';
 import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
 import { ADMIN, json, startSystem, type System } from './system';
-import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
+import { expectAccessible as expectAccessibleIn, linkOnEdge, requestLinkElsewhere, signInElsewhere } from './web-pages';
 
 // The funder dashboard and the auditor view in a real Chromium, through the edge, on the whole
 // system: a funder officer invited by email signs in with the link from the SMTP sink, filters the
 // overdue obligations, grants an extension, imports a CSV with one bad row and reads the error on
-// that row, creates an API key; an auditor signs in, finds no form to post, a forged POST is a 403,
+// that row, creates an API key, invites a member (a bad address named next to its field first; the
+// invitation in the language chosen), removes it (its session and its links no longer open the
+// auditor view); an auditor signs in, finds no form to post, a forged POST is a 403,
 // verifies and exports the audit. axe-core finds nothing on any page, in French and English; no
 // horizontal scroll at 390 px; screenshots at 1280 and 390 px.
 let sys: System;
@@ -23,6 +25,9 @@ afterAll(async () => {
 const onEdge = (link: string): string => linkOnEdge(sys, link);
 const expectAccessible = (name: string): Promise<void> => expectAccessibleIn(browser, name);
 
+const linkIn = (m: { parsed: { text?: string } }): string =>
+  /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(m.parsed.text ?? '')![0];
+
 /** Invites a member and signs in with the link of the invitation email, in a fresh browser session. */
 async function signInAsInvited(email: string, body: Record<string, unknown>): Promise<void> {
   const sent = sys.sink.messages.length;
@@ -32,7 +37,7 @@ async function signInAsInvited(email: string, body: Record<string, unknown>): Pr
     `invitation of ${email}`,
     30_000,
   );
-  const magic = /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(invitation.parsed.text ?? '')![0];
+  const magic = linkIn(invitation);
   await browser.context.clearCookies();
   await browser.page.goto(onEdge(magic));
   await browser.page.click('form[action="/sign-in/link"] button');
@@ -151,6 +156,70 @@ it('a funder officer signs in from the invitation, filters overdue, extends, imp
   expect((await sys.call('GET', '/v1/obligations', token)).status).toBe(200);
   await expectAccessible('funder-api-keys-fr');
 
+  // Members: the officer's own row has no remove button; a bad address is named next to its field
+  // and adds nobody; an auditor is invited in English, listed, signs in elsewhere, and is removed
+  await page.click('nav.area-nav a[href="/funder/members"]');
+  expect(new URL(page.url()).pathname).toBe('/funder/members');
+  const own = page.locator('tbody tr', { hasText: 'officier@boreale.example' });
+  expect(await own.textContent()).toContain('Personnel du bailleur de fonds');
+  expect(await own.locator('button').count()).toBe(0);
+  expect(await page.locator('main').textContent()).toContain('Vous ne pouvez pas vous retirer vous-même');
+  await expectAccessible('funder-members-fr');
+  const members = async () =>
+    (await json<{ data: { email: string }[] }>(await sys.call('GET', '/v1/members', ADMIN), 200)).data
+      .map((m) => m.email)
+      .sort();
+  const membersBefore = await members();
+  await page.fill('#member-email', 'pas-une-adresse');
+  await page.click('form[action="/funder/members"] button');
+  expect(await page.locator('#member-email-err').textContent()).toContain('Saisissez une adresse courriel complète');
+  expect(await page.getAttribute('#member-email', 'aria-describedby')).toContain('member-email-err');
+  expect(await page.inputValue('#member-email')).toBe('pas-une-adresse');
+  await expectAccessible('funder-members-error-fr');
+  expect(await members()).toEqual(membersBefore);
+
+  const sentBefore = sys.sink.messages.length;
+  await page.fill('#member-email', 'lecteur@boreale.example');
+  await page.selectOption('#member-role', 'auditor');
+  await page.selectOption('#member-locale', 'en');
+  await page.click('form[action="/funder/members"] button');
+  expect(await page.locator('p.notice[role="status"]').textContent()).toBe('L’invitation est envoyée.');
+  const invited = await eventually(
+    async () => sys.sink.messages.slice(sentBefore).find((m) => m.envelopeTo.includes('lecteur@boreale.example')),
+    'the invitation of the new member',
+    30_000,
+  );
+  expect(invited.parsed.subject).toBe('You are invited to Praxis compliance');
+  const row = page.locator('tbody tr', { hasText: 'lecteur@boreale.example' });
+  expect(await row.textContent()).toContain('Vérificateur');
+  expect(await members()).toContain('lecteur@boreale.example');
+  await expectAccessible('funder-members-invited-fr');
+  const reader = await signInElsewhere(sys, linkIn(invited));
+  expect(reader.home).toBe('/auditor');
+  const opensAuditorView = async (cookie: string) =>
+    (await fetch(`${sys.base}/auditor`, { headers: { cookie }, redirect: 'manual' })).status;
+  expect(await opensAuditorView(reader.cookie)).toBe(200);
+  // a second link, asked while still a member and kept unused until after the removal
+  const askedBefore = sys.sink.messages.length;
+  await requestLinkElsewhere(sys, 'lecteur@boreale.example');
+  const kept = await eventually(
+    async () => sys.sink.messages.slice(askedBefore).find((m) => m.envelopeTo.includes('lecteur@boreale.example')),
+    'a sign-in link of the member',
+    30_000,
+  );
+  await page.click('button[aria-label="Retirer le membre lecteur@boreale.example"]');
+  expect(await page.locator('p.notice[role="status"]').textContent()).toContain('Le membre est retiré');
+  expect(await page.locator('tbody tr', { hasText: 'lecteur@boreale.example' }).count()).toBe(0);
+  expect(await members()).not.toContain('lecteur@boreale.example');
+  expect(await opensAuditorView(reader.cookie)).toBe(303); // the session ended: to the sign-in page
+  // the kept link now signs in nobody's membership: no dashboard, no auditor view
+  const removedLink = await signInElsewhere(sys, linkIn(kept));
+  expect(removedLink.home).not.toBe('/auditor');
+  expect(await opensAuditorView(removedLink.cookie)).toBe(403);
+  expect(
+    (await fetch(`${sys.base}/funder`, { headers: { cookie: removedLink.cookie }, redirect: 'manual' })).status,
+  ).toBe(403);
+
   // the report downloads
   const pdf = await page.request.get(`${sys.base}/funder/report?format=pdf`);
   expect(pdf.status()).toBe(200);
@@ -168,6 +237,7 @@ it('a funder officer signs in from the invitation, filters overdue, extends, imp
     [`/funder/agreements/${overdueAgreement.id}`, 'funder-agreement-en'],
     ['/funder/import', 'funder-import-en'],
     ['/funder/api-keys', 'funder-api-keys-en'],
+    ['/funder/members', 'funder-members-en'],
   ] as const) {
     await page.goto(`${sys.base}${path}`);
     expect(await page.getAttribute('html', 'lang')).toBe('en');

@@ -3,7 +3,7 @@ import { ADMIN, json, startSystem, type System } from './system';
 import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
 // The grantee's pages in a real Chromium, through the edge, on the whole system: the link of a
-// reminder captured at the SMTP sink opens the grantee page; a refused URL says why, a good one
+// reminder captured at the SMTP sink opens the grantee page, which names each obligation's funder; a refused URL says why, a good one
 // fulfils; another contact's obligation (same organisation) is a 404, to read and to declare on;
 // the calendar URL is fetched with no header and parses, and is a 404 once revoked; a sign-in
 // request for an unknown email answers as for a known one; a POST without CSRF field is refused;
@@ -78,6 +78,9 @@ it('a grantee contact follows its reminder, declares a note, manages its calenda
   expect(await page.getAttribute('html', 'lang')).toBe('fr');
   await expect(page.locator('h1').textContent()).resolves.toBe('Mes obligations de diffusion');
   const table = await page.locator('table').textContent();
+  // each obligation names its funder (the obligations service's copy of funder.registered)
+  expect(await page.locator('table thead th').first().textContent()).toBe('Bailleur de fonds');
+  expect(await page.locator('table tbody tr td').first().textContent()).toBe('Fondation Lucie');
   expect(table).toContain(mine.referenceCode);
   expect(table).toContain('Note de mi-parcours');
   expect(table).not.toContain(theirs.referenceCode);
@@ -85,6 +88,7 @@ it('a grantee contact follows its reminder, declares a note, manages its calenda
 
   // A refused URL: every check in plain words.
   await page.click(`a[href="/grantee/obligations/${myObligation}"]`);
+  expect(await page.locator('dl.facts dd').first().textContent()).toBe('Fondation Lucie');
   await expectAccessible('grantee-obligation-fr');
   await page.fill('#url', 'https://example.com/n/abc/');
   await page.click('form[action$="/evidence"] button');

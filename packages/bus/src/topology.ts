@@ -14,6 +14,7 @@ export const QUEUES = {
   obligationsJobs: 'obligations.jobs',
   obligationsEvidence: 'obligations.evidence',
   obligationsReminders: 'obligations.reminders',
+  obligationsFunders: 'obligations.funders',
   connectorAgreements: 'praxis-connector.agreements',
   connectorJobs: 'praxis-connector.jobs',
   notifierReminders: 'notifier.reminders',

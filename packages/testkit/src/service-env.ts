@@ -71,6 +71,8 @@ export function asPrincipal(p: Partial<Principal> & Pick<Principal, 'role'>): Re
     funderId: p.funderId ?? null,
     funderIds: p.funderIds ?? (p.funderId ? [p.funderId] : []),
     granteeId: p.granteeId ?? null,
+    // a signed-in grantee contact (the pages) is its email
+    ...(p.contactEmail !== undefined ? { contactEmail: p.contactEmail } : {}),
   };
   return { [AS_PRINCIPAL]: Buffer.from(JSON.stringify(full)).toString('base64url') };
 }

@@ -59,6 +59,7 @@ export interface Harness {
 }
 
 const queueOf: Partial<Record<EventType, string>> = {
+  'funder.registered.v1': 'obligations.funders',
   'programme.registered.v1': 'obligations.agreements',
   'agreement.registered.v1': 'obligations.agreements',
   'agreement.amended.v1': 'obligations.agreements',

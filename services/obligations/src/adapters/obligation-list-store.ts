@@ -12,7 +12,11 @@ import { STATUS_ORDER, encodeSearchCursor, type SearchKeyset, type Sort } from '
 import type { ObligationView } from './obligation-store';
 import type { Db } from './prisma';
 
-export interface ListedObligation extends ObligationView {
+/**
+ * A row of the funders' list: it carries no `funderName` (the funder knows its own, the dashboard
+ * names an auditor's funders from the report's scope), so this tuned query joins nothing more.
+ */
+export interface ListedObligation extends Omit<ObligationView, 'funderName'> {
   granteeName: string;
 }
 

@@ -19,6 +19,8 @@ export interface ObligationView {
   id: string;
   agreementId: string;
   funderId: string;
+  /** the funder's name (funder.registered.v1); null until that event has arrived */
+  funderName: string | null;
   granteeId: string;
   programmeCode: string;
   externalRef: string;
@@ -41,6 +43,7 @@ interface Row {
   id: string;
   agreement_id: string;
   funder_id: string;
+  funder_name: string | null;
   grantee_id: string;
   programme_code: string;
   external_ref: string;
@@ -55,14 +58,16 @@ interface Row {
   updated_at: Date;
 }
 
-const SELECT = `SELECT o.id, o.agreement_id, o.funder_id, o.grantee_id, a.programme_code, a.external_ref, a.reference_code, a.title,
+// The funder's name by its key (LEFT JOIN: an obligation whose funder's event has not arrived is still shown).
+const SELECT = `SELECT o.id, o.agreement_id, o.funder_id, f.name AS funder_name, o.grantee_id, a.programme_code, a.external_ref, a.reference_code, a.title,
   o.kind, o.sequence, to_char(o.due_date, 'YYYY-MM-DD') AS due_date, o.status, o.fulfilled_at, o.late, o.updated_at
-  FROM obligation o JOIN agreement a ON a.id = o.agreement_id`;
+  FROM obligation o JOIN agreement a ON a.id = o.agreement_id LEFT JOIN funder f ON f.id = o.funder_id`;
 
 const toView = (r: Row): ObligationView => ({
   id: r.id,
   agreementId: r.agreement_id,
   funderId: r.funder_id,
+  funderName: r.funder_name,
   granteeId: r.grantee_id,
   programmeCode: r.programme_code,
   externalRef: r.external_ref,

@@ -3,6 +3,7 @@ import type { Logger } from '@pc/service-kit';
 import type { Clock } from '../domain/ports';
 import { transaction, type PrismaClient, type Tx } from '../adapters/prisma';
 import { registerProgramme } from '../use-cases/register-programme';
+import { recordFunder } from '../use-cases/record-funder';
 import { reconcileAgreements, type SnapshotItem } from '../use-cases/reconcile-agreements';
 import { terminateAgreement } from '../use-cases/terminate-agreement';
 import { acceptEvaluation } from '../use-cases/accept-evaluation';
@@ -83,6 +84,14 @@ export async function startConsumers(
     transact,
     batchSize: NOTE_BATCH,
     onBatch: { 'praxis.note.verified.v1': notes, 'praxis.note.withdrawn.v1': notes },
+  });
+
+  // Funders' names only label obligations: a queue of their own, which no job waits for, so a late
+  // name holds back neither snapshots nor an evaluation.
+  await runtime.consume<Tx>({
+    queue: QUEUES.obligationsFunders,
+    transact,
+    on: { 'funder.registered.v1': (d, tx) => recordFunder(tx, d) },
   });
 
   await runtime.consume<Tx>({

@@ -9,6 +9,7 @@ import { extendPage, waivePage } from './funder/decide';
 import { funderReportPage } from './funder/report';
 import { importFormPage, importPage } from './funder/import';
 import { apiKeysPage, createApiKeyPage, revokeApiKeyPage } from './funder/api-keys';
+import { inviteMemberPage, membersPage, removeMemberPage } from './funder/members';
 import { auditorDashboardPage } from './auditor/dashboard';
 import { auditorAgreementPage } from './auditor/agreement';
 import { auditorReportPage } from './auditor/report';
@@ -47,6 +48,9 @@ export const PAGES: readonly Page[] = [
   apiKeysPage,
   createApiKeyPage,
   revokeApiKeyPage,
+  membersPage,
+  inviteMemberPage,
+  removeMemberPage,
   auditorDashboardPage,
   auditorAgreementPage,
   auditorReportPage,

@@ -94,10 +94,35 @@ export async function listMembers(deps: Pick<WebDeps, 'members'>, p: Principal):
   return { data: (await deps.members.list(own === null ? null : [own])).map(memberView) };
 }
 
-/** DELETE /v1/members/{id}: within the caller's scope (another funder's member is a 404); sessions end at once. */
-export async function removeMember(deps: Pick<WebDeps, 'members'>, p: Principal, id: string): Promise<void> {
-  const own = managedFunder(p);
+/**
+ * DELETE /v1/members/{id} and the members page: within the caller's scope (another funder's member is
+ * a 404); sessions end at once. `by` is the signed-in person acting from the pages: removing oneself
+ * is a 409, so an officer never locks itself out by a misplaced click (another officer or an admin
+ * can). An API key is nobody's membership, so the API route passes no one.
+ */
+export async function removeMember(
+  deps: Pick<WebDeps, 'members'>,
+  p: Principal,
+  id: string,
+  by?: { email: string },
+): Promise<void> {
+  managedFunder(p); // a role that manages no members is a 403 before anything is looked up
   const m = await deps.members.byId(id);
-  if (!m || (own !== null && !m.funderIds.every((f) => f === own))) throw notFound('member', 'membre');
+  if (!m || !removableBy(p, m)) throw notFound('member', 'membre');
+  if (by && normaliseEmail(by.email) === m.email)
+    throw new AppError('conflict', {
+      fr: 'vous ne pouvez pas vous retirer vous-même : demandez-le à une autre personne du bailleur de fonds ou à un administrateur',
+      en: 'you cannot remove yourself: ask another person of the funder or an admin',
+    });
   await deps.members.remove(m.id, m.email);
+}
+
+/**
+ * Whether the caller may remove this member: an admin any; a funder one whose whole scope is its own
+ * funder (an auditor who also reads another funder is listed, not removed: an admin decides). The
+ * members page shows its buttons by the same rule. A caller that manages no members is a 403.
+ */
+export function removableBy(p: Principal, m: Pick<MemberRow, 'funderIds'>): boolean {
+  const own = managedFunder(p);
+  return own === null || m.funderIds.every((f) => f === own);
 }

@@ -63,6 +63,7 @@ export function AreaNav({ ctx, area }: { ctx: PageContext; area: Area }) {
           { href: '/funder', label: t.navDashboard },
           { href: '/funder/import', label: t.navImport },
           { href: '/funder/api-keys', label: t.navKeys },
+          { href: '/funder/members', label: t.navMembers },
         ]
       : [
           { href: '/auditor', label: t.navDashboard },

@@ -8,6 +8,9 @@ import { granteeTexts } from './texts';
 export interface MyObligation {
   id: string;
   agreementId: string;
+  funderId: string;
+  /** null until the obligations service has the funder's registration (a moment after it is made) */
+  funderName: string | null;
   programmeCode: string;
   externalRef: string;
   referenceCode: string;
@@ -31,6 +34,14 @@ export function When({ o, locale }: { o: MyObligation; locale: Locale }) {
   if (!isOpen(o)) return <span>—</span>;
   const d = daysUntil(o.dueDate);
   return d < 0 ? <span class="late">{t.daysLate(-d)}</span> : <span>{t.daysLeft(d)}</span>;
+}
+
+/**
+ * Whose obligation it is: the funder's name, as the obligations service answers it with the
+ * obligation (so a contact reads the names of its own obligations' funders, and no other).
+ */
+export function FunderName({ o, locale }: { o: MyObligation; locale: Locale }) {
+  return o.funderName ? <span>{o.funderName}</span> : <span class="muted">{granteeTexts[locale].funderUnknown}</span>;
 }
 
 /** The reference code, with a copy button the script shows (hidden, and useless, without JavaScript). */
@@ -128,9 +139,10 @@ export async function granteeHome(ctx: PageContext, extra: { secret?: string; no
           <p>{t.none}</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="mine">
               <thead>
                 <tr>
+                  <th scope="col">{t.funder}</th>
                   <th scope="col">{t.programme}</th>
                   <th scope="col">{t.agreement}</th>
                   <th scope="col">{t.what}</th>
@@ -143,6 +155,9 @@ export async function granteeHome(ctx: PageContext, extra: { secret?: string; no
               <tbody>
                 {obligations.map((o) => (
                   <tr key={o.id}>
+                    <td>
+                      <FunderName o={o} locale={ctx.locale} />
+                    </td>
                     <td>{o.programmeCode}</td>
                     <td>
                       {o.agreementTitle} <span class="muted">({o.externalRef})</span>

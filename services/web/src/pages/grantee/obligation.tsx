@@ -3,7 +3,7 @@ import { readJson } from '../../adapters/services';
 import { CsrfField } from '../layout';
 import { page, type PageContext } from '../page';
 import { granteeTexts } from './texts';
-import { isOpen, Reference, When, type MyObligation } from './index';
+import { FunderName, isOpen, Reference, When, type MyObligation } from './index';
 
 interface Detail extends MyObligation {
   reminders: Array<{
@@ -67,6 +67,10 @@ async function detailPage(ctx: PageContext, id: string, result?: Declared, urlVa
       <>
         {result && <Checks ctx={ctx} result={result} />}
         <dl class="facts">
+          <dt>{t.funder}</dt>
+          <dd>
+            <FunderName o={o} locale={ctx.locale} />
+          </dd>
           <dt>{t.programme}</dt>
           <dd>{o.programmeCode}</dd>
           <dt>{t.agreement}</dt>
