@@ -25,9 +25,9 @@ export const QUEUES = {
   edgePeople: 'edge.people',
   agreementsPeople: 'agreements.people',
   obligationsPeople: 'obligations.people',
-  connectorPeople: 'praxis-connector.people',
   notifierPeople: 'notifier.people',
   reportsPeople: 'reports.people',
+  webPeople: 'web.people',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | string;
 
