@@ -279,11 +279,10 @@ export const eventProducers: { readonly [K in EventType]: readonly Producer[] } 
   'job.finished.v1': ['obligations', 'praxis-connector', 'reports'],
   'person.export_requested.v1': ['edge'],
   'person.erasure_requested.v1': ['edge'],
-  // The holders of personal data that answer on their `<service>.people` queue (the edge answers its
-  // own part at once). Not the praxis-connector: it holds no contact (public notes, feeds, agreements
-  // without contacts) and has no people queue, so it may not publish answers either (broker users).
-  'person.data_exported.v1': ['agreements', 'obligations', 'notifier', 'reports', 'web'],
-  'person.erased.v1': ['agreements', 'obligations', 'notifier', 'reports', 'web'],
+  // The holders of personal data, which answer on their `<service>.people` queue (the edge answers its
+  // own part at once); the same list as the edge's PERSONAL_DATA_HOLDERS.
+  'person.data_exported.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports', 'web'],
+  'person.erased.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports', 'web'],
 };
 
 /**

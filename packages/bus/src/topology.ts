@@ -25,6 +25,7 @@ export const QUEUES = {
   edgePeople: 'edge.people',
   agreementsPeople: 'agreements.people',
   obligationsPeople: 'obligations.people',
+  connectorPeople: 'praxis-connector.people',
   notifierPeople: 'notifier.people',
   reportsPeople: 'reports.people',
   webPeople: 'web.people',
