@@ -103,8 +103,13 @@ beforeAll(async () => {
     'reminder sent',
     60_000,
   );
-  // the person on the pages (the web schema): the reminder's link opens a session, in which it chooses
-  // English and makes a calendar address; an admin also invites the person as an auditor
+  // the person on the pages (the web schema): an admin invites the person as an auditor (first: an
+  // invitation ends the sessions of the address), then the reminder's link opens a session, in which
+  // it chooses English and makes a calendar address
+  await json(
+    await sys.call('POST', '/v1/members', ADMIN, { email: PERSON.email, role: 'auditor', funderIds: [funders[0]] }),
+    201,
+  );
   const reminder = sys.sink.messages.find((m) => m.envelopeTo.includes(PERSON.email))!;
   reminderLink = linkOnEdge(sys, /https?:\/\/\S+\/grantee\?acces=[\w.%-]+/.exec(reminder.parsed.text ?? '')![0]);
   const opened = await fetch(reminderLink, { redirect: 'manual' });
@@ -112,10 +117,6 @@ beforeAll(async () => {
   session = `pc_session=${cookieOf(opened, 'pc_session')!}`;
   expect((await postPage('/language', { locale: 'en', next: '/grantee' }, session)).status).toBe(303);
   expect((await postPage('/grantee/calendar', {}, session)).status).toBe(200);
-  await json(
-    await sys.call('POST', '/v1/members', ADMIN, { email: PERSON.email, role: 'auditor', funderIds: [funders[0]] }),
-    201,
-  );
   expect(await homeOf(session)).toBe('/grantee');
   // reports learned of the sending (reminder.sent.v1) in both chains
   for (const [i, f] of funders.entries()) {
