@@ -252,7 +252,7 @@ export type WaitingFor = z.infer<typeof waitingFor>;
 
 /** Every service that writes events to an outbox (the `source` of its events). */
 export type Producer =
-  'edge' | 'agreements' | 'obligations' | 'praxis-connector' | 'notifier' | 'reports' | 'scheduler';
+  'edge' | 'agreements' | 'obligations' | 'praxis-connector' | 'notifier' | 'reports' | 'scheduler' | 'web';
 
 /**
  * Which services emit each type. A job's worker asks these producers how far their outbox had gone
@@ -279,8 +279,10 @@ export const eventProducers: { readonly [K in EventType]: readonly Producer[] } 
   'job.finished.v1': ['obligations', 'praxis-connector', 'reports'],
   'person.export_requested.v1': ['edge'],
   'person.erasure_requested.v1': ['edge'],
-  'person.data_exported.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports'],
-  'person.erased.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports'],
+  // The holders of personal data, which answer on their `<service>.people` queue (the edge answers its
+  // own part at once); the same list as the edge's PERSONAL_DATA_HOLDERS.
+  'person.data_exported.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports', 'web'],
+  'person.erased.v1': ['agreements', 'obligations', 'praxis-connector', 'notifier', 'reports', 'web'],
 };
 
 /**

@@ -1,17 +1,21 @@
 import pg from 'pg';
 import { eventually } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
+import { linkOnEdge } from './web-pages';
 
 /*
- * Law 25 through the whole system: a contact known at two funders, reminded, is exported (every
- * holder's part names them), then erased while the notifier is down (it does its part when it comes
- * back); afterwards no text or JSON column of any schema holds the address or the name, both audit
- * chains still verify, the erasure is an entry of each, and a new export holds nothing of the person.
+ * Law 25 through the whole system: a contact known at two funders, reminded, who opened the
+ * reminder's link on the pages (a session, a language choice, a calendar address) and was invited
+ * as an auditor, is exported (every holder's part names them), then erased while the notifier is
+ * down (it does its part when it comes back); afterwards no text or JSON column of any schema holds
+ * the address or the name, the person's session and reminder link open nothing, both audit chains
+ * still verify, the erasure is an entry of each, and a new export holds nothing of the person.
  */
 
 const PERSON = { name: 'Gabrielle Lévesque-Nadeau', email: 'gabrielle.law25@example.org' };
 const KEPT = { name: 'Romain Kept-Contact', email: 'romain.kept@example.org' };
-const SCHEMAS = ['edge', 'agreements', 'obligations', 'praxis_connector', 'notifier', 'reports', 'scheduler'];
+const SCHEMAS = ['edge', 'agreements', 'obligations', 'praxis_connector', 'notifier', 'reports', 'scheduler', 'web'];
+const HOLDERS = ['agreements', 'edge', 'notifier', 'obligations', 'praxis-connector', 'reports', 'web'];
 
 interface PersonRequest {
   id: string;
@@ -28,6 +32,9 @@ interface PersonRequest {
 let sys: System;
 let funders: string[];
 let keys: string[];
+/** the link of the reminder the person received, and the session it opened on the pages */
+let reminderLink: string;
+let session: string;
 
 beforeAll(async () => {
   sys = await startSystem();
@@ -96,6 +103,21 @@ beforeAll(async () => {
     'reminder sent',
     60_000,
   );
+  // the person on the pages (the web schema): an admin invites the person as an auditor (first: an
+  // invitation ends the sessions of the address), then the reminder's link opens a session, in which
+  // it chooses English and makes a calendar address
+  await json(
+    await sys.call('POST', '/v1/members', ADMIN, { email: PERSON.email, role: 'auditor', funderIds: [funders[0]] }),
+    201,
+  );
+  const reminder = sys.sink.messages.find((m) => m.envelopeTo.includes(PERSON.email))!;
+  reminderLink = linkOnEdge(sys, /https?:\/\/\S+\/grantee\?acces=[\w.%-]+/.exec(reminder.parsed.text ?? '')![0]);
+  const opened = await fetch(reminderLink, { redirect: 'manual' });
+  expect(opened.status).toBe(303);
+  session = `pc_session=${cookieOf(opened, 'pc_session')!}`;
+  expect((await postPage('/language', { locale: 'en', next: '/grantee' }, session)).status).toBe(303);
+  expect((await postPage('/grantee/calendar', {}, session)).status).toBe(200);
+  expect(await homeOf(session)).toBe('/grantee');
   // reports learned of the sending (reminder.sent.v1) in both chains
   for (const [i, f] of funders.entries()) {
     await eventually(
@@ -111,6 +133,30 @@ beforeAll(async () => {
 afterAll(async () => {
   await sys?.stop();
 });
+
+const cookieOf = (res: Response, name: string): string | undefined =>
+  res.headers
+    .getSetCookie()
+    .map((c) => new RegExp(`^${name}=([^;]*)`).exec(c)?.[1])
+    .find((v) => v !== undefined);
+
+/** A form of the pages posted through the edge with its CSRF cookie and field, as a browser would. */
+async function postPage(path: string, form: Record<string, string>, cookies: string): Promise<Response> {
+  const page = await fetch(`${sys.base}/sign-in`);
+  const csrf = cookieOf(page, 'pc_csrf')!;
+  const field = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  return fetch(`${sys.base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `pc_csrf=${csrf}; ${cookies}` },
+    body: new URLSearchParams({ _csrf: field, ...form }).toString(),
+    redirect: 'manual',
+  });
+}
+
+/** Where `/` sends the holder of the session cookie: its home, or the sign-in page when signed out. */
+async function homeOf(cookies: string): Promise<string | null> {
+  return (await fetch(`${sys.base}/`, { headers: { cookie: cookies }, redirect: 'manual' })).headers.get('location');
+}
 
 async function request(kind: 'export' | 'erasure', email: string): Promise<PersonRequest> {
   return json<PersonRequest>(await sys.call('POST', '/v1/people/requests', ADMIN, { kind, email }), 202);
@@ -175,7 +221,7 @@ it('refuses a value that is not an email, and anyone but an admin', async () => 
 
 it('answers an unknown email with a complete export in which every service is present and empty', async () => {
   const r = await completed((await request('export', 'nobody.law25@example.org')).id);
-  expect(r.services.map((s) => s.service).sort()).toEqual(['agreements', 'edge', 'notifier', 'obligations', 'reports']);
+  expect(r.services.map((s) => s.service).sort()).toEqual(HOLDERS);
   for (const s of r.services) {
     expect(s.status).toBe('done');
     expect(s.parts!.length).toBeGreaterThan(0);
@@ -187,14 +233,31 @@ it('exports every service part, erases while the notifier is down, and leaves no
   const exported = await completed((await request('export', PERSON.email.toUpperCase())).id);
   for (const s of exported.services) {
     // reports holds the address in clear only for a failing contact (none here); its audit entries name
-    // the person by pseudonym, and those are its part
+    // the person by pseudonym, and those are its part. The praxis-connector's tables hold no contact
+    // (only a dead letter could, none here): it answers with its outbox part, empty.
     const found =
       s.service === 'reports'
         ? s.parts!.find((p) => p.kind === 'audit_entry')!.rows.length > 0
-        : JSON.stringify(s.parts).includes(PERSON.email);
+        : s.service === 'praxis-connector'
+          ? s.parts!.map((p) => `${p.kind}:${p.rows.length}`).join() === 'outbox_event:0'
+          : JSON.stringify(s.parts).includes(PERSON.email);
     expect([s.service, found]).toEqual([s.service, true]);
   }
-  expect(await columnsHolding([PERSON.email])).not.toEqual([]); // the scan sees the person before
+  expect(exported.services.map((s) => s.service).sort()).toEqual(HOLDERS);
+  // the pages' part: the member, its invitation link, the session, the calendar address, the language
+  const web = exported.services.find((s) => s.service === 'web')!;
+  const webRows = Object.fromEntries(web.parts!.map((p) => [p.kind, p.rows.length]));
+  expect(webRows).toMatchObject({
+    member: 1,
+    sign_in_link: 1,
+    session: 1,
+    calendar_subscription: 1,
+    person_preference: 1,
+  });
+  const before = await columnsHolding([PERSON.email]); // the scan sees the person before, the pages' tables too
+  expect(before).toEqual(
+    expect.arrayContaining(['web.member.email holds the email', 'web.session.email holds the email']),
+  );
 
   await sys.stopService('notifier');
   const erasure = await request('erasure', PERSON.email);
@@ -208,7 +271,7 @@ it('exports every service part, erases while the notifier is down, and leaves no
           .filter((s) => s.status === 'done')
           .map((s) => s.service)
           .sort()
-          .join() === 'agreements,edge,obligations,reports'
+          .join() === 'agreements,edge,obligations,praxis-connector,reports,web'
       );
     },
     'holders but the notifier answered',
@@ -224,6 +287,11 @@ it('exports every service part, erases while the notifier is down, and leaves no
   expect(await columnsHolding([PERSON.email, PERSON.name])).toEqual([]);
   // the other contact of the same agreements is kept
   expect((await columnsHolding([KEPT.email])).length).toBeGreaterThan(0);
+  // the person's session opens nothing any more, nor does the link of the reminder emailed before
+  expect(done.services.find((s) => s.service === 'web')!.counts).toMatchObject({ members: 1, sessions: 1 });
+  expect(await homeOf(session)).toBe('/sign-in');
+  expect((await fetch(reminderLink, { redirect: 'manual' })).status).toBe(401);
+  expect(await columnsHolding([PERSON.email])).toEqual([]);
 
   for (const [i, f] of funders.entries()) {
     const verify = await json<{ intact: boolean; events: number }>(

@@ -29,6 +29,7 @@ export const QUEUES = {
   connectorPeople: 'praxis-connector.people',
   notifierPeople: 'notifier.people',
   reportsPeople: 'reports.people',
+  webPeople: 'web.people',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | string;
 

@@ -69,6 +69,8 @@ it('gives every event type of the catalog a publisher', () => {
   expect(unpublishedTypes(Object.keys(eventCatalog))).toEqual([]);
   expect(permissionsFor('obligations').topicWrite).toContain('obligation\\.transitioned\\.v1');
   expect(permissionsFor('unknown-service').topicWrite).toBe('^$');
+  // the web service answers Law 25 requests (web.people) and publishes nothing else
+  expect(permissionsFor('web').topicWrite).toBe('^(person\\.data_exported\\.v1|person\\.erased\\.v1)$');
 });
 
 it("lets a service declare and read its own queues and publish its own events, and nothing of another service's", async () => {

@@ -85,6 +85,7 @@ export const PEER_URL_VARS: Readonly<Record<Producer, PeerVar>> = {
   notifier: 'NOTIFIER_URL',
   reports: 'REPORTS_URL',
   scheduler: 'SCHEDULER_URL',
+  web: 'WEB_URL',
 };
 
 /** The services whose URL this config holds, by service name. */

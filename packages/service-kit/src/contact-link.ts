@@ -18,6 +18,18 @@ export function signContactLink(email: string, secret: string, nowMs = Date.now(
 
 /** The contact's email of a good, unexpired token; null otherwise (whatever is wrong with it). */
 export function verifyContactLink(token: string, secret: string, nowMs = Date.now()): string | null {
+  return readContactLink(token, secret, nowMs)?.email ?? null;
+}
+
+/**
+ * A good, unexpired token's email and when it was signed (to the second: its expiry less the TTL),
+ * so a reader can refuse links signed before something it knows of (a Law 25 erasure); null otherwise.
+ */
+export function readContactLink(
+  token: string,
+  secret: string,
+  nowMs = Date.now(),
+): { email: string; issuedAtMs: number } | null {
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined) return null;
   const expected = crypto.createHmac('sha256', `contact-link:${secret}`).update(body).digest();
@@ -26,7 +38,7 @@ export function verifyContactLink(token: string, secret: string, nowMs = Date.no
   try {
     const c = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { e?: unknown; x?: unknown };
     if (typeof c.e !== 'string' || typeof c.x !== 'number' || c.x * 1000 <= nowMs) return null;
-    return c.e;
+    return { email: c.e, issuedAtMs: (c.x - CONTACT_LINK_TTL_DAYS * 86_400) * 1000 };
   } catch {
     return null;
   }

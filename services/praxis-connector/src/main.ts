@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pgTransact, QUEUES, ServiceRuntime, type RunningService, type SqlTx } from '@pc/bus';
-import { createLogger, type Logger, runService } from '@pc/service-kit';
+import { createLogger, type Logger, personPseudonymKey, runService } from '@pc/service-kit';
 import { DEFAULT_CONTACT_URL, loadConnectorConfig, type ConnectorConfig } from './config';
 import { createPrisma, type Tx } from './adapters/prisma';
 import { PraxisHttp } from './adapters/praxis-http';
@@ -13,6 +13,7 @@ import { userAgent } from './domain/politeness';
 import type { SyncOptions, SyncResult } from './domain/sync-run';
 import { READ_MODEL_BATCH, READ_MODEL_PREFETCH, READ_MODEL_WINDOW_MS, readModelHandlers } from './consumers/agreements';
 import { jobHandlers } from './consumers/jobs';
+import { startPeopleConsumer } from './consumers/people';
 import { runPraxisSync } from './use-cases/run-praxis-sync';
 import { queueSyncJob } from './use-cases/queue-sync-job';
 import { syncJobRunner, type SyncJobRunner } from './use-cases/run-sync-jobs';
@@ -96,6 +97,7 @@ export async function startConnector(
       syncs.kick();
     },
   });
+  await startPeopleConsumer(runtime, personPseudonymKey(cfg));
   runner.kick(); // runs recovered or queued jobs
 
   // The client closes first: a sync waiting out a pause or the rate ends at once instead of holding up shutdown.

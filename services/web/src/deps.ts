@@ -9,6 +9,7 @@ import type { Mailer } from './adapters/mailer';
 import type { MemberStore } from './adapters/member-store';
 import type { SignInStore } from './adapters/sign-in-store';
 import type { CalendarStore } from './adapters/calendar-store';
+import type { ErasureStore } from './adapters/person-data-store';
 import type { WindowLimit } from './domain/window-limit';
 
 /** What the pages and the members routes are given by the composition root (main.ts). */
@@ -25,6 +26,8 @@ export interface WebDeps {
   members: MemberStore;
   links: SignInStore;
   calendars: CalendarStore;
+  /** Law 25 erasures (a reminder link signed before one is refused) */
+  erasures: ErasureStore;
   /** sign-in requests per client address */
   perAddress: WindowLimit;
   /** detached work (sign-in deliveries) that stop() waits for */

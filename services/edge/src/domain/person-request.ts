@@ -1,10 +1,21 @@
 /**
  * Law 25 requests: every service that holds personal data answers an export or an erasure through
  * the bus; a request is complete when each of them answered. The edge answers its own part at once.
- * The praxis-connector and the scheduler hold none (no contact in their schemas; the whole-system
- * test scans every schema after an erasure), so they are not asked.
+ * The web service holds the people who sign in (members, sign-in links, sessions, calendar
+ * subscriptions, language choices). The praxis-connector holds no contact in its tables, but its
+ * queue of agreement snapshots (which name contacts) can keep one in a dead letter: it answers for
+ * those. The scheduler holds none (jobs and their actors; the whole-system test scans every schema
+ * after an erasure), so it is not asked.
  */
-export const PERSONAL_DATA_HOLDERS = ['edge', 'agreements', 'obligations', 'notifier', 'reports'] as const;
+export const PERSONAL_DATA_HOLDERS = [
+  'edge',
+  'agreements',
+  'obligations',
+  'praxis-connector',
+  'notifier',
+  'reports',
+  'web',
+] as const;
 
 export type PersonRequestKind = 'export' | 'erasure';
 
