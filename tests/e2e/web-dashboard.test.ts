@@ -290,3 +290,21 @@ it('an auditor signs in, sees no form, a forged POST is a 403, verifies and expo
     await expectAccessible(name);
   }
 }, 240_000);
+
+it('an admin signs in to the members of every funder; the page passes axe in French and English', async () => {
+  await signInAsInvited('chef@operations.example', { role: 'admin' });
+  const { page } = browser;
+  expect(new URL(page.url()).pathname).toBe('/admin');
+  expect(await page.locator('h1').textContent()).toBe('Administration : les membres');
+  // the officer and the auditor of the other tests are listed, with a button each; the admin's own row has none
+  const listed = (await page.locator('table.members tbody').textContent())!;
+  expect(listed).toContain('officier@boreale.example');
+  expect(listed).toContain('verif@ministere.example');
+  expect(
+    await page.locator('table.members tbody tr', { hasText: 'chef@operations.example' }).locator('button').count(),
+  ).toBe(0);
+  await expectAccessible('admin-members-fr');
+  await page.click('form[action="/language"] button');
+  expect(await page.getAttribute('html', 'lang')).toBe('en');
+  await expectAccessible('admin-members-en');
+}, 120_000);

@@ -31,21 +31,19 @@ const funderA = crypto.randomUUID();
 const funderB = crypto.randomUUID();
 const admin: Principal = { keyId: 'admin', role: 'admin', funderId: null, funderIds: [], granteeId: null };
 
-/** A member added by an admin, and a signed-in browser of that person (session and CSRF cookies, the form field). */
-async function officer(email: string, funderId: string) {
-  const m = await addMember(web.deps, admin, { email, role: 'funder_officer', funderIds: [funderId] }, 'fr');
-  const person: Person = { email, role: 'funder_officer', funderIds: [funderId] };
+/** A signed-in browser of `person` (session and CSRF cookies, the form field), opened on `first`. */
+async function browserOf(person: Person, first: string) {
   const session = await web.deps.sessions.open(person, 'fr');
   let cookie = `pc_session=${session}`;
-  const get = async (path: string): Promise<{ status: number; html: string }> => {
+  const get = async (path: string): Promise<{ status: number; html: string; location: string | null }> => {
     const r = await fetch(`${base}${path}`, { headers: { cookie }, redirect: 'manual' });
-    return { status: r.status, html: await r.text() };
+    return { status: r.status, html: await r.text(), location: r.headers.get('location') };
   };
   // the first page sets the CSRF cookie; its forms carry the field
-  const first = await fetch(`${base}/funder/members`, { headers: { cookie } });
-  const csrfCookie = /pc_csrf=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')![1];
+  const opened = await fetch(`${base}${first}`, { headers: { cookie } });
+  const csrfCookie = /pc_csrf=([^;]+)/.exec(opened.headers.get('set-cookie') ?? '')![1];
   cookie = `${cookie}; pc_csrf=${csrfCookie}`;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await first.text())![1]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await opened.text())![1]!;
   const post = async (path: string, form: Record<string, string>) => {
     const r = await fetch(`${base}${path}`, {
       method: 'POST',
@@ -55,7 +53,14 @@ async function officer(email: string, funderId: string) {
     });
     return { status: r.status, location: r.headers.get('location'), html: await r.text() };
   };
-  return { member: m, person, session, get, post, principal: principalFor(person) };
+  return { person, session, get, post, principal: principalFor(person) };
+}
+
+/** A member added by an admin, and a signed-in browser of that person. */
+async function officer(email: string, funderId: string) {
+  const m = await addMember(web.deps, admin, { email, role: 'funder_officer', funderIds: [funderId] }, 'fr');
+  const person: Person = { email, role: 'funder_officer', funderIds: [funderId] };
+  return { member: m, ...(await browserOf(person, '/funder/members')) };
 }
 
 const activeEmails = async (): Promise<string[]> => (await web.deps.members.list(null)).map((m) => m.email).sort();
@@ -183,4 +188,54 @@ test('another funder’s member, or one shared with another funder, is a 404 and
   expect(signedOut.headers.get('location')).toMatch(/^\/sign-in/);
   const auditor: Principal = { keyId: 'x', role: 'auditor', funderId: null, funderIds: [funderA], granteeId: null };
   await expect(removeMember(web.deps, auditor, crypto.randomUUID())).rejects.toMatchObject({ status: 403 });
+});
+
+test('an admin lands on /admin: every funder’s members, invites with a scope by id, a bad id named, removes', async () => {
+  const one = await officer('une@alpha-admin.example', funderA);
+  await officer('deux@beta-admin.example', funderB);
+  await addMember(web.deps, admin, { email: 'chef@admin.example', role: 'admin' }, 'fr');
+  const me = await browserOf({ email: 'chef@admin.example', role: 'admin', funderIds: [] }, '/admin');
+  const home = await me.get('/');
+  expect(home.status).toBe(303);
+  expect(home.location).toBe('/admin');
+  const page = await me.get('/admin');
+  expect(page.status).toBe(200);
+  expect(page.html).toContain('<h1>Administration : les membres</h1>');
+  expect(page.html).toContain('une@alpha-admin.example');
+  expect(page.html).toContain('deux@beta-admin.example');
+  expect(page.html).toContain('<option value="admin"');
+
+  // a scope that is not a list of ids: named next to its field, nobody added
+  const before = await activeEmails();
+  const bad = await me.post('/admin', {
+    email: 'verif@both.example',
+    role: 'auditor',
+    locale: 'fr',
+    funderIds: 'Alpha',
+  });
+  expect(bad.status).toBe(422);
+  expect(bad.html).toMatch(/id="member-funderIds-err"[^>]*>Chaque bailleur de fonds est nommé par son identifiant/);
+  expect(bad.html).toContain('aria-describedby="member-funders-help member-funderIds-err"');
+  expect(await activeEmails()).toEqual(before);
+  // an auditor of both funders
+  const ok = await me.post('/admin', {
+    email: 'verif@both.example',
+    role: 'auditor',
+    locale: 'fr',
+    funderIds: `${funderA}, ${funderB}`,
+  });
+  expect(ok.status).toBe(303);
+  const added = (await web.deps.members.list(null)).find((m) => m.email === 'verif@both.example');
+  expect([...added!.funderIds].sort()).toEqual([funderA, funderB].sort());
+
+  // removes a funder's officer (an admin may remove anyone but itself)
+  const removed = await me.post(`/admin/${one.member.id}/remove`, {});
+  expect(removed.status).toBe(303);
+  expect(await activeEmails()).not.toContain('une@alpha-admin.example');
+  expect((await me.get('/admin')).html).not.toContain(
+    `/admin/${(await web.deps.members.active('chef@admin.example'))!.id}/remove`,
+  );
+  // a funder officer does not reach the admin's page
+  const other = await officer('trois@alpha-admin.example', funderA);
+  expect((await other.get('/admin')).status).toBe(403);
 });

@@ -29,7 +29,7 @@ export function routeTable(cfg: EdgeConfig): Array<{ pattern: RegExp; service: s
  * service's own session cookie; the edge forwards them as they are, with no principal.
  */
 export const PAGE_PATHS =
-  /^\/($|sign-in(\/|$)|sign-out$|language$|grantee(\/|$)|funder(\/|$)|auditor(\/|$)|assets\/|calendar\/)/;
+  /^\/($|sign-in(\/|$)|sign-out$|language$|grantee(\/|$)|funder(\/|$)|auditor(\/|$)|admin(\/|$)|assets\/|calendar\/)/;
 
 /** Headers of the web service's answer that are the connection's, not the page's. */
 const HOP_BY_HOP = new Set([

@@ -9,8 +9,9 @@ export function homeOf(p: Person): string {
     case 'auditor':
       return '/auditor';
     case 'funder_officer':
-    case 'admin':
       return '/funder';
+    case 'admin':
+      return '/admin';
   }
 }
 

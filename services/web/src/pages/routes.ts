@@ -9,7 +9,14 @@ import { extendPage, waivePage } from './funder/decide';
 import { funderReportPage } from './funder/report';
 import { importFormPage, importPage } from './funder/import';
 import { apiKeysPage, createApiKeyPage, revokeApiKeyPage } from './funder/api-keys';
-import { inviteMemberPage, membersPage, removeMemberPage } from './funder/members';
+import {
+  adminInviteMemberPage,
+  adminMembersPage,
+  adminRemoveMemberPage,
+  inviteMemberPage,
+  membersPage,
+  removeMemberPage,
+} from './funder/members';
 import { auditorDashboardPage } from './auditor/dashboard';
 import { auditorAgreementPage } from './auditor/agreement';
 import { auditorReportPage } from './auditor/report';
@@ -51,6 +58,9 @@ export const PAGES: readonly Page[] = [
   membersPage,
   inviteMemberPage,
   removeMemberPage,
+  adminMembersPage,
+  adminInviteMemberPage,
+  adminRemoveMemberPage,
   auditorDashboardPage,
   auditorAgreementPage,
   auditorReportPage,

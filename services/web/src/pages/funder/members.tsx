@@ -4,17 +4,28 @@ import { CsrfField } from '../layout';
 import { principalFor } from '../../domain/person';
 import { readEmail } from '../../use-cases/sign-in';
 import { addMember, listMembers, removableBy, removeMember } from '../../use-cases/members';
-import { field, idParam, param } from './api';
+import { field, idParam, param, UUID } from './api';
 import { dash } from './texts';
 import { AreaNav, formatDate } from './views';
 
-/** The roles a funder may invite (an admin is an admin's decision: addMember refuses it with a 403). */
-const INVITED_ROLES = ['funder_officer', 'auditor'] as const;
-type InvitedRole = (typeof INVITED_ROLES)[number];
-type Field = 'email' | 'role' | 'locale';
+/**
+ * The page serves two areas: a funder officer's (`/funder/members`, its own funder's members) and an
+ * admin's (`/admin`, every member; the admin names the funders of a new member's scope by id, as the
+ * API does, and may invite another admin). The rules are the use cases', for the signed-in principal.
+ */
+type MembersArea = 'funder' | 'admin';
+const BASE: Record<MembersArea, string> = { funder: '/funder/members', admin: '/admin' };
+
+/** The roles each area invites (a funder may not add an admin: addMember refuses it with a 403). */
+const ROLES_OF = {
+  funder: ['funder_officer', 'auditor'],
+  admin: ['funder_officer', 'auditor', 'admin'],
+} as const;
+type InvitedRole = (typeof ROLES_OF)['admin'][number];
+type Field = 'email' | 'role' | 'locale' | 'funderIds';
 
 interface FormState {
-  values: { email: string; role: string; locale: string };
+  values: { email: string; role: string; locale: string; funderIds: string };
   errors: Partial<Record<Field, string>>;
 }
 
@@ -25,10 +36,12 @@ const textOf = (e: { message: string; fr?: string }, l: Locale): string => (l ==
  * funder may not give) on the role; a 409 (the address is already someone's membership elsewhere) on
  * the email. Anything else is not about the form and becomes the error page.
  */
-function formErrors(err: AppError, l: Locale): Partial<Record<Field, string>> | null {
+function formErrors(err: AppError, l: Locale, area: MembersArea): Partial<Record<Field, string>> | null {
   const out: Partial<Record<Field, string>> = {};
   for (const e of err.errors ?? []) {
-    const f: Field = e.path === 'email' || e.path === 'locale' ? e.path : 'role'; // funderIds: the role's scope
+    // a funder's form has no scope field: its scope is the role's (one funder, its own)
+    const f: Field =
+      e.path === 'email' || e.path === 'locale' ? e.path : e.path === 'funderIds' && area === 'admin' ? e.path : 'role';
     out[f] = out[f] ? `${out[f]} ; ${textOf(e, l)}` : textOf(e, l);
   }
   if (Object.keys(out).length > 0) return out;
@@ -38,7 +51,10 @@ function formErrors(err: AppError, l: Locale): Partial<Record<Field, string>> | 
 }
 
 /** The invitation form as posted: every field checked, every error named, before anything is written. */
-function readInvitation(ctx: PageContext): { email: string; role: InvitedRole; locale: Locale } {
+function readInvitation(
+  ctx: PageContext,
+  area: MembersArea,
+): { email: string; role: InvitedRole; locale: Locale; funderIds?: string[] } {
   const errors: FieldError[] = [];
   let email = '';
   try {
@@ -48,7 +64,7 @@ function readInvitation(ctx: PageContext): { email: string; role: InvitedRole; l
     errors.push(...e.errors);
   }
   const role = field(ctx, 'role');
-  if (!INVITED_ROLES.includes(role as InvitedRole))
+  if (!(ROLES_OF[area] as readonly string[]).includes(role))
     errors.push(
       fieldError('role', {
         fr: 'Choisissez un rôle : personnel du bailleur de fonds ou vérificateur.',
@@ -60,8 +76,23 @@ function readInvitation(ctx: PageContext): { email: string; role: InvitedRole; l
     errors.push(
       fieldError('locale', { fr: 'Choisissez la langue de l’invitation.', en: 'Choose the invitation’s language.' }),
     );
+  const funderIds = field(ctx, 'funderIds')
+    .split(/[\s,;]+/)
+    .filter(Boolean);
+  if (area === 'admin' && funderIds.some((id) => !UUID.test(id)))
+    errors.push(
+      fieldError('funderIds', {
+        fr: 'Chaque bailleur de fonds est nommé par son identifiant (un UUID), séparés par des virgules.',
+        en: 'Name each funder by its id (a UUID), separated by commas.',
+      }),
+    );
   if (errors.length > 0) throw invalid(errors);
-  return { email, role: role as InvitedRole, locale: locale as Locale };
+  return {
+    email,
+    role: role as InvitedRole,
+    locale: locale as Locale,
+    ...(area === 'admin' ? { funderIds } : {}),
+  };
 }
 
 /**
@@ -74,14 +105,16 @@ function readInvitation(ctx: PageContext): { email: string; role: InvitedRole; l
  */
 async function membersScreen(
   ctx: PageContext,
+  area: MembersArea,
   extra: { notice?: string; form?: FormState } = {},
   status?: number,
 ): Promise<PageResult> {
   const t = dash[ctx.locale];
+  const base = BASE[area];
   const me = ctx.person!;
   const p = principalFor(me);
   const { data } = await listMembers(ctx.deps, p);
-  const values = extra.form?.values ?? { email: '', role: 'funder_officer', locale: 'fr' };
+  const values = extra.form?.values ?? { email: '', role: 'funder_officer', locale: 'fr', funderIds: '' };
   const errors = extra.form?.errors ?? {};
   const described = (f: Field, help?: string): string | undefined =>
     [help, errors[f] ? `member-${f}-err` : undefined].filter(Boolean).join(' ') || undefined;
@@ -93,11 +126,11 @@ async function membersScreen(
     ) : null;
   return {
     status,
-    title: t.membersTitle,
+    title: area === 'admin' ? t.adminTitle : t.membersTitle,
     body: (
       <>
-        <AreaNav ctx={ctx} area="funder" />
-        <p>{t.membersIntro}</p>
+        {area === 'funder' && <AreaNav ctx={ctx} area="funder" />}
+        <p>{area === 'admin' ? t.adminIntro : t.membersIntro}</p>
         <p>{t.cannotRemoveSelf}</p>
         {extra.notice && (
           <p class="notice" role="status">
@@ -106,7 +139,7 @@ async function membersScreen(
         )}
         <section aria-labelledby="invite-h">
           <h2 id="invite-h">{t.inviteTitle}</h2>
-          <form method="post" action="/funder/members" class="stack" novalidate>
+          <form method="post" action={base} class="stack" novalidate>
             <CsrfField ctx={ctx} />
             <label for="member-email">{t.memberEmail}</label>
             <input
@@ -128,7 +161,7 @@ async function membersScreen(
               aria-invalid={errors.role ? 'true' : undefined}
               aria-describedby={described('role', 'member-role-help')}
             >
-              {INVITED_ROLES.map((r) => (
+              {ROLES_OF[area].map((r) => (
                 <option key={r} value={r} selected={values.role === r}>
                   {t.roles[r]}
                 </option>
@@ -138,6 +171,24 @@ async function membersScreen(
               {t.roleHelp}
             </span>
             <ErrorOf f="role" />
+            {area === 'admin' && (
+              <>
+                <label for="member-funders">{t.funderIdsLabel}</label>
+                <input
+                  id="member-funders"
+                  type="text"
+                  name="funderIds"
+                  autocomplete="off"
+                  value={values.funderIds}
+                  aria-invalid={errors.funderIds ? 'true' : undefined}
+                  aria-describedby={described('funderIds', 'member-funders-help')}
+                />
+                <span class="help" id="member-funders-help">
+                  {t.funderIdsHelp}
+                </span>
+                <ErrorOf f="funderIds" />
+              </>
+            )}
             <label for="member-locale">{t.invitationLocale}</label>
             <select
               id="member-locale"
@@ -183,7 +234,7 @@ async function membersScreen(
                         {m.email === me.email ? (
                           <span>{t.you}</span>
                         ) : removableBy(p, m) ? (
-                          <form method="post" action={`/funder/members/${m.id}/remove`} class="inline">
+                          <form method="post" action={`${base}/${m.id}/remove`} class="inline">
                             <CsrfField ctx={ctx} />
                             <button type="submit" class="secondary" aria-label={t.removeLabel(m.email)}>
                               {t.remove}
@@ -207,42 +258,62 @@ async function membersScreen(
 
 const NOTICES = { invited: 'memberInvited', removed: 'memberRemoved' } as const;
 
-export const membersPage = page({
-  method: 'GET',
-  path: '/funder/members',
-  access: ['funder_officer'],
-  handle: (ctx) => {
-    const done = param(ctx, 'done');
-    const key = done === 'invited' || done === 'removed' ? NOTICES[done] : undefined;
-    return membersScreen(ctx, { notice: key ? dash[ctx.locale][key] : undefined });
-  },
-});
+/** The three pages of one area: the list and form, an invitation, a removal (each answered by a 303). */
+function membersPages(area: MembersArea, access: 'funder_officer' | 'admin') {
+  const base = BASE[area];
+  return {
+    list: page({
+      method: 'GET',
+      path: base,
+      access: [access],
+      handle: (ctx) => {
+        const done = param(ctx, 'done');
+        const key = done === 'invited' || done === 'removed' ? NOTICES[done] : undefined;
+        return membersScreen(ctx, area, { notice: key ? dash[ctx.locale][key] : undefined });
+      },
+    }),
+    invite: page({
+      method: 'POST',
+      path: base,
+      access: [access],
+      handle: async (ctx) => {
+        const values = {
+          email: field(ctx, 'email'),
+          role: field(ctx, 'role'),
+          locale: field(ctx, 'locale'),
+          funderIds: field(ctx, 'funderIds'),
+        };
+        try {
+          const input = readInvitation(ctx, area);
+          await addMember(ctx.deps, principalFor(ctx.person!), input, ctx.locale);
+        } catch (err) {
+          const errors = err instanceof AppError ? formErrors(err, ctx.locale, area) : null;
+          if (!errors || !(err instanceof AppError)) throw err;
+          return membersScreen(ctx, area, { form: { values, errors } }, err.status);
+        }
+        // the address stays out of the URL (history, logs): the notice says only that it was sent
+        return { redirect: `${base}?done=invited` };
+      },
+    }),
+    remove: page({
+      method: 'POST',
+      path: `${base}/:id/remove`,
+      access: [access],
+      handle: async (ctx) => {
+        await removeMember(ctx.deps, principalFor(ctx.person!), idParam(ctx), { email: ctx.person!.email });
+        return { redirect: `${base}?done=removed` };
+      },
+    }),
+  };
+}
 
-export const inviteMemberPage = page({
-  method: 'POST',
-  path: '/funder/members',
-  access: ['funder_officer'],
-  handle: async (ctx) => {
-    const values = { email: field(ctx, 'email'), role: field(ctx, 'role'), locale: field(ctx, 'locale') };
-    try {
-      const input = readInvitation(ctx);
-      await addMember(ctx.deps, principalFor(ctx.person!), input, ctx.locale);
-    } catch (err) {
-      const errors = err instanceof AppError ? formErrors(err, ctx.locale) : null;
-      if (!errors || !(err instanceof AppError)) throw err;
-      return membersScreen(ctx, { form: { values, errors } }, err.status);
-    }
-    // the address stays out of the URL (history, logs): the notice says only that it was sent
-    return { redirect: '/funder/members?done=invited' };
-  },
-});
+const funderMembers = membersPages('funder', 'funder_officer');
+export const membersPage = funderMembers.list;
+export const inviteMemberPage = funderMembers.invite;
+export const removeMemberPage = funderMembers.remove;
 
-export const removeMemberPage = page({
-  method: 'POST',
-  path: '/funder/members/:id/remove',
-  access: ['funder_officer'],
-  handle: async (ctx) => {
-    await removeMember(ctx.deps, principalFor(ctx.person!), idParam(ctx), { email: ctx.person!.email });
-    return { redirect: '/funder/members?done=removed' };
-  },
-});
+/** An admin's home: every member of every funder, invited and removed here (funders and keys: the API). */
+const adminMembers = membersPages('admin', 'admin');
+export const adminMembersPage = adminMembers.list;
+export const adminInviteMemberPage = adminMembers.invite;
+export const adminRemoveMemberPage = adminMembers.remove;

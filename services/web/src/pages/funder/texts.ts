@@ -110,6 +110,12 @@ export const dash = catalog({
     keyRevoked: 'La clé est révoquée.',
     noKeys: 'Aucune clé.',
     membersTitle: 'Membres du bailleur de fonds',
+    adminTitle: 'Administration : les membres',
+    adminIntro:
+      'Toutes les personnes qui ouvrent ces pages, de tous les bailleurs de fonds. Les bailleurs de fonds et leurs clés se gèrent par l’API (voir /docs).',
+    funderIdsLabel: 'Bailleurs de fonds (identifiants)',
+    funderIdsHelp:
+      'Un identifiant pour le personnel d’un bailleur de fonds, un ou plusieurs pour un vérificateur, aucun pour un administrateur ; séparés par des virgules.',
     membersIntro:
       'Les personnes qui ouvrent ces pages pour le bailleur de fonds. Une invitation leur envoie par courriel un lien de connexion ; un membre retiré perd son accès à l’instant.',
     cannotRemoveSelf:
@@ -251,6 +257,11 @@ export const dash = catalog({
     keyRevoked: 'The key is revoked.',
     noKeys: 'No keys.',
     membersTitle: 'Funder members',
+    adminTitle: 'Administration: members',
+    adminIntro:
+      'Everyone who opens these pages, of every funder. Funders and their keys are managed through the API (see /docs).',
+    funderIdsLabel: 'Funders (ids)',
+    funderIdsHelp: 'One id for a funder officer, one or more for an auditor, none for an admin; separated by commas.',
     membersIntro:
       'The people who open these pages for the funder. An invitation emails them a sign-in link; a removed member loses access at once.',
     cannotRemoveSelf: 'You cannot remove yourself: ask another person of the funder or an admin.',
