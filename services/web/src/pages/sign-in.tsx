@@ -144,7 +144,9 @@ export const useLinkPage = page({
     const t = texts[ctx.locale];
     const token = (ctx.req.body as Record<string, unknown>).token;
     const email = typeof token === 'string' && token.length <= 200 ? await ctx.deps.links.use(token) : null;
-    if (!email)
+    const person = email ? await personOf(ctx.deps, email) : null;
+    // a link of somebody who is no longer a member nor a contact reads as a used one: nothing told
+    if (!person)
       return {
         status: 410,
         title: t.linkTitle,
@@ -157,7 +159,6 @@ export const useLinkPage = page({
           </>
         ),
       };
-    const person = await personOf(ctx.deps.members, email);
     await openSession(ctx, person);
     return { redirect: homeOf(person) };
   },

@@ -63,7 +63,7 @@ export const signInLinkUrl = (base: string, token: string): string =>
   `${base.replace(/\/+$/, '')}/sign-in/link?token=${encodeURIComponent(token)}`;
 
 /** A member, or an email listed as a contact on at least one agreement (asked of the obligations service, as that contact). */
-async function isKnown(deps: SignInDeps, email: string): Promise<boolean> {
+async function isKnown(deps: Pick<SignInDeps, 'members' | 'callsFor'>, email: string): Promise<boolean> {
   if (await deps.members.active(email)) return true;
   const res = await deps.callsFor({ email, role: 'grantee_contact', funderIds: [] }, 'fr')(
     'obligations',
@@ -74,8 +74,14 @@ async function isKnown(deps: SignInDeps, email: string): Promise<boolean> {
   return (body.data?.length ?? 0) > 0;
 }
 
-/** Who an email is once its link is used: its membership, else a grantee contact (scoped by the agreements listing it). */
-export async function personOf(members: MemberStore, email: string): Promise<Person> {
-  const m = await members.active(email);
-  return m ? { email, role: m.role, funderIds: m.funderIds } : { email, role: 'grantee_contact', funderIds: [] };
+/**
+ * Who an email is once its link is used: its membership, else a grantee contact (scoped by the
+ * agreements listing it), else nobody (null). Checked again at use, not only when the link was
+ * sent: a member removed, or a contact taken off every agreement, in the link's 15 minutes gets no
+ * session (it would open an empty contact page, and write the address back here).
+ */
+export async function personOf(deps: Pick<SignInDeps, 'members' | 'callsFor'>, email: string): Promise<Person | null> {
+  const m = await deps.members.active(email);
+  if (m) return { email, role: m.role, funderIds: m.funderIds };
+  return (await isKnown(deps, email)) ? { email, role: 'grantee_contact', funderIds: [] } : null;
 }
