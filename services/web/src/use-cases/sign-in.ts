@@ -1,6 +1,5 @@
 import { AppError, fieldError, invalid, type Locale } from '@pc/service-kit';
 import type { WebDeps } from '../deps';
-import type { MemberStore } from '../adapters/member-store';
 import { normaliseEmail, type Person } from '../domain/person';
 import { signInEmail } from '../domain/emails';
 
