@@ -85,6 +85,11 @@ it('a grantee contact follows its reminder, declares a note, manages its calenda
   expect(table).toContain('Note de mi-parcours');
   expect(table).not.toContain(theirs.referenceCode);
   await expectAccessible('grantee-fr');
+  // on a phone each obligation is a card: its reference code is on screen, not past a scrolled table's edge
+  await page.setViewportSize({ width: 390, height: 844 });
+  const ref = (await page.locator(`#ref-${myObligation}`).boundingBox())!;
+  expect(ref.x + ref.width).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // A refused URL: every check in plain words.
   await page.click(`a[href="/grantee/obligations/${myObligation}"]`);

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { todayInMontreal, type Locale } from '@pc/service-kit';
 import { readJson } from '../../adapters/services';
 import { CsrfField } from '../layout';
@@ -20,6 +21,9 @@ export interface MyObligation {
   status: keyof (typeof granteeTexts)['fr']['statuses'];
   late: boolean | null;
 }
+
+/** The columns of the grantee's table, in order (each a text of the catalog: its heading, and its label on a phone). */
+const COLUMNS = ['funder', 'programme', 'agreement', 'what', 'due', 'when', 'status', 'reference'] as const;
 
 const OPEN = new Set(['upcoming', 'due_soon', 'overdue', 'extended', 'evidence_withdrawn']);
 export const isOpen = (o: Pick<MyObligation, 'status'>): boolean => OPEN.has(o.status);
@@ -138,43 +142,46 @@ export async function granteeHome(ctx: PageContext, extra: { secret?: string; no
         {obligations.length === 0 ? (
           <p>{t.none}</p>
         ) : (
+          // On a phone each row is a card of label: value lines (the grantee's page is read there most);
+          // the roles are written out because a table whose rows are displayed as blocks loses them.
           <div class="table-wrap">
-            <table class="mine">
-              <thead>
-                <tr>
-                  <th scope="col">{t.funder}</th>
-                  <th scope="col">{t.programme}</th>
-                  <th scope="col">{t.agreement}</th>
-                  <th scope="col">{t.what}</th>
-                  <th scope="col">{t.due}</th>
-                  <th scope="col">{t.when}</th>
-                  <th scope="col">{t.status}</th>
-                  <th scope="col">{t.reference}</th>
+            <table class="mine stack" role="table">
+              <thead role="rowgroup">
+                <tr role="row">
+                  {COLUMNS.map((c) => (
+                    <th scope="col" role="columnheader" key={c}>
+                      {t[c]}
+                    </th>
+                  ))}
                 </tr>
               </thead>
-              <tbody>
-                {obligations.map((o) => (
-                  <tr key={o.id}>
-                    <td>
-                      <FunderName o={o} locale={ctx.locale} />
-                    </td>
-                    <td>{o.programmeCode}</td>
-                    <td>
-                      {o.agreementTitle} <span class="muted">({o.externalRef})</span>
-                    </td>
-                    <td>
-                      <a href={`/grantee/obligations/${o.id}`}>{t.kinds[o.kind]}</a>
-                    </td>
-                    <td>{o.dueDate}</td>
-                    <td>
-                      <When o={o} locale={ctx.locale} />
-                    </td>
-                    <td>{t.statuses[o.status]}</td>
-                    <td>
-                      <Reference o={o} locale={ctx.locale} />
-                    </td>
-                  </tr>
-                ))}
+              <tbody role="rowgroup">
+                {obligations.map((o) => {
+                  const cells: Record<(typeof COLUMNS)[number], ComponentChildren> = {
+                    funder: <FunderName o={o} locale={ctx.locale} />,
+                    programme: o.programmeCode,
+                    agreement: (
+                      <>
+                        {o.agreementTitle} <span class="muted">({o.externalRef})</span>
+                      </>
+                    ),
+                    what: <a href={`/grantee/obligations/${o.id}`}>{t.kinds[o.kind]}</a>,
+                    due: o.dueDate,
+                    when: <When o={o} locale={ctx.locale} />,
+                    status: t.statuses[o.status],
+                    reference: <Reference o={o} locale={ctx.locale} />,
+                  };
+                  return (
+                    <tr key={o.id} role="row">
+                      {COLUMNS.map((c) => (
+                        <td role="cell" data-label={t[c]} key={c}>
+                          {/* one element: on a phone the cell is a grid of label and value */}
+                          <span>{cells[c]}</span>
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
