@@ -7,7 +7,9 @@
  *  3. an evaluation requested right after the import's answer, until the last digest reaches the sink,
  *     and a check that every due contact got exactly one;
  *  4. a Praxis sync over the simulator's notes (some mention reference codes);
- *  5. the compliance report in JSON, CSV, HTML and PDF through the edge.
+ *  5. the compliance report in JSON, CSV, HTML and PDF through the edge;
+ *  6. the funder dashboard pages, as an officer invited by email and signed in with its link opens
+ *     them through the edge (beside the JSON report they read).
  * Each phase is printed beside the raw limit of its bottleneck measured in the same run, then the
  * peak RSS of every process and the load average. Everything it starts is stopped at the end, on
  * Ctrl-C and on error; its database and vhost are dropped. Exits 1 when a check fails.
@@ -232,6 +234,65 @@ async function sampleMessage(db: pg.Client, schema: string, type: string): Promi
   if (!r) return null;
   return eventMessage({ id: r.id, type: r.type, subject: r.subject, data: r.data, time: r.created_at, source: schema })
     .content;
+}
+
+/**
+ * The dashboard as an officer sees it at this size: an officer invited through the API signs in
+ * with the invitation's link (its page, then its form, as a browser would), then each page is
+ * fetched five times through the edge; the median of each, and its size.
+ */
+async function dashboardTimes(
+  api: Client,
+  stack: Stack,
+  admin: string,
+  funderId: string,
+): Promise<Array<[string, number, number]>> {
+  const email = 'officier.banc@example.org';
+  const sent = stack.sink.messages.length;
+  await expectStatus(
+    'invite an officer',
+    api('POST', '/v1/members', admin, { email, role: 'funder_officer', funderIds: [funderId] }),
+    201,
+  );
+  const mail = await until(
+    'the invitation at the sink',
+    async () => stack.sink.messages.slice(sent).find((m) => m.envelopeTo.includes(email)),
+    30_000,
+  );
+  const link = /\/sign-in\/link\?token=[\w%-]+/.exec(mail.parsed.text ?? '')![0];
+  const form = await fetch(`${stack.edgeUrl}${link}`);
+  const csrfCookie = /pc_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1]!;
+  const html = await form.text();
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
+  const opened = await fetch(`${stack.edgeUrl}/sign-in/link`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `pc_csrf=${csrfCookie}` },
+    body: new URLSearchParams({ _csrf: field('_csrf'), token: field('token') }).toString(),
+    redirect: 'manual',
+  });
+  const session = /(pc_session=[^;]+)/.exec(opened.headers.get('set-cookie') ?? '')?.[1];
+  if (!session) throw new Error(`the invitation's link opened no session (HTTP ${opened.status})`);
+  const cookie = `${session}; pc_csrf=${csrfCookie}`;
+  const out: Array<[string, number, number]> = [];
+  for (const [what, path] of [
+    ['dashboard', '/funder'],
+    ['overdue, by grantee', '/funder?status=overdue&sort=grantee'],
+    ['text search', '/funder?q=PX-'],
+  ] as const) {
+    const runs: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const r = await fetch(`${stack.edgeUrl}${path}`, { headers: { cookie } });
+      const body = await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
+      runs.push(performance.now() - t);
+      bytes = body.byteLength;
+    }
+    runs.sort((a, b) => a - b);
+    out.push([what, runs[2]!, bytes]);
+  }
+  return out;
 }
 
 async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void): Promise<boolean> {
@@ -528,6 +589,13 @@ async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void):
         .join(', ')}`,
     );
 
+    // 6. The funder dashboard at this size, through the edge, as an invited officer's browser opens it.
+    const pageTimes = await dashboardTimes(api, stack, admin, funder.id);
+    loads.push(['after pages', loadAverage()]);
+    console.log(
+      `6. dashboard pages (median of 5): ${pageTimes.map(([what, ms, b]) => `${what} ${secs(ms)} (${fmt(b / 1024)} KiB)`).join(', ')}`,
+    );
+
     const rss = stack.services.map((s) => [s.name, s.child.pid ? peakRssMiB(s.child.pid) : null] as const);
 
     // Raw limits, same run, with the system idle.
@@ -633,6 +701,15 @@ async function run(args: Args, setStop: (stop: () => Promise<unknown>) => void):
         peak: '—',
         raw: `COPY TO of the report's ${fmt(copyOut.rows)} rows: ${fmt((copyOut.rows / copyOut.ms) * 1000)} rows/s`,
         rawRate: (copyOut.rows / copyOut.ms) * 1000,
+      },
+      {
+        phase: '6. dashboard page (GET /funder)',
+        wallMs: pageTimes[0]![1],
+        rate: 1000 / pageTimes[0]![1],
+        throughput: `${fmt(1000 / pageTimes[0]![1], 2)} pages/s`,
+        peak: 'n/a',
+        raw: `the JSON report it reads, alone: ${secs(reportTimes[0]![1])}`,
+        rawRate: 1000 / reportTimes[0]![1],
       },
     ];
     loads.push(['end', loadAverage()]);

@@ -9,7 +9,7 @@
  * bench `pnpm bench list-obligations` measures that at 40,000 obligations per funder.
  */
 import { STATUS_ORDER, encodeSearchCursor, type SearchKeyset, type Sort } from '../domain/obligation-search';
-import type { ObligationView } from './obligation-store';
+import { obligationFields, type ObligationRow, type ObligationView } from './obligation-store';
 import type { Db } from './prisma';
 
 /**
@@ -37,23 +37,9 @@ export interface SearchFilters {
   like?: string | null;
 }
 
-interface Row {
-  id: string;
-  agreement_id: string;
-  funder_id: string;
-  grantee_id: string;
+interface Row extends ObligationRow {
   grantee_name: string;
-  programme_code: string;
-  external_ref: string;
-  reference_code: string;
-  title: string;
-  kind: string;
-  sequence: number;
-  due_date: string;
-  status: string;
   status_rank: number;
-  fulfilled_at: Date | null;
-  late: boolean | null;
 }
 
 /** The sort's own leading key, as SQL, and how a page's last row names it. */
@@ -80,24 +66,29 @@ export async function searchObligations(
   };
   // One funder (every funder, most auditors) as `=`: an `= ANY(array)` scan does not give the index
   // order in PostgreSQL 15, so the first page would sort every row of the funder.
+  // With a text, the funder is taken on the agreement (the same funder: an obligation is its
+  // agreement's): the matching agreements are found first, then their obligations by agreement id.
+  // On the obligation, before a bulk import was analysed, the planner intersected the funder index
+  // for every matching agreement (19 s at 40,000 obligations; 0.05 s this way, statistics or not).
+  const owner = f.like ? 'a' : 'o';
   where.push(
-    funderIds.length === 1 ? `o.funder_id = ${p(funderIds[0])}::uuid` : `o.funder_id = ANY(${p(funderIds)}::uuid[])`,
+    funderIds.length === 1
+      ? `${owner}.funder_id = ${p(funderIds[0])}::uuid`
+      : `${owner}.funder_id = ANY(${p(funderIds)}::uuid[])`,
   );
   if (f.status) where.push(`o.status = ${p(f.status)}`);
-  // only the programme filter needs the agreement row in the count
-  const countFrom = f.programme ? 'obligation o JOIN agreement a ON a.id = o.agreement_id' : 'obligation o';
+  // only the programme filter and the text need the agreement row in the count
+  const countFrom = f.programme || f.like ? 'obligation o JOIN agreement a ON a.id = o.agreement_id' : 'obligation o';
   if (f.programme) where.push(`a.programme_code = ${p(f.programme)}`);
   if (f.dueBefore) where.push(`o.due_date <= ${p(f.dueBefore)}::date`);
   if (f.dueAfter) where.push(`o.due_date >= ${p(f.dueAfter)}::date`);
   if (f.agreementId) where.push(`o.agreement_id = ${p(f.agreementId)}::uuid`);
   if (f.granteeId) where.push(`o.grantee_id = ${p(f.granteeId)}::uuid`);
   if (f.like) {
-    // The text is matched on the funders' agreements first (their own index), then their obligations.
+    // On the joined agreement row (with the funder above), not as `agreement_id IN (SELECT …)`.
     const n = p(f.like);
-    const funders = funderIds.length === 1 ? `= ${p(funderIds[0])}::uuid` : `= ANY(${p(funderIds)}::uuid[])`;
     where.push(
-      `o.agreement_id IN (SELECT t.id FROM agreement t WHERE t.funder_id ${funders}
-         AND (t.grantee_name ILIKE ${n} OR t.title ILIKE ${n} OR t.external_ref ILIKE ${n} OR t.reference_code ILIKE ${n}))`,
+      `(a.grantee_name ILIKE ${n} OR a.title ILIKE ${n} OR a.external_ref ILIKE ${n} OR a.reference_code ILIKE ${n})`,
     );
   }
   const filtered = [...where];
@@ -134,23 +125,7 @@ export async function searchObligations(
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   return {
-    data: data.map((r) => ({
-      id: r.id,
-      agreementId: r.agreement_id,
-      funderId: r.funder_id,
-      granteeId: r.grantee_id,
-      granteeName: r.grantee_name,
-      programmeCode: r.programme_code,
-      externalRef: r.external_ref,
-      referenceCode: r.reference_code,
-      agreementTitle: r.title,
-      kind: r.kind,
-      sequence: r.sequence,
-      dueDate: r.due_date,
-      status: r.status,
-      fulfilledAt: r.fulfilled_at ? r.fulfilled_at.toISOString() : null,
-      late: r.late,
-    })),
+    data: data.map((r) => ({ ...obligationFields(r), granteeName: r.grantee_name })),
     nextCursor:
       more && last
         ? encodeSearchCursor({ sort, key: SORT_KEY[sort].of(last), dueDate: last.due_date, id: last.id })

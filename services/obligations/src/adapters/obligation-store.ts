@@ -39,11 +39,11 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-interface Row {
+/** The columns of an obligation joined with its agreement, as every read of them selects them. */
+export interface ObligationRow {
   id: string;
   agreement_id: string;
   funder_id: string;
-  funder_name: string | null;
   grantee_id: string;
   programme_code: string;
   external_ref: string;
@@ -55,6 +55,10 @@ interface Row {
   status: string;
   fulfilled_at: Date | null;
   late: boolean | null;
+}
+
+interface Row extends ObligationRow {
+  funder_name: string | null;
   updated_at: Date;
 }
 
@@ -63,11 +67,11 @@ const SELECT = `SELECT o.id, o.agreement_id, o.funder_id, f.name AS funder_name,
   o.kind, o.sequence, to_char(o.due_date, 'YYYY-MM-DD') AS due_date, o.status, o.fulfilled_at, o.late, o.updated_at
   FROM obligation o JOIN agreement a ON a.id = o.agreement_id LEFT JOIN funder f ON f.id = o.funder_id`;
 
-const toView = (r: Row): ObligationView => ({
+/** The view's fields an obligation row holds (each read adds its own: the funder's name, the grantee's). */
+export const obligationFields = (r: ObligationRow): Omit<ObligationView, 'funderName'> => ({
   id: r.id,
   agreementId: r.agreement_id,
   funderId: r.funder_id,
-  funderName: r.funder_name,
   granteeId: r.grantee_id,
   programmeCode: r.programme_code,
   externalRef: r.external_ref,
@@ -80,6 +84,8 @@ const toView = (r: Row): ObligationView => ({
   fulfilledAt: r.fulfilled_at ? r.fulfilled_at.toISOString() : null,
   late: r.late,
 });
+
+const toView = (r: Row): ObligationView => ({ ...obligationFields(r), funderName: r.funder_name });
 
 /** One obligation with its agreement's public fields; null when there is none. */
 export async function findObligationView(db: Db, id: string): Promise<ObligationView | null> {
