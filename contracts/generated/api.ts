@@ -1148,6 +1148,20 @@ export interface components {
             };
         };
         /**
+         * @description The change is recorded but the email it sends could not leave (the mail relay is unreachable):
+         *     send the same request again after `Retry-After` seconds to send it.
+         */
+        MailUnavailable: {
+            headers: {
+                /** @description seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description Too many requests: from this address after repeated failed authentications (every /v1 route,
          *     whatever the token, until the budget refills), or for this API key and address on heavy reads
          *     (compliance reports, a PDF counting five; the grantee calendar; audit verify and export).
@@ -1469,6 +1483,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["MailUnavailable"];
             default: components["responses"]["Problem"];
         };
     };

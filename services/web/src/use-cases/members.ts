@@ -1,4 +1,4 @@
-import { AppError, fieldError, invalid, notFound, type Locale, type Principal } from '@pc/service-kit';
+import { AppError, fieldError, invalid, notFound, unavailable, type Locale, type Principal } from '@pc/service-kit';
 import type { components } from '@pc/contracts';
 import type { WebDeps } from '../deps';
 import type { MemberRow } from '../adapters/member-store';
@@ -84,7 +84,19 @@ export async function addMember(
   }
   const token = await deps.links.issue(email, SIGN_IN_LINK_MS);
   const lang = input.locale ?? locale;
-  await deps.mailer.send(invitationEmail(email, lang, signInLinkUrl(deps.cfg.PUBLIC_BASE_URL, token)));
+  try {
+    await deps.mailer.send(invitationEmail(email, lang, signInLinkUrl(deps.cfg.PUBLIC_BASE_URL, token)));
+  } catch {
+    // The member is recorded; only the email is missing. The same invitation sent again changes
+    // nothing else and sends it (an unreachable relay is an operator's 3 a.m. matter, not a 500).
+    throw unavailable(
+      {
+        fr: 'le membre est enregistré, mais le courriel d’invitation n’a pas pu partir (relais de courriel injoignable) : renvoyez la même invitation plus tard',
+        en: 'the member is recorded, but the invitation email could not be sent (mail relay unreachable): send the same invitation again later',
+      },
+      60,
+    );
+  }
   return memberView(row);
 }
 
