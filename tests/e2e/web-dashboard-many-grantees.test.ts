@@ -1,8 +1,8 @@
-import { eventually, launchBrowser, type Browser } from '@pc/testkit';
+import { eventually, type Browser } from '@pc/testkit';
 import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
-import { ADMIN, json, startSystem, type System } from './system';
+import { ADMIN, json, type System } from './system';
 import { apiKey, createProgramme, registerFunder } from './scenario';
-import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
+import { withBrowserSystem, expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
 // A funder with more grantees than a select can usefully hold (101 here, thousands in a provincial
 // programme): the dashboard offers no select of them; the officer picks a grantee by its name in the
@@ -10,13 +10,9 @@ import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages'
 // real Chromium through the edge, axe-core and 390 px checked in French and English.
 let sys: System;
 let browser: Browser;
-beforeAll(async () => {
-  sys = await startSystem();
-  browser = await launchBrowser();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await sys?.stop();
+withBrowserSystem((s, b) => {
+  sys = s;
+  browser = b;
 });
 
 const GRANTEES = 101;

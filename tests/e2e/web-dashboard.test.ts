@@ -1,7 +1,13 @@
-import { eventually, launchBrowser, type Browser } from '@pc/testkit';
+import { eventually, type Browser } from '@pc/testkit';
 import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
-import { ADMIN, json, startSystem, type System } from './system';
-import { expectAccessible as expectAccessibleIn, linkOnEdge, requestLinkElsewhere, signInElsewhere } from './web-pages';
+import { ADMIN, json, type System } from './system';
+import {
+  withBrowserSystem,
+  expectAccessible as expectAccessibleIn,
+  linkOnEdge,
+  requestLinkElsewhere,
+  signInElsewhere,
+} from './web-pages';
 
 // The funder dashboard and the auditor view in a real Chromium, through the edge, on the whole
 // system: a funder officer invited by email signs in with the link from the SMTP sink, filters the
@@ -13,13 +19,9 @@ import { expectAccessible as expectAccessibleIn, linkOnEdge, requestLinkElsewher
 // horizontal scroll at 390 px; screenshots at 1280 and 390 px.
 let sys: System;
 let browser: Browser;
-beforeAll(async () => {
-  sys = await startSystem();
-  browser = await launchBrowser();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await sys?.stop();
+withBrowserSystem((s, b) => {
+  sys = s;
+  browser = b;
 });
 
 const onEdge = (link: string): string => linkOnEdge(sys, link);

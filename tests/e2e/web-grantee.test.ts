@@ -1,6 +1,6 @@
-import { eventually, launchBrowser, type Browser } from '@pc/testkit';
-import { ADMIN, json, startSystem, type System } from './system';
-import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
+import { eventually, type Browser } from '@pc/testkit';
+import { ADMIN, json, type System } from './system';
+import { withBrowserSystem, expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages';
 
 // The grantee's pages in a real Chromium, through the edge, on the whole system: the link of a
 // reminder captured at the SMTP sink opens the grantee page, which names each obligation's funder; a refused URL says why, a good one
@@ -10,13 +10,9 @@ import { expectAccessible as expectAccessibleIn, linkOnEdge } from './web-pages'
 // axe-core finds nothing on any page, in French and in English; no horizontal scroll at 390 px.
 let sys: System;
 let browser: Browser;
-beforeAll(async () => {
-  sys = await startSystem();
-  browser = await launchBrowser();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await sys?.stop();
+withBrowserSystem((s, b) => {
+  sys = s;
+  browser = b;
 });
 
 const onEdge = (link: string): string => linkOnEdge(sys, link);

@@ -1,7 +1,25 @@
-import { axeViolations, screenshots, scrollsHorizontally, type Browser } from '@pc/testkit';
-import type { System } from './system';
+import { axeViolations, launchBrowser, screenshots, scrollsHorizontally, type Browser } from '@pc/testkit';
+import { startSystem, type System, type SystemOptions } from './system';
 
 /** What the browser tests of the pages share. */
+
+/**
+ * The whole system and a Chromium for the file's tests: started before them, given to `use`,
+ * stopped after (the browser first).
+ */
+export function withBrowserSystem(use: (sys: System, browser: Browser) => void, opts: SystemOptions = {}): void {
+  let sys: System | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    sys = await startSystem(opts);
+    browser = await launchBrowser();
+    use(sys, browser);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sys?.stop();
+  });
+}
 
 /** An emailed link, on this test's edge (the services write the default public URL). */
 export function linkOnEdge(sys: System, link: string): string {

@@ -55,6 +55,25 @@ export interface PersonPart {
   rows: Array<Record<string, unknown>>;
 }
 
+/** One kind of row an export reads: a query with the email as `$1`. */
+export interface PersonQuery {
+  kind: string;
+  description: string;
+  sql: string;
+}
+
+/** The parts of an export that are plain queries of the email, in the order given. */
+export async function queryParts(tx: SqlTx, queries: readonly PersonQuery[], email: string): Promise<PersonPart[]> {
+  const parts: PersonPart[] = [];
+  for (const q of queries)
+    parts.push({
+      kind: q.kind,
+      description: q.description,
+      rows: await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(q.sql, email),
+    });
+  return parts;
+}
+
 /** What a service does about one person, inside the consumer's transaction. */
 export interface PersonDataPort<Tx extends SqlTx> {
   /**

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { createLogger, type Principal } from '@pc/service-kit';
-import { eventually, startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
-import { loadWebConfig } from '../src/config';
-import { startWeb, type RunningWeb } from '../src/main';
+import type { Principal } from '@pc/service-kit';
+import { eventually, type SmtpSink } from '@pc/testkit';
+import type { RunningWeb } from '../src/main';
+import { withWebAlone } from './web-alone';
 import { principalFor, type Person } from '../src/domain/person';
 import { addMember, removeMember } from '../src/use-cases/members';
 
@@ -10,21 +10,13 @@ import { addMember, removeMember } from '../src/use-cases/members';
 // session opened in the store: each bad field named next to it and nothing written; the invitation
 // in the language chosen; removal ends the member's sessions; removing oneself is a 409 with nothing
 // changed, in the use case as well as on the page; another funder's member is a 404.
-let env: TestEnv;
 let sink: SmtpSink;
 let web: RunningWeb;
 let base: string;
-
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  env = await testEnv({ SMTP_URL: sink.url, CONTACT_LINK_SECRET: 'c'.repeat(40) });
-  web = await startWeb(loadWebConfig(env.env), createLogger('web-test', 'silent'));
-  base = `http://127.0.0.1:${web.port}`;
-});
-afterAll(async () => {
-  await web?.stop();
-  await sink?.close();
-  env?.cleanup();
+withWebAlone((w, b, k) => {
+  web = w;
+  base = b;
+  sink = k;
 });
 
 const funderA = crypto.randomUUID();

@@ -1,23 +1,8 @@
-import { startSmtpSink, testEnv, type SmtpSink, type TestEnv } from '@pc/testkit';
-import { loadWebConfig } from '../src/config';
-import { startWeb, type RunningWeb } from '../src/main';
-import { createLogger } from '@pc/service-kit';
+import { withWebAlone } from './web-alone';
 
-let env: TestEnv;
-let sink: SmtpSink;
-let web: RunningWeb;
 let base: string;
-
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  env = await testEnv({ SMTP_URL: sink.url, CONTACT_LINK_SECRET: 'c'.repeat(40) });
-  web = await startWeb(loadWebConfig(env.env), createLogger('web-test', 'silent'));
-  base = `http://127.0.0.1:${web.port}`;
-});
-afterAll(async () => {
-  await web?.stop();
-  await sink?.close();
-  env?.cleanup();
+withWebAlone((_web, b) => {
+  base = b;
 });
 
 test('the sign-in page renders in French by default, escaped, with the layout landmarks', async () => {

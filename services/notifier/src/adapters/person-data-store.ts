@@ -1,7 +1,7 @@
-import type { PersonDataPort, SqlTx } from '@pc/bus';
+import { queryParts, type PersonDataPort, type PersonQuery, type SqlTx } from '@pc/bus';
 
 /** Columns of the notifier's tables that hold a contact's address, for an export. */
-const EXPORTS: Array<{ kind: string; description: string; sql: string }> = [
+const EXPORTS: PersonQuery[] = [
   {
     kind: 'agreement_contact',
     description: 'Directory: contact of an agreement, who may be written to and set preferences',
@@ -43,17 +43,7 @@ const EXPORTS: Array<{ kind: string; description: string; sql: string }> = [
  * pseudonym, and what was still to be sent to the person is abandoned (failed_permanent).
  */
 export const notifierPersonData: PersonDataPort<SqlTx> = {
-  async exportOf(tx, email) {
-    const parts = [];
-    for (const e of EXPORTS) {
-      parts.push({
-        kind: e.kind,
-        description: e.description,
-        rows: await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(e.sql, email),
-      });
-    }
-    return parts;
-  },
+  exportOf: (tx, email) => queryParts(tx, EXPORTS, email),
 
   async erase(tx, email, pseudonym) {
     const named = await tx.$queryRawUnsafe<Array<{ name: string }>>(

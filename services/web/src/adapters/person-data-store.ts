@@ -1,4 +1,4 @@
-import type { PersonDataPort, SqlTx } from '@pc/bus';
+import { queryParts, type PersonDataPort, type PersonQuery, type SqlTx } from '@pc/bus';
 import { CONTACT_LINK_TTL_DAYS } from '@pc/service-kit';
 import type { PrismaClient } from './prisma';
 
@@ -7,7 +7,7 @@ import type { PrismaClient } from './prisma';
  * secrets (sign-in link token, session cookie, calendar URL) are left out: they are not about the
  * person, and a copy of them in an export file is one more thing to guard.
  */
-const EXPORTS: Array<{ kind: string; description: string; sql: string }> = [
+const EXPORTS: PersonQuery[] = [
   {
     kind: 'member',
     description: 'Member of the pages invited by an admin or a funder: role, the funders read, when added or removed',
@@ -59,14 +59,7 @@ const EXPORTS: Array<{ kind: string; description: string; sql: string }> = [
  */
 export const webPersonData: PersonDataPort<SqlTx> = {
   async exportOf(tx, email, pseudonym) {
-    const parts = [];
-    for (const e of EXPORTS) {
-      parts.push({
-        kind: e.kind,
-        description: e.description,
-        rows: await tx.$queryRawUnsafe<Array<Record<string, unknown>>>(e.sql, email),
-      });
-    }
+    const parts = await queryParts(tx, EXPORTS, email);
     parts.push({
       kind: 'erasure',
       description:
