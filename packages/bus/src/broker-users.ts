@@ -4,6 +4,13 @@ import { eventProducers, isEventType, type EventType } from '@pc/contracts';
 import { EXCHANGE } from './topology';
 
 /**
+ * A new password for a service's broker user: hex, never base64url. rabbitmqctl reads an argument
+ * that starts with `-` as an option, and one base64url password in 64 does (the provisioning then
+ * failed at random: seen once in a CI run of nine users).
+ */
+export const newBrokerPassword = (): string => crypto.randomBytes(24).toString('hex');
+
+/**
  * The event types each service publishes, from the catalog's `eventProducers` (the one table of who
  * emits what, which job watermarks read too). Each service connects to the broker as its own user
  * whose topic permission on the exchange allows exactly these routing keys, so a compromised or
@@ -75,7 +82,7 @@ export function provisionBrokerUsers(
   const urls: Record<string, string> = {};
   for (const service of services) {
     const user = brokerUser(service, prefix);
-    const password = crypto.randomBytes(24).toString('base64url');
+    const password = newBrokerPassword();
     try {
       rabbitmqctl('add_user', user, password);
     } catch {
@@ -119,7 +126,7 @@ export async function provisionBrokerUsersHttp(
   const urls: Record<string, string> = {};
   for (const service of services) {
     const user = brokerUser(service, prefix);
-    const password = crypto.randomBytes(24).toString('base64url');
+    const password = newBrokerPassword();
     const u = encodeURIComponent(user);
     const v = encodeURIComponent(vhost);
     const p = permissionsFor(service);

@@ -12,6 +12,7 @@ import {
   provisionBrokerUsers,
   provisionBrokerUsersHttp,
   brokerUser,
+  newBrokerPassword,
   queueExchange,
   QUEUES,
   removeBrokerUsers,
@@ -64,6 +65,14 @@ const publish = (ch: amqp.ConfirmChannel, type: string) =>
   new Promise<void>((resolve, reject) =>
     ch.publish(EXCHANGE, type, Buffer.from('{}'), { persistent: true }, (err) => (err ? reject(err) : resolve())),
   );
+
+it('makes passwords that rabbitmqctl cannot read as an option (none starts with "-")', () => {
+  // one in 64 base64url passwords did: 2,000 draws would all but surely include one
+  const drawn = Array.from({ length: 2000 }, () => newBrokerPassword());
+  expect(drawn.filter((p) => p.startsWith('-'))).toEqual([]);
+  expect(new Set(drawn).size).toBe(2000);
+  expect(drawn[0]).toMatch(/^[0-9a-f]{48}$/);
+});
 
 it('gives every event type of the catalog a publisher', () => {
   expect(unpublishedTypes(Object.keys(eventCatalog))).toEqual([]);

@@ -124,7 +124,7 @@ describe('one polite client for the Praxis host', () => {
     );
     await fetch(`${sim.baseUrl}/_admin/traffic`, { method: 'DELETE' });
     const done = await s.runSync();
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded' }); // on failure, its error is printed
     expect(done.counts.matchesNew).toBe(notes.length);
     const t = await traffic();
     // every matched page, the feed, robots.txt: enough requests for a rate to mean something (≥ 3 s at 20/s)
@@ -156,7 +156,7 @@ describe('one polite client for the Praxis host', () => {
     sim.traffic.reset();
     sim.faults = { ...sim.faults, scope: 'feeds', status: 503, retryAfter: until, times: 1 };
     const done = await s.runSync();
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded' }); // on failure, its error is printed
     expect((await s.outbox('praxis.note.verified.v1')).filter((d) => d.noteId === note.id)).toHaveLength(1);
     const i = sim.traffic.log.findIndex((a) => a.status === 503);
     expect(i).toBeGreaterThanOrEqual(0);
@@ -207,7 +207,7 @@ describe('one polite client for the Praxis host', () => {
     });
     sim.traffic.reset();
     const done = await s.runSync();
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded' }); // on failure, its error is printed
     const pageRequests = (): string[] => sim.traffic.log.filter((a) => a.kind === 'pages').map((a) => a.path);
     const perPage = new Map<string, number>();
     for (const p of pageRequests()) perPage.set(p, (perPage.get(p) ?? 0) + 1);
@@ -273,7 +273,7 @@ describe("Praxis's robots.txt", () => {
   it('skips a disallowed feed and page in a sync without failing it; what is allowed is verified', async () => {
     await s.programme(code, [`${sim.baseUrl}/carnets/interdit/rss.xml`, `${sim.baseUrl}/carnets/robots-ok/rss.xml`]);
     const done = await s.runSync();
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded' }); // on failure, its error is printed
     expect(done.counts).toMatchObject({ feedsDisallowed: 1, pagesDisallowed: 1, matchesNew: 1 });
     expect((await s.outbox('praxis.note.verified.v1')).map((d) => d.noteId)).toEqual([open]);
     expect(
@@ -288,7 +288,7 @@ describe("Praxis's robots.txt", () => {
     const seen = sim.traffic.log.length;
     const robotsBefore = sim.stats.robots;
     const done = await s.runSync();
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded' }); // on failure, its error is printed
     expect(sim.stats.robots).toBeGreaterThan(robotsBefore);
     expect(done.counts.pagesDisallowed).toBeGreaterThanOrEqual(1);
     expect(await s.outbox('praxis.note.withdrawn.v1')).toEqual([]);
