@@ -229,6 +229,21 @@ describe('one polite client for the Praxis host', () => {
     }
   });
 
+  it('sends a GET again on a new connection when the host had closed the kept-alive one', async () => {
+    const [n1, n2] = [1, 2].map(() =>
+      sim.createNote({ body: 'Code PX-KEEP-0001', publishedAt: '2024-05-01T12:00:00Z' }),
+    );
+    // a first verification leaves kept-alive sockets in the client's pool
+    expect((await s.verify(s.svc, sim.noteUrl(n1!.id), 'PX-KEEP-0001')).body.checks.every((c) => c.passed)).toBe(true);
+    sim.traffic.reset();
+    // the next page request finds its socket closed by the host, before any answer (as at its idle timeout)
+    sim.faults = { ...sim.faults, scope: 'pages', reset: true, times: 1 };
+    const again = await s.verify(s.svc, sim.noteUrl(n2!.id), 'PX-KEEP-0001');
+    expect(again.body.checks.every((c) => c.passed)).toBe(true);
+    const pages = sim.traffic.log.filter((a) => a.path === `/n/${n2!.id}/`);
+    expect(pages.map((a) => a.status ?? 'reset')).toEqual(['reset', 200]);
+  });
+
   it('obeys a Retry-After longer than a person can wait: the verdict says so at once, and the host stays paused', async () => {
     const note = sim.createNote({ body: 'Code PX-LONG-0001', publishedAt: '2024-05-01T12:00:00Z' });
     sim.traffic.reset();

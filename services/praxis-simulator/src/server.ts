@@ -267,6 +267,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     if (res.destroyed) return;
     if (faulted && f.reset && kind !== 'other') {
+      if (f.times !== null && --f.times <= 0) sim.faults = noFaults();
       req.socket.destroy();
       return;
     }

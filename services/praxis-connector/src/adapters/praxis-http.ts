@@ -38,6 +38,8 @@ export type HttpResult =
       kind: 'unavailable';
       reason: 'timeout' | 'connection' | 'rate_limited' | 'robots_unreachable';
       message: string;
+      /** the error came on a reused keep-alive socket before any answer (the host had closed it) */
+      staleSocket?: boolean;
     }
   | { kind: 'too_large'; limit: number };
 
@@ -258,7 +260,14 @@ export class PraxisHttp {
         if (!this.policy.owns(url))
           return { kind: 'refused', reason: 'other_host', host: url.hostname.toLowerCase(), hop };
         this.sent++;
-        const r = await this.once(url, o);
+        let r = await this.once(url, o);
+        // A kept-alive socket the host had just closed (its idle timeout) fails before any answer:
+        // the request never reached the host, so it is sent again at once on a new connection (as
+        // HTTP allows for a GET). Reported as Praxis unavailable, it had failed a whole sync run.
+        if (r.kind === 'unavailable' && r.staleSocket) {
+          this.sent++;
+          r = await this.once(url, o);
+        }
         if (r.kind !== 'response') return r;
         const after = retryAfterMs(r.headers['retry-after'], Date.now());
         if (!asksToPause(r.status, after)) return r;
@@ -323,6 +332,7 @@ export class PraxisHttp {
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<HttpResult>((resolve) => {
       let settled = false;
+      let answered = false;
       const done = (r: HttpResult): void => {
         if (!settled) {
           settled = true;
@@ -343,6 +353,7 @@ export class PraxisHttp {
           },
         },
         (res) => {
+          answered = true;
           const declared = Number(res.headers['content-length'] ?? NaN);
           if (Number.isFinite(declared) && declared > o.maxBytes) {
             done({ kind: 'too_large', limit: o.maxBytes });
@@ -381,7 +392,14 @@ export class PraxisHttp {
         });
         req.destroy();
       }, this.opts.timeoutMs);
-      req.on('error', (err) => done({ kind: 'unavailable', reason: 'connection', message: err.message }));
+      req.on('error', (err) =>
+        done({
+          kind: 'unavailable',
+          reason: 'connection',
+          message: err.message,
+          ...(req.reusedSocket && !answered ? { staleSocket: true } : {}),
+        }),
+      );
       req.end();
     });
   }
