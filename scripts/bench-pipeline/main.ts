@@ -21,7 +21,7 @@ import pg from 'pg';
 import { EXCHANGE, eventMessage } from '@pc/bus';
 import { Corpus } from '@pc/praxis-simulator';
 import { todayInMontreal } from '@pc/service-kit';
-import type { SinkMessage } from '@pc/testkit';
+import { openSignInLink, type SinkMessage } from '@pc/testkit';
 import {
   consumerBindings,
   consumerProgress,
@@ -260,19 +260,7 @@ async function dashboardTimes(
     30_000,
   );
   const link = /\/sign-in\/link\?token=[\w%-]+/.exec(mail.parsed.text ?? '')![0];
-  const form = await fetch(`${stack.edgeUrl}${link}`);
-  const csrfCookie = /pc_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1]!;
-  const html = await form.text();
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
-  const opened = await fetch(`${stack.edgeUrl}/sign-in/link`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `pc_csrf=${csrfCookie}` },
-    body: new URLSearchParams({ _csrf: field('_csrf'), token: field('token') }).toString(),
-    redirect: 'manual',
-  });
-  const session = /(pc_session=[^;]+)/.exec(opened.headers.get('set-cookie') ?? '')?.[1];
-  if (!session) throw new Error(`the invitation's link opened no session (HTTP ${opened.status})`);
-  const cookie = `${session}; pc_csrf=${csrfCookie}`;
+  const { cookie } = await openSignInLink(stack.edgeUrl, link);
   const out: Array<[string, number, number]> = [];
   for (const [what, path] of [
     ['dashboard', '/funder'],

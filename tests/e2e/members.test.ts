@@ -1,6 +1,5 @@
-import { eventually } from '@pc/testkit';
+import { eventually, openSignInLink } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
-import { signInElsewhere } from './web-pages';
 import { apiKey, registerFunder } from './scenario';
 
 /*
@@ -70,7 +69,7 @@ it("funder A changes its own officer into an auditor; that member's open session
     'invitation',
   );
   const magic = /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(invitation.parsed.text ?? '')![0];
-  const { cookie } = await signInElsewhere(sys, magic);
+  const { cookie } = await openSignInLink(sys.base, magic);
   const page = await fetch(`${sys.base}/funder`, { headers: { cookie }, redirect: 'manual' });
   expect(page.status).toBe(200);
 

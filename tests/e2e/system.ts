@@ -5,11 +5,11 @@
  * grantee's browser or mailbox would).
  */
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import {
   benchEnv,
   eventually,
+  freePort,
   spawnTs,
   startSmtpSink,
   testEnv,
@@ -74,14 +74,6 @@ export async function json<T>(res: Response, status = 200): Promise<T> {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
   return JSON.parse(text) as T;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 /** A benchmark's environment: its own migrated database (no jest template), responses not validated. */
 async function benchTestEnv(extra: NodeJS.ProcessEnv): Promise<TestEnv & { drop(): Promise<void> }> {

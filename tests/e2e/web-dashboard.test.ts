@@ -1,4 +1,4 @@
-import { eventually, type Browser } from '@pc/testkit';
+import { eventually, openSignInLink, type Browser } from '@pc/testkit';
 import { CENTS_COLUMNS } from '../../services/agreements/src/domain/csv-columns';
 import { ADMIN, json, type System } from './system';
 import {
@@ -6,7 +6,6 @@ import {
   expectAccessible as expectAccessibleIn,
   linkOnEdge,
   requestLinkElsewhere,
-  signInElsewhere,
 } from './web-pages';
 
 // The funder dashboard and the auditor view in a real Chromium, through the edge, on the whole
@@ -196,7 +195,7 @@ it('a funder officer signs in from the invitation, filters overdue, extends, imp
   expect(await row.textContent()).toContain('Vérificateur');
   expect(await members()).toContain('lecteur@boreale.example');
   await expectAccessible('funder-members-invited-fr');
-  const reader = await signInElsewhere(sys, linkIn(invited));
+  const reader = await openSignInLink(sys.base, linkIn(invited));
   expect(reader.home).toBe('/auditor');
   const opensAuditorView = async (cookie: string) =>
     (await fetch(`${sys.base}/auditor`, { headers: { cookie }, redirect: 'manual' })).status;
@@ -215,7 +214,7 @@ it('a funder officer signs in from the invitation, filters overdue, extends, imp
   expect(await members()).not.toContain('lecteur@boreale.example');
   expect(await opensAuditorView(reader.cookie)).toBe(303); // the session ended: to the sign-in page
   // the kept link now opens no session at all: the address is neither a member nor a contact any more
-  await expect(signInElsewhere(sys, linkIn(kept))).rejects.toThrow('the link opened no session (HTTP 410)');
+  await expect(openSignInLink(sys.base, linkIn(kept))).rejects.toThrow('the link opened no session (HTTP 410)');
 
   // the report downloads
   const pdf = await page.request.get(`${sys.base}/funder/report?format=pdf`);

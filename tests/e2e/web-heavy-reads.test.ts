@@ -1,7 +1,6 @@
-import { eventually } from '@pc/testkit';
+import { eventually, openSignInLink } from '@pc/testkit';
 import { ADMIN, json, startSystem, type System } from './system';
 import { apiKey, registerFunder } from './scenario';
-import { signInElsewhere } from './web-pages';
 
 // The pages call the services directly, past the edge's heavy-read budget: the web service spends
 // the signed-in person's own budget by the same rule (a PDF counts five). Here 6 a minute: a PDF and
@@ -24,8 +23,9 @@ async function officer(email: string): Promise<string> {
     async () => sys.sink.messages.slice(sent).find((m) => m.envelopeTo.includes(email)),
     `invitation of ${email}`,
   );
-  return (await signInElsewhere(sys, /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(mail.parsed.text ?? '')![0]))
-    .cookie;
+  return (
+    await openSignInLink(sys.base, /https?:\/\/\S+\/sign-in\/link\?token=[\w%-]+/.exec(mail.parsed.text ?? '')![0])
+  ).cookie;
 }
 
 const report = (cookie: string, format: string) =>

@@ -40,29 +40,6 @@ export async function expectAccessible(browser: Browser, name: string): Promise<
   await screenshots(page, name);
 }
 
-/**
- * Signs in with an emailed link outside the browser (its own cookies, as a second person's device
- * would): the link's page, then its button's POST with that page's CSRF field. Answers the cookie
- * header of the session it opened and where the site sent that person.
- */
-export async function signInElsewhere(sys: System, link: string): Promise<{ cookie: string; home: string | null }> {
-  const page = await fetch(linkOnEdge(sys, link), { redirect: 'manual' });
-  const csrfCookie = /pc_csrf=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
-  const html = await page.text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
-  if (!csrfCookie || !csrf || !token) throw new Error(`no sign-in form at the link (HTTP ${page.status})`);
-  const used = await fetch(`${sys.base}/sign-in/link`, {
-    method: 'POST',
-    headers: { cookie: `pc_csrf=${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, token }).toString(),
-    redirect: 'manual',
-  });
-  const session = /pc_session=([^;]+)/.exec(used.headers.get('set-cookie') ?? '')?.[1];
-  if (!session) throw new Error(`the link opened no session (HTTP ${used.status})`);
-  return { cookie: `pc_session=${session}; pc_csrf=${csrfCookie}`, home: used.headers.get('location') };
-}
-
 /** Asks for a sign-in link from the sign-in page outside the browser (the answer is the same for anyone). */
 export async function requestLinkElsewhere(sys: System, email: string): Promise<void> {
   const page = await fetch(`${sys.base}/sign-in`);

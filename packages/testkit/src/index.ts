@@ -9,3 +9,4 @@ export * from './raw-bus';
 export * from './migration-sandbox';
 export * from './batch-equivalence';
 export * from './browser';
+export * from './sign-in-link';

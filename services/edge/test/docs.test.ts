@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { openApiPath } from '@pc/contracts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@pc/testkit';
 import { edgeAlone } from './edge-alone';
 
 // The reference at /docs: a page that loads only what the edge serves itself, under a policy that
@@ -105,23 +106,16 @@ describe('GET /docs/openapi.yaml', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const inBrowser = fs.existsSync(CHROMIUM) ? it : it.skip;
+const inBrowser = fs.existsSync(CHROMIUM_PATH) ? it : it.skip;
 
 /** Chromium headless on the page: its DOM once rendered and what its console said. */
 async function renderInChromium(url: string): Promise<{ dom: string; console: string }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pc-docs-chromium-'));
   // its own process group: whatever chromium starts is ended with it, whatever happens
   const child = spawn(
-    CHROMIUM,
+    CHROMIUM_PATH,
     [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+      ...CHROMIUM_ARGS,
       `--user-data-dir=${profile}`,
       '--enable-logging=stderr',
       '--v=0',

@@ -1,6 +1,5 @@
-import net from 'node:net';
 import pg from 'pg';
-import { eventually, testEnv, TEST_ADMIN_TOKEN, type TestEnv } from '@pc/testkit';
+import { eventually, freePort, testEnv, TEST_ADMIN_TOKEN, type TestEnv } from '@pc/testkit';
 import { startScheduler, type RunningScheduler } from '../../scheduler/src/main';
 import { loadSchedulerConfig } from '../../scheduler/src/config';
 import { startEdge, type RunningEdge } from '../src/main';
@@ -16,15 +15,6 @@ let sql: pg.Client;
 let base: string;
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
-/** A port nothing listens on: the service behind it is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
   t = await testEnv({ SCHEDULES_ENABLED: 'false' });
   scheduler = await startScheduler(loadSchedulerConfig(t.env));
@@ -32,7 +22,7 @@ beforeAll(async () => {
     loadEdgeConfig({
       ...t.env,
       SCHEDULER_URL: `http://127.0.0.1:${scheduler.port}`,
-      NOTIFIER_URL: `http://127.0.0.1:${await closedPort()}`,
+      NOTIFIER_URL: `http://127.0.0.1:${await freePort()}`,
     }),
   );
   base = `http://127.0.0.1:${edge.port}`;

@@ -1,11 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- event payloads are asserted with toMatchObject */
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { BusConnection, EXCHANGE } from '@pc/bus';
 import { createLogger } from '@pc/service-kit';
-import { eventually, isAlive, killHard, spawnTs, testEnv, type TestEnv } from '@pc/testkit';
+import { eventually, freePort, isAlive, killHard, spawnTs, testEnv, type TestEnv } from '@pc/testkit';
 import { startObligations, type RunningService } from '../src/main';
 import { loadObligationsConfig } from '../src/config';
 import { uuid } from './helpers';
@@ -18,14 +17,6 @@ let child: ChildProcess | null = null;
 let svc: RunningService | null = null;
 let db: pg.Client;
 let bus: BusConnection;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 beforeAll(async () => {
   t = await testEnv({ LOG_LEVEL: 'silent', EVALUATION_LEASE_SECONDS: '2' });

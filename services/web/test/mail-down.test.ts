@@ -1,27 +1,17 @@
-import net from 'node:net';
 import { createLogger, type Principal } from '@pc/service-kit';
-import { testEnv, type TestEnv } from '@pc/testkit';
+import { freePort, testEnv, type TestEnv } from '@pc/testkit';
 import { loadWebConfig } from '../src/config';
 import { startWeb, type RunningWeb } from '../src/main';
 import { addMember } from '../src/use-cases/members';
 
-// The mail relay is down (nothing listens at SMTP_URL): an invitation is a 503 with Retry-After that
+// The mail relay is down (nothing listens at SMTP_URL: a free port left unused): an invitation is a 503 with Retry-After that
 // says the member is recorded and the email is not sent, not a 500; the member is there, so the same
 // invitation sent again is a resend.
 let env: TestEnv;
 let web: RunningWeb;
 
-/** A port nothing listens on: bound, then closed. */
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-
 beforeAll(async () => {
-  env = await testEnv({ SMTP_URL: `smtp://127.0.0.1:${await closedPort()}`, CONTACT_LINK_SECRET: 'c'.repeat(40) });
+  env = await testEnv({ SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, CONTACT_LINK_SECRET: 'c'.repeat(40) });
   web = await startWeb(loadWebConfig(env.env), createLogger('web-test', 'silent'));
 });
 afterAll(async () => {

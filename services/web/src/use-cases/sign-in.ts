@@ -61,9 +61,13 @@ async function deliver(deps: SignInDeps, email: string, locale: Locale): Promise
 export const signInLinkUrl = (base: string, token: string): string =>
   `${base.replace(/\/+$/, '')}/sign-in/link?token=${encodeURIComponent(token)}`;
 
-/** A member, or an email listed as a contact on at least one agreement (asked of the obligations service, as that contact). */
+/** A member, or an email listed as a contact on at least one agreement. */
 async function isKnown(deps: Pick<SignInDeps, 'members' | 'callsFor'>, email: string): Promise<boolean> {
-  if (await deps.members.active(email)) return true;
+  return (await deps.members.active(email)) !== null || (await isContact(deps, email));
+}
+
+/** An email listed as a contact on at least one agreement (asked of the obligations service, as that contact). */
+async function isContact(deps: Pick<SignInDeps, 'callsFor'>, email: string): Promise<boolean> {
   const res = await deps.callsFor({ email, role: 'grantee_contact', funderIds: [] }, 'fr')(
     'obligations',
     '/v1/me/obligations?limit=1',
@@ -82,5 +86,5 @@ async function isKnown(deps: Pick<SignInDeps, 'members' | 'callsFor'>, email: st
 export async function personOf(deps: Pick<SignInDeps, 'members' | 'callsFor'>, email: string): Promise<Person | null> {
   const m = await deps.members.active(email);
   if (m) return { email, role: m.role, funderIds: m.funderIds };
-  return (await isKnown(deps, email)) ? { email, role: 'grantee_contact', funderIds: [] } : null;
+  return (await isContact(deps, email)) ? { email, role: 'grantee_contact', funderIds: [] } : null;
 }
