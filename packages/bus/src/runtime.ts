@@ -1,13 +1,22 @@
 import path from 'node:path';
 import type pg from 'pg';
-import { createHttpApp, createPool, listen, peerUrls, type HttpAppOptions, type Logger } from '@pc/service-kit';
+import {
+  createHttpApp,
+  createPool,
+  keyedPseudonym,
+  listen,
+  peerUrls,
+  type HttpAppOptions,
+  type Logger,
+} from '@pc/service-kit';
 import { BusConnection } from './connection';
-import { OutboxRelay } from './outbox';
+import { OutboxRelay, pgTransact, type PgTx } from './outbox';
 import { consume, type Consumer, type ConsumeSpec } from './consumer';
 import type { SqlTx } from './outbox';
 import { migrateService } from './migrations';
 import { mountWatermarkRoute } from './watermark';
 import { purgeDeadLettersMentioning } from './dlq';
+import { personHandlers, type PersonDataPort } from './personal-data';
 import { QUEUES } from './topology';
 import { CatchUpGate, jobGateSpec, type CatchUpGateSpec, type CatchUpSettings, type JobRequest } from './catch-up-gate';
 
@@ -231,6 +240,36 @@ export class ServiceRuntime {
   purgeDeadLetters(needles: string[]): Promise<number> {
     const own = Object.values(QUEUES).filter((q) => q.startsWith(`${this.service}.`));
     return purgeDeadLettersMentioning(this.bus, own, needles);
+  }
+
+  /**
+   * Law 25: the service's `<service>.people` queue. Requests are answered under this service's name,
+   * the one its outbox publishes as the envelope's source (which the edge checks), people are named
+   * by their keyed pseudonym, and an erasure purges this service's own dead letters too.
+   */
+  consumePeople(spec: { queue: string; port: PersonDataPort<PgTx>; pseudonymKey: string }): Promise<Consumer>;
+  consumePeople<Tx extends SqlTx>(spec: {
+    queue: string;
+    port: PersonDataPort<Tx>;
+    pseudonymKey: string;
+    transact: ConsumeSpec<Tx>['transact'];
+  }): Promise<Consumer>;
+  consumePeople(spec: {
+    queue: string;
+    port: PersonDataPort<SqlTx>;
+    pseudonymKey: string;
+    transact?: ConsumeSpec<SqlTx>['transact'];
+  }): Promise<Consumer> {
+    return this.consume({
+      queue: spec.queue,
+      transact: spec.transact ?? (pgTransact(this.pool) as ConsumeSpec<SqlTx>['transact']),
+      on: personHandlers(
+        this.service,
+        spec.port,
+        (e) => keyedPseudonym(spec.pseudonymKey, e),
+        (values) => this.purgeDeadLetters(values),
+      ),
+    });
   }
 
   /** Readiness: the database answers and the broker connection is up. */

@@ -1,18 +1,7 @@
-import { pgTransact, personHandlers, QUEUES, type ServiceRuntime } from '@pc/bus';
-import { keyedPseudonym } from '@pc/service-kit';
+import { QUEUES, type ServiceRuntime } from '@pc/bus';
 import { notifierPersonData } from '../adapters/person-data-store';
 
 /** Queue notifier.people: Law 25 export and erasure requests (directory, ledger, preferences). */
 export async function startPeopleConsumer(runtime: ServiceRuntime, pseudonymKey: string): Promise<void> {
-  await runtime.consume({
-    queue: QUEUES.notifierPeople,
-    transact: pgTransact(runtime.pool),
-    on: personHandlers(
-      'notifier',
-      notifierPersonData,
-      (e) => keyedPseudonym(pseudonymKey, e),
-      (values) => runtime.purgeDeadLetters(values),
-    ),
-    afterCommit: () => runtime.relay.kick(),
-  });
+  await runtime.consumePeople({ queue: QUEUES.notifierPeople, port: notifierPersonData, pseudonymKey });
 }
